@@ -1,0 +1,35 @@
+package dev.flotilla.vm;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a client retries a cloud call that failed with a retryable error (throttled, transient): at most
+ * {@code maxAttempts} tries, with exponential backoff and the wait policy's jitter between them. Create
+ * calls are safe to retry because they carry an idempotency token.
+ *
+ * @param maxAttempts tries in all, 1 for no retry
+ * @param baseDelay the pause before the second try; doubled for each later one
+ * @param maxDelay the longest pause
+ */
+public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay) {
+  /** Five tries, 200 ms doubling to at most 5 s. */
+  public static final RetryPolicy DEFAULT = new RetryPolicy(5, Duration.ofMillis(200), Duration.ofSeconds(5));
+  /** One try. */
+  public static final RetryPolicy NONE = new RetryPolicy(1, Duration.ZERO, Duration.ZERO);
+
+  /** Checks the values. */
+  public RetryPolicy {
+    Objects.requireNonNull(baseDelay, "baseDelay");
+    Objects.requireNonNull(maxDelay, "maxDelay");
+    if (maxAttempts < 1) {
+      throw new ConfigurationException(null, "retryPolicy.maxAttempts", "must be 1 or more, got " + maxAttempts);
+    }
+  }
+
+  /** The pause before try {@code attempt + 1} (attempt 1 is the first try), before jitter. */
+  public Duration delay(int attempt) {
+    long nanos = baseDelay.toNanos() << Math.min(attempt - 1, 30);
+    return nanos < 0 || nanos >= maxDelay.toNanos() ? maxDelay : Duration.ofNanos(nanos);
+  }
+}

@@ -1,0 +1,54 @@
+package dev.flotilla.vm.internal;
+
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/** Small helpers for immutable values: defensive copies that keep order and refuse nulls. */
+public final class Values {
+  private Values() {}
+
+  /** An unmodifiable, order-keeping copy; {@code null} becomes empty. Null keys or values are refused. */
+  public static <K, V> Map<K, V> copy(Map<K, V> map, String what) {
+    if (map == null || map.isEmpty()) {
+      return Map.of();
+    }
+    Map<K, V> out = new LinkedHashMap<>();
+    map.forEach((k, v) -> out.put(
+        Objects.requireNonNull(k, () -> what + " has a null key"),
+        Objects.requireNonNull(v, () -> what + " has a null value for key '" + k + "'")));
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /** An unmodifiable copy; {@code null} becomes empty. Null elements are refused. */
+  public static <T> List<T> copy(Collection<T> list, String what) {
+    if (list == null || list.isEmpty()) {
+      return List.of();
+    }
+    for (T t : list) {
+      Objects.requireNonNull(t, () -> what + " has a null element");
+    }
+    return List.copyOf(list);
+  }
+
+  /** An unmodifiable, order-keeping set copy; {@code null} becomes empty. */
+  public static <T> Set<T> copySet(Collection<T> set, String what) {
+    if (set == null || set.isEmpty()) {
+      return Set.of();
+    }
+    for (T t : set) {
+      Objects.requireNonNull(t, () -> what + " has a null element");
+    }
+    return java.util.Collections.unmodifiableSet(new LinkedHashSet<>(set));
+  }
+
+  /** Blank strings are treated as absent. */
+  public static String blankToNull(String s) {
+    return s == null || s.isBlank() ? null : s;
+  }
+
+}

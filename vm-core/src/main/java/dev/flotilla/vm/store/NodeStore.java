@@ -1,0 +1,42 @@
+package dev.flotilla.vm.store;
+
+import dev.flotilla.vm.Node;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.UnaryOperator;
+
+/**
+ * Where a client keeps its records of nodes and the VMs they are bound to, so that it never forgets a VM
+ * it created. Implementations must be thread-safe, and {@link #update} must be atomic: two writers never
+ * lose each other's changes.
+ */
+public interface NodeStore {
+  /** The record of node {@code name}. */
+  Optional<Node> get(String name);
+
+  /** Every record, sorted by name. */
+  List<Node> list();
+
+  /** Saves {@code node}, replacing any record of the same name. */
+  default Node put(Node node) {
+    return update(node.name(), old -> node).orElseThrow();
+  }
+
+  /**
+   * Atomically replaces the record of {@code name} with {@code change} applied to it. {@code change} gets
+   * {@code null} when there is no record, and returns {@code null} to delete it.
+   *
+   * @return the new record, or empty when it was deleted
+   */
+  Optional<Node> update(String name, UnaryOperator<Node> change);
+
+  /** Deletes the record of {@code name}; returns whether there was one. */
+  default boolean remove(String name) {
+    boolean[] had = new boolean[1];
+    update(name, old -> {
+      had[0] = old != null;
+      return null;
+    });
+    return had[0];
+  }
+}
