@@ -320,8 +320,9 @@ public final class VmClient implements AutoCloseable {
     Lifecycle.check(t.subject(), t.state, Action.REVERT);
     Snapshot s = find(t, snapshot);
     backoff.retry(() -> t.provider.revert(t.vmId(), s.id()));
-    State settled = s.includesMemory() ? State.RUNNING : t.state;
-    return waiter.await(List.of(t.group()), settled).get(t.vmId());
+    // A memory snapshot resumes running; a disk-only one settles where the provider leaves it.
+    return s.includesMemory() ? waiter.await(List.of(t.group()), State.RUNNING).get(t.vmId())
+        : waiter.await(List.of(t.group()), st -> st.isSettled() && st != State.ERROR && st != State.TERMINATED, "settled").get(t.vmId());
   }
 
   /** Deletes a snapshot, named by id or name; its children move to its parent. */

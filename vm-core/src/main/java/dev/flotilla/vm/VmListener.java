@@ -31,15 +31,15 @@ public interface VmListener {
   /**
    * How far a wait has come.
    *
-   * @param target the state waited for
+   * @param target what is waited for, such as {@code RUNNING}
    * @param done how many VMs have reached it
    * @param total how many are waited on
    */
-  record Progress(Lifecycle.State target, int done, int total) {
+  record Progress(String target, int done, int total) {
     /** Such as {@code 2/4 running}. */
     @Override
     public String toString() {
-      return done + "/" + total + " " + target.name().toLowerCase(java.util.Locale.ROOT);
+      return done + "/" + total + " " + target.toLowerCase(java.util.Locale.ROOT);
     }
   }
 }

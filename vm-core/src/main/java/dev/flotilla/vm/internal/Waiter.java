@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -53,6 +54,15 @@ public final class Waiter {
    * @throws WaitTimeoutException when the deadline passes first
    */
   public Map<String, Instance> await(List<Group> groups, State target) {
+    return await(groups, s -> s == target, target.name());
+  }
+
+  /**
+   * Waits until every VM of {@code groups} is in a state {@code wanted} accepts, such as any settled state.
+   *
+   * @param label what is awaited, for progress and messages, such as {@code RUNNING} or {@code settled}
+   */
+  public Map<String, Instance> await(List<Group> groups, Predicate<State> wanted, String label) {
     Instant start = clock.instant();
     Map<String, Instance> done = new HashMap<>();
     Map<String, State> lastSeen = new LinkedHashMap<>();
@@ -69,18 +79,18 @@ public final class Waiter {
     return until(() -> {
       Duration elapsed = Duration.between(start, clock.instant());
       for (Map.Entry<Group, Set<String>> e : remaining.entrySet()) {
-        poll(e.getKey(), e.getValue(), target, elapsed, done, lastSeen);
+        poll(e.getKey(), e.getValue(), wanted, elapsed, done, lastSeen);
       }
       remaining.values().removeIf(Set::isEmpty);
       if (done.size() != reported[0]) {
         reported[0] = done.size();
-        listener.onProgress(new VmListener.Progress(target, reported[0], all));
+        listener.onProgress(new VmListener.Progress(label, reported[0], all));
       }
       return remaining.isEmpty() ? Optional.of(done) : Optional.empty();
     }, elapsed -> {
       Map<String, String> stuck = new LinkedHashMap<>();
       remaining.values().forEach(ids -> ids.forEach(id -> stuck.put(id, String.valueOf(lastSeen.get(id)))));
-      return new WaitTimeoutException(target.name(), stuck, elapsed);
+      return new WaitTimeoutException(label, stuck, elapsed);
     });
   }
 
@@ -107,7 +117,7 @@ public final class Waiter {
     }
   }
 
-  private void poll(Group group, Set<String> ids, State target, Duration elapsed, Map<String, Instance> done,
+  private void poll(Group group, Set<String> ids, Predicate<State> wanted, Duration elapsed, Map<String, Instance> done,
       Map<String, State> lastSeen) {
     List<Instance> seen;
     try {
@@ -124,10 +134,10 @@ public final class Waiter {
         continue;
       }
       observe(group, vm, lastSeen);
-      if (vm.state() == target) {
+      if (wanted.test(vm.state())) {
         done.put(vm.id(), vm);
         ids.remove(vm.id());
-      } else if (vm.state() == State.ERROR || (vm.state() == State.TERMINATED && target != State.TERMINATED)) {
+      } else if (vm.state() == State.ERROR || vm.state() == State.TERMINATED) {
         throw new InstanceFailedException(vm.toBuilder().tags(withNode(vm, group)).build());
       }
     }
@@ -139,7 +149,7 @@ public final class Waiter {
       Instance gone = Instance.builder(id, State.TERMINATED).providerState("gone")
           .tags(Map.of(Instance.NODE_TAG, group.nodeByVmId().get(id))).build();
       observe(group, gone, lastSeen);
-      if (target != State.TERMINATED) {
+      if (!wanted.test(State.TERMINATED)) {
         throw new InstanceFailedException(gone.toBuilder().fault("the cloud no longer knows this VM").build());
       }
       done.put(id, gone);

@@ -1,0 +1,830 @@
+package dev.flotilla.vm.testkit;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.CloudException.Kind;
+import dev.flotilla.vm.Image;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.Lifecycle;
+import dev.flotilla.vm.Lifecycle.Action;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.Snapshot;
+import dev.flotilla.vm.SnapshotChain;
+import dev.flotilla.vm.SnapshotOptions;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.WaitPolicy;
+import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.testkit.internal.FakeVm;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Deque;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/**
+ * An in-memory cloud behind the provider SPI, for tests: yours and ours. It keeps VMs with real state
+ * changes on a clock (boot, stop, reboot and snapshot take the time you set), the StratusLab instance
+ * types, a few images, optional hosts with CPU and memory (so anti-affinity and "insufficient capacity"
+ * are real), full snapshot chains, idempotent create tokens, and fault injection: fail the next calls of
+ * an operation, throttle a share of all calls, hide new VMs from describe for a while, send VMs to ERROR.
+ * It records every call it receives.
+ *
+ * <pre>{@code
+ * FakeCloud cloud = FakeCloud.create();
+ * VmClient client = VmClient.builder().provider(cloud).build();
+ * }</pre>
+ *
+ * <p>{@link #create()} uses the system clock and instant state changes. For tests of waiting, build one
+ * on a {@link VirtualClock} with durations, and get a client that sleeps on that clock from {@link
+ * #clientBuilder()}. Thread-safe.
+ */
+public final class FakeCloud implements Provider {
+  /** The operations of the fake, as counted by {@link #callCount}. */
+  public enum Op {
+    CREATE, DESCRIBE, LIST, START, STOP, REBOOT, TERMINATE, TAG, TYPES, IMAGES, SNAPSHOT, SNAPSHOTS, REVERT,
+    DELETE_SNAPSHOT;
+
+    /** The operation's name in lower camel case, as assertions take it: {@code describe}, {@code deleteSnapshot}. */
+    public String label() {
+      String[] parts = name().toLowerCase(Locale.ROOT).split("_");
+      StringBuilder sb = new StringBuilder(parts[0]);
+      for (int i = 1; i < parts.length; i++) {
+        sb.append(Character.toUpperCase(parts[i].charAt(0))).append(parts[i].substring(1));
+      }
+      return sb.toString();
+    }
+
+    /** The operation with this label or name. */
+    public static Op of(String labelOrName) {
+      for (Op op : values()) {
+        if (op.label().equals(labelOrName) || op.name().equalsIgnoreCase(labelOrName)) {
+          return op;
+        }
+      }
+      throw new IllegalArgumentException("no fake cloud operation '" + labelOrName + "'; the operations are "
+          + java.util.Arrays.stream(values()).map(Op::label).toList());
+    }
+  }
+
+  /**
+   * One call the fake received.
+   *
+   * @param op the operation
+   * @param ids the VM ids it named (empty for create, list, types, images)
+   * @param at when, on the cloud's clock
+   */
+  public record Call(Op op, List<String> ids, Instant at) {}
+
+  /** The StratusLab instance types (CPU, RAM MB, swap MB), m1.small the default. */
+  public static final List<InstanceType> STRATUSLAB_TYPES = List.of(
+      new InstanceType("c1.medium", 1, 256, 1024, false),
+      new InstanceType("c1.xlarge", 4, 2048, 2048, false),
+      new InstanceType("m1.large", 2, 512, 1024, false),
+      new InstanceType("m1.small", 1, 128, 1024, true),
+      new InstanceType("m1.xlarge", 2, 1024, 1024, false),
+      new InstanceType("t1.micro", 1, 128, 512, false));
+
+  /** The images every fake cloud has. */
+  public static final List<Image> IMAGES = List.of(
+      new Image("debian-12", "Debian 12 (bookworm)", "public"),
+      new Image("debian-11", "Debian 11 (bullseye)", "public"),
+      new Image("ubuntu-24.04", "Ubuntu 24.04 LTS", "public"),
+      new Image("alpine-3.20", "Alpine Linux 3.20", "public"));
+
+  private static final int CALL_LOG_LIMIT = 100_000;
+
+  private final String api;
+  private final Clock clock;
+  private final Set<Capability> capabilities;
+  private final Map<String, InstanceType> types;
+  private final Map<String, Image> images;
+  private final String defaultImage;
+  private final String zone;
+  private final Duration bootTime;
+  private final Duration stopTime;
+  private final Duration rebootTime;
+  private final Duration terminateTime;
+  private final Duration snapshotTime;
+  private final Duration terminatedRetention;
+  private final int maxSnapshots;
+  private final List<Host> hosts;
+
+  private final Object lock = new Object();
+  private final Map<String, FakeVm> vms = new LinkedHashMap<>();
+  private final Map<String, List<String>> tokens = new HashMap<>();
+  private final Map<Op, Long> callCounts = new EnumMap<>(Op.class);
+  private final Deque<Call> calls = new ArrayDeque<>();
+  private final Map<Op, Deque<Kind>> failures = new EnumMap<>(Op.class);
+  private final Random random;
+  private double throttleShare;
+  private Duration hideNewFor = Duration.ZERO;
+  private final Deque<String> failingBoots = new ArrayDeque<>();
+  private long nextVm = 1;
+  private long nextSnapshot = 1;
+
+  private FakeCloud(Builder b) {
+    this.api = b.api;
+    this.clock = b.clock;
+    this.capabilities = Set.copyOf(b.capabilities);
+    this.types = new LinkedHashMap<>();
+    b.types.forEach(t -> types.put(t.name(), t));
+    this.images = new LinkedHashMap<>();
+    b.images.forEach(i -> images.put(i.id(), i));
+    this.defaultImage = b.defaultImage;
+    this.zone = b.zone;
+    this.bootTime = b.bootTime;
+    this.stopTime = b.stopTime;
+    this.rebootTime = b.rebootTime;
+    this.terminateTime = b.terminateTime;
+    this.snapshotTime = b.snapshotTime;
+    this.terminatedRetention = b.terminatedRetention;
+    this.maxSnapshots = b.maxSnapshots;
+    this.hosts = List.copyOf(b.hosts);
+    this.random = new Random(b.seed);
+  }
+
+  /** A fake cloud on the system clock whose VMs change state at once. */
+  public static FakeCloud create() {
+    return builder().build();
+  }
+
+  /** A builder, to set the clock, durations, hosts, types and capabilities. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A client builder wired to this cloud: this cloud as its provider and, when the cloud runs on a {@link
+   * VirtualClock}, that clock as the client's clock and sleeper, so waiting takes no real time.
+   */
+  public VmClient.Builder clientBuilder() {
+    VmClient.Builder b = VmClient.builder().provider(this);
+    if (clock instanceof VirtualClock v) {
+      b.clock(v).sleeper(v).random(() -> 0.5).waitPolicy(WaitPolicy.DEFAULT);
+    }
+    return b;
+  }
+
+  /** The cloud's clock. */
+  public Clock clock() {
+    return clock;
+  }
+
+  // ---- fault injection ------------------------------------------------------------------------------------
+
+  /** Fails the next {@code count} calls of {@code op} with a {@link CloudException} of {@code kind}. */
+  public FakeCloud failNext(Op op, int count, Kind kind) {
+    synchronized (lock) {
+      Deque<Kind> queue = failures.computeIfAbsent(op, k -> new ArrayDeque<>());
+      for (int i = 0; i < count; i++) {
+        queue.add(kind);
+      }
+    }
+    return this;
+  }
+
+  /** Answers a share (0 to 1) of all calls, drawn with the builder's seed, with THROTTLED. 0 stops it. */
+  public FakeCloud throttle(double share) {
+    if (share < 0 || share > 1) {
+      throw new IllegalArgumentException("the throttled share is from 0 to 1, got " + share);
+    }
+    synchronized (lock) {
+      this.throttleShare = share;
+    }
+    return this;
+  }
+
+  /** Hides VMs created from now on from describe and list for {@code d} after launch (eventual consistency). */
+  public FakeCloud hideNewVms(Duration d) {
+    synchronized (lock) {
+      this.hideNewFor = d;
+    }
+    return this;
+  }
+
+  /** Sends the next {@code count} VMs that boot to ERROR with {@code fault} instead of RUNNING. */
+  public FakeCloud failNextBoots(int count, String fault) {
+    synchronized (lock) {
+      for (int i = 0; i < count; i++) {
+        failingBoots.add(fault);
+      }
+    }
+    return this;
+  }
+
+  /** Sends VM {@code id} to ERROR now, with {@code fault}. */
+  public FakeCloud breakVm(String id, String fault) {
+    synchronized (lock) {
+      FakeVm vm = existing(id);
+      vm.state = State.ERROR;
+      vm.providerState = "error";
+      vm.fault = fault;
+    }
+    return this;
+  }
+
+  // ---- what it received -----------------------------------------------------------------------------------
+
+  /** How many calls of {@code op} it received (failed ones included). */
+  public long callCount(Op op) {
+    synchronized (lock) {
+      return callCounts.getOrDefault(op, 0L);
+    }
+  }
+
+  /** How many calls it received in all. */
+  public long callCount() {
+    synchronized (lock) {
+      return callCounts.values().stream().mapToLong(Long::longValue).sum();
+    }
+  }
+
+  /** The calls it received, oldest first (the last {@value #CALL_LOG_LIMIT}). */
+  public List<Call> calls() {
+    synchronized (lock) {
+      return List.copyOf(calls);
+    }
+  }
+
+  /** Forgets the calls received so far. */
+  public void clearCalls() {
+    synchronized (lock) {
+      calls.clear();
+      callCounts.clear();
+    }
+  }
+
+  /** How many VMs it holds that are not terminated. */
+  public int liveCount() {
+    synchronized (lock) {
+      Instant now = clock.instant();
+      int n = 0;
+      for (FakeVm vm : vms.values()) {
+        vm.settle(now);
+        n += vm.state == State.TERMINATED ? 0 : 1;
+      }
+      return n;
+    }
+  }
+
+  /** The host VM {@code id} runs on, when the cloud has hosts. */
+  public String hostOf(String id) {
+    synchronized (lock) {
+      return existing(id).host;
+    }
+  }
+
+  // ---- the provider ---------------------------------------------------------------------------------------
+
+  @Override
+  public String api() {
+    return api;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return capabilities;
+  }
+
+  @Override
+  public List<Instance> create(CreateRequest request) {
+    synchronized (lock) {
+      receive(Op.CREATE, List.of());
+      Instant now = clock.instant();
+      List<String> earlier = tokens.get(request.clientToken());
+      if (earlier != null && capabilities.contains(Capability.IDEMPOTENT_CREATE)) {
+        return earlier.stream().map(id -> observe(vms.get(id), now)).toList();
+      }
+      Node spec = request.spec();
+      String imageId = spec.image().orElse(defaultImage);
+      if (imageId == null || !images.containsKey(imageId)) {
+        throw error(Kind.INVALID_REQUEST, "InvalidImage", "no image '" + imageId + "'; images: " + images.keySet());
+      }
+      InstanceType type = types.get(spec.type().orElse(defaultType()));
+      if (type == null) {
+        throw error(Kind.INVALID_REQUEST, "InvalidInstanceType", "no instance type '" + spec.type().orElse("")
+            + "'; types: " + types.keySet());
+      }
+      if (spec.userData().isPresent() && !capabilities.contains(Capability.USER_DATA)) {
+        throw error(Kind.INVALID_REQUEST, "UserDataUnsupported", "this cloud takes no user data");
+      }
+      int cpus = spec.cpus().orElse(type.cpus());
+      int memory = spec.memoryMb().orElse(type.memoryMb());
+      String group = spec.antiAffinityGroup().orElse(null);
+      List<String> placement = place(request.count(), cpus, memory, group);
+      List<String> ids = new ArrayList<>();
+      List<Instance> out = new ArrayList<>();
+      for (int i = 0; i < request.count(); i++) {
+        long n = nextVm++;
+        FakeVm vm = new FakeVm(String.format("vm-%06d", n), type.name(), imageId, spec.zone().orElse(zone), cpus, memory,
+            group, now, "10." + (n >> 16 & 255) + "." + (n >> 8 & 255) + "." + (n & 255),
+            "100." + (64 + (n >> 16 & 63)) + "." + (n >> 8 & 255) + "." + (n & 255), SnapshotChain.empty(maxSnapshots));
+        vm.host = placement.get(i);
+        vm.tags.putAll(request.tagsFor(request.nodeNames().get(i)));
+        vm.hiddenUntil = now.plus(hideNewFor);
+        boot(vm, now);
+        vms.put(vm.id, vm);
+        ids.add(vm.id);
+        out.add(vm.observe());
+      }
+      tokens.put(request.clientToken(), List.copyOf(ids));
+      return out;
+    }
+  }
+
+  @Override
+  public List<Instance> describe(Collection<String> ids) {
+    synchronized (lock) {
+      receive(Op.DESCRIBE, ids);
+      Instant now = clock.instant();
+      List<Instance> out = new ArrayList<>(ids.size());
+      for (String id : ids) {
+        FakeVm vm = vms.get(id);
+        if (vm != null && visible(vm, now)) {
+          out.add(observe(vm, now));
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public List<Instance> list() {
+    synchronized (lock) {
+      receive(Op.LIST, List.of());
+      Instant now = clock.instant();
+      List<Instance> out = new ArrayList<>();
+      for (FakeVm vm : vms.values()) {
+        if (visible(vm, now)) {
+          out.add(observe(vm, now));
+        }
+      }
+      return out;
+    }
+  }
+
+  @Override
+  public void start(Collection<String> ids) {
+    act(Op.START, ids, Action.START, Capability.STOP_START, (vm, now) -> boot(vm, now));
+  }
+
+  @Override
+  public void stop(Collection<String> ids, boolean force) {
+    Action action = force ? Action.FORCE_STOP : Action.STOP;
+    act(Op.STOP, ids, action, Capability.STOP_START,
+        (vm, now) -> vm.moveTo(State.STOPPING, State.STOPPED, now.plus(force ? Duration.ZERO : stopTime)));
+  }
+
+  @Override
+  public void reboot(Collection<String> ids) {
+    act(Op.REBOOT, ids, Action.REBOOT, Capability.REBOOT,
+        (vm, now) -> vm.moveTo(State.REBOOTING, State.RUNNING, now.plus(rebootTime)));
+  }
+
+  @Override
+  public void terminate(Collection<String> ids) {
+    act(Op.TERMINATE, ids, Action.DESTROY, null, (vm, now) -> {
+      vm.moveTo(State.TERMINATING, State.TERMINATED, now.plus(terminateTime));
+      vm.host = null;
+      vm.snapshots = vm.snapshots.cleared();
+      vm.snapshotReadyAt.clear();
+    });
+  }
+
+  @Override
+  public void tag(String id, Map<String, String> tags) {
+    synchronized (lock) {
+      receive(Op.TAG, List.of(id));
+      existing(id).tags.putAll(tags);
+    }
+  }
+
+  @Override
+  public List<InstanceType> types() {
+    synchronized (lock) {
+      receive(Op.TYPES, List.of());
+      return List.copyOf(types.values());
+    }
+  }
+
+  @Override
+  public List<Image> images() {
+    synchronized (lock) {
+      receive(Op.IMAGES, List.of());
+      return List.copyOf(images.values());
+    }
+  }
+
+  @Override
+  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
+    synchronized (lock) {
+      receive(Op.SNAPSHOT, List.of(id));
+      require(Capability.SNAPSHOTS);
+      if (options.memory()) {
+        require(Capability.SNAPSHOT_MEMORY);
+      }
+      Instant now = clock.instant();
+      FakeVm vm = existing(id);
+      vm.settle(now);
+      checkAllowed(vm, Action.SNAPSHOT);
+      Snapshot.Status status = snapshotTime.isZero() ? Snapshot.Status.READY : Snapshot.Status.CREATING;
+      Snapshot s = Snapshot.of("snap-" + nextSnapshot++, name, null, options.memory(), now, status);
+      vm.snapshots = vm.snapshots.add(s);
+      if (status == Snapshot.Status.CREATING) {
+        vm.snapshotReadyAt.put(s.id(), now.plus(snapshotTime));
+      }
+      vm.snapshotReadyAt.keySet().retainAll(ids(vm.snapshots));
+      return vm.snapshots.get(s.id()).orElseThrow();
+    }
+  }
+
+  @Override
+  public SnapshotChain snapshots(String id) {
+    synchronized (lock) {
+      receive(Op.SNAPSHOTS, List.of(id));
+      require(Capability.SNAPSHOTS);
+      FakeVm vm = existing(id);
+      settleSnapshots(vm, clock.instant());
+      return vm.snapshots;
+    }
+  }
+
+  @Override
+  public void revert(String id, String snapshotId) {
+    synchronized (lock) {
+      receive(Op.REVERT, List.of(id));
+      require(Capability.SNAPSHOTS);
+      Instant now = clock.instant();
+      FakeVm vm = existing(id);
+      vm.settle(now);
+      settleSnapshots(vm, now);
+      checkAllowed(vm, Action.REVERT);
+      Snapshot s = snapshotOf(vm, snapshotId);
+      if (s.status() != Snapshot.Status.READY) {
+        throw error(Kind.INVALID_REQUEST, "SnapshotNotReady", "snapshot " + snapshotId + " is " + s.status());
+      }
+      vm.snapshots = vm.snapshots.revertTo(snapshotId);
+      // As CloudStack does: a memory snapshot comes back running, a disk-only one stopped.
+      vm.state = s.includesMemory() ? State.RUNNING : State.STOPPED;
+      vm.providerState = vm.state.name().toLowerCase(Locale.ROOT);
+    }
+  }
+
+  @Override
+  public void deleteSnapshot(String id, String snapshotId) {
+    synchronized (lock) {
+      receive(Op.DELETE_SNAPSHOT, List.of(id));
+      require(Capability.SNAPSHOTS);
+      FakeVm vm = existing(id);
+      snapshotOf(vm, snapshotId);
+      vm.snapshots = vm.snapshots.delete(snapshotId);
+      vm.snapshotReadyAt.remove(snapshotId);
+    }
+  }
+
+  @Override
+  public String toString() {
+    synchronized (lock) {
+      return "FakeCloud{api=" + api + ", " + vms.size() + " VMs, clock=" + clock.instant() + "}";
+    }
+  }
+
+  // ---- the machinery --------------------------------------------------------------------------------------
+
+  private interface Change {
+    void apply(FakeVm vm, Instant now);
+  }
+
+  /** Applies {@code action} to every VM of {@code ids}, all or nothing: the state checks come first. */
+  private void act(Op op, Collection<String> ids, Action action, Capability needed, Change change) {
+    synchronized (lock) {
+      receive(op, ids);
+      if (needed != null) {
+        require(needed);
+      }
+      Instant now = clock.instant();
+      List<FakeVm> targets = new ArrayList<>(ids.size());
+      for (String id : ids) {
+        FakeVm vm = existing(id);
+        vm.settle(now);
+        if (!Lifecycle.isNoOp(vm.state, action)) {
+          checkAllowed(vm, action);
+          targets.add(vm);
+        }
+      }
+      for (FakeVm vm : targets) {
+        change.apply(vm, now);
+      }
+    }
+  }
+
+  private void boot(FakeVm vm, Instant now) {
+    String fault = failingBoots.poll();
+    vm.moveTo(State.PENDING, fault == null ? State.RUNNING : State.ERROR, now.plus(bootTime));
+    vm.fault = fault;
+  }
+
+  private Instance observe(FakeVm vm, Instant now) {
+    vm.settle(now);
+    return vm.observe();
+  }
+
+  private boolean visible(FakeVm vm, Instant now) {
+    vm.settle(now);
+    if (now.isBefore(vm.hiddenUntil)) {
+      return false;
+    }
+    return vm.terminatedAt == null || now.isBefore(vm.terminatedAt.plus(terminatedRetention));
+  }
+
+  private void settleSnapshots(FakeVm vm, Instant now) {
+    var it = vm.snapshotReadyAt.entrySet().iterator();
+    while (it.hasNext()) {
+      var e = it.next();
+      if (!now.isBefore(e.getValue())) {
+        vm.snapshots.get(e.getKey()).ifPresent(s -> vm.snapshots = vm.snapshots.replace(s.withStatus(Snapshot.Status.READY)));
+        it.remove();
+      }
+    }
+  }
+
+  private static Set<String> ids(SnapshotChain chain) {
+    Set<String> out = new HashSet<>();
+    chain.snapshots().forEach(s -> out.add(s.id()));
+    return out;
+  }
+
+  private Snapshot snapshotOf(FakeVm vm, String snapshotId) {
+    return vm.snapshots.get(snapshotId).orElseThrow(() -> error(Kind.NOT_FOUND, "SnapshotNotFound",
+        "VM " + vm.id + " has no snapshot " + snapshotId));
+  }
+
+  /** Hosts for {@code count} VMs, all or none; anti-affinity puts each VM of a group on a host of its own. */
+  private List<String> place(int count, int cpus, int memory, String group) {
+    if (hosts.isEmpty()) {
+      return group == null ? java.util.Collections.nCopies(count, null) : unlimitedAntiAffinity(count, group);
+    }
+    List<String> out = new ArrayList<>(count);
+    Map<String, int[]> used = new HashMap<>();
+    Set<String> groupHosts = new HashSet<>();
+    for (FakeVm vm : vms.values()) {
+      vm.settle(clock.instant());
+      if (vm.host != null) {
+        int[] u = used.computeIfAbsent(vm.host, k -> new int[2]);
+        u[0] += vm.cpus;
+        u[1] += vm.memoryMb;
+        if (group != null && group.equals(vm.antiAffinityGroup)) {
+          groupHosts.add(vm.host);
+        }
+      }
+    }
+    for (int i = 0; i < count; i++) {
+      String chosen = null;
+      for (Host h : hosts) {
+        int[] u = used.computeIfAbsent(h.name(), k -> new int[2]);
+        if (u[0] + cpus <= h.cpus() && u[1] + memory <= h.memoryMb() && !groupHosts.contains(h.name())) {
+          chosen = h.name();
+          u[0] += cpus;
+          u[1] += memory;
+          if (group != null) {
+            groupHosts.add(h.name());
+          }
+          break;
+        }
+      }
+      if (chosen == null) {
+        throw error(Kind.CAPACITY, "InsufficientInstanceCapacity", "no host has room for " + count + " VM(s) of "
+            + cpus + " CPU and " + memory + " MB" + (group == null ? "" : " in anti-affinity group '" + group + "'"));
+      }
+      out.add(chosen);
+    }
+    return out;
+  }
+
+  private List<String> unlimitedAntiAffinity(int count, String group) {
+    Set<String> taken = new HashSet<>();
+    for (FakeVm vm : vms.values()) {
+      if (vm.host != null && group.equals(vm.antiAffinityGroup)) {
+        taken.add(vm.host);
+      }
+    }
+    List<String> out = new ArrayList<>(count);
+    for (int i = 0; out.size() < count; i++) {
+      if (!taken.contains("host-" + i)) {
+        out.add("host-" + i);
+      }
+    }
+    return out;
+  }
+
+  private String defaultType() {
+    return types.values().stream().filter(InstanceType::isDefault).map(InstanceType::name).findFirst()
+        .orElse(types.keySet().iterator().next());
+  }
+
+  private void checkAllowed(FakeVm vm, Action action) {
+    if (!vm.state.allows(action)) {
+      throw error(Kind.INVALID_REQUEST, "IncorrectInstanceState", "VM " + vm.id + " is " + vm.state + " and cannot "
+          + action + "; it allows " + vm.state.allowedActions());
+    }
+  }
+
+  private void require(Capability c) {
+    if (!capabilities.contains(c)) {
+      throw new dev.flotilla.vm.UnsupportedCapabilityException(c, api);
+    }
+  }
+
+  private FakeVm existing(String id) {
+    FakeVm vm = vms.get(id);
+    if (vm == null || !visible(vm, clock.instant())) {
+      throw error(Kind.NOT_FOUND, "InvalidInstanceID.NotFound", "no VM '" + id + "'");
+    }
+    return vm;
+  }
+
+  /** Counts and logs a call, then fails it if a fault is queued or the throttle says so. */
+  private void receive(Op op, Collection<String> ids) {
+    callCounts.merge(op, 1L, Long::sum);
+    if (calls.size() == CALL_LOG_LIMIT) {
+      calls.removeFirst();
+    }
+    calls.addLast(new Call(op, List.copyOf(ids), clock.instant()));
+    Deque<Kind> queued = failures.get(op);
+    Kind kind = queued == null ? null : queued.poll();
+    if (kind == null && throttleShare > 0 && random.nextDouble() < throttleShare) {
+      kind = Kind.THROTTLED;
+    }
+    if (kind != null) {
+      throw error(kind, codeOf(kind), "injected fault on " + op.label());
+    }
+  }
+
+  private static String codeOf(Kind kind) {
+    switch (kind) {
+      case THROTTLED:
+        return "RequestLimitExceeded";
+      case TRANSIENT:
+        return "InternalError";
+      case AUTHENTICATION:
+        return "AuthFailure";
+      case NOT_FOUND:
+        return "NotFound";
+      case CAPACITY:
+        return "InsufficientInstanceCapacity";
+      case INVALID_REQUEST:
+        return "InvalidParameterValue";
+      default:
+        return "Unknown";
+    }
+  }
+
+  private CloudException error(Kind kind, String code, String message) {
+    return new CloudException(kind, api, code, message);
+  }
+
+  /**
+   * A host of the fake cloud.
+   *
+   * @param name its name
+   * @param cpus the CPUs it offers
+   * @param memoryMb the memory it offers
+   */
+  public record Host(String name, int cpus, int memoryMb) {}
+
+  /** Builds a {@link FakeCloud}. */
+  public static final class Builder {
+    private String api = "fake";
+    private Clock clock = Clock.systemUTC();
+    private final Set<Capability> capabilities = EnumSet.allOf(Capability.class);
+    private List<InstanceType> types = STRATUSLAB_TYPES;
+    private List<Image> images = IMAGES;
+    private String defaultImage = "debian-12";
+    private String zone = "fake-zone-1";
+    private Duration bootTime = Duration.ZERO;
+    private Duration stopTime = Duration.ZERO;
+    private Duration rebootTime = Duration.ZERO;
+    private Duration terminateTime = Duration.ZERO;
+    private Duration snapshotTime = Duration.ZERO;
+    private Duration terminatedRetention = Duration.ofHours(1);
+    private int maxSnapshots;
+    private final List<Host> hosts = new ArrayList<>();
+    private long seed = 42;
+
+    private Builder() {}
+
+    /** The api id it answers to; {@code fake} by default. */
+    public Builder api(String value) {
+      this.api = value;
+      return this;
+    }
+
+    /** The clock state changes happen on; a {@link VirtualClock} in tests of waiting. */
+    public Builder clock(Clock value) {
+      this.clock = value;
+      return this;
+    }
+
+    /** How long VMs take to boot (create and start). */
+    public Builder bootTime(Duration value) {
+      this.bootTime = value;
+      return this;
+    }
+
+    /** How long a graceful stop takes. */
+    public Builder stopTime(Duration value) {
+      this.stopTime = value;
+      return this;
+    }
+
+    /** How long a reboot takes. */
+    public Builder rebootTime(Duration value) {
+      this.rebootTime = value;
+      return this;
+    }
+
+    /** How long destroying takes. */
+    public Builder terminateTime(Duration value) {
+      this.terminateTime = value;
+      return this;
+    }
+
+    /** How long a snapshot takes to be ready. */
+    public Builder snapshotTime(Duration value) {
+      this.snapshotTime = value;
+      return this;
+    }
+
+    /** How long terminated VMs stay listed (EC2 keeps them about an hour). */
+    public Builder terminatedRetention(Duration value) {
+      this.terminatedRetention = value;
+      return this;
+    }
+
+    /** The most snapshots a VM keeps; more remove the oldest. 0 (the default) for no limit. */
+    public Builder maxSnapshots(int value) {
+      this.maxSnapshots = value;
+      return this;
+    }
+
+    /** Adds {@code count} hosts of {@code cpus} CPUs and {@code memoryMb} MB; without hosts capacity is unlimited. */
+    public Builder hosts(int count, int cpus, int memoryMb) {
+      for (int i = 0; i < count; i++) {
+        hosts.add(new Host("host-" + (hosts.size() + 1), cpus, memoryMb));
+      }
+      return this;
+    }
+
+    /** Replaces the instance types. */
+    public Builder types(List<InstanceType> value) {
+      this.types = List.copyOf(value);
+      return this;
+    }
+
+    /** Replaces the images. */
+    public Builder images(List<Image> value) {
+      this.images = List.copyOf(value);
+      return this;
+    }
+
+    /** The image of nodes that name none. */
+    public Builder defaultImage(String value) {
+      this.defaultImage = value;
+      return this;
+    }
+
+    /** Removes capabilities, to test how callers cope without them. */
+    public Builder without(Capability... values) {
+      for (Capability c : values) {
+        capabilities.remove(c);
+      }
+      return this;
+    }
+
+    /** The seed of the throttling draws. */
+    public Builder seed(long value) {
+      this.seed = value;
+      return this;
+    }
+
+    /** The cloud. */
+    public FakeCloud build() {
+      return new FakeCloud(this);
+    }
+  }
+}

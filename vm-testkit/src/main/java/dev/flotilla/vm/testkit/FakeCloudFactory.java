@@ -1,0 +1,76 @@
+package dev.flotilla.vm.testkit;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.spi.ProviderFactory;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Makes a {@link FakeCloud} for a profile whose api is {@code fake}, so that code which builds its client
+ * from profiles can run on the fake cloud unchanged. Each profile opened gets a cloud of its own.
+ */
+public final class FakeCloudFactory implements ProviderFactory {
+  private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
+
+  static {
+    SETTINGS.put("boot_seconds", "seconds a VM takes to boot (default 0)");
+    SETTINGS.put("stop_seconds", "seconds a graceful stop takes (default 0)");
+    SETTINGS.put("snapshot_seconds", "seconds a snapshot takes to be ready (default 0)");
+    SETTINGS.put("max_snapshots", "the most snapshots a VM keeps, oldest removed first (default 0: no limit)");
+  }
+
+  @Override
+  public String id() {
+    return "fake";
+  }
+
+  @Override
+  public String description() {
+    return "the in-memory fake cloud of dev.flotilla:vm-testkit";
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return EnumSet.allOf(Capability.class);
+  }
+
+  @Override
+  public Map<String, String> settings() {
+    return SETTINGS;
+  }
+
+  @Override
+  public Provider open(Profile profile) {
+    FakeCloud.Builder b = FakeCloud.builder();
+    profile.defaultImage().ifPresent(b::defaultImage);
+    b.bootTime(seconds(profile, "boot_seconds"));
+    b.stopTime(seconds(profile, "stop_seconds"));
+    b.snapshotTime(seconds(profile, "snapshot_seconds"));
+    b.maxSnapshots((int) number(profile, "max_snapshots"));
+    return b.build();
+  }
+
+  private static Duration seconds(Profile profile, String key) {
+    return Duration.ofSeconds(number(profile, key));
+  }
+
+  private static long number(Profile profile, String key) {
+    String value = profile.setting(key).orElse("0");
+    try {
+      long n = Long.parseLong(value.trim());
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new ConfigurationException(null, "profiles." + profile.name() + "." + key, "must be a whole number of 0"
+        + " or more, got '" + value + "'");
+  }
+}

@@ -1,0 +1,258 @@
+package dev.flotilla.vm.testkit;
+
+import static dev.flotilla.vm.testkit.FlotillaAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.Snapshot;
+import dev.flotilla.vm.SnapshotChain;
+import dev.flotilla.vm.SnapshotOptions;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.WaitPolicy;
+import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.Provider;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What every provider must do, stated once. Each adapter module extends this class and runs it against a
+ * server that speaks its cloud's protocol on 127.0.0.1; {@link FakeCloud} runs it too. Behaviour behind a
+ * capability is checked only where the provider declares the capability.
+ *
+ * <p>Every node a test makes carries this run's unique prefix, and whatever is left is destroyed after
+ * each test.
+ */
+public abstract class ProviderContract {
+  private final String prefix = "ct" + UUID.randomUUID().toString().substring(0, 6);
+  private Provider provider;
+  private VmClient client;
+
+  /** Opens the provider under test; called before each test. */
+  protected abstract Provider openProvider();
+
+  /**
+   * A builder for a node this provider can create: override to set an image and type it has.
+   *
+   * @param name a node name unique to this test run
+   */
+  protected Node.Builder node(String name) {
+    return Node.builder(name);
+  }
+
+  /** An id in this provider's format that names no VM. */
+  protected String unknownId() {
+    return "vm-does-not-exist";
+  }
+
+  /** A client on {@code p}; the default waits on the real clock with short polls. */
+  protected VmClient.Builder clientBuilder(Provider p) {
+    return VmClient.builder().provider(p).waitPolicy(new WaitPolicy(Duration.ofMinutes(2), Duration.ofMillis(20),
+        Duration.ofSeconds(1), 1.5, 0.5, Duration.ofSeconds(30)));
+  }
+
+  /** The provider under test. */
+  protected final Provider provider() {
+    return provider;
+  }
+
+  /** The client on the provider under test. */
+  protected final VmClient client() {
+    return client;
+  }
+
+  @BeforeEach
+  final void openContract() {
+    provider = openProvider();
+    client = clientBuilder(provider).build();
+  }
+
+  @AfterEach
+  final void cleanUpContract() {
+    try {
+      List<String> left = provider.list().stream()
+          .filter(i -> i.state() != State.TERMINATED && i.nodeName().filter(n -> n.startsWith(prefix)).isPresent())
+          .map(Instance::id).toList();
+      if (!left.isEmpty()) {
+        provider.terminate(left);
+      }
+    } finally {
+      client.close();
+      provider.close();
+    }
+  }
+
+  private Node named(String suffix) {
+    return node(prefix + "-" + suffix).build();
+  }
+
+  private boolean can(Capability c) {
+    return provider.capabilities().contains(c);
+  }
+
+  @Test
+  void startCreatesOneRunningVmPerNodeTaggedWithItsNode() {
+    List<Node> nodes = List.of(named("a"), named("b"), named("c"));
+    List<Instance> vms = client.start(nodes);
+
+    assertThat(vms).hasSize(3);
+    assertThat(vms.stream().map(Instance::id).distinct()).hasSize(3);
+    for (int i = 0; i < 3; i++) {
+      assertThat(vms.get(i)).isRunning().belongsTo(nodes.get(i).name());
+      assertThat(client.record(nodes.get(i).name()).flatMap(Node::vmId)).contains(vms.get(i).id());
+    }
+  }
+
+  @Test
+  void describeAnswersManyIdsAtOnceAndLeavesOutUnknownOnes() {
+    List<Instance> vms = client.start(List.of(named("a"), named("b")));
+    List<String> ids = List.of(vms.get(0).id(), unknownId(), vms.get(1).id());
+
+    List<Instance> seen = provider.describe(ids);
+
+    assertThat(seen).extracting(Instance::id).containsExactlyInAnyOrder(vms.get(0).id(), vms.get(1).id());
+  }
+
+  @Test
+  void listShowsTheVmsWithTheirNodeTags() {
+    Instance vm = client.start(named("listed"));
+
+    assertThat(provider.list()).anySatisfy(i -> {
+      assertThat(i.id()).isEqualTo(vm.id());
+      assertThat(i).belongsTo(prefix + "-listed");
+    });
+  }
+
+  @Test
+  void startingARunningNodeKeepsItsVm() {
+    Node n = named("again");
+    Instance first = client.start(n);
+    Instance second = client.start(n);
+
+    assertThat(second.id()).isEqualTo(first.id());
+    assertThat(second).isRunning();
+  }
+
+  @Test
+  void stopThenStartKeepsTheSameVm() {
+    assumeTrue(can(Capability.STOP_START), "provider cannot stop and start");
+    Node n = named("cycle");
+    Instance vm = client.start(n);
+
+    assertThat(client.stop(n)).isStopped();
+    assertThat(client.stop(n)).isStopped(); // stopping a stopped VM is a no-op
+    Instance again = client.start(n);
+
+    assertThat(again).isRunning();
+    assertThat(again.id()).isEqualTo(vm.id());
+  }
+
+  @Test
+  void forceStopStops() {
+    assumeTrue(can(Capability.STOP_START), "provider cannot stop and start");
+    Node n = named("forced");
+    client.start(n);
+
+    assertThat(client.forceStop(n)).isStopped();
+  }
+
+  @Test
+  void rebootComesBackRunning() {
+    assumeTrue(can(Capability.REBOOT), "provider cannot reboot");
+    Node n = named("reboot");
+    Instance vm = client.start(n);
+
+    Instance after = client.reboot(n);
+
+    assertThat(after).isRunning();
+    assertThat(after.id()).isEqualTo(vm.id());
+  }
+
+  @Test
+  void destroyIsIdempotentAndForgetsTheBinding() {
+    Node n = named("gone");
+    Instance vm = client.start(n);
+
+    client.destroy(n);
+    client.destroy(n);
+    provider.terminate(List.of(vm.id()));
+
+    assertThat(client.status(n)).isEmpty();
+    assertThat(client.record(n.name()).map(Node::isBound)).contains(false);
+    assertThat(provider.describe(List.of(vm.id()))).allSatisfy(i -> assertThat(i.state())
+        .isIn(State.TERMINATING, State.TERMINATED));
+  }
+
+  @Test
+  void actionsOnAnUnknownVmAreNotFound() {
+    assertThat(provider.describe(List.of(unknownId()))).isEmpty();
+    assertThatThrownBy(() -> provider.stop(List.of(unknownId()), false))
+        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.kind()).isEqualTo(CloudException.Kind.NOT_FOUND));
+  }
+
+  @Test
+  void aRepeatedCreateWithTheSameTokenMakesNoSecondVm() {
+    assumeTrue(can(Capability.IDEMPOTENT_CREATE), "provider has no idempotent create");
+    Node spec = named("token");
+    CreateRequest request = new CreateRequest(spec, List.of(spec.name()), prefix + "-token-1", Map.of());
+
+    List<Instance> first = provider.create(request);
+    List<Instance> second = provider.create(request);
+
+    assertThat(second).extracting(Instance::id).containsExactlyElementsOf(first.stream().map(Instance::id).toList());
+  }
+
+  @Test
+  void bindTagsTheVmWithItsNode() {
+    assumeTrue(can(Capability.TAGS), "provider has no tags");
+    Instance vm = client.start(named("orig"));
+    Node other = named("adopted");
+
+    Node bound = client.bind(other, vm.id());
+
+    assertThat(bound.vmId()).contains(vm.id());
+    assertThat(provider.describe(List.of(vm.id()))).singleElement().satisfies(i -> assertThat(i).belongsTo(other.name()));
+  }
+
+  @Test
+  void snapshotsFormAChainThatBranchesOnRevertAndReparentsOnDelete() {
+    assumeTrue(can(Capability.SNAPSHOTS), "provider has no snapshots");
+    Node n = named("snaps");
+    client.start(n);
+
+    Snapshot s1 = client.snapshot(n, "s1");
+    Snapshot s2 = client.snapshot(n, "s2");
+    client.revert(n, "s1");
+    Snapshot s3 = client.snapshot(n, "s3");
+    SnapshotChain chain = client.snapshots(n);
+
+    assertThat(chain.parent(s2.id()).map(Snapshot::id)).contains(s1.id());
+    assertThat(chain.parent(s3.id()).map(Snapshot::id)).contains(s1.id());
+    assertThat(chain.current().map(Snapshot::id)).contains(s3.id());
+
+    client.deleteSnapshot(n, "s1");
+    SnapshotChain after = client.snapshots(n);
+    assertThat(after.roots()).extracting(Snapshot::id).containsExactly(s2.id(), s3.id());
+  }
+
+  @Test
+  void revertToAMemorySnapshotLeavesTheVmRunning() {
+    assumeTrue(can(Capability.SNAPSHOT_MEMORY), "provider has no memory snapshots");
+    Node n = named("memsnap");
+    client.start(n);
+    client.snapshot(n, "warm", SnapshotOptions.WITH_MEMORY);
+    client.stop(n);
+
+    assertThat(client.revert(n, "warm")).isRunning();
+  }
+}
