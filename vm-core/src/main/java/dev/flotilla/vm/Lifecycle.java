@@ -155,7 +155,7 @@ public final class Lifecycle {
     noOp(State.STOPPED, Action.STOP, Action.FORCE_STOP);
     noOp(State.REBOOTING, Action.REBOOT, Action.START);
     noOp(State.TERMINATING, Action.DESTROY);
-    noOp(State.TERMINATED, Action.DESTROY, Action.STOP, Action.FORCE_STOP);
+    noOp(State.TERMINATED, Action.DESTROY);
   }
 
   private static void allow(State state, Action... actions) {
