@@ -321,8 +321,9 @@ public final class VmClient implements AutoCloseable {
     Snapshot s = find(t, snapshot);
     backoff.retry(() -> t.provider.revert(t.vmId(), s.id()));
     // A memory snapshot resumes running; a disk-only one settles where the provider leaves it.
-    return s.includesMemory() ? waiter.await(List.of(t.group()), State.RUNNING).get(t.vmId())
-        : waiter.await(List.of(t.group()), st -> st.isSettled() && st != State.ERROR && st != State.TERMINATED, "settled").get(t.vmId());
+    List<Map<String, Instance>> seen = s.includesMemory() ? waiter.await(List.of(t.group()), State.RUNNING)
+        : waiter.await(List.of(t.group()), st -> st.isSettled() && st != State.ERROR && st != State.TERMINATED, "settled");
+    return seen.get(0).get(t.vmId());
   }
 
   /** Deletes a snapshot, named by id or name; its children move to its parent. */
@@ -494,6 +495,7 @@ public final class VmClient implements AutoCloseable {
 
   private List<Instance> awaitAndRecord(Batch batch, State target) {
     List<Waiter.Group> groups = new ArrayList<>();
+    Map<Provider, Integer> groupOf = new java.util.HashMap<>();
     for (Map.Entry<Provider, List<Target>> e : byProvider(batch.targets, t -> t.node.isBound()).entrySet()) {
       Map<String, String> nodeByVm = new LinkedHashMap<>();
       Set<String> fresh = new java.util.HashSet<>();
@@ -503,15 +505,16 @@ public final class VmClient implements AutoCloseable {
           fresh.add(t.vmId());
         }
       }
+      groupOf.put(e.getKey(), groups.size());
       groups.add(new Waiter.Group(e.getKey(), nodeByVm, fresh));
     }
-    Map<String, Instance> seen = waiter.await(groups, target);
+    List<Map<String, Instance>> seen = waiter.await(groups, target);
     List<Instance> out = new ArrayList<>(batch.targets.size());
     for (Target t : batch.targets) {
       if (!t.node.isBound()) {
         continue;
       }
-      Instance vm = seen.get(t.vmId());
+      Instance vm = seen.get(groupOf.get(t.provider)).get(t.vmId());
       out.add(vm);
       if (target != State.TERMINATED) {
         Node bound = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));

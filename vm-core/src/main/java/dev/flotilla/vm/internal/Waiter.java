@@ -49,11 +49,11 @@ public final class Waiter {
    * Waits until every VM of {@code groups} is in {@code target}. A VM missing from the answers counts as
    * TERMINATED; while it was just created and the grace period lasts, it counts as not yet visible.
    *
-   * @return the last observation of every VM, by id
+   * @return for each group, in order, the last observation of each of its VMs by id
    * @throws InstanceFailedException at once when a VM goes to ERROR (or vanishes while it should run)
    * @throws WaitTimeoutException when the deadline passes first
    */
-  public Map<String, Instance> await(List<Group> groups, State target) {
+  public List<Map<String, Instance>> await(List<Group> groups, State target) {
     return await(groups, s -> s == target, target.name());
   }
 
@@ -62,36 +62,43 @@ public final class Waiter {
    *
    * @param label what is awaited, for progress and messages, such as {@code RUNNING} or {@code settled}
    */
-  public Map<String, Instance> await(List<Group> groups, Predicate<State> wanted, String label) {
+  public List<Map<String, Instance>> await(List<Group> groups, Predicate<State> wanted, String label) {
     Instant start = clock.instant();
-    Map<String, Instance> done = new HashMap<>();
-    Map<String, State> lastSeen = new LinkedHashMap<>();
-    Map<Group, Set<String>> remaining = new LinkedHashMap<>();
-    int total = 0;
-    for (Group g : groups) {
-      if (!g.nodeByVmId().isEmpty()) {
-        remaining.put(g, new LinkedHashSet<>(g.nodeByVmId().keySet()));
-        total += g.nodeByVmId().size();
-      }
-    }
-    int all = total;
+    List<Watch> watches = groups.stream().map(Watch::new).toList();
+    int total = watches.stream().mapToInt(w -> w.remaining.size()).sum();
     int[] reported = {-1};
     return until(() -> {
       Duration elapsed = Duration.between(start, clock.instant());
-      for (Map.Entry<Group, Set<String>> e : remaining.entrySet()) {
-        poll(e.getKey(), e.getValue(), wanted, elapsed, done, lastSeen);
+      int done = 0;
+      for (Watch w : watches) {
+        if (!w.remaining.isEmpty()) {
+          poll(w, wanted, elapsed);
+        }
+        done += w.done.size();
       }
-      remaining.values().removeIf(Set::isEmpty);
-      if (done.size() != reported[0]) {
-        reported[0] = done.size();
-        listener.onProgress(new VmListener.Progress(label, reported[0], all));
+      if (done != reported[0]) {
+        reported[0] = done;
+        listener.onProgress(new VmListener.Progress(label, done, total));
       }
-      return remaining.isEmpty() ? Optional.of(done) : Optional.empty();
+      return done == total ? Optional.of(watches.stream().map(w -> w.done).toList()) : Optional.empty();
     }, elapsed -> {
       Map<String, String> stuck = new LinkedHashMap<>();
-      remaining.values().forEach(ids -> ids.forEach(id -> stuck.put(id, String.valueOf(lastSeen.get(id)))));
+      watches.forEach(w -> w.remaining.forEach(id -> stuck.put(id, String.valueOf(w.lastSeen.get(id)))));
       return new WaitTimeoutException(label, stuck, elapsed);
     });
+  }
+
+  /** What is known of one group's VMs during a wait. */
+  private static final class Watch {
+    final Group group;
+    final Set<String> remaining;
+    final Map<String, Instance> done = new HashMap<>();
+    final Map<String, State> lastSeen = new HashMap<>();
+
+    Watch(Group group) {
+      this.group = group;
+      this.remaining = new LinkedHashSet<>(group.nodeByVmId().keySet());
+    }
   }
 
   /**
@@ -117,26 +124,26 @@ public final class Waiter {
     }
   }
 
-  private void poll(Group group, Set<String> ids, Predicate<State> wanted, Duration elapsed, Map<String, Instance> done,
-      Map<String, State> lastSeen) {
+  private void poll(Watch w, Predicate<State> wanted, Duration elapsed) {
+    Group group = w.group;
     List<Instance> seen;
     try {
-      seen = group.provider().describe(new ArrayList<>(ids));
+      seen = group.provider().describe(new ArrayList<>(w.remaining));
     } catch (CloudException e) {
       if (e.retryable()) {
         return; // a throttled or failed poll is just a round without news
       }
       throw e;
     }
-    Set<String> missing = new HashSet<>(ids);
+    Set<String> missing = new HashSet<>(w.remaining);
     for (Instance vm : seen) {
       if (!missing.remove(vm.id())) {
         continue;
       }
-      observe(group, vm, lastSeen);
+      observe(w, vm);
       if (wanted.test(vm.state())) {
-        done.put(vm.id(), vm);
-        ids.remove(vm.id());
+        w.done.put(vm.id(), vm);
+        w.remaining.remove(vm.id());
       } else if (vm.state() == State.ERROR || vm.state() == State.TERMINATED) {
         throw new InstanceFailedException(vm.toBuilder().tags(withNode(vm, group)).build());
       }
@@ -148,12 +155,12 @@ public final class Waiter {
       }
       Instance gone = Instance.builder(id, State.TERMINATED).providerState("gone")
           .tags(Map.of(Instance.NODE_TAG, group.nodeByVmId().get(id))).build();
-      observe(group, gone, lastSeen);
+      observe(w, gone);
       if (!wanted.test(State.TERMINATED)) {
         throw new InstanceFailedException(gone.toBuilder().fault("the cloud no longer knows this VM").build());
       }
-      done.put(id, gone);
-      ids.remove(id);
+      w.done.put(id, gone);
+      w.remaining.remove(id);
     }
   }
 
@@ -163,10 +170,10 @@ public final class Waiter {
     return tags;
   }
 
-  private void observe(Group group, Instance vm, Map<String, State> lastSeen) {
-    State before = lastSeen.put(vm.id(), vm.state());
+  private void observe(Watch w, Instance vm) {
+    State before = w.lastSeen.put(vm.id(), vm.state());
     if (before != vm.state()) {
-      listener.onTransition(new VmListener.Transition(group.nodeByVmId().get(vm.id()), vm.id(), before, vm.state(),
+      listener.onTransition(new VmListener.Transition(w.group.nodeByVmId().get(vm.id()), vm.id(), before, vm.state(),
           vm.providerState()));
     }
   }

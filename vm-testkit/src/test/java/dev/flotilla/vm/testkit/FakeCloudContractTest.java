@@ -1,0 +1,17 @@
+package dev.flotilla.vm.testkit;
+
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.spi.Provider;
+
+/** The fake cloud keeps the contract every provider keeps. */
+class FakeCloudContractTest extends ProviderContract {
+  @Override
+  protected Provider openProvider() {
+    return FakeCloudExtension.defaults(VirtualClock.create()).build();
+  }
+
+  @Override
+  protected VmClient.Builder clientBuilder(Provider p) {
+    return ((FakeCloud) p).clientBuilder();
+  }
+}

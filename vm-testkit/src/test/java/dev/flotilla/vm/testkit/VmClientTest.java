@@ -1,0 +1,378 @@
+package dev.flotilla.vm.testkit;
+
+import static dev.flotilla.vm.testkit.FlotillaAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.CloudException.Kind;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.ForbiddenTransitionException;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceFailedException;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.RetryPolicy;
+import dev.flotilla.vm.Snapshot;
+import dev.flotilla.vm.SnapshotOptions;
+import dev.flotilla.vm.UnsupportedCapabilityException;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.WaitPolicy;
+import dev.flotilla.vm.WaitTimeoutException;
+import dev.flotilla.vm.store.InMemoryNodeStore;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(FakeCloudExtension.class)
+class VmClientTest {
+  private static Node node(String name) {
+    return Node.builder(name).image("debian-12").type("m1.small").build();
+  }
+
+  private static List<Node> nodes(int n) {
+    return IntStream.rangeClosed(1, n).mapToObj(i -> node("web" + i)).toList();
+  }
+
+  @Test
+  void startCreatesWhenUnboundStartsWhenStoppedAndDoesNothingWhenRunning(VmClient client, FakeCloud cloud) {
+    Node web = node("web1");
+    Instance created = client.start(web);
+    assertThat(cloud).hasCallCount("create", 1);
+
+    client.stop(web);
+    Instance restarted = client.start(web);
+    assertThat(restarted.id()).isEqualTo(created.id());
+    assertThat(cloud).hasCallCount("create", 1).hasCallCount("start", 1);
+
+    cloud.clearCalls();
+    Instance again = client.start(web);
+    assertThat(again).isRunning();
+    assertThat(cloud).hasCallCount("create", 0).hasCallCount("start", 0).hasCallCount("describe", 2);
+  }
+
+  @Test
+  void manyNodesCostOneCreateAndOneDescribePerPollRound(VmClient client, FakeCloud cloud, VirtualClock clock) {
+    List<Instance> vms = client.start(nodes(4));
+
+    assertThat(vms).allSatisfy(vm -> assertThat(vm).isRunning());
+    assertThat(vms).extracting(vm -> vm.nodeName().orElseThrow()).containsExactly("web1", "web2", "web3", "web4");
+    assertThat(cloud).hasCallCount("create", 1);
+    // Every describe after the create is one poll round for all four VMs; rounds = pauses + 1.
+    assertThat(cloud.calls()).filteredOn(c -> c.op() == FakeCloud.Op.DESCRIBE)
+        .allSatisfy(c -> assertThat(c.ids()).hasSize(4));
+    assertThat(cloud.callCount(FakeCloud.Op.DESCRIBE)).isEqualTo(clock.sleeps() + 1);
+  }
+
+  @Test
+  void nodesWithDifferentSpecsAreCreatedInOneCallPerSpec(VmClient client, FakeCloud cloud) {
+    client.start(List.of(node("a1"), node("a2"), node("b1").toBuilder().type("m1.large").build()));
+    assertThat(cloud).hasCallCount("create", 2);
+  }
+
+  @Test
+  void waitingBacksOffExponentiallyWithJitterOnTheVirtualClock(FakeCloud cloud, VirtualClock clock) {
+    // Boot takes 20 s; polls pause 1, 1.5, 2.25, 3.375... s less half jitter at a draw of 0.5 (x0.75).
+    VmClient client = cloud.clientBuilder().build();
+    client.start(node("web1"));
+
+    List<Long> pauses = cloud.calls().stream().filter(c -> c.op() == FakeCloud.Op.DESCRIBE).map(c -> c.at().toEpochMilli())
+        .toList();
+    assertThat(pauses).hasSizeGreaterThan(4);
+    long first = pauses.get(1) - pauses.get(0);
+    long second = pauses.get(2) - pauses.get(1);
+    long third = pauses.get(3) - pauses.get(2);
+    assertThat(first).isEqualTo(750);
+    assertThat(second).isEqualTo(1125);
+    assertThat(third).isEqualTo(1687);
+    assertThat(clock.slept()).isGreaterThanOrEqualTo(Duration.ofSeconds(20)).isLessThan(Duration.ofSeconds(30));
+  }
+
+  @Test
+  void aDeadlineEndsTheWaitWithTargetLastSeenStateAndElapsedTime(FakeCloud cloud) {
+    VmClient client = cloud.clientBuilder().waitPolicy(WaitPolicy.DEFAULT.withTimeout(Duration.ofSeconds(5))).build();
+
+    assertThatThrownBy(() -> client.start(node("slow")))
+        .isInstanceOfSatisfying(WaitTimeoutException.class, e -> {
+          assertThat(e.target()).isEqualTo("RUNNING");
+          assertThat(e.lastSeen()).containsValue("PENDING");
+          assertThat(e.elapsed()).isEqualTo(Duration.ofSeconds(5));
+        })
+        .hasMessageContaining("Timed out after 5000 ms").hasMessageContaining("RUNNING").hasMessageContaining("PENDING");
+    assertThat(client.record("slow").map(Node::isBound)).as("the binding is kept for a later wait").contains(true);
+  }
+
+  @Test
+  void aVmGoingToErrorFailsTheWaitAtOnce(VmClient client, FakeCloud cloud, VirtualClock clock) {
+    cloud.failNextBoots(1, "No valid host was found");
+    var start = clock.instant();
+
+    assertThatThrownBy(() -> client.start(nodes(3)))
+        .isInstanceOfSatisfying(InstanceFailedException.class, e -> assertThat(e.instance()).isInError())
+        .hasMessageContaining("web1").hasMessageContaining("No valid host was found")
+        .hasMessageContaining("destroy it");
+    assertThat(Duration.between(start, clock.instant())).isLessThan(Duration.ofSeconds(30));
+    assertThat(client.record("web1").flatMap(Node::vmId)).as("still recorded, so it can be destroyed").isPresent();
+  }
+
+  @Test
+  void startRefusesAVmInErrorNamingWhatItAllows(VmClient client, FakeCloud cloud) {
+    Instance vm = client.start(node("web1"));
+    cloud.breakVm(vm.id(), "disk failure");
+
+    assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOf(ForbiddenTransitionException.class)
+        .hasMessageContaining("Cannot START VM " + vm.id() + " of node web1: it is ERROR, which allows [DESTROY]");
+    client.destroy(node("web1"));
+    assertThat(client.start(node("web1")).id()).isNotEqualTo(vm.id());
+  }
+
+  @Test
+  void forbiddenActionsSayWhatTheStateAllows(VmClient client) {
+    Node web = node("web1");
+    client.start(web);
+    client.stop(web);
+
+    assertThatThrownBy(() -> client.reboot(web)).isInstanceOf(ForbiddenTransitionException.class)
+        .hasMessageContaining("Cannot REBOOT").hasMessageContaining("it is STOPPED")
+        .hasMessageContaining("[START, DESTROY, SNAPSHOT, REVERT, RESIZE]");
+    assertThatThrownBy(() -> client.stop(node("never"))).isInstanceOf(ForbiddenTransitionException.class)
+        .hasMessageContaining("node never (no VM)").hasMessageContaining("[CREATE]");
+  }
+
+  @Test
+  void destroyingAnUnboundOrDestroyedNodeIsANoOp(VmClient client, FakeCloud cloud) {
+    client.destroy(node("never"));
+    Node web = node("web1");
+    client.start(web);
+    client.destroy(web);
+    client.destroy(web);
+    assertThat(cloud).hasCallCount("terminate", 1).hasLiveVms(0);
+  }
+
+  @Test
+  void newVmsHiddenFromDescribeAreWaitedForNotCreatedAgain(VmClient client, FakeCloud cloud) {
+    cloud.hideNewVms(Duration.ofSeconds(8));
+
+    List<Instance> vms = client.start(nodes(3));
+
+    assertThat(vms).allSatisfy(vm -> assertThat(vm).isRunning());
+    assertThat(cloud).hasCallCount("create", 1).hasLiveVms(3);
+  }
+
+  @Test
+  void aVmThatStaysInvisibleBeyondTheGracePeriodIsReportedGone(FakeCloud cloud) {
+    cloud.hideNewVms(Duration.ofMinutes(5));
+    VmClient client = cloud.clientBuilder().build();
+
+    assertThatThrownBy(() -> client.start(node("ghost"))).isInstanceOf(InstanceFailedException.class)
+        .hasMessageContaining("no longer knows");
+  }
+
+  @Test
+  void throttlingIsRetriedAndNeverMultipliesVms(FakeCloud cloud) {
+    cloud.throttle(0.4);
+    VmClient client = cloud.clientBuilder().retryPolicy(new RetryPolicy(20, Duration.ofMillis(100), Duration.ofSeconds(2)))
+        .build();
+
+    List<Instance> vms = client.start(nodes(10));
+
+    assertThat(vms).hasSize(10).allSatisfy(vm -> assertThat(vm).isRunning());
+    cloud.throttle(0);
+    assertThat(cloud).hasLiveVms(10);
+    assertThat(cloud.callCount(FakeCloud.Op.CREATE)).isGreaterThanOrEqualTo(1);
+  }
+
+  @Test
+  void aTransientCreateFailureIsRetriedWithTheSameToken(VmClient client, FakeCloud cloud) {
+    cloud.failNext(FakeCloud.Op.CREATE, 2, Kind.TRANSIENT);
+
+    client.start(nodes(2));
+
+    assertThat(cloud).hasCallCount("create", 3).hasLiveVms(2);
+  }
+
+  @Test
+  void authenticationErrorsAreNotRetried(VmClient client, FakeCloud cloud) {
+    cloud.failNext(FakeCloud.Op.CREATE, 1, Kind.AUTHENTICATION);
+
+    assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(Kind.AUTHENTICATION);
+      assertThat(e.retryable()).isFalse();
+      assertThat(e.code()).contains("AuthFailure");
+    });
+    assertThat(cloud).hasCallCount("create", 1).hasLiveVms(0);
+  }
+
+  @Test
+  void retriesGiveUpAfterTheirBudget(FakeCloud cloud) {
+    cloud.failNext(FakeCloud.Op.CREATE, 10, Kind.THROTTLED);
+    VmClient client = cloud.clientBuilder().retryPolicy(new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1)))
+        .build();
+
+    assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOf(CloudException.class)
+        .hasMessageContaining("THROTTLED").hasMessageContaining("RequestLimitExceeded");
+    assertThat(cloud).hasCallCount("create", 3);
+  }
+
+  @Test
+  void restartingADestroyedNodeMakesANewVmDespiteTheSpentToken(VmClient client, FakeCloud cloud) {
+    Node web = node("web1");
+    Instance first = client.start(web);
+    client.destroy(web);
+
+    Instance second = client.start(web);
+
+    assertThat(second.id()).isNotEqualTo(first.id());
+    assertThat(second).isRunning();
+    assertThat(cloud).hasLiveVms(1);
+  }
+
+  @Test
+  void theBindingIsRecordedBeforeWaitingAndAddressesAfter(FakeCloud cloud) {
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    VmClient client = cloud.clientBuilder().store(store).listener(new dev.flotilla.vm.VmListener() {
+      @Override
+      public void onTransition(Transition t) {
+        if (t.to() == State.PENDING) {
+          assertThat(store.get(t.node()).flatMap(Node::vmId)).contains(t.vmId());
+        }
+      }
+    }).build();
+
+    Instance vm = client.start(node("web1"));
+
+    Node record = store.get("web1").orElseThrow();
+    assertThat(record.vmId()).contains(vm.id());
+    assertThat(record.publicAddress()).isEqualTo(vm.publicAddress());
+    assertThat(record.privateAddress()).isEqualTo(vm.privateAddress());
+  }
+
+  @Test
+  void listenersHearEveryTransitionAndProgress(VmClient client, EventLog events) {
+    client.start(nodes(2));
+
+    assertThat(events.transitions()).extracting(t -> t.node() + ":" + t.to())
+        .containsExactly("web1:PENDING", "web2:PENDING", "web1:RUNNING", "web2:RUNNING");
+    assertThat(events.progress()).containsExactly("0/2 running", "2/2 running");
+  }
+
+  @Test
+  void asyncCallsCompleteOnTheExecutor(FakeCloud cloud) throws Exception {
+    VmClient client = cloud.clientBuilder().executor(Runnable::run).build();
+
+    CompletableFuture<List<Instance>> started = client.startAsync(nodes(3));
+    assertThat(started.get()).hasSize(3);
+    assertThat(client.stopAsync(node("web1")).get()).isStopped();
+    client.destroyAsync(nodes(3)).get();
+    assertThat(cloud).hasLiveVms(0);
+
+    cloud.failNext(FakeCloud.Op.CREATE, 1, Kind.INVALID_REQUEST);
+    assertThat(client.startAsync(node("x1"))).isCompletedExceptionally();
+  }
+
+  @Test
+  void bindAdoptsAnExistingVm(VmClient client, FakeCloud cloud) {
+    Instance vm = client.start(node("old"));
+
+    Node adopted = client.bind(node("new"), vm.id());
+
+    assertThat(adopted.vmId()).contains(vm.id());
+    assertThat(client.status(node("new")).orElseThrow()).belongsTo("new");
+    assertThatThrownBy(() -> client.bind(node("x"), "vm-999999")).isInstanceOfSatisfying(CloudException.class,
+        e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND)).hasMessageContaining("vm-999999");
+  }
+
+  @Test
+  void snapshotsWaitUntilReadyAndFollowTheChain(VmClient client, FakeCloud cloud) {
+    Node db = node("db1");
+    client.start(db);
+
+    Snapshot s1 = client.snapshot(db, "before-upgrade", SnapshotOptions.WITH_MEMORY);
+    assertThat(s1.status()).isEqualTo(Snapshot.Status.READY);
+    assertThat(s1.includesMemory()).isTrue();
+    client.snapshot(db, "after-upgrade");
+
+    Instance reverted = client.revert(db, "before-upgrade");
+    assertThat(reverted).isRunning();
+    assertThat(client.snapshots(db).current().map(Snapshot::name)).contains("before-upgrade");
+
+    Instance disk = client.revert(db, "after-upgrade");
+    assertThat(disk).as("a disk-only snapshot comes back stopped").isStopped();
+
+    client.deleteSnapshot(db, "before-upgrade");
+    assertThat(client.snapshots(db).roots()).extracting(Snapshot::name).containsExactly("after-upgrade");
+    assertThatThrownBy(() -> client.revert(db, "nope")).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("no snapshot 'nope'").hasMessageContaining("after-upgrade");
+  }
+
+  @Test
+  void destroyingAVmTakesItsSnapshotsAlong(VmClient client, FakeCloud cloud) {
+    Node db = node("db1");
+    Instance vm = client.start(db);
+    client.snapshot(db, "s1");
+    client.destroy(db);
+
+    assertThat(cloud.snapshots(vm.id()).isEmpty()).isTrue();
+  }
+
+  @Test
+  void aProviderWithoutACapabilitySaysWhichAndWhere(VirtualClock clock) {
+    FakeCloud plain = FakeCloudExtension.defaults(clock).api("plain").without(Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY)
+        .build();
+    VmClient client = plain.clientBuilder().build();
+    client.start(node("web1"));
+
+    assertThatThrownBy(() -> client.snapshot(node("web1"), "s1")).isInstanceOfSatisfying(
+        UnsupportedCapabilityException.class, e -> {
+          assertThat(e.capability()).isEqualTo(Capability.SNAPSHOTS);
+          assertThat(e.provider()).isEqualTo("plain");
+        }).hasMessageContaining("'plain' provider does not support VM snapshots");
+  }
+
+  @Test
+  void nodesOnSeveralProvidersAreHandledInOneCall(VirtualClock clock) {
+    FakeCloud east = FakeCloudExtension.defaults(clock).api("east").build();
+    FakeCloud west = FakeCloudExtension.defaults(clock).api("west").build();
+    VmClient client = VmClient.builder().provider(east).provider(west).clock(clock).sleeper(clock).build();
+
+    List<Instance> vms = client.start(List.of(node("e1").toBuilder().profile("east").build(),
+        node("w1").toBuilder().profile("west").build(), node("e2").toBuilder().profile("east").build()));
+
+    assertThat(vms).extracting(vm -> vm.nodeName().orElseThrow()).containsExactly("e1", "w1", "e2");
+    assertThat(east).hasLiveVms(2).hasCallCount("create", 1);
+    assertThat(west).hasLiveVms(1).hasCallCount("create", 1);
+    assertThatThrownBy(() -> client.start(node("x"))).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("names no profile and this client has several: [east, west]")
+        .hasMessageContaining("defaultProfile");
+    assertThatThrownBy(() -> client.start(node("x").toBuilder().profile("north").build()))
+        .hasMessageContaining("profile 'north'").hasMessageContaining("[east, west]");
+  }
+
+  @Test
+  void capacityAndAntiAffinityAreReal(VirtualClock clock) {
+    FakeCloud small = FakeCloudExtension.defaults(clock).hosts(2, 2, 1024).build();
+    VmClient client = small.clientBuilder().build();
+    List<Node> group = List.of(node("db1").toBuilder().antiAffinityGroup("db").build(),
+        node("db2").toBuilder().antiAffinityGroup("db").build());
+
+    List<Instance> vms = client.start(group);
+    assertThat(small.hostOf(vms.get(0).id())).isNotEqualTo(small.hostOf(vms.get(1).id()));
+
+    assertThatThrownBy(() -> client.start(node("db3").toBuilder().antiAffinityGroup("db").build()))
+        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.kind()).isEqualTo(Kind.CAPACITY))
+        .hasMessageContaining("anti-affinity group 'db'");
+    client.start(List.of(node("w1"), node("w2")));
+    assertThatThrownBy(() -> client.start(node("big").toBuilder().cpus(2).build()))
+        .hasMessageContaining("InsufficientInstanceCapacity");
+  }
+
+  @Test
+  void oneNodeTwiceInOneCallIsRefused(VmClient client) {
+    assertThatThrownBy(() -> client.start(List.of(node("a"), node("a")))).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("node 'a' appears twice");
+  }
+}
