@@ -56,7 +56,33 @@ import java.util.Set;
 public final class FakeCloud implements Provider {
   /** The operations of the fake, as counted by {@link #callCount}. */
   public enum Op {
-    CREATE, DESCRIBE, LIST, START, STOP, REBOOT, TERMINATE, TAG, TYPES, IMAGES, SNAPSHOT, SNAPSHOTS, REVERT,
+    /** {@link FakeCloud#create(CreateRequest)}. */
+    CREATE,
+    /** {@link FakeCloud#describe}. */
+    DESCRIBE,
+    /** {@link FakeCloud#list()}. */
+    LIST,
+    /** {@link FakeCloud#start}. */
+    START,
+    /** {@link FakeCloud#stop}. */
+    STOP,
+    /** {@link FakeCloud#reboot}. */
+    REBOOT,
+    /** {@link FakeCloud#terminate}. */
+    TERMINATE,
+    /** {@link FakeCloud#tag}. */
+    TAG,
+    /** {@link FakeCloud#types()}. */
+    TYPES,
+    /** {@link FakeCloud#images()}. */
+    IMAGES,
+    /** {@link FakeCloud#snapshot}. */
+    SNAPSHOT,
+    /** {@link FakeCloud#snapshots}. */
+    SNAPSHOTS,
+    /** {@link FakeCloud#revert}. */
+    REVERT,
+    /** {@link FakeCloud#deleteSnapshot}. */
     DELETE_SNAPSHOT;
 
     /** The operation's name in lower camel case, as assertions take it: {@code describe}, {@code deleteSnapshot}. */
