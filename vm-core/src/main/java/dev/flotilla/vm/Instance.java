@@ -12,8 +12,8 @@ import java.util.Optional;
  * observation is a new {@code Instance}.
  */
 public final class Instance {
-  /** The tag that names the node a VM was created for. */
-  public static final String NODE_TAG = "flotilla:node";
+  /** The tag that names the node a VM was created for: LEAP's {@code node_name}, so LEAP's VMs are recognised. */
+  public static final String NODE_TAG = "node_name";
   /** The tag that names the profile a VM was created with. */
   public static final String PROFILE_TAG = "flotilla:profile";
 

@@ -34,6 +34,8 @@ public final class Node {
   private final String keyPair;
   private final String loginUser;
   private final Set<String> tags;
+  private final Set<String> services;
+  private final String parent;
   private final String group;
   private final String displayName;
   private final String userData;
@@ -57,6 +59,8 @@ public final class Node {
     this.keyPair = Values.blankToNull(b.keyPair);
     this.loginUser = Values.blankToNull(b.loginUser);
     this.tags = Values.copySet(b.tags, "tags");
+    this.services = Values.copySet(b.services, "services");
+    this.parent = Values.blankToNull(b.parent);
     this.group = Values.blankToNull(b.group);
     this.displayName = Values.blankToNull(b.displayName);
     this.userData = b.userData;
@@ -100,7 +104,8 @@ public final class Node {
 
   /** A builder holding every property of this node, binding included. */
   public Builder toBuilder() {
-    Builder b = derive(name);
+    Builder b = copyProperties(name);
+    b.parent = parent;
     b.displayName = displayName;
     b.vmId = vmId;
     b.publicAddress = publicAddress;
@@ -110,11 +115,17 @@ public final class Node {
 
   /**
    * A builder for a new node called {@code childName} that has every property of this one except its
-   * name, display name and binding (Poni's {@code node add -i parent -c}). Setters override what it
-   * inherits.
+   * name, display name and binding, and names this node as its parent (Poni's {@code node add -i
+   * parent -c}). Setters override what it inherits.
    */
   public Builder derive(String childName) {
-    Builder b = new Builder(childName);
+    Builder b = copyProperties(childName);
+    b.parent = name;
+    return b;
+  }
+
+  private Builder copyProperties(String newName) {
+    Builder b = new Builder(newName);
     b.profile = profile;
     b.image = image;
     b.type = type;
@@ -126,6 +137,7 @@ public final class Node {
     b.keyPair = keyPair;
     b.loginUser = loginUser;
     b.tags.addAll(tags);
+    b.services.addAll(services);
     b.group = group;
     b.userData = userData;
     b.securityGroups = securityGroups;
@@ -204,6 +216,16 @@ public final class Node {
     return tags;
   }
 
+  /** The services it runs, such as {@code webapp} or {@code couchdb} (LEAP's {@code services}). */
+  public Set<String> services() {
+    return services;
+  }
+
+  /** The node this one was derived from and inherits unset properties of (Poni's parent). */
+  public Optional<String> parent() {
+    return Optional.ofNullable(parent);
+  }
+
   /** A group several nodes share, such as {@code web}. */
   public Optional<String> group() {
     return Optional.ofNullable(group);
@@ -265,7 +287,8 @@ public final class Node {
     return name.equals(n.name) && Objects.equals(profile, n.profile) && Objects.equals(image, n.image)
         && Objects.equals(type, n.type) && Objects.equals(cpus, n.cpus) && Objects.equals(memoryMb, n.memoryMb)
         && Objects.equals(swapMb, n.swapMb) && Objects.equals(region, n.region) && Objects.equals(zone, n.zone)
-        && Objects.equals(keyPair, n.keyPair) && Objects.equals(loginUser, n.loginUser) && tags.equals(n.tags)
+        && Objects.equals(keyPair, n.keyPair) && Objects.equals(loginUser, n.loginUser) && tags.equals(n.tags) && services.equals(n.services)
+        && Objects.equals(parent, n.parent)
         && Objects.equals(group, n.group) && Objects.equals(displayName, n.displayName)
         && Objects.equals(userData, n.userData) && securityGroups.equals(n.securityGroups)
         && Objects.equals(antiAffinityGroup, n.antiAffinityGroup) && options.equals(n.options)
@@ -276,7 +299,7 @@ public final class Node {
   @Override
   public int hashCode() {
     return Objects.hash(name, profile, image, type, cpus, memoryMb, swapMb, region, zone, keyPair, loginUser, tags,
-        group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress);
+        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress);
   }
 
   /** The node's properties; user data appears only as its size, since it may hold secrets. */
@@ -294,6 +317,8 @@ public final class Node {
     append(sb, "keyPair", keyPair);
     append(sb, "loginUser", loginUser);
     append(sb, "tags", tags.isEmpty() ? null : tags);
+    append(sb, "services", services.isEmpty() ? null : services);
+    append(sb, "parent", parent);
     append(sb, "group", group);
     append(sb, "displayName", displayName);
     append(sb, "userData", userData == null ? null : "<" + userData.length() + " chars>");
@@ -326,6 +351,8 @@ public final class Node {
     private String keyPair;
     private String loginUser;
     private final Set<String> tags = new LinkedHashSet<>();
+    private final Set<String> services = new LinkedHashSet<>();
+    private String parent;
     private String group;
     private String displayName;
     private String userData;
@@ -418,6 +445,27 @@ public final class Node {
     /** Adds labels. */
     public Builder tag(String... values) {
       this.tags.addAll(List.of(values));
+      return this;
+    }
+
+    /** Replaces the services. */
+    public Builder services(Collection<String> values) {
+      this.services.clear();
+      if (values != null) {
+        this.services.addAll(values);
+      }
+      return this;
+    }
+
+    /** Adds services. */
+    public Builder service(String... values) {
+      this.services.addAll(List.of(values));
+      return this;
+    }
+
+    /** The node this one inherits unset properties from. */
+    public Builder parent(String value) {
+      this.parent = value;
       return this;
     }
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class NodeTest {
   private static Node full() {
     return Node.builder("web1").profile("aws").image("debian-12").type("m1.small").cpus(2).memoryMb(512).swapMb(0)
-        .region("eu-west-1").zone("eu-west-1a").keyPair("ops").loginUser("debian").tag("seattle", "web")
+        .region("eu-west-1").zone("eu-west-1a").keyPair("ops").loginUser("debian").tag("seattle", "web").service("webapp", "couchdb")
         .group("web").displayName("Web 1").userData("#cloud-config\npassword: hunter2\n")
         .securityGroups("ssh", "http").antiAffinityGroup("web").option("InstanceType", "t2.small")
         .vmId("i-123").publicAddress("198.51.100.7").privateAddress("10.0.0.7").build();
@@ -95,6 +95,8 @@ class NodeTest {
     assertThat(child.type()).contains("m1.large");
     assertThat(child.image()).isEqualTo(parent.image());
     assertThat(child.tags()).isEqualTo(parent.tags());
+    assertThat(child.services()).containsExactly("webapp", "couchdb");
+    assertThat(child.parent()).contains("web1");
     assertThat(child.options()).isEqualTo(parent.options());
     assertThat(child.userData()).isEqualTo(parent.userData());
     assertThat(child.displayName()).isEmpty();

@@ -19,7 +19,7 @@ public final class Tokens {
    * name, display name and binding. Nodes with equal specifications can be created in one call.
    */
   public static Node spec(Node node) {
-    return node.toBuilder().name("spec").displayName(null).vmId(null).publicAddress(null).privateAddress(null)
+    return node.toBuilder().name("spec").displayName(null).parent(null).vmId(null).publicAddress(null).privateAddress(null)
         .build();
   }
 
