@@ -12,6 +12,7 @@ public class ConfigurationException extends VmException {
 
   private final transient Path file;
   private final String field;
+  private final String problem;
 
   /**
    * @param file the file the bad value came from, or {@code null} when it came from code
@@ -22,6 +23,7 @@ public class ConfigurationException extends VmException {
     super(describe(file, field, problem));
     this.file = file;
     this.field = field;
+    this.problem = problem;
   }
 
   private static String describe(Path file, String field, String problem) {
@@ -38,6 +40,18 @@ public class ConfigurationException extends VmException {
   /** The file the bad value came from, if it came from a file. */
   public Optional<Path> file() {
     return Optional.ofNullable(file);
+  }
+
+  /** The same problem, said of {@code source}: for values that turn out to have come from a file. */
+  public ConfigurationException inFile(Path source) {
+    ConfigurationException e = new ConfigurationException(source, field, problem);
+    e.initCause(this);
+    return e;
+  }
+
+  /** What is wrong and how to fix it, without the file and field. */
+  public String problem() {
+    return problem;
   }
 
   /** The field at fault, if one can be named. */

@@ -3,6 +3,7 @@ package dev.flotilla.vm;
 import dev.flotilla.vm.Lifecycle.Action;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.internal.Backoff;
+import dev.flotilla.vm.internal.DriftCheck;
 import dev.flotilla.vm.internal.ProviderRegistry;
 import dev.flotilla.vm.internal.Tokens;
 import dev.flotilla.vm.internal.Waiter;
@@ -50,7 +51,7 @@ public final class VmClient implements AutoCloseable {
 
   private final Map<String, Profile> profiles;
   private final Map<String, Provider> explicitProviders;
-  private final String defaultProfile;
+  private final String explicitProfile;
   private final NodeStore store;
   private final Clock clock;
   private final Backoff backoff;
@@ -62,16 +63,16 @@ public final class VmClient implements AutoCloseable {
   private VmClient(Builder b) {
     this.profiles = Map.copyOf(b.profiles);
     this.explicitProviders = Map.copyOf(b.providers);
-    this.defaultProfile = b.defaultProfile;
+    this.explicitProfile = b.explicitProfile;
     this.store = b.store;
     this.clock = b.clock;
     this.backoff = new Backoff(b.sleeper, b.retryPolicy, b.waitPolicy.jitter(), b.random);
     this.waiter = new Waiter(b.clock, backoff, b.waitPolicy, b.listener);
     this.executor = b.executor;
     this.registry = b.registry;
-    if (defaultProfile != null && !knows(defaultProfile)) {
-      throw new ConfigurationException(null, "defaultProfile", "names '" + defaultProfile + "', which is not one of "
-          + names() + ". Add that profile or choose one of these.");
+    if (explicitProfile != null && !knows(explicitProfile)) {
+      throw new ConfigurationException(null, "profile", "'" + explicitProfile + "' is not one of the profiles "
+          + names() + ". Choose one of these, or add that profile to cloud.json.");
     }
   }
 
@@ -227,10 +228,7 @@ public final class VmClient implements AutoCloseable {
   /** Every VM of every provider this client uses, tagged by Flotilla or not. */
   public List<Instance> list() {
     List<Instance> all = new ArrayList<>();
-    for (String name : names()) {
-      Provider p = provider(name);
-      all.addAll(backoff.retry(p::list));
-    }
+    listByProfile().values().forEach(all::addAll);
     return all;
   }
 
@@ -252,6 +250,87 @@ public final class VmClient implements AutoCloseable {
     Node bound = node.bind(vmId, vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));
     store.put(bound);
     return bound;
+  }
+
+  /**
+   * Compares the node records with every VM of every profile and reports each disagreement with the
+   * command and call that fix it. Errors listing a cloud are thrown, never read as "no VMs".
+   */
+  public StatusReport status() {
+    Map<String, List<Instance>> vms = listByProfile();
+    List<Instance> all = new ArrayList<>();
+    vms.values().forEach(all::addAll);
+    return new StatusReport(all, DriftCheck.check(store.list(), vms, this::profileName));
+  }
+
+  /**
+   * Applies the safe fixes of {@link #status()}: adopts the one VM that carries the name of a node whose
+   * record lost its id, rebinds a node whose VM is gone to the VM carrying its name, clears bindings to VMs
+   * that are gone (after asking the cloud about the id once more), tags a node's VM that carries no node
+   * name, and records changed addresses. VMs it cannot attribute are reported, never destroyed. An error
+   * from a cloud stops it before it changes anything it is unsure of.
+   */
+  public Reconciliation reconcile() {
+    Map<String, List<Instance>> vms = listByProfile();
+    Map<String, List<Instance>> tagged = new java.util.HashMap<>();
+    vms.values().forEach(list -> list.stream().filter(DriftCheck::live)
+        .forEach(vm -> vm.nodeName().ifPresent(n -> tagged.computeIfAbsent(n, k -> new ArrayList<>()).add(vm))));
+    List<String> applied = new ArrayList<>();
+    for (Node r : store.list()) {
+      String profile = profileName(r);
+      List<Instance> mine = tagged.getOrDefault(r.name(), List.of());
+      if (!r.isBound()) {
+        if (mine.size() == 1) {
+          rebind(r, mine.get(0), "adopted VM " + mine.get(0).id() + " for node " + r.name(), applied);
+        }
+        continue;
+      }
+      String id = r.vmId().get();
+      Optional<Instance> vm = vms.getOrDefault(profile, List.of()).stream().filter(i -> i.id().equals(id)).findFirst()
+          .filter(DriftCheck::live);
+      if (vm.isEmpty()) {
+        Provider p = provider(profile);
+        boolean reallyGone = backoff.retry(() -> p.describe(List.of(id))).stream()
+            .noneMatch(i -> i.id().equals(id) && DriftCheck.live(i));
+        if (!reallyGone) {
+          continue; // the listing was behind; leave it for the next look
+        }
+        List<Instance> others = mine.stream().filter(i -> !i.id().equals(id)).toList();
+        if (others.size() == 1) {
+          rebind(r, others.get(0), "rebound node " + r.name() + " from VM " + id + ", which is gone, to VM "
+              + others.get(0).id() + ", which carries its name", applied);
+        } else if (others.isEmpty()) {
+          store.update(r.name(), old -> old == null ? null : old.unbind());
+          applied.add("cleared node " + r.name() + "'s binding to VM " + id + ", which is gone");
+        }
+        continue;
+      }
+      Instance live = vm.get();
+      if (live.nodeName().isEmpty() && mine.isEmpty() && provider(profile).capabilities().contains(Capability.TAGS)) {
+        Provider p = provider(profile);
+        backoff.retry(() -> p.tag(id, Map.of(Instance.NODE_TAG, r.name(), Instance.PROFILE_TAG, profile)));
+        applied.add("tagged VM " + id + " with node name " + r.name());
+      }
+      if (live.state() == State.RUNNING && !live.publicAddress().equals(r.publicAddress())) {
+        rebind(r, live, "recorded address " + live.publicAddress().orElse("none") + " for node " + r.name(), applied);
+      }
+    }
+    return new Reconciliation(applied, status().drift());
+  }
+
+  private void rebind(Node record, Instance vm, String what, List<String> applied) {
+    store.update(record.name(), old -> (old == null ? record : old).bind(vm.id(), vm.publicAddress().orElse(null),
+        vm.privateAddress().orElse(null)));
+    applied.add(what);
+  }
+
+  private Map<String, List<Instance>> listByProfile() {
+    Map<String, List<Instance>> out = new LinkedHashMap<>();
+    for (String name : names()) {
+      Provider p = provider(name);
+      out.put(name, backoff.retry(p::list));
+    }
+    return out;
   }
 
   /** The record the client keeps of {@code name}: its properties and binding. */
@@ -552,27 +631,31 @@ public final class VmClient implements AutoCloseable {
     return provider(profileName(node));
   }
 
-  /** The profile a node runs on: its own, else the client's default, else the only one there is. */
+  /**
+   * The profile a node runs on, as LEAP chooses: the client's explicit profile ({@code --auth}) wins, then
+   * the node's own ({@code vm.auth}), then the only profile there is.
+   */
   private String profileName(Node node) {
+    if (explicitProfile != null) {
+      return explicitProfile;
+    }
     if (node.profile().isPresent()) {
       String name = node.profile().get();
       if (!knows(name)) {
-        throw new ConfigurationException(null, "profile", "node '" + node.name() + "' names profile '" + name
-            + "', which this client does not have; it has " + names() + ".");
+        throw new ConfigurationException(null, "vm.auth", "node '" + node.name() + "' names profile '" + name
+            + "', which is not one of " + names() + ". Fix the node's vm.auth, or add that profile to cloud.json.");
       }
       return name;
-    }
-    if (defaultProfile != null) {
-      return defaultProfile;
     }
     List<String> all = names();
     if (all.size() == 1) {
       return all.get(0);
     }
     throw new ConfigurationException(null, "profile", all.isEmpty()
-        ? "this client has no profile or provider; add one with VmClient.builder().profile(..) or .provider(..)"
-        : "node '" + node.name() + "' names no profile and this client has several: " + all
-            + ". Set the node's profile, or choose one with VmClient.builder().defaultProfile(name).");
+        ? "there is no profile; add one to cloud.json, export AWS_* or OS_* variables, or give the client one with"
+            + " VmClient.builder().profile(..) or .provider(..)"
+        : "node '" + node.name() + "' names no profile and there are several: " + all + ". Choose one with --auth"
+            + " NAME (VmClient.builder().useProfile(name)), or set the node's vm.auth.");
   }
 
   private boolean knows(String name) {
@@ -611,7 +694,7 @@ public final class VmClient implements AutoCloseable {
   public static final class Builder {
     private final Map<String, Profile> profiles = new LinkedHashMap<>();
     private final Map<String, Provider> providers = new LinkedHashMap<>();
-    private String defaultProfile;
+    private String explicitProfile;
     private NodeStore store = new InMemoryNodeStore();
     private Clock clock = Clock.systemUTC();
     private Sleeper sleeper = Sleeper.system();
@@ -660,9 +743,9 @@ public final class VmClient implements AutoCloseable {
       }
     }
 
-    /** The profile for nodes that name none, when there are several. */
-    public Builder defaultProfile(String name) {
-      this.defaultProfile = name;
+    /** Runs every node on this profile, whatever the node names (LEAP's {@code --auth}). */
+    public Builder useProfile(String name) {
+      this.explicitProfile = name;
       return this;
     }
 

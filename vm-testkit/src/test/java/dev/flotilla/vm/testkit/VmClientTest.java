@@ -346,10 +346,15 @@ class VmClientTest {
     assertThat(east).hasLiveVms(2).hasCallCount("create", 1);
     assertThat(west).hasLiveVms(1).hasCallCount("create", 1);
     assertThatThrownBy(() -> client.start(node("x"))).isInstanceOf(ConfigurationException.class)
-        .hasMessageContaining("names no profile and this client has several: [east, west]")
-        .hasMessageContaining("defaultProfile");
+        .hasMessageContaining("names no profile and there are several: [east, west]")
+        .hasMessageContaining("--auth");
     assertThatThrownBy(() -> client.start(node("x").toBuilder().profile("north").build()))
         .hasMessageContaining("profile 'north'").hasMessageContaining("[east, west]");
+    VmClient westOnly = VmClient.builder().provider(east).provider(west).clock(clock).sleeper(clock).useProfile("west")
+        .build();
+    westOnly.start(node("e9").toBuilder().profile("east").build());
+    assertThat(west).as("--auth wins over vm.auth").hasLiveVms(2);
+    assertThat(east).hasLiveVms(2);
   }
 
   @Test

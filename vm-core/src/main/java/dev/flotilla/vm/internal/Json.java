@@ -1,0 +1,198 @@
+package dev.flotilla.vm.internal;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.Strictness;
+import com.google.gson.Gson;
+import com.google.gson.TypeAdapter;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
+import dev.flotilla.vm.ConfigurationException;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reading configuration JSON with errors a person can act on: which file, line and column, which field,
+ * what type was expected. Values are never echoed, since the field may hold a secret.
+ */
+public final class Json {
+  private static final Pattern LOCATION = Pattern.compile("(.*?) at line (\\d+) column (\\d+)(?: path (\\S+))?.*",
+      Pattern.DOTALL);
+
+  private static final TypeAdapter<JsonElement> TREE = new Gson().getAdapter(JsonElement.class);
+
+  private Json() {}
+
+  /**
+   * Parses {@code text}, which came from {@code file}, as one JSON object.
+   *
+   * @throws ConfigurationException for malformed JSON (with line and column) or a top level that is not
+   *     an object
+   */
+  public static JsonObject parseObject(String text, Path file) {
+    JsonElement root;
+    try {
+      JsonReader reader = new JsonReader(new StringReader(text));
+      reader.setStrictness(Strictness.STRICT);
+      if (reader.peek() == JsonToken.END_DOCUMENT) {
+        throw new ConfigurationException(file, null, "the file is empty; it must hold a JSON object such as {}");
+      }
+      root = TREE.read(reader); // honours the reader's strictness, unlike JsonParser
+      if (reader.peek() != JsonToken.END_DOCUMENT) {
+        throw new ConfigurationException(file, null, "malformed JSON: more follows the end of the top-level object"
+            + where(reader.toString()));
+      }
+    } catch (JsonParseException | IOException e) {
+      throw new ConfigurationException(file, null, "malformed JSON: " + describe(e));
+    }
+    if (!root.isJsonObject()) {
+      throw new ConfigurationException(file, null, "the top level must be a JSON object ({...}), not " + kind(root));
+    }
+    return root.getAsJsonObject();
+  }
+
+  private static String describe(Exception e) {
+    Throwable t = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
+    String message = String.valueOf(t.getMessage());
+    Matcher m = LOCATION.matcher(message);
+    if (m.matches()) {
+      return "line " + m.group(2) + ", column " + m.group(3) + ": " + m.group(1).trim()
+          + (m.group(4) == null ? "" : " (at " + m.group(4) + ")");
+    }
+    return message.lines().findFirst().orElse("unreadable");
+  }
+
+  private static String where(String readerDescription) {
+    Matcher m = LOCATION.matcher("x" + readerDescription);
+    return m.matches() ? " at line " + m.group(2) + ", column " + m.group(3) : "";
+  }
+
+  /** What kind of JSON value {@code e} is, for messages: "a string", "a number", "an object"... */
+  public static String kind(JsonElement e) {
+    if (e == null || e.isJsonNull()) {
+      return "null";
+    }
+    if (e.isJsonObject()) {
+      return "an object";
+    }
+    if (e.isJsonArray()) {
+      return "a list";
+    }
+    var p = e.getAsJsonPrimitive();
+    return p.isBoolean() ? "true or false" : p.isNumber() ? "a number" : "a string";
+  }
+
+  /** A string value, or an error naming the field and the type found. */
+  public static String string(JsonElement e, Path file, String field) {
+    if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+      return e.getAsString();
+    }
+    throw new ConfigurationException(file, field, "must be a string, but is " + kind(e));
+  }
+
+  /** A string, number or boolean value as text (for pass-through options), or an error. */
+  public static String scalar(JsonElement e, Path file, String field) {
+    if (e != null && e.isJsonPrimitive()) {
+      return e.getAsString();
+    }
+    throw new ConfigurationException(file, field, "must be a string, a number or true/false, but is " + kind(e));
+  }
+
+  /** A whole number, or an error. */
+  public static int integer(JsonElement e, Path file, String field) {
+    if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+      double d = e.getAsDouble();
+      if (d == Math.rint(d) && Math.abs(d) <= Integer.MAX_VALUE) {
+        return (int) d;
+      }
+    }
+    throw new ConfigurationException(file, field, "must be a whole number, but is " + kind(e));
+  }
+
+  /** A list of strings, or an error. A single string is taken as a list of one. */
+  public static List<String> strings(JsonElement e, Path file, String field) {
+    if (e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isString()) {
+      return List.of(e.getAsString());
+    }
+    if (e == null || !e.isJsonArray()) {
+      throw new ConfigurationException(file, field, "must be a list of strings, but is " + kind(e));
+    }
+    List<String> out = new ArrayList<>();
+    int i = 0;
+    for (JsonElement item : e.getAsJsonArray()) {
+      out.add(string(item, file, field + "[" + i++ + "]"));
+    }
+    return out;
+  }
+
+  /** An object, or an error. */
+  public static JsonObject object(JsonElement e, Path file, String field) {
+    if (e != null && e.isJsonObject()) {
+      return e.getAsJsonObject();
+    }
+    throw new ConfigurationException(file, field, "must be an object ({...}), but is " + kind(e));
+  }
+
+  /** An object of scalars as a string map (for provider options), or an error. */
+  public static Map<String, String> stringMap(JsonElement e, Path file, String field) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (Map.Entry<String, JsonElement> entry : object(e, file, field).entrySet()) {
+      out.put(entry.getKey(), scalar(entry.getValue(), file, field + "." + entry.getKey()));
+    }
+    return out;
+  }
+
+  /**
+   * The error for an unknown key: names it, suggests the nearest known key, and lists the known ones.
+   *
+   * @param key the full dotted key as written, such as {@code vm.imag}
+   */
+  public static ConfigurationException unknownKey(Path file, String key, Collection<String> known) {
+    String nearest = nearest(key, known);
+    return new ConfigurationException(file, key, "is not a known key" + (nearest == null ? "" : "; did you mean '"
+        + nearest + "'?") + " Known keys: " + String.join(", ", known) + ".");
+  }
+
+  /** The known word closest to {@code word} by edit distance, if it is close enough to be a likely typo. */
+  public static String nearest(String word, Collection<String> known) {
+    String best = null;
+    int bestDistance = Integer.MAX_VALUE;
+    for (String k : known) {
+      int d = distance(word.toLowerCase(java.util.Locale.ROOT), k.toLowerCase(java.util.Locale.ROOT));
+      if (d < bestDistance) {
+        best = k;
+        bestDistance = d;
+      }
+    }
+    return best != null && bestDistance <= Math.max(2, best.length() / 3) ? best : null;
+  }
+
+  /** Levenshtein distance. */
+  static int distance(String a, String b) {
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+}

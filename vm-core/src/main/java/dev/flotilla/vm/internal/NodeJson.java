@@ -1,0 +1,264 @@
+package dev.flotilla.vm.internal;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Node;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * The keys of a node record ({@code nodes/NAME.json}) and of LEAP seeds: LEAP's own where they exist
+ * ({@code ip_address}, {@code services}, {@code tags}, {@code vm.id}, {@code vm.auth}, {@code vm.options},
+ * {@code vm.image}), Flotilla's for the rest, all in one table so files and seeds read alike.
+ */
+public final class NodeJson {
+  private enum Type { STRING, INT, LIST, MAP }
+
+  /** One key: how to read it into a builder and take it from a node. Binding keys are never inherited. */
+  private record Prop(String key, Type type, boolean binding, Function<Node, Object> get,
+      BiConsumer<Node.Builder, Object> set) {}
+
+  private static final List<Prop> PROPS = new ArrayList<>();
+  private static final Map<String, Prop> BY_KEY = new LinkedHashMap<>();
+
+  static {
+    string("ip_address", true, n -> n.publicAddress().orElse(null), Node.Builder::publicAddress);
+    list("services", n -> List.copyOf(n.services()), Node.Builder::services);
+    list("tags", n -> List.copyOf(n.tags()), Node.Builder::tags);
+    string("group", false, n -> n.group().orElse(null), Node.Builder::group);
+    string("inherit", true, n -> n.parent().orElse(null), Node.Builder::parent);
+    string("vm.id", true, n -> n.vmId().orElse(null), Node.Builder::vmId);
+    string("vm.private_ip_address", true, n -> n.privateAddress().orElse(null), Node.Builder::privateAddress);
+    string("vm.auth", false, n -> n.profile().orElse(null), Node.Builder::profile);
+    string("vm.image", false, n -> n.image().orElse(null), Node.Builder::image);
+    string("vm.type", false, n -> n.type().orElse(null), Node.Builder::type);
+    integer("vm.cpus", n -> n.cpus().isPresent() ? n.cpus().getAsInt() : null, Node.Builder::cpus);
+    integer("vm.memory_mb", n -> n.memoryMb().isPresent() ? n.memoryMb().getAsInt() : null, Node.Builder::memoryMb);
+    integer("vm.swap_mb", n -> n.swapMb().isPresent() ? n.swapMb().getAsInt() : null, Node.Builder::swapMb);
+    string("vm.region", false, n -> n.region().orElse(null), Node.Builder::region);
+    string("vm.zone", false, n -> n.zone().orElse(null), Node.Builder::zone);
+    string("vm.key_pair", false, n -> n.keyPair().orElse(null), Node.Builder::keyPair);
+    string("vm.login_user", false, n -> n.loginUser().orElse(null), Node.Builder::loginUser);
+    string("vm.display_name", true, n -> n.displayName().orElse(null), Node.Builder::displayName);
+    string("vm.user_data", false, n -> n.userData().orElse(null), Node.Builder::userData);
+    list("vm.security_groups", Node::securityGroups, Node.Builder::securityGroups);
+    string("vm.anti_affinity_group", false, n -> n.antiAffinityGroup().orElse(null), Node.Builder::antiAffinityGroup);
+    add(new Prop("vm.options", Type.MAP, false, Node::options, (b, v) -> b.options(cast(v))));
+  }
+
+  private static void string(String key, boolean binding, Function<Node, Object> get, BiConsumer<Node.Builder, String> set) {
+    add(new Prop(key, Type.STRING, binding, get, (b, v) -> set.accept(b, (String) v)));
+  }
+
+  private static void integer(String key, Function<Node, Object> get, BiConsumer<Node.Builder, Integer> set) {
+    add(new Prop(key, Type.INT, false, get, (b, v) -> set.accept(b, (Integer) v)));
+  }
+
+  private static void list(String key, Function<Node, Object> get, BiConsumer<Node.Builder, List<String>> set) {
+    add(new Prop(key, Type.LIST, false, get, (b, v) -> set.accept(b, cast(v))));
+  }
+
+  private static void add(Prop p) {
+    PROPS.add(p);
+    BY_KEY.put(p.key(), p);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static <T> T cast(Object o) {
+    return (T) o;
+  }
+
+  private NodeJson() {}
+
+  /** Every key a record or seed may use. */
+  public static List<String> keys() {
+    return List.copyOf(BY_KEY.keySet());
+  }
+
+  /**
+   * The node {@code name} as its file says, before inheritance.
+   *
+   * @throws ConfigurationException naming the file and key for an unknown key, a wrong type, or a bad value
+   */
+  public static Node read(String name, JsonObject json, Path file) {
+    Node.Builder b = Node.builder(name);
+    for (Map.Entry<String, JsonElement> e : json.entrySet()) {
+      if (e.getKey().equals("vm") && e.getValue().isJsonObject()) {
+        for (Map.Entry<String, JsonElement> vm : e.getValue().getAsJsonObject().entrySet()) {
+          set(b, "vm." + vm.getKey(), vm.getValue(), file);
+        }
+      } else {
+        set(b, e.getKey(), e.getValue(), file);
+      }
+    }
+    try {
+      return b.build();
+    } catch (ConfigurationException ex) {
+      throw ex.inFile(file);
+    }
+  }
+
+  private static void set(Node.Builder b, String key, JsonElement value, Path file) {
+    Prop p = BY_KEY.get(key);
+    if (p == null) {
+      throw Json.unknownKey(file, key, keys());
+    }
+    if (value.isJsonNull()) {
+      return;
+    }
+    Object v;
+    switch (p.type()) {
+      case INT:
+        v = Json.integer(value, file, key);
+        break;
+      case LIST:
+        v = Json.strings(value, file, key);
+        break;
+      case MAP:
+        v = Json.stringMap(value, file, key);
+        break;
+      default:
+        String s = Json.string(value, file, key);
+        v = key.equals("ip_address") && s.equals("0.0.0.0") ? null : s; // LEAP writes 0.0.0.0 for "none"
+    }
+    p.set().accept(b, v);
+  }
+
+  /**
+   * {@code child} with what it leaves unset taken from its resolved parent. Binding keys (VM id,
+   * addresses, display name) are the child's own; option maps merge, the child's entries winning.
+   */
+  public static Node resolve(Node child, Node parent) {
+    Node.Builder b = child.toBuilder();
+    for (Prop p : PROPS) {
+      if (p.binding()) {
+        continue;
+      }
+      Object mine = p.get().apply(child);
+      Object theirs = p.get().apply(parent);
+      if (p.type() == Type.MAP) {
+        Map<String, String> merged = new LinkedHashMap<>(cast(theirs));
+        merged.putAll(cast(mine));
+        p.set().accept(b, merged);
+      } else if (absent(mine) && !absent(theirs)) {
+        p.set().accept(b, theirs);
+      }
+    }
+    return b.build();
+  }
+
+  /**
+   * The JSON of {@code node}'s record: every value it has, except those equal to what it would inherit from
+   * {@code parent} (may be {@code null}), so that a later change to the parent still reaches it.
+   */
+  public static JsonObject write(Node node, Node parent) {
+    JsonObject root = new JsonObject();
+    JsonObject vm = new JsonObject();
+    for (Prop p : PROPS) {
+      Object value = p.get().apply(node);
+      if (parent != null && !p.binding()) {
+        value = minus(p, value, p.get().apply(parent));
+      }
+      if (absent(value)) {
+        continue;
+      }
+      JsonObject target = p.key().startsWith("vm.") ? vm : root;
+      target.add(p.key().startsWith("vm.") ? p.key().substring(3) : p.key(), toJson(value));
+    }
+    if (vm.size() > 0) {
+      root.add("vm", vm);
+    }
+    return root;
+  }
+
+  private static Object minus(Prop p, Object mine, Object inherited) {
+    if (p.type() != Type.MAP) {
+      return Objects.equals(mine, inherited) ? null : mine;
+    }
+    Map<String, String> own = new LinkedHashMap<>(cast(mine));
+    Map<String, String> theirs = cast(inherited);
+    own.entrySet().removeIf(e -> e.getValue().equals(theirs.get(e.getKey())));
+    return own;
+  }
+
+  private static JsonElement toJson(Object value) {
+    if (value instanceof String s) {
+      return new com.google.gson.JsonPrimitive(s);
+    }
+    if (value instanceof Integer i) {
+      return new com.google.gson.JsonPrimitive(i);
+    }
+    if (value instanceof List<?> list) {
+      JsonArray a = new JsonArray();
+      list.forEach(item -> a.add((String) item));
+      return a;
+    }
+    JsonObject o = new JsonObject();
+    Map<String, String> map = cast(value);
+    map.forEach(o::addProperty);
+    return o;
+  }
+
+  private static boolean absent(Object v) {
+    return v == null || (v instanceof List<?> l && l.isEmpty()) || (v instanceof Map<?, ?> m && m.isEmpty());
+  }
+
+  /**
+   * Applies one LEAP seed, {@code KEY:VALUE}, to {@code b}: {@code services:webapp,couchdb},
+   * {@code tags:seattle}, {@code vm.options.InstanceType:t2.small}, {@code vm.cpus:2}. List values are
+   * split on commas.
+   *
+   * @throws ConfigurationException for a seed without a colon, an unknown key (the nearest suggested) or a
+   *     value of the wrong type
+   */
+  public static void seed(Node.Builder b, Node current, String seed) {
+    int colon = seed.indexOf(':');
+    if (colon <= 0) {
+      throw new ConfigurationException(null, "seed", "'" + seed + "' is not KEY:VALUE; write seeds such as"
+          + " services:webapp,couchdb tags:seattle vm.options.InstanceType:t2.small");
+    }
+    String key = seed.substring(0, colon);
+    String value = seed.substring(colon + 1);
+    if (key.startsWith("vm.options.") && key.length() > "vm.options.".length()) {
+      Map<String, String> options = new LinkedHashMap<>(current.options());
+      options.put(key.substring("vm.options.".length()), value);
+      b.options(options);
+      return;
+    }
+    Prop p = BY_KEY.get(key);
+    if (p == null || p.type() == Type.MAP) {
+      List<String> known = new ArrayList<>(keys());
+      known.remove("vm.options");
+      known.add("vm.options.KEY");
+      throw Json.unknownKey(null, key, known);
+    }
+    switch (p.type()) {
+      case INT:
+        try {
+          p.set().accept(b, Integer.valueOf(value.trim()));
+        } catch (NumberFormatException e) {
+          throw new ConfigurationException(null, key, "must be a whole number, got '" + value + "'");
+        }
+        break;
+      case LIST:
+        List<String> items = new ArrayList<>();
+        for (String item : value.split(",")) {
+          if (!item.isBlank()) {
+            items.add(item.trim());
+          }
+        }
+        p.set().accept(b, items);
+        break;
+      default:
+        p.set().accept(b, value);
+    }
+  }
+}

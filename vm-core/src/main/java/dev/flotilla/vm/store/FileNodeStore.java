@@ -1,0 +1,220 @@
+package dev.flotilla.vm.store;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonObject;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.VmException;
+import dev.flotilla.vm.internal.Json;
+import dev.flotilla.vm.internal.NodeJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+
+/**
+ * Node records as files, one {@code nodes/NAME.json} per node under a directory you choose, in LEAP's
+ * keys ({@code ip_address}, {@code services}, {@code tags}, {@code vm.id}, {@code vm.auth},
+ * {@code vm.options}...). A record may name a parent with {@code inherit}; it then has every property of
+ * the parent it does not set itself, and only what differs is written to its file.
+ *
+ * <p>Every write goes to a file beside the record, is flushed to disk and then renamed over it, so a
+ * crash leaves the old record or the new one, never half of one. Updates hold a lock (a lock file across
+ * processes, a lock within this JVM) around read, change and write, so concurrent writers, in one
+ * process or several, never lose each other's changes. A file that cannot be read is reported with its
+ * path and never rewritten.
+ */
+public final class FileNodeStore implements NodeStore {
+  private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+  private static final String LOCK_FILE = ".lock";
+
+  private final Path dir;
+  private final ReentrantLock jvmLock;
+
+  private FileNodeStore(Path dir) {
+    this.dir = dir;
+    this.jvmLock = JVM_LOCKS.computeIfAbsent(dir, d -> new ReentrantLock());
+  }
+
+  /** The store of records under {@code root}/nodes; the folder is made on the first write. */
+  public static FileNodeStore open(Path root) {
+    return new FileNodeStore(root.resolve("nodes").toAbsolutePath().normalize());
+  }
+
+  /** The folder that holds the records. */
+  public Path directory() {
+    return dir;
+  }
+
+  /** The file of node {@code name}. */
+  public Path fileOf(String name) {
+    return dir.resolve(name + ".json");
+  }
+
+  @Override
+  public Optional<Node> get(String name) {
+    return readRaw(name).map(raw -> resolve(raw, new LinkedHashSet<>()));
+  }
+
+  @Override
+  public List<Node> list() {
+    List<Node> out = new ArrayList<>();
+    for (String name : names()) {
+      get(name).ifPresent(out::add);
+    }
+    return out;
+  }
+
+  /** The names of the nodes that have records, sorted. */
+  public List<String> names() {
+    if (!Files.isDirectory(dir)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.map(p -> p.getFileName().toString())
+          .filter(f -> f.endsWith(".json") && !f.startsWith("."))
+          .map(f -> f.substring(0, f.length() - ".json".length())).sorted().toList();
+    } catch (IOException e) {
+      throw new VmException("Cannot list the node records in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  @Override
+  public Optional<Node> update(String name, UnaryOperator<Node> change) {
+    return locked(() -> {
+      Node before = readRaw(name).map(r -> resolve(r, new LinkedHashSet<>())).orElse(null);
+      Node after = change.apply(before);
+      Path file = fileOf(name);
+      if (after == null) {
+        delete(file);
+        return Optional.empty();
+      }
+      if (!after.name().equals(name)) {
+        throw new ConfigurationException(file, "name", "the record of node '" + name + "' cannot be saved as node '"
+            + after.name() + "'; add the new record and remove the old one");
+      }
+      Node parent = null;
+      if (after.parent().isPresent()) {
+        String parentName = after.parent().get();
+        parent = get(parentName).orElseThrow(() -> new ConfigurationException(file, "inherit", "names node '"
+            + parentName + "', which has no record " + fileOf(parentName) + "; save the parent first"));
+      }
+      write(file, NodeJson.write(after, parent));
+      return Optional.of(after);
+    });
+  }
+
+  private Optional<Node> readRaw(String name) {
+    Path file = fileOf(name);
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new VmException("Cannot read " + file + ": " + e.getMessage(), e);
+    }
+    JsonObject json = Json.parseObject(text, file);
+    return Optional.of(NodeJson.read(name, json, file));
+  }
+
+  private Node resolve(Node raw, Set<String> seen) {
+    if (!seen.add(raw.name())) {
+      throw new ConfigurationException(fileOf(raw.name()), "inherit", "inheritance loops back to itself: "
+          + String.join(" -> ", seen) + " -> " + raw.name() + "; remove one 'inherit'");
+    }
+    if (raw.parent().isEmpty()) {
+      return raw;
+    }
+    String parentName = raw.parent().get();
+    Node parent = readRaw(parentName).orElseThrow(() -> new ConfigurationException(fileOf(raw.name()), "inherit",
+        "names node '" + parentName + "', which has no record " + fileOf(parentName) + "; create it or fix the name"));
+    return NodeJson.resolve(raw, resolve(parent, seen));
+  }
+
+  private <T> T locked(java.util.function.Supplier<T> body) {
+    jvmLock.lock();
+    try {
+      Files.createDirectories(dir);
+      try (FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
+          StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
+        return body.get();
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("Cannot lock the node records in " + dir, e);
+    } finally {
+      jvmLock.unlock();
+    }
+  }
+
+  /** Writes aside, flushes, renames over the record, then flushes the folder so the rename lasts. */
+  private static void write(Path file, JsonObject json) {
+    byte[] bytes = (new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json) + "\n")
+        .getBytes(StandardCharsets.UTF_8);
+    Path tmp = null;
+    try {
+      tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        out.write(ByteBuffer.wrap(bytes));
+        out.force(true);
+      }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+      tmp = null;
+      syncDirectory(file.getParent());
+    } catch (IOException e) {
+      throw new VmException("Cannot write " + file + ": " + e.getMessage() + ". The previous record is unchanged.", e);
+    } finally {
+      if (tmp != null) {
+        try {
+          Files.deleteIfExists(tmp);
+        } catch (IOException ignored) {
+          // the temporary file is harmless; the record itself is intact
+        }
+      }
+    }
+  }
+
+  private static void delete(Path file) {
+    try {
+      Files.deleteIfExists(file);
+      syncDirectory(file.getParent());
+    } catch (IOException e) {
+      throw new VmException("Cannot delete " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void syncDirectory(Path dir) {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // some file systems cannot sync a folder; the rename itself is still atomic
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileNodeStore{" + dir + "}";
+  }
+}
