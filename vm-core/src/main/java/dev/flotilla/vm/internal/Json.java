@@ -39,13 +39,13 @@ public final class Json {
    *     an object
    */
   public static JsonObject parseObject(String text, Path file) {
+    if (text.isBlank()) {
+      throw new ConfigurationException(file, null, "the file is empty; it must hold a JSON object such as {}");
+    }
     JsonElement root;
     try {
       JsonReader reader = new JsonReader(new StringReader(text));
       reader.setStrictness(Strictness.STRICT);
-      if (reader.peek() == JsonToken.END_DOCUMENT) {
-        throw new ConfigurationException(file, null, "the file is empty; it must hold a JSON object such as {}");
-      }
       root = TREE.read(reader); // honours the reader's strictness, unlike JsonParser
       if (reader.peek() != JsonToken.END_DOCUMENT) {
         throw new ConfigurationException(file, null, "malformed JSON: more follows the end of the top-level object"

@@ -229,6 +229,7 @@ public final class CloudConfig {
       throw new ConfigurationException(file, null, "cannot be read: " + e.getMessage());
     }
     Map<String, String> vars = new LinkedHashMap<>();
+    boolean passwordInFile = false;
     for (String line : lines) {
       String l = line.strip();
       if (l.startsWith("export ")) {
@@ -236,11 +237,14 @@ public final class CloudConfig {
       }
       int eq = l.indexOf('=');
       if (l.startsWith("OS_") && eq > 0) {
+        String name = l.substring(0, eq);
         String value = unquote(l.substring(eq + 1).strip());
         if (value.startsWith("$")) {
           value = env.getOrDefault(value.substring(1).replace("{", "").replace("}", ""), "");
+        } else if (name.equals("OS_PASSWORD") && !value.isEmpty()) {
+          passwordInFile = true;
         }
-        vars.put(l.substring(0, eq), value);
+        vars.put(name, value);
       }
     }
     if (!vars.containsKey("OS_AUTH_URL")) {
@@ -248,7 +252,7 @@ public final class CloudConfig {
           + " from the dashboard's API Access page");
     }
     List<String> warnings = new ArrayList<>();
-    if (vars.containsKey("OS_PASSWORD") && !vars.get("OS_PASSWORD").isEmpty()) {
+    if (passwordInFile) {
       readableByOthers(file).ifPresent(warnings::add);
     }
     return new CloudConfig(List.of(openstack("openstack", vars, file)), warnings);

@@ -523,6 +523,45 @@ public final class FakeCloud implements Provider {
     }
   }
 
+  /** The VMs, tokens and counters as JSON, for {@link FileBackedFakeCloud}. */
+  com.google.gson.JsonObject saveState() {
+    synchronized (lock) {
+      com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+      o.addProperty("nextVm", nextVm);
+      o.addProperty("nextSnapshot", nextSnapshot);
+      com.google.gson.JsonArray list = new com.google.gson.JsonArray();
+      vms.values().forEach(vm -> list.add(dev.flotilla.vm.testkit.internal.FakeState.write(vm)));
+      o.add("vms", list);
+      com.google.gson.JsonObject t = new com.google.gson.JsonObject();
+      tokens.forEach((token, ids) -> {
+        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+        ids.forEach(a::add);
+        t.add(token, a);
+      });
+      o.add("tokens", t);
+      return o;
+    }
+  }
+
+  /** Replaces the VMs, tokens and counters with those of {@link #saveState()}. */
+  void restoreState(com.google.gson.JsonObject o) {
+    synchronized (lock) {
+      vms.clear();
+      tokens.clear();
+      nextVm = o.get("nextVm").getAsLong();
+      nextSnapshot = o.get("nextSnapshot").getAsLong();
+      for (com.google.gson.JsonElement e : o.getAsJsonArray("vms")) {
+        FakeVm vm = dev.flotilla.vm.testkit.internal.FakeState.read(e.getAsJsonObject());
+        vms.put(vm.id, vm);
+      }
+      for (Map.Entry<String, com.google.gson.JsonElement> e : o.getAsJsonObject("tokens").entrySet()) {
+        List<String> ids = new ArrayList<>();
+        e.getValue().getAsJsonArray().forEach(id -> ids.add(id.getAsString()));
+        tokens.put(e.getKey(), List.copyOf(ids));
+      }
+    }
+  }
+
   @Override
   public String toString() {
     synchronized (lock) {

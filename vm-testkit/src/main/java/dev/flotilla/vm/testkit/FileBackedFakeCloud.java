@@ -1,0 +1,196 @@
+package dev.flotilla.vm.testkit;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonObject;
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.Image;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.Snapshot;
+import dev.flotilla.vm.SnapshotChain;
+import dev.flotilla.vm.SnapshotOptions;
+import dev.flotilla.vm.VmException;
+import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.Provider;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
+
+/**
+ * A {@link FakeCloud} kept in a file, so that successive processes (a command run again, a process
+ * started after another was killed) see the same VMs. Every call locks the file, reads it, runs on the
+ * fake cloud and, for calls that change something, writes it back atomically: a process killed at any
+ * point leaves the cloud as it was before or after a whole call. Runs on the system clock.
+ */
+public final class FileBackedFakeCloud implements Provider {
+  private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+  private static final Gson GSON = new Gson();
+
+  private final Path file;
+  private final FakeCloud cloud;
+  private final ReentrantLock jvmLock;
+
+  private FileBackedFakeCloud(Path file, FakeCloud cloud) {
+    this.file = file.toAbsolutePath().normalize();
+    this.cloud = cloud;
+    this.jvmLock = JVM_LOCKS.computeIfAbsent(this.file, f -> new ReentrantLock());
+  }
+
+  /** A fake cloud kept in {@code file}, made on the first change; VMs change state at once. */
+  public static FileBackedFakeCloud open(Path file) {
+    return open(file, FakeCloud.builder());
+  }
+
+  /** A fake cloud kept in {@code file}, with the settings of {@code builder} (its clock is the system's). */
+  public static FileBackedFakeCloud open(Path file, FakeCloud.Builder builder) {
+    return new FileBackedFakeCloud(file, builder.clock(java.time.Clock.systemUTC()).build());
+  }
+
+  /** The file the cloud is kept in. */
+  public Path file() {
+    return file;
+  }
+
+  /** Runs {@code look} on the cloud as the file holds it now, without writing it back. */
+  public <T> T peek(Function<FakeCloud, T> look) {
+    return locked(false, () -> look.apply(cloud));
+  }
+
+  private <T> T locked(boolean write, java.util.function.Supplier<T> call) {
+    jvmLock.lock();
+    try {
+      Files.createDirectories(file.getParent());
+      try (FileChannel channel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
+          StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
+        if (Files.exists(file)) {
+          cloud.restoreState(GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), JsonObject.class));
+        }
+        try {
+          return call.get();
+        } finally {
+          if (write) {
+            save();
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new VmException("Cannot use the fake cloud kept in " + file + ": " + e.getMessage(), e);
+    } finally {
+      jvmLock.unlock();
+    }
+  }
+
+  private void save() throws IOException {
+    Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
+    try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      out.write(ByteBuffer.wrap(GSON.toJson(cloud.saveState()).getBytes(StandardCharsets.UTF_8)));
+      out.force(true);
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private void change(Runnable call) {
+    locked(true, () -> {
+      call.run();
+      return null;
+    });
+  }
+
+  @Override
+  public String api() {
+    return cloud.api();
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return cloud.capabilities();
+  }
+
+  @Override
+  public List<Instance> create(CreateRequest request) {
+    return locked(true, () -> cloud.create(request));
+  }
+
+  @Override
+  public List<Instance> describe(Collection<String> ids) {
+    return locked(false, () -> cloud.describe(ids));
+  }
+
+  @Override
+  public List<Instance> list() {
+    return locked(false, cloud::list);
+  }
+
+  @Override
+  public void start(Collection<String> ids) {
+    change(() -> cloud.start(ids));
+  }
+
+  @Override
+  public void stop(Collection<String> ids, boolean force) {
+    change(() -> cloud.stop(ids, force));
+  }
+
+  @Override
+  public void reboot(Collection<String> ids) {
+    change(() -> cloud.reboot(ids));
+  }
+
+  @Override
+  public void terminate(Collection<String> ids) {
+    change(() -> cloud.terminate(ids));
+  }
+
+  @Override
+  public void tag(String id, Map<String, String> tags) {
+    change(() -> cloud.tag(id, tags));
+  }
+
+  @Override
+  public List<InstanceType> types() {
+    return cloud.types();
+  }
+
+  @Override
+  public List<Image> images() {
+    return cloud.images();
+  }
+
+  @Override
+  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
+    return locked(true, () -> cloud.snapshot(id, name, options));
+  }
+
+  @Override
+  public SnapshotChain snapshots(String id) {
+    return locked(false, () -> cloud.snapshots(id));
+  }
+
+  @Override
+  public void revert(String id, String snapshotId) {
+    change(() -> cloud.revert(id, snapshotId));
+  }
+
+  @Override
+  public void deleteSnapshot(String id, String snapshotId) {
+    change(() -> cloud.deleteSnapshot(id, snapshotId));
+  }
+
+  @Override
+  public String toString() {
+    return "FileBackedFakeCloud{" + file + "}";
+  }
+}
