@@ -60,9 +60,9 @@ public final class Instance {
     return id;
   }
 
-  /** The node it was created for, from its {@value #NODE_TAG} tag. */
+  /** The node it was created for, from its {@value #NODE_TAG} tag (an empty tag counts as none). */
   public Optional<String> nodeName() {
-    return Optional.ofNullable(tags.get(NODE_TAG));
+    return Optional.ofNullable(Values.blankToNull(tags.get(NODE_TAG)));
   }
 
   /** The portable state. */
