@@ -16,6 +16,7 @@ import java.util.Set;
  * from profiles can run on the fake cloud unchanged. Each profile opened gets a cloud of its own.
  */
 public final class FakeCloudFactory implements ProviderFactory {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(FakeCloudFactory.class);
   private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
 
   static {
@@ -23,6 +24,8 @@ public final class FakeCloudFactory implements ProviderFactory {
     SETTINGS.put("stop_seconds", "seconds a graceful stop takes (default 0)");
     SETTINGS.put("snapshot_seconds", "seconds a snapshot takes to be ready (default 0)");
     SETTINGS.put("max_snapshots", "the most snapshots a VM keeps, oldest removed first (default 0: no limit)");
+    SETTINGS.put("access_key", "an identity, accepted like a real cloud's, to rehearse credential handling");
+    SETTINGS.put("secret_key", "a secret, accepted and never shown, to rehearse credential handling");
   }
 
   @Override
@@ -47,6 +50,7 @@ public final class FakeCloudFactory implements ProviderFactory {
 
   @Override
   public Provider open(Profile profile) {
+    LOG.debug("opening a fake cloud for {}", profile);
     FakeCloud.Builder b = FakeCloud.builder();
     profile.defaultImage().ifPresent(b::defaultImage);
     b.bootTime(seconds(profile, "boot_seconds"));

@@ -1,0 +1,179 @@
+package dev.flotilla.vm.testkit.records;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.Image;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.store.FileNodeStore;
+import dev.flotilla.vm.store.NodeStore;
+import dev.flotilla.vm.testkit.FileBackedFakeCloud;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
+
+/**
+ * A process that records 20 nodes and starts them on a fake cloud kept in a file. It counts every step
+ * that touches the cloud or the records; asked to stop at step K, it says so and waits to be killed.
+ *
+ * <p>Usage: {@code CrashChild DIR K} (K = 0: never stop) or {@code CrashChild DIR reconcile}.
+ */
+public final class CrashChild {
+  static final int NODES = 20;
+  private static int step;
+  private static int stopAt;
+
+  private CrashChild() {}
+
+  static List<Node> nodes() {
+    List<Node> out = new ArrayList<>();
+    for (int i = 1; i <= NODES; i++) {
+      out.add(Node.builder("node" + i).type(i <= NODES / 2 ? "m1.small" : "m1.large").build());
+    }
+    return out;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path dir = Path.of(args[0]);
+    Provider cloud = new Steps(FileBackedFakeCloud.open(dir.resolve("cloud.json")));
+    NodeStore store = new StepStore(FileNodeStore.open(dir));
+    VmClient client = VmClient.builder().provider(cloud).store(store).build();
+    if (args[1].equals("reconcile")) {
+      client.reconcile().applied().forEach(a -> System.out.println("APPLIED " + a));
+      System.out.println("DONE " + step);
+      return;
+    }
+    stopAt = Integer.parseInt(args[1]);
+    for (Node n : nodes()) {
+      if (store.get(n.name()).isEmpty()) {
+        store.put(n);
+      }
+    }
+    client.start(nodes());
+    System.out.println("DONE " + step);
+  }
+
+  /** One step: printed; at the chosen one, the process waits to be killed with SIGKILL. */
+  static void step(String what) {
+    step++;
+    System.out.println("STEP " + step + " " + what);
+    System.out.flush();
+    if (step == stopAt) {
+      System.out.println("STOPPED " + step);
+      System.out.flush();
+      try {
+        while (true) {
+          Thread.sleep(Long.MAX_VALUE); // waits for the parent's SIGKILL; no timing depends on it
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private static <T> T around(String op, Supplier<T> call) {
+    step("before " + op);
+    T result = call.get();
+    step("after " + op);
+    return result;
+  }
+
+  private static void around(String op, Runnable call) {
+    around(op, () -> {
+      call.run();
+      return null;
+    });
+  }
+
+  /** The cloud, with a step before and after each call. */
+  private record Steps(Provider cloud) implements Provider {
+    @Override
+    public String api() {
+      return cloud.api();
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+      return cloud.capabilities();
+    }
+
+    @Override
+    public List<Instance> create(CreateRequest request) {
+      return around("create", () -> cloud.create(request));
+    }
+
+    @Override
+    public List<Instance> describe(Collection<String> ids) {
+      return around("describe", () -> cloud.describe(ids));
+    }
+
+    @Override
+    public List<Instance> list() {
+      return around("list", cloud::list);
+    }
+
+    @Override
+    public void start(Collection<String> ids) {
+      around("start", () -> cloud.start(ids));
+    }
+
+    @Override
+    public void stop(Collection<String> ids, boolean force) {
+      around("stop", () -> cloud.stop(ids, force));
+    }
+
+    @Override
+    public void reboot(Collection<String> ids) {
+      around("reboot", () -> cloud.reboot(ids));
+    }
+
+    @Override
+    public void terminate(Collection<String> ids) {
+      around("terminate", () -> cloud.terminate(ids));
+    }
+
+    @Override
+    public void tag(String id, Map<String, String> tags) {
+      around("tag", () -> cloud.tag(id, tags));
+    }
+
+    @Override
+    public List<InstanceType> types() {
+      return cloud.types();
+    }
+
+    @Override
+    public List<Image> images() {
+      return cloud.images();
+    }
+  }
+
+  /** The records, with a step after each write. */
+  private record StepStore(NodeStore store) implements NodeStore {
+    @Override
+    public Optional<Node> get(String name) {
+      return store.get(name);
+    }
+
+    @Override
+    public List<Node> list() {
+      return store.list();
+    }
+
+    @Override
+    public Optional<Node> update(String name, UnaryOperator<Node> change) {
+      Optional<Node> out = store.update(name, change);
+      step("wrote " + name);
+      return out;
+    }
+  }
+}
