@@ -153,6 +153,11 @@ public final class CloudConfig {
     }
     List<Key> keys = AUTH.containsKey(api) ? AUTH.get(api) : declaredKeys(api, values.keySet());
     applyAuth(b, keys, values, file, name + ".auth");
+    if (api.equals("stratuslab") && !(values.containsKey("username") && values.containsKey("password"))
+        && !values.containsKey("certificate")) {
+      throw new ConfigurationException(file, name + ".auth", "needs username and password, or certificate (a key"
+          + " store file) with certificate_password");
+    }
     return b.build();
   }
 

@@ -158,6 +158,10 @@ class CloudConfigTest {
         + " \"aws_secret_access_key\": {\"value\": \"%s\"}}}}".formatted(AWS_SECRET)))
         .hasMessageContaining("field 'p.auth.aws_secret_access_key': must be a string, a number or true/false, but is an object")
         .satisfies(e -> assertThat(e.getMessage()).doesNotContain(AWS_SECRET));
+    assertThatThrownBy(() -> load("{\"s\": {\"api\": \"stratuslab\", \"auth\": {\"endpoint\": \"h\", \"username\": \"u\"}}}"))
+        .hasMessageContaining("field 's.auth': needs username and password, or certificate");
+    assertThat(load("{\"s\": {\"api\": \"stratuslab\", \"auth\": {\"endpoint\": \"h\", \"certificate\": \"/k.p12\","
+        + " \"certificate_password\": \"x\"}}}").profile("s").orElseThrow().secretSettings()).containsKey("certificate_password");
     assertThatThrownBy(() -> load("[]")).hasMessageContaining("top level must be a JSON object");
     assertThatThrownBy(() -> load("")).hasMessageContaining("empty");
     assertThatThrownBy(() -> CloudConfig.load(dir.resolve("nope.json"), INSTALLED)).hasMessageContaining("no such file");
