@@ -1,9 +1,6 @@
 package dev.flotilla.vm.testkit.records;
 
-import dev.flotilla.vm.Capability;
-import dev.flotilla.vm.Image;
 import dev.flotilla.vm.Instance;
-import dev.flotilla.vm.InstanceType;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.VmClient;
 import dev.flotilla.vm.spi.CreateRequest;
@@ -11,13 +8,13 @@ import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.store.FileNodeStore;
 import dev.flotilla.vm.store.NodeStore;
 import dev.flotilla.vm.testkit.FileBackedFakeCloud;
+import dev.flotilla.vm.testkit.ForwardingProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
@@ -94,66 +91,35 @@ public final class CrashChild {
     });
   }
 
-  /** The cloud, with a step before and after each call. */
-  private record Steps(Provider cloud) implements Provider {
-    @Override
-    public String api() {
-      return cloud.api();
-    }
-
-    @Override
-    public Set<Capability> capabilities() {
-      return cloud.capabilities();
+  /** The cloud, with a step before and after each call that reaches it. */
+  private static final class Steps extends ForwardingProvider {
+    Steps(Provider cloud) {
+      super(cloud);
     }
 
     @Override
     public List<Instance> create(CreateRequest request) {
-      return around("create", () -> cloud.create(request));
+      return around("create", () -> delegate().create(request));
     }
 
     @Override
     public List<Instance> describe(Collection<String> ids) {
-      return around("describe", () -> cloud.describe(ids));
+      return around("describe", () -> delegate().describe(ids));
     }
 
     @Override
     public List<Instance> list() {
-      return around("list", cloud::list);
+      return around("list", delegate()::list);
     }
 
     @Override
     public void start(Collection<String> ids) {
-      around("start", () -> cloud.start(ids));
-    }
-
-    @Override
-    public void stop(Collection<String> ids, boolean force) {
-      around("stop", () -> cloud.stop(ids, force));
-    }
-
-    @Override
-    public void reboot(Collection<String> ids) {
-      around("reboot", () -> cloud.reboot(ids));
-    }
-
-    @Override
-    public void terminate(Collection<String> ids) {
-      around("terminate", () -> cloud.terminate(ids));
+      around("start", () -> delegate().start(ids));
     }
 
     @Override
     public void tag(String id, Map<String, String> tags) {
-      around("tag", () -> cloud.tag(id, tags));
-    }
-
-    @Override
-    public List<InstanceType> types() {
-      return cloud.types();
-    }
-
-    @Override
-    public List<Image> images() {
-      return cloud.images();
+      around("tag", () -> delegate().tag(id, tags));
     }
   }
 

@@ -1,0 +1,118 @@
+package dev.flotilla.vm.testkit;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.Image;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.Snapshot;
+import dev.flotilla.vm.SnapshotChain;
+import dev.flotilla.vm.SnapshotOptions;
+import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.Provider;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A provider that passes every call to another one; override the calls a test wants to change, such as a
+ * listing that lags behind or a step counted before each call.
+ */
+public abstract class ForwardingProvider implements Provider {
+  private final Provider delegate;
+
+  /** Forwards to {@code delegate}. */
+  protected ForwardingProvider(Provider delegate) {
+    this.delegate = delegate;
+  }
+
+  /** The provider calls go to. */
+  protected Provider delegate() {
+    return delegate;
+  }
+
+  @Override
+  public String api() {
+    return delegate.api();
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return delegate.capabilities();
+  }
+
+  @Override
+  public List<Instance> create(CreateRequest request) {
+    return delegate.create(request);
+  }
+
+  @Override
+  public List<Instance> describe(Collection<String> ids) {
+    return delegate.describe(ids);
+  }
+
+  @Override
+  public List<Instance> list() {
+    return delegate.list();
+  }
+
+  @Override
+  public void start(Collection<String> ids) {
+    delegate.start(ids);
+  }
+
+  @Override
+  public void stop(Collection<String> ids, boolean force) {
+    delegate.stop(ids, force);
+  }
+
+  @Override
+  public void reboot(Collection<String> ids) {
+    delegate.reboot(ids);
+  }
+
+  @Override
+  public void terminate(Collection<String> ids) {
+    delegate.terminate(ids);
+  }
+
+  @Override
+  public void tag(String id, Map<String, String> tags) {
+    delegate.tag(id, tags);
+  }
+
+  @Override
+  public List<InstanceType> types() {
+    return delegate.types();
+  }
+
+  @Override
+  public List<Image> images() {
+    return delegate.images();
+  }
+
+  @Override
+  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
+    return delegate.snapshot(id, name, options);
+  }
+
+  @Override
+  public SnapshotChain snapshots(String id) {
+    return delegate.snapshots(id);
+  }
+
+  @Override
+  public void revert(String id, String snapshotId) {
+    delegate.revert(id, snapshotId);
+  }
+
+  @Override
+  public void deleteSnapshot(String id, String snapshotId) {
+    delegate.deleteSnapshot(id, snapshotId);
+  }
+
+  @Override
+  public void close() {
+    delegate.close();
+  }
+}
