@@ -343,6 +343,36 @@ public final class VmClient implements AutoCloseable {
     return providerFor(node).capabilities();
   }
 
+  /** The instance types of the client's profile (the explicit one, or the only one). */
+  public List<InstanceType> types() {
+    Provider p = provider(profileName(null));
+    return backoff.retry(p::types);
+  }
+
+  /** The images of the client's profile (the explicit one, or the only one). */
+  public List<Image> images() {
+    Provider p = provider(profileName(null));
+    return backoff.retry(p::images);
+  }
+
+  /** Registers an SSH public key with the client's profile (LEAP's {@code vm key-register}). */
+  public KeyPair registerKey(String name, String publicKey) {
+    Provider p = provider(profileName(null));
+    if (!p.capabilities().contains(Capability.KEY_IMPORT)) {
+      throw new UnsupportedCapabilityException(Capability.KEY_IMPORT, p.api());
+    }
+    return backoff.retry(() -> p.importKey(name, publicKey));
+  }
+
+  /** The SSH keys registered with the client's profile (LEAP's {@code vm key-list}). */
+  public List<KeyPair> keys() {
+    Provider p = provider(profileName(null));
+    if (!p.capabilities().contains(Capability.KEY_IMPORT)) {
+      throw new UnsupportedCapabilityException(Capability.KEY_IMPORT, p.api());
+    }
+    return backoff.retry(p::keys);
+  }
+
   /** The instance types of the provider of {@code node}. */
   public List<InstanceType> types(Node node) {
     Provider p = providerFor(node);
@@ -639,7 +669,7 @@ public final class VmClient implements AutoCloseable {
     if (explicitProfile != null) {
       return explicitProfile;
     }
-    if (node.profile().isPresent()) {
+    if (node != null && node.profile().isPresent()) {
       String name = node.profile().get();
       if (!knows(name)) {
         throw new ConfigurationException(null, "vm.auth", "node '" + node.name() + "' names profile '" + name
@@ -654,8 +684,9 @@ public final class VmClient implements AutoCloseable {
     throw new ConfigurationException(null, "profile", all.isEmpty()
         ? "there is no profile; add one to cloud.json, export AWS_* or OS_* variables, or give the client one with"
             + " VmClient.builder().profile(..) or .provider(..)"
-        : "node '" + node.name() + "' names no profile and there are several: " + all + ". Choose one with --auth"
-            + " NAME (VmClient.builder().useProfile(name)), or set the node's vm.auth.");
+        : (node == null ? "there are several profiles: " : "node '" + node.name()
+            + "' names no profile and there are several: ") + all + ". Choose one with --auth"
+            + " NAME (VmClient.builder().useProfile(name))" + (node == null ? "." : ", or set the node's vm.auth."));
   }
 
   private boolean knows(String name) {

@@ -8,7 +8,10 @@ import java.util.Objects;
  * grace period during which a VM that was just created may be missing from the cloud's answers (EC2's
  * eventual consistency) without being taken for gone.
  *
- * @param timeout the longest a blocking call waits before {@link WaitTimeoutException}
+ * <p>A zero timeout means "do not wait": calls send their requests and return the VMs as first observed
+ * after them, settled or not ({@link #NO_WAIT}).
+ *
+ * @param timeout the longest a blocking call waits before {@link WaitTimeoutException}; zero for no wait
  * @param initialDelay the pause after the first poll
  * @param maxDelay the longest pause between polls
  * @param multiplier how much the pause grows each round (1 or more)
@@ -20,6 +23,9 @@ public record WaitPolicy(Duration timeout, Duration initialDelay, Duration maxDe
   /** Ten minutes, polls from 1 s growing 1.5 times to 15 s, half jitter, 60 s grace. */
   public static final WaitPolicy DEFAULT = new WaitPolicy(Duration.ofMinutes(10), Duration.ofSeconds(1),
       Duration.ofSeconds(15), 1.5, 0.5, Duration.ofSeconds(60));
+
+  /** Send the requests, observe once, return: what {@code vm start} does without {@code --wait}. */
+  public static final WaitPolicy NO_WAIT = DEFAULT.withTimeout(Duration.ZERO);
 
   /** Checks the values. */
   public WaitPolicy {
@@ -39,6 +45,11 @@ public record WaitPolicy(Duration timeout, Duration initialDelay, Duration maxDe
   /** This policy with another deadline. */
   public WaitPolicy withTimeout(Duration value) {
     return new WaitPolicy(value, initialDelay, maxDelay, multiplier, jitter, visibilityGrace);
+  }
+
+  /** Whether calls return without waiting (a zero timeout). */
+  public boolean noWait() {
+    return timeout.isZero();
   }
 
   /** This policy with no jitter, so that pauses are exactly predictable. */

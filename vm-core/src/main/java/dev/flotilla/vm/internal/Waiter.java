@@ -80,7 +80,13 @@ public final class Waiter {
         reported[0] = done;
         listener.onProgress(new VmListener.Progress(label, done, total));
       }
-      return done == total ? Optional.of(watches.stream().map(w -> w.done).toList()) : Optional.empty();
+      if (done == total) {
+        return Optional.of(watches.stream().map(w -> w.done).toList());
+      }
+      if (policy.noWait()) { // asked not to wait: the VMs as they are now
+        return Optional.of(watches.stream().map(Watch::latest).toList());
+      }
+      return Optional.<List<Map<String, Instance>>>empty();
     }, elapsed -> {
       Map<String, String> stuck = new LinkedHashMap<>();
       watches.forEach(w -> w.remaining.forEach(id -> stuck.put(id, String.valueOf(w.lastSeen.get(id)))));
@@ -94,10 +100,21 @@ public final class Waiter {
     final Set<String> remaining;
     final Map<String, Instance> done = new HashMap<>();
     final Map<String, State> lastSeen = new HashMap<>();
+    final Map<String, Instance> seen = new HashMap<>();
 
     Watch(Group group) {
       this.group = group;
       this.remaining = new LinkedHashSet<>(group.nodeByVmId().keySet());
+    }
+
+    /** The last observation of every VM: done or not; a VM never seen yet shows as PENDING. */
+    Map<String, Instance> latest() {
+      Map<String, Instance> out = new HashMap<>(seen);
+      for (String id : group.nodeByVmId().keySet()) {
+        out.putIfAbsent(id, Instance.builder(id, State.PENDING).providerState("not visible yet")
+            .tags(Map.of(Instance.NODE_TAG, group.nodeByVmId().get(id))).build());
+      }
+      return out;
     }
   }
 
@@ -171,6 +188,7 @@ public final class Waiter {
   }
 
   private void observe(Watch w, Instance vm) {
+    w.seen.put(vm.id(), vm);
     State before = w.lastSeen.put(vm.id(), vm.state());
     if (before != vm.state()) {
       listener.onTransition(new VmListener.Transition(w.group.nodeByVmId().get(vm.id()), vm.id(), before, vm.state(),

@@ -67,6 +67,19 @@ public interface Provider extends AutoCloseable {
   /** The images nodes can boot. */
   List<Image> images();
 
+  /**
+   * Registers an SSH public key (the text of an {@code id_*.pub} file) under {@code name}. Needs {@link
+   * Capability#KEY_IMPORT}.
+   */
+  default dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
+    throw new UnsupportedCapabilityException(Capability.KEY_IMPORT, api());
+  }
+
+  /** The SSH keys registered with the cloud. Needs {@link Capability#KEY_IMPORT}. */
+  default List<dev.flotilla.vm.KeyPair> keys() {
+    throw new UnsupportedCapabilityException(Capability.KEY_IMPORT, api());
+  }
+
   /** Takes a snapshot of VM {@code id}; it becomes current. Needs {@link Capability#SNAPSHOTS}. */
   default Snapshot snapshot(String id, String name, SnapshotOptions options) {
     throw new UnsupportedCapabilityException(Capability.SNAPSHOTS, api());

@@ -83,7 +83,11 @@ public final class FakeCloud implements Provider {
     /** {@link FakeCloud#revert}. */
     REVERT,
     /** {@link FakeCloud#deleteSnapshot}. */
-    DELETE_SNAPSHOT;
+    DELETE_SNAPSHOT,
+    /** {@link FakeCloud#importKey}. */
+    IMPORT_KEY,
+    /** {@link FakeCloud#keys()}. */
+    KEYS;
 
     /** The operation's name in lower camel case, as assertions take it: {@code describe}, {@code deleteSnapshot}. */
     public String label() {
@@ -153,6 +157,7 @@ public final class FakeCloud implements Provider {
   private final Object lock = new Object();
   private final Map<String, FakeVm> vms = new LinkedHashMap<>();
   private final Map<String, List<String>> tokens = new HashMap<>();
+  private final Map<String, dev.flotilla.vm.KeyPair> keys = new java.util.TreeMap<>();
   private final Map<Op, Long> callCounts = new EnumMap<>(Op.class);
   private final Deque<Call> calls = new ArrayDeque<>();
   private final Map<Op, Deque<Kind>> failures = new EnumMap<>(Op.class);
@@ -457,6 +462,31 @@ public final class FakeCloud implements Provider {
   }
 
   @Override
+  public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
+    synchronized (lock) {
+      receive(Op.IMPORT_KEY, List.of());
+      require(Capability.KEY_IMPORT);
+      if (keys.containsKey(name)) {
+        throw error(Kind.INVALID_REQUEST, "InvalidKeyPair.Duplicate", "a key named '" + name + "' is already registered");
+      }
+      String fingerprint = dev.flotilla.vm.internal.SshKeys.md5(publicKey).orElseThrow(() -> error(Kind.INVALID_REQUEST,
+          "InvalidKey.Format", "not an OpenSSH public key; give the one line of an id_*.pub file"));
+      dev.flotilla.vm.KeyPair key = new dev.flotilla.vm.KeyPair(name, fingerprint);
+      keys.put(name, key);
+      return key;
+    }
+  }
+
+  @Override
+  public List<dev.flotilla.vm.KeyPair> keys() {
+    synchronized (lock) {
+      receive(Op.KEYS, List.of());
+      require(Capability.KEY_IMPORT);
+      return List.copyOf(keys.values());
+    }
+  }
+
+  @Override
   public Snapshot snapshot(String id, String name, SnapshotOptions options) {
     synchronized (lock) {
       receive(Op.SNAPSHOT, List.of(id));
@@ -539,6 +569,9 @@ public final class FakeCloud implements Provider {
         t.add(token, a);
       });
       o.add("tokens", t);
+      com.google.gson.JsonObject k = new com.google.gson.JsonObject();
+      keys.values().forEach(key -> k.addProperty(key.name(), key.fingerprint()));
+      o.add("keys", k);
       return o;
     }
   }
@@ -548,6 +581,11 @@ public final class FakeCloud implements Provider {
     synchronized (lock) {
       vms.clear();
       tokens.clear();
+      keys.clear();
+      if (o.has("keys")) {
+        o.getAsJsonObject("keys").entrySet().forEach(e -> keys.put(e.getKey(),
+            new dev.flotilla.vm.KeyPair(e.getKey(), e.getValue().getAsString())));
+      }
       nextVm = o.get("nextVm").getAsLong();
       nextSnapshot = o.get("nextSnapshot").getAsLong();
       for (com.google.gson.JsonElement e : o.getAsJsonArray("vms")) {

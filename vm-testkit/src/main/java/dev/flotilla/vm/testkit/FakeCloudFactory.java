@@ -24,6 +24,7 @@ public final class FakeCloudFactory implements ProviderFactory {
     SETTINGS.put("stop_seconds", "seconds a graceful stop takes (default 0)");
     SETTINGS.put("snapshot_seconds", "seconds a snapshot takes to be ready (default 0)");
     SETTINGS.put("max_snapshots", "the most snapshots a VM keeps, oldest removed first (default 0: no limit)");
+    SETTINGS.put("state_file", "a file to keep the cloud in, so that successive processes share its VMs");
     SETTINGS.put("access_key", "an identity, accepted like a real cloud's, to rehearse credential handling");
     SETTINGS.put("secret_key", "a secret, accepted and never shown, to rehearse credential handling");
   }
@@ -57,7 +58,8 @@ public final class FakeCloudFactory implements ProviderFactory {
     b.stopTime(seconds(profile, "stop_seconds"));
     b.snapshotTime(seconds(profile, "snapshot_seconds"));
     b.maxSnapshots((int) number(profile, "max_snapshots"));
-    return b.build();
+    return profile.setting("state_file").<Provider>map(f -> FileBackedFakeCloud.open(java.nio.file.Path.of(f), b))
+        .orElseGet(b::build);
   }
 
   private static Duration seconds(Profile profile, String key) {

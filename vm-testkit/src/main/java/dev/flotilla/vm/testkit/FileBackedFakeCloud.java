@@ -170,6 +170,16 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   @Override
+  public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
+    return locked(true, () -> cloud.importKey(name, publicKey));
+  }
+
+  @Override
+  public List<dev.flotilla.vm.KeyPair> keys() {
+    return locked(false, cloud::keys);
+  }
+
+  @Override
   public Snapshot snapshot(String id, String name, SnapshotOptions options) {
     return locked(true, () -> cloud.snapshot(id, name, options));
   }

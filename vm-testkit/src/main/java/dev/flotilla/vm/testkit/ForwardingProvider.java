@@ -92,6 +92,16 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
+  public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
+    return delegate.importKey(name, publicKey);
+  }
+
+  @Override
+  public List<dev.flotilla.vm.KeyPair> keys() {
+    return delegate.keys();
+  }
+
+  @Override
   public Snapshot snapshot(String id, String name, SnapshotOptions options) {
     return delegate.snapshot(id, name, options);
   }

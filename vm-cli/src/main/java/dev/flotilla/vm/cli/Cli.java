@@ -1,0 +1,495 @@
+package dev.flotilla.vm.cli;
+
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Drift;
+import dev.flotilla.vm.Image;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.KeyPair;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.Reconciliation;
+import dev.flotilla.vm.Snapshot;
+import dev.flotilla.vm.SnapshotChain;
+import dev.flotilla.vm.SnapshotOptions;
+import dev.flotilla.vm.StatusReport;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.internal.SshKeys;
+import dev.flotilla.vm.store.NodeDefinitions;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import java.util.stream.Stream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ScopeType;
+
+/** The {@code vm} command and its subcommands. */
+@Command(name = "vm", mixinStandardHelpOptions = true, version = "vm (Flotilla) 0.1.0",
+    description = "Create, start, stop, snapshot and destroy virtual machines, as leap vm and stratus-* do.%n"
+        + "Works in the directory that holds cloud.json and nodes/ (--dir); without cloud.json, on an embedded"
+        + " fake cloud.",
+    subcommands = picocli.CommandLine.HelpCommand.class, sortOptions = false)
+final class Cli {
+  @Option(names = "--auth", scope = ScopeType.INHERIT, paramLabel = "PROFILE",
+      description = "The cloud.json profile to use; otherwise the node's vm.auth, or the only profile.")
+  String auth;
+
+  @Option(names = "--dir", scope = ScopeType.INHERIT, paramLabel = "DIR", defaultValue = ".",
+      description = "The directory that holds cloud.json and nodes/ (default: the current one).")
+  Path dir;
+
+  @Option(names = "--mock", scope = ScopeType.INHERIT, description = "Use the embedded fake cloud even if there is a cloud.json.")
+  boolean mock;
+
+  @Option(names = "-v", scope = ScopeType.INHERIT, description = "More detail: -v, -vv, -vvv (stack traces).")
+  boolean[] verbose;
+
+  @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT, description = "Print only the answers (ids, addresses).")
+  boolean quiet;
+
+  @Option(names = "--json", scope = ScopeType.INHERIT, description = "Print JSON, for scripts.")
+  boolean json;
+
+  private Output out() {
+    return new Output(System.out, quiet, json);
+  }
+
+  private Workspace workspace(Output o) {
+    return new Workspace(dir, auth, mock, o);
+  }
+
+  // ---- nodes -------------------------------------------------------------------------------------------------
+
+  @Command(name = "add", description = "Create the node record if missing (with LEAP seeds), create or find its VM, bind them.")
+  int add(@Parameters(index = "0", paramLabel = "NAME") String name,
+      @Parameters(index = "1..*", paramLabel = "SEED", description = "Such as services:webapp tags:seattle"
+          + " vm.options.InstanceType:t2.small") List<String> seeds,
+      @Option(names = "--wait", description = "Wait until it runs.") boolean wait) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    Node record = ws.store().get(name).orElse(null);
+    if (record == null) {
+      record = NodeDefinitions.seed(Node.builder(name).build(), seeds == null ? List.of() : seeds);
+      ws.store().put(record);
+      o.say("added node " + name + " (" + ws.store().fileOf(name) + ")");
+    } else if (seeds != null && !seeds.isEmpty()) {
+      record = NodeDefinitions.seed(record, seeds);
+      ws.store().put(record);
+      o.say("updated node " + name);
+    }
+    try (VmClient client = ws.client(wait)) {
+      report(o, List.of(record), client.start(List.of(record)), "started", "starting");
+    }
+    return 0;
+  }
+
+  @Command(name = "start", description = "Start the VMs of the nodes FILTER names (all when none); create those that have none.")
+  int start(@Parameters(paramLabel = "FILTER", arity = "0..*") List<String> filter,
+      @Option(names = "--wait", description = "Wait until they run, showing progress.") boolean wait) {
+    return lifecycle(filter, wait, "start");
+  }
+
+  @Command(name = "stop", description = "Stop the VMs of the nodes FILTER names (all when none); disks are kept.")
+  int stop(@Parameters(paramLabel = "FILTER", arity = "0..*") List<String> filter,
+      @Option(names = "--wait", description = "Wait until they are stopped.") boolean wait,
+      @Option(names = "--force", description = "Power off at once instead of shutting down.") boolean force) {
+    return lifecycle(filter, wait, force ? "force-stop" : "stop");
+  }
+
+  @Command(name = "reboot", description = "Reboot the VMs of the nodes FILTER names (all when none).")
+  int reboot(@Parameters(paramLabel = "FILTER", arity = "0..*") List<String> filter,
+      @Option(names = "--wait", description = "Wait until they run again.") boolean wait) {
+    return lifecycle(filter, wait, "reboot");
+  }
+
+  @Command(name = "rm", description = "Destroy the VMs of the nodes FILTER names (all when none); the records stay.")
+  int rm(@Parameters(paramLabel = "FILTER", arity = "0..*") List<String> filter,
+      @Option(names = "--wait", description = "Wait until they are gone.") boolean wait) {
+    return lifecycle(filter, wait, "rm");
+  }
+
+  private int lifecycle(List<String> filter, boolean wait, String verb) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    List<Node> nodes = ws.select(filter);
+    if (nodes.isEmpty()) {
+      o.say("no nodes; add one with 'vm add NAME'");
+      return 0;
+    }
+    try (VmClient client = ws.client(wait)) {
+      Map<String, Instance> vms = Workspace.byId(client.list());
+      List<Node> act = new ArrayList<>();
+      List<Map<String, String>> skipped = new ArrayList<>();
+      for (Node n : nodes) {
+        Instance vm = n.vmId().map(vms::get).filter(i -> i.state() != State.TERMINATED).orElse(null);
+        String why = skipReason(verb, vm);
+        if (why == null) {
+          act.add(n);
+        } else {
+          o.say("skipping " + n.name() + (vm == null ? "" : " (" + vm.id() + ")") + ": " + why);
+          skipped.add(Map.of("node", n.name(), "reason", why));
+        }
+      }
+      if (act.isEmpty()) {
+        o.json(Output.fields("vms", List.of(), "skipped", skipped));
+        return 0;
+      }
+      switch (verb) {
+        case "start" -> report(o, act, client.start(act), "started", "starting");
+        case "stop" -> report(o, act, client.stop(act), "stopped", "stopping");
+        case "force-stop" -> report(o, act, client.forceStop(act), "stopped", "stopping");
+        case "reboot" -> report(o, act, client.reboot(act), "rebooted", "rebooting");
+        default -> {
+          client.destroy(act);
+          act.forEach(n -> o.say("removed " + n.name() + " (" + n.vmId().orElse("") + ")"));
+          o.json(Output.fields("removed", act.stream().map(Node::name).toList(), "skipped", skipped));
+        }
+      }
+    }
+    return 0;
+  }
+
+  /** Why a node is left alone, as LEAP says it; null when it is to be acted on. */
+  private static String skipReason(String verb, Instance vm) {
+    State s = vm == null ? State.TERMINATED : vm.state();
+    return switch (verb) {
+      case "start" -> s == State.RUNNING ? "already running" : s == State.TERMINATING ? "being destroyed" : null;
+      case "stop", "force-stop" -> vm == null ? "no VM" : s == State.STOPPED ? "already stopped"
+          : s == State.TERMINATING ? "being destroyed" : null;
+      case "reboot" -> vm == null ? "no VM" : s != State.RUNNING ? s.name().toLowerCase(Locale.ROOT) + ", not running" : null;
+      default -> vm == null ? "already removed" : s == State.TERMINATING ? "already being removed" : null;
+    };
+  }
+
+  private static void report(Output o, List<Node> nodes, List<Instance> vms, String done, String doing) {
+    List<Map<String, Object>> rows = new ArrayList<>();
+    for (int i = 0; i < vms.size(); i++) {
+      Instance vm = vms.get(i);
+      String node = vm.nodeName().orElse(nodes.get(i).name());
+      boolean settled = vm.state().isSettled();
+      o.say((settled ? done : doing) + " " + node + " (" + vm.id() + ", " + o.state(vm.state(), vm.providerState())
+          + vm.publicAddress().map(a -> ", " + a).orElse("") + ")");
+      if (o.quiet()) {
+        o.answer(vm.id() + ", " + vm.publicAddress().orElse("-"));
+      }
+      rows.add(vmJson(vm));
+    }
+    o.json(Output.fields("vms", rows));
+  }
+
+  private static Map<String, Object> vmJson(Instance vm) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", vm.id());
+    m.put("node", vm.nodeName().orElse(null));
+    m.put("state", vm.state().name());
+    m.put("provider_state", vm.providerState());
+    m.put("type", vm.type().orElse(null));
+    m.put("ip", vm.publicAddress().orElse(null));
+    m.put("private_ip", vm.privateAddress().orElse(null));
+    m.put("zone", vm.zone().orElse(null));
+    return m;
+  }
+
+  @Command(name = "status", aliases = "ls", description = "List the VMs, then every disagreement between records and"
+      + " cloud with the command that fixes it.")
+  int status() {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(false)) {
+      StatusReport report = client.status();
+      List<List<String>> rows = new ArrayList<>();
+      rows.add(Output.row("ID", "NODE", "STATE", "TYPE", "IP", "ZONE"));
+      for (Instance vm : report.vms()) {
+        rows.add(Output.row(vm.id(), vm.nodeName().orElse(null), o.state(vm.state(), vm.providerState()),
+            vm.type().orElse(null), vm.publicAddress().orElse(null), vm.zone().orElse(null)));
+      }
+      if (report.vms().isEmpty()) {
+        o.say("no VMs");
+      } else if (!o.quiet()) {
+        o.table(rows);
+      }
+      for (Drift d : report.drift()) {
+        o.say("warning: " + d.message());
+        o.say("  fix: " + d.command());
+      }
+      o.json(Output.fields("vms", report.vms().stream().map(Cli::vmJson).toList(), "drift", report.drift().stream()
+          .map(Cli::driftJson).toList()));
+    }
+    return 0;
+  }
+
+  private static Map<String, Object> driftJson(Drift d) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("kind", d.kind().name());
+    m.put("node", d.node());
+    m.put("vm_id", d.vmId());
+    m.put("message", d.message());
+    m.put("fix", d.command());
+    return m;
+  }
+
+  @Command(name = "bind", description = "Bind node NODE to the existing VM VM_ID: tag the VM, record its id.")
+  int bind(@Parameters(index = "0", paramLabel = "NODE") String name, @Parameters(index = "1", paramLabel = "VM_ID") String vmId) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    Node record = ws.store().get(name).orElseThrow(() -> new ConfigurationException(ws.store().fileOf(name), null,
+        "there is no node " + name + "; add it first with 'vm add " + name + "'"));
+    try (VmClient client = ws.client(false)) {
+      Node bound = client.bind(record, vmId);
+      o.say("bound node " + name + " to VM " + vmId + bound.publicAddress().map(a -> " (" + a + ")").orElse(""));
+      o.json(Output.fields("node", name, "vm_id", vmId));
+    }
+    return 0;
+  }
+
+  @Command(name = "reconcile", description = "Apply the safe fixes 'vm status' suggests; VMs that cannot be"
+      + " attributed are reported, never destroyed.")
+  int reconcile() {
+    Output o = out();
+    try (VmClient client = workspace(o).client(false)) {
+      Reconciliation r = client.reconcile();
+      r.applied().forEach(a -> o.say("fixed: " + a));
+      if (r.applied().isEmpty()) {
+        o.say("nothing to fix");
+      }
+      for (Drift d : r.remaining()) {
+        o.say("warning: " + d.message());
+        o.say("  fix: " + d.command());
+      }
+      o.json(Output.fields("applied", r.applied(), "remaining", r.remaining().stream().map(Cli::driftJson).toList()));
+    }
+    return 0;
+  }
+
+  // ---- unnamed machines, types, images ------------------------------------------------------------------------
+
+  @Command(name = "run", description = "Start unnamed machines from IMAGE, as stratus-run-instance does; they are"
+      + " recorded as run1, run2, ...")
+  int run(@Parameters(index = "0", paramLabel = "IMAGE") String image,
+      @Option(names = {"-n", "--number"}, defaultValue = "1", description = "How many (default 1).") int count,
+      @Option(names = {"-t", "--type"}, description = "The instance type (see 'vm types').") String type,
+      @Option(names = "--cpu", description = "CPUs, overriding the type's.") Integer cpu,
+      @Option(names = "--ram", description = "Memory in MB, overriding the type's.") Integer ram,
+      @Option(names = "--swap", description = "Swap in MB, overriding the type's.") Integer swap,
+      @Option(names = "--wait", description = "Wait until they run.") boolean wait) {
+    if (count < 1) {
+      throw new picocli.CommandLine.ParameterException(new picocli.CommandLine(this), "-n must be 1 or more, got " + count);
+    }
+    Output o = out();
+    Workspace ws = workspace(o);
+    int first = 1;
+    while (ws.store().get("run" + first).isPresent()) {
+      first++;
+    }
+    Node proto = Node.builder("run").image(image).type(type).cpus(cpu).memoryMb(ram).swapMb(swap).build();
+    List<Node> nodes = NodeDefinitions.range("run{id}", first, first + count - 1, proto);
+    nodes.forEach(ws.store()::put);
+    try (VmClient client = ws.client(wait)) {
+      report(o, nodes, client.start(nodes), "started", "starting");
+    }
+    return 0;
+  }
+
+  @Command(name = "types", description = "List the instance types; the default is marked *.")
+  int types() {
+    Output o = out();
+    try (VmClient client = workspace(o).client(false)) {
+      List<InstanceType> types = client.types();
+      List<List<String>> rows = new ArrayList<>();
+      rows.add(Output.row("", "TYPE", "CPU", "RAM(MB)", "SWAP(MB)"));
+      for (InstanceType t : types) {
+        rows.add(Output.row(t.isDefault() ? "*" : " ", t.name(), "" + t.cpus(), "" + t.memoryMb(), "" + t.swapMb()));
+      }
+      o.table(rows);
+      o.json(types);
+    }
+    return 0;
+  }
+
+  @Command(name = "images", description = "List the images nodes can boot.")
+  int images() {
+    Output o = out();
+    try (VmClient client = workspace(o).client(false)) {
+      List<Image> images = client.images();
+      List<List<String>> rows = new ArrayList<>();
+      rows.add(Output.row("ID", "NAME", "OWNER"));
+      images.forEach(i -> rows.add(Output.row(i.id(), i.name(), i.owner())));
+      o.table(rows);
+      o.json(images);
+    }
+    return 0;
+  }
+
+  // ---- keys --------------------------------------------------------------------------------------------------
+
+  @Command(name = "key-register", description = "Register an SSH public key for new VMs (default ~/.ssh/id_ed25519.pub"
+      + " or ~/.ssh/id_rsa.pub).")
+  int keyRegister(@Parameters(arity = "0..1", paramLabel = "FILE") Path file,
+      @Option(names = "--name", description = "The name to register it under (default flotilla_USER).") String name) {
+    Output o = out();
+    Path key = file != null ? file : defaultKey().orElseThrow(() -> new ConfigurationException(null, "FILE",
+        "no ~/.ssh/id_ed25519.pub or ~/.ssh/id_rsa.pub; give the public key file, or make one with ssh-keygen"));
+    String text = read(key);
+    if (SshKeys.md5(text).isEmpty()) {
+      throw new ConfigurationException(key, null, "is not an OpenSSH public key (a line such as 'ssh-ed25519 AAAA..."
+          + " you@host'); give the .pub file, not the private key");
+    }
+    try (VmClient client = workspace(o).client(false)) {
+      KeyPair k = client.registerKey(name != null ? name : "flotilla_" + System.getProperty("user.name"), text.trim());
+      o.say("registered key " + k.name() + " (" + k.fingerprint() + ") from " + key);
+      o.json(k);
+    }
+    return 0;
+  }
+
+  @Command(name = "key-list", description = "List the registered SSH keys, their fingerprints, and which local key matches.")
+  int keyList() {
+    Output o = out();
+    Map<String, Path> local = localKeys();
+    try (VmClient client = workspace(o).client(false)) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (KeyPair k : client.keys()) {
+        Path match = local.get(k.fingerprint());
+        o.answer(k.name());
+        o.say("  fingerprint: " + k.fingerprint());
+        o.say(match == null ? "  matches no local key" : "  matches local key: " + match);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", k.name());
+        m.put("fingerprint", k.fingerprint());
+        m.put("local_key", match == null ? null : match.toString());
+        rows.add(m);
+      }
+      o.json(rows);
+    }
+    return 0;
+  }
+
+  private Optional<Path> defaultKey() {
+    Path ssh = Path.of(System.getProperty("user.home"), ".ssh");
+    return Stream.of("id_ed25519.pub", "id_rsa.pub", "id_ecdsa.pub").map(ssh::resolve).filter(Files::exists).findFirst();
+  }
+
+  /** Local public keys by MD5 fingerprint: ~/.ssh/*.pub and DIR/keys/*.pub. */
+  private Map<String, Path> localKeys() {
+    Map<String, Path> out = new LinkedHashMap<>();
+    for (Path folder : List.of(Path.of(System.getProperty("user.home"), ".ssh"), dir.resolve("keys"))) {
+      if (!Files.isDirectory(folder)) {
+        continue;
+      }
+      try (Stream<Path> files = Files.list(folder)) {
+        files.filter(p -> p.toString().endsWith(".pub")).forEach(p -> {
+          try {
+            SshKeys.md5(Files.readString(p)).ifPresent(f -> out.putIfAbsent(f, p));
+          } catch (IOException e) {
+            // an unreadable key file matches nothing
+          }
+        });
+      } catch (IOException e) {
+        // an unreadable folder holds no keys we can match
+      }
+    }
+    return out;
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigurationException(file, null, "cannot be read: " + e.getMessage());
+    }
+  }
+
+  // ---- snapshots ---------------------------------------------------------------------------------------------
+
+  private Node node(Workspace ws, String name) {
+    return ws.store().get(name).orElseThrow(() -> new ConfigurationException(ws.store().fileOf(name), null,
+        "there is no node " + name + "; 'vm status' lists the nodes"));
+  }
+
+  @Command(name = "snapshot", description = "Take a snapshot of NODE's VM called NAME; it becomes current.")
+  int snapshot(@Parameters(index = "0", paramLabel = "NODE") String name, @Parameters(index = "1", paramLabel = "NAME") String snap,
+      @Option(names = "--memory", description = "Include the VM's memory.") boolean memory,
+      @Option(names = "--quiesce", description = "Quiesce the guest's file systems first.") boolean quiesce) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(true)) {
+      Snapshot s = client.snapshot(node(ws, name), snap, new SnapshotOptions(memory, quiesce));
+      o.say("took snapshot " + s.name() + " (" + s.id() + (s.includesMemory() ? ", with memory" : "") + ") of " + name);
+      o.json(snapshotJson(s, true));
+    }
+    return 0;
+  }
+
+  @Command(name = "snapshots", description = "Draw NODE's snapshot tree; the current snapshot is marked *.")
+  int snapshots(@Parameters(index = "0", paramLabel = "NODE") String name) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(false)) {
+      SnapshotChain chain = client.snapshots(node(ws, name));
+      String current = chain.current().map(Snapshot::id).orElse(null);
+      if (chain.isEmpty()) {
+        o.say("node " + name + " has no snapshots");
+      }
+      for (Snapshot root : chain.roots()) {
+        draw(o, chain, root, "", "", current);
+      }
+      o.json(chain.snapshots().stream().map(s -> snapshotJson(s, s.id().equals(current))).toList());
+    }
+    return 0;
+  }
+
+  private static void draw(Output o, SnapshotChain chain, Snapshot s, String lead, String childLead, String current) {
+    o.answer(lead + s.id() + " " + s.name() + (s.includesMemory() ? " (memory)" : "")
+        + (s.status() == Snapshot.Status.READY ? "" : " [" + s.status() + "]") + (s.id().equals(current) ? " *" : ""));
+    List<Snapshot> children = chain.children(s.id());
+    for (int i = 0; i < children.size(); i++) {
+      boolean last = i == children.size() - 1;
+      draw(o, chain, children.get(i), childLead + (last ? "└── " : "├── "), childLead + (last ? "    " : "│   "), current);
+    }
+  }
+
+  private static Map<String, Object> snapshotJson(Snapshot s, boolean current) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", s.id());
+    m.put("name", s.name());
+    m.put("parent", s.parentId().orElse(null));
+    m.put("memory", s.includesMemory());
+    m.put("status", s.status().name());
+    m.put("current", current);
+    return m;
+  }
+
+  @Command(name = "revert", description = "Revert NODE's VM to SNAPSHOT (id or name); it becomes current.")
+  int revert(@Parameters(index = "0", paramLabel = "NODE") String name, @Parameters(index = "1", paramLabel = "SNAPSHOT") String snap) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(true)) {
+      Instance vm = client.revert(node(ws, name), snap);
+      o.say("reverted " + name + " to " + snap + "; it is " + vm.state().name().toLowerCase(Locale.ROOT));
+      o.json(vmJson(vm));
+    }
+    return 0;
+  }
+
+  @Command(name = "snapshot-rm", description = "Delete NODE's snapshot SNAPSHOT (id or name); its children move to its parent.")
+  int snapshotRm(@Parameters(index = "0", paramLabel = "NODE") String name, @Parameters(index = "1", paramLabel = "SNAPSHOT") String snap) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(false)) {
+      client.deleteSnapshot(node(ws, name), snap);
+      o.say("deleted snapshot " + snap + " of " + name);
+      o.json(Output.fields("deleted", snap));
+    }
+    return 0;
+  }
+
+}

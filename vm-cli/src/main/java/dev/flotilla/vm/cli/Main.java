@@ -1,0 +1,89 @@
+package dev.flotilla.vm.cli;
+
+import dev.flotilla.vm.VmException;
+import java.io.PrintWriter;
+import picocli.CommandLine;
+
+/**
+ * The {@code vm} command. Exit status: 0 on success, 1 on failure, 2 on bad usage. Errors are one or two
+ * lines a person can act on; stack traces only with {@code -vvv}.
+ */
+public final class Main {
+  private Main() {}
+
+  /** Runs the command and exits with its status. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the command; returns its exit status. */
+  static int run(String... args) {
+    int verbosity = verbosity(args);
+    // Logging is set before any logger exists: warnings by default, more with -v, -vv, -vvv.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
+        new String[] {"warn", "info", "debug", "trace"}[Math.min(verbosity, 3)]);
+    System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+    System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+    CommandLine cli = new CommandLine(new Cli());
+    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+      PrintWriter err = cmd.getErr();
+      err.println("error: " + describe(e));
+      if (verbosity >= 3) {
+        e.printStackTrace(err);
+      } else if (!(e instanceof VmException)) {
+        err.println("Run again with -vvv to see where it failed.");
+      }
+      err.flush();
+      return 1;
+    });
+    cli.setParameterExceptionHandler((e, ignored) -> {
+      PrintWriter err = e.getCommandLine().getErr();
+      err.println("error: " + e.getMessage());
+      err.println("Run 'vm " + subcommandPath(e.getCommandLine()) + "--help' for how to use it.");
+      err.flush();
+      return 2;
+    });
+    // Ctrl-C while waiting stops the wait; the records were written before it began.
+    Thread onInterrupt = new Thread(() -> {
+      if (Output.waiting) {
+        System.err.println();
+        System.err.println("Stopped waiting. Every record written so far is kept; 'vm status' shows where things are.");
+      }
+    });
+    Runtime.getRuntime().addShutdownHook(onInterrupt);
+    try {
+      return cli.execute(args);
+    } finally {
+      Output.waiting = false;
+      try {
+        Runtime.getRuntime().removeShutdownHook(onInterrupt);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook is running or about to: nothing to undo
+      }
+    }
+  }
+
+  private static String subcommandPath(CommandLine cl) {
+    String path = cl.getCommandSpec().qualifiedName(" ");
+    return path.equals("vm") ? "" : path.substring("vm ".length()) + " ";
+  }
+
+  private static String describe(Exception e) {
+    if (e instanceof VmException || e.getMessage() == null) {
+      return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+    return e.getClass().getSimpleName() + ": " + e.getMessage();
+  }
+
+  private static int verbosity(String[] args) {
+    int v = 0;
+    for (String a : args) {
+      if (a.matches("-v+")) {
+        v += a.length() - 1;
+      } else if (a.equals("--verbose")) {
+        v++;
+      }
+    }
+    return v;
+  }
+}

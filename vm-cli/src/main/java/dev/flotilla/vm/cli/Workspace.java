@@ -1,0 +1,123 @@
+package dev.flotilla.vm.cli;
+
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.WaitPolicy;
+import dev.flotilla.vm.store.CloudConfig;
+import dev.flotilla.vm.store.FileNodeStore;
+import dev.flotilla.vm.testkit.FakeCloud;
+import dev.flotilla.vm.testkit.FileBackedFakeCloud;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.PathMatcher;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The directory the command works in: {@code cloud.json} and {@code nodes/}, as LEAP keeps them. Without
+ * a {@code cloud.json}, or with {@code --mock}, the embedded fake cloud kept in {@code .flotilla/} is used.
+ */
+final class Workspace {
+  /** Where the embedded fake cloud is kept, under the directory. */
+  static final String FAKE_CLOUD = ".flotilla/fake-cloud.json";
+
+  private final Path dir;
+  private final String auth;
+  private final boolean mock;
+  private final Output output;
+  private final FileNodeStore store;
+
+  Workspace(Path dir, String auth, boolean mock, Output output) {
+    this.dir = dir.toAbsolutePath().normalize();
+    this.auth = auth;
+    this.mock = mock;
+    this.output = output;
+    this.store = FileNodeStore.open(this.dir);
+    if (embedded()) {
+      output.say("Using the embedded fake cloud in " + this.dir.resolve(FAKE_CLOUD) + (mock ? " (--mock)."
+          : " (no cloud.json in " + this.dir + ")."));
+    }
+  }
+
+  FileNodeStore store() {
+    return store;
+  }
+
+  boolean embedded() {
+    return mock || !Files.exists(dir.resolve("cloud.json"));
+  }
+
+  /**
+   * A client for this directory; with {@code wait} it waits until VMs settle, printing progress,
+   * otherwise it returns once the requests are sent.
+   */
+  VmClient client(boolean wait) {
+    VmClient.Builder b = VmClient.builder().store(store)
+        .waitPolicy(wait ? WaitPolicy.DEFAULT.withTimeout(Duration.ofMinutes(30)) : WaitPolicy.NO_WAIT)
+        .listener(wait ? output.progress() : new dev.flotilla.vm.VmListener() {});
+    if (embedded()) {
+      FakeCloud.Builder fake = FakeCloud.builder().bootTime(Duration.ofSeconds(env("FLOTILLA_FAKE_BOOT_SECONDS")))
+          .stopTime(Duration.ofSeconds(env("FLOTILLA_FAKE_STOP_SECONDS")));
+      return b.provider(FileBackedFakeCloud.open(dir.resolve(FAKE_CLOUD), fake)).useProfile("fake").build();
+    }
+    CloudConfig config = CloudConfig.load(dir.resolve("cloud.json"));
+    config.warnings().forEach(w -> System.err.println("warning: " + w));
+    b.profiles(config.profiles());
+    if (auth != null) {
+      if (config.profile(auth).isEmpty()) {
+        throw new ConfigurationException(dir.resolve("cloud.json"), auth, "--auth names profile '" + auth
+            + "', which cloud.json does not have; it has " + config.profiles().stream().map(p -> p.name()).toList());
+      }
+      b.useProfile(auth);
+    }
+    return b.build();
+  }
+
+  private static long env(String name) {
+    String v = System.getenv(name);
+    return v == null || v.isBlank() ? 0 : Long.parseLong(v.trim());
+  }
+
+  /**
+   * The records a filter names: node names, name patterns ({@code web*}), tags, services or VM ids. No
+   * filter means every node.
+   */
+  List<Node> select(List<String> filter) {
+    List<Node> all = store.list();
+    if (filter == null || filter.isEmpty()) {
+      return all;
+    }
+    Map<String, Node> picked = new LinkedHashMap<>();
+    for (String word : filter) {
+      List<Node> matched = new ArrayList<>();
+      PathMatcher glob = word.contains("*") || word.contains("?")
+          ? FileSystems.getDefault().getPathMatcher("glob:" + word) : null;
+      for (Node n : all) {
+        boolean hit = n.name().equals(word) || glob != null && glob.matches(Path.of(n.name()))
+            || n.tags().contains(word) || n.services().contains(word) || n.vmId().filter(word::equals).isPresent();
+        if (hit) {
+          matched.add(n);
+        }
+      }
+      if (matched.isEmpty()) {
+        throw new ConfigurationException(null, "FILTER", "no node, name pattern, tag, service or VM id matches '"
+            + word + "'; 'vm status' lists the nodes");
+      }
+      matched.forEach(n -> picked.put(n.name(), n));
+    }
+    return new ArrayList<>(picked.values());
+  }
+
+  /** The VMs of the nodes by id, from one listing. */
+  static Map<String, Instance> byId(List<Instance> vms) {
+    Map<String, Instance> out = new LinkedHashMap<>();
+    vms.forEach(vm -> out.put(vm.id(), vm));
+    return out;
+  }
+}

@@ -1,0 +1,278 @@
+package dev.flotilla.vm.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The built command, vm-cli/target/vm.jar, run as a real process over the embedded fake cloud. */
+@Timeout(120)
+class CliIT {
+  private static final String ED25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ops@example";
+
+  @TempDir
+  Path dir;
+
+  private record Result(int exit, String out, String err) {
+    List<String> lines() {
+      return out.lines().toList();
+    }
+  }
+
+  private ProcessBuilder command(Map<String, String> env, String... args) {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+        System.getProperty("vm.jar"), "--dir", dir.toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd);
+    pb.environment().putAll(env);
+    return pb;
+  }
+
+  private Result vm(Map<String, String> env, String... args) throws IOException, InterruptedException {
+    Process p = command(env, args).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    return new Result(p.exitValue(), out, err);
+  }
+
+  private Result vm(String... args) throws IOException, InterruptedException {
+    return vm(Map.of(), args);
+  }
+
+  private Result ok(String... args) throws IOException, InterruptedException {
+    Result r = vm(args);
+    assertThat(r.exit()).as("vm %s\n%s%s", String.join(" ", args), r.out(), r.err()).isZero();
+    return r;
+  }
+
+  private String idOf(String node) throws IOException {
+    return JsonParser.parseString(Files.readString(dir.resolve("nodes/" + node + ".json"))).getAsJsonObject()
+        .getAsJsonObject("vm").get("id").getAsString();
+  }
+
+  @Test
+  void addSaysItUsesTheEmbeddedFakeCloudThenRecordsAndStartsTheNode() throws Exception {
+    Result r = ok("add", "web1", "services:webapp,couchdb", "tags:seattle", "vm.options.InstanceType:t2.small");
+
+    assertThat(r.lines().get(0)).startsWith("Using the embedded fake cloud in " + dir.resolve(".flotilla/fake-cloud.json"));
+    assertThat(r.out()).contains("added node web1").contains("started web1 (vm-000001, running, ");
+    JsonObject record = JsonParser.parseString(Files.readString(dir.resolve("nodes/web1.json"))).getAsJsonObject();
+    assertThat(record.getAsJsonArray("services").toString()).isEqualTo("[\"webapp\",\"couchdb\"]");
+    assertThat(record.getAsJsonObject("vm").getAsJsonObject("options").get("InstanceType").getAsString()).isEqualTo("t2.small");
+    assertThat(record.getAsJsonObject("vm").get("id").getAsString()).isEqualTo("vm-000001");
+    assertThat(record.get("ip_address").getAsString()).isNotBlank();
+
+    Result again = ok("add", "web1");
+    assertThat(again.out()).as("the VM is found, not made again").doesNotContain("vm-000002");
+  }
+
+  @Test
+  void startStopRebootAndRmSkipWhatIsAlreadyDoneAndFilterByNamePatternTagOrId() throws Exception {
+    ok("add", "web1", "tags:seattle");
+    ok("add", "web2", "tags:seattle");
+    ok("add", "db1", "tags:paris");
+
+    assertThat(ok("start").out()).contains("skipping web1 (vm-000001): already running")
+        .contains("skipping db1 (vm-000003): already running");
+    assertThat(ok("stop", "web*").out()).contains("stopped web1").contains("stopped web2").doesNotContain("db1");
+    assertThat(ok("stop", "seattle").out()).contains("skipping web1 (vm-000001): already stopped");
+    assertThat(ok("reboot", "web1").out()).contains("skipping web1 (vm-000001): stopped, not running");
+    assertThat(ok("start", "vm-000002").out()).contains("started web2").doesNotContain("web1");
+    assertThat(ok("reboot", "db1").out()).contains("rebooted db1");
+    assertThat(ok("stop", "--force", "paris").out()).contains("stopped db1");
+    assertThat(ok("rm", "web1").out()).contains("removed web1 (vm-000001)");
+    assertThat(ok("rm", "web1").out()).contains("skipping web1: already removed");
+    assertThat(ok("stop", "web1").out()).contains("skipping web1: no VM");
+
+    Result nothing = vm("start", "nobody");
+    assertThat(nothing.exit()).isEqualTo(1);
+    assertThat(nothing.err().trim()).isEqualTo("error: field 'FILTER': no node, name pattern, tag, service or VM id"
+        + " matches 'nobody'; 'vm status' lists the nodes");
+  }
+
+  @Test
+  void waitShowsProgressLines() throws Exception {
+    ok("add", "web1");
+    ok("add", "web2");
+    ok("stop", "--wait");
+    Result r = vm(Map.of("FLOTILLA_FAKE_BOOT_SECONDS", "2"), "start", "--wait");
+
+    assertThat(r.exit()).isZero();
+    assertThat(r.lines()).contains("[0/2] running, waiting...", "[2/2] running, done");
+  }
+
+  @Test
+  void statusShowsATableThenDriftWithItsFixAndReconcileRepairsIt() throws Exception {
+    ok("add", "web1");
+    ok("add", "web2");
+    Files.writeString(dir.resolve("nodes/web2.json"), "{}");
+
+    Result status = ok("status");
+    assertThat(status.lines().get(1)).matches("ID +NODE +STATE +TYPE +IP +ZONE");
+    assertThat(status.out()).contains("vm-000001  web1  running  m1.small")
+        .contains("warning: node web2 has no VM id, but VM vm-000002 carries its name.")
+        .contains("  fix: vm bind web2 vm-000002");
+    assertThat(ok("ls").out()).isEqualTo(status.out());
+
+    assertThat(ok("reconcile").out()).contains("fixed: adopted VM vm-000002 for node web2");
+    assertThat(ok("status").out()).doesNotContain("warning");
+
+    JsonObject json = JsonParser.parseString(ok("status", "--json").out()).getAsJsonObject();
+    assertThat(json.getAsJsonArray("vms")).hasSize(2);
+    assertThat(json.getAsJsonArray("drift")).isEmpty();
+  }
+
+  @Test
+  void bindAdoptsAnExistingVm() throws Exception {
+    ok("add", "web1");
+    Files.writeString(dir.resolve("nodes/web9.json"), "{\"tags\": [\"spare\"]}");
+
+    assertThat(ok("bind", "web9", "vm-000001").out()).contains("bound node web9 to VM vm-000001");
+    assertThat(idOf("web9")).isEqualTo("vm-000001");
+    Result missing = vm("bind", "web9", "vm-999999");
+    assertThat(missing.exit()).isEqualTo(1);
+    assertThat(missing.err()).contains("no VM 'vm-999999'");
+    assertThat(vm("bind", "ghost", "vm-000001").err()).contains("there is no node ghost; add it first with 'vm add ghost'");
+  }
+
+  @Test
+  void runStartsUnnamedMachinesAndQuietPrintsIdAndAddress() throws Exception {
+    Result r = ok("run", "debian-12", "-n", "2", "-t", "m1.large", "--cpu", "4", "--ram", "4096", "--swap", "0", "-q");
+
+    assertThat(r.lines()).hasSize(2).allSatisfy(l -> assertThat(l).matches("vm-00000\\d, 100\\.64\\.0\\.\\d+"));
+    JsonObject run1 = JsonParser.parseString(Files.readString(dir.resolve("nodes/run1.json"))).getAsJsonObject();
+    assertThat(run1.getAsJsonObject("vm").get("cpus").getAsInt()).isEqualTo(4);
+    assertThat(ok("run", "debian-12").out()).contains("started run3");
+    assertThat(vm("run", "windows-11").err()).contains("no image 'windows-11'").contains("debian-12");
+  }
+
+  @Test
+  void typesMarkTheDefaultAndImagesAreListed() throws Exception {
+    Result types = ok("types");
+    assertThat(types.lines()).anySatisfy(l -> assertThat(l).matches("\\*  m1\\.small +1 +128 +1024"));
+    assertThat(types.lines()).anySatisfy(l -> assertThat(l).matches(" {3}c1\\.xlarge +4 +2048 +2048"));
+    assertThat(ok("images").out()).contains("debian-12").contains("Debian 12 (bookworm)");
+    assertThat(JsonParser.parseString(ok("types", "--json").out()).getAsJsonArray()).hasSize(6);
+  }
+
+  @Test
+  void keysAreRegisteredAndMatchedToLocalKeyFiles() throws Exception {
+    Path keys = Files.createDirectories(dir.resolve("keys"));
+    Files.writeString(keys.resolve("ops.pub"), ED25519 + "\n");
+
+    assertThat(ok("key-register", keys.resolve("ops.pub").toString(), "--name", "ops").out())
+        .contains("registered key ops (");
+    Result list = ok("key-list");
+    assertThat(list.out()).contains("ops").contains("fingerprint: ").contains("matches local key: " + keys.resolve("ops.pub"));
+    Files.writeString(keys.resolve("bad.pub"), "-----BEGIN OPENSSH PRIVATE KEY-----\n");
+    assertThat(vm("key-register", keys.resolve("bad.pub").toString()).err()).contains("is not an OpenSSH public key");
+  }
+
+  @Test
+  void snapshotsAreTakenDrawnRevertedAndRemoved() throws Exception {
+    ok("add", "db1");
+    ok("snapshot", "db1", "s1", "--memory");
+    ok("snapshot", "db1", "s2");
+    assertThat(ok("revert", "db1", "s1").out()).contains("reverted db1 to s1; it is running");
+    ok("snapshot", "db1", "s3", "--quiesce");
+
+    assertThat(ok("snapshots", "db1").lines().subList(1, 4)).containsExactly(
+        "snap-1 s1 (memory)",
+        "├── snap-2 s2",
+        "└── snap-3 s3 *");
+    ok("snapshot-rm", "db1", "s1");
+    assertThat(ok("snapshots", "db1").lines().subList(1, 3)).containsExactly("snap-2 s2", "snap-3 s3 *");
+    assertThat(vm("revert", "db1", "nope").err()).contains("no snapshot 'nope'");
+  }
+
+  @Test
+  void badUsageExitsWithTwoAndSaysHowToGetHelp() throws Exception {
+    for (String[] args : List.of(new String[] {"explode"}, new String[] {"bind", "web1"}, new String[] {"status", "--colour"},
+        new String[] {"run", "debian-12", "-n", "zero"})) {
+      Result r = vm(args);
+      assertThat(r.exit()).as(String.join(" ", args)).isEqualTo(2);
+      assertThat(r.err()).startsWith("error: ").contains("--help");
+    }
+    assertThat(ok("--help").out()).contains("Usage: vm").contains("snapshot-rm").contains("--auth");
+  }
+
+  @Test
+  void badFilesGiveOneOrTwoLinesAndAStackTraceOnlyAtVvv() throws Exception {
+    Files.createDirectories(dir.resolve("nodes"));
+    Files.writeString(dir.resolve("nodes/web1.json"), "{\n  \"vm\": {\"imag\": \"debian-12\"}\n}\n");
+
+    Result r = vm("status");
+    assertThat(r.exit()).isEqualTo(1);
+    assertThat(r.err().trim()).isEqualTo("error: " + dir.resolve("nodes/web1.json")
+        + ": field 'vm.imag': is not a known key; did you mean 'vm.image'? Known keys: " + String.join(", ",
+            List.of("ip_address", "services", "tags", "group", "inherit", "vm.id", "vm.private_ip_address", "vm.auth",
+                "vm.image", "vm.type", "vm.cpus", "vm.memory_mb", "vm.swap_mb", "vm.region", "vm.zone", "vm.key_pair",
+                "vm.login_user", "vm.display_name", "vm.user_data", "vm.security_groups", "vm.anti_affinity_group",
+                "vm.options")) + ".");
+    assertThat(vm("-vvv", "status").err()).contains("at dev.flotilla.vm.");
+
+    Files.delete(dir.resolve("nodes/web1.json"));
+    Files.writeString(dir.resolve("cloud.json"), "{\n  \"lab\": {\"api\": \"fake\",}\n}\n");
+    Result cloud = vm("status");
+    assertThat(cloud.exit()).isEqualTo(1);
+    assertThat(cloud.err()).startsWith("error: " + dir.resolve("cloud.json") + ": malformed JSON: line 2, column")
+        .doesNotContain("at dev.flotilla");
+  }
+
+  @Test
+  void aCloudJsonProfileIsUsedAndAuthChoosesAmongSeveral() throws Exception {
+    Files.writeString(dir.resolve("cloud.json"), """
+        {"east": {"api": "fake", "auth": {"state_file": "%s"}},
+         "west": {"api": "fake", "auth": {"state_file": "%s"}}}
+        """.formatted(dir.resolve("east.json"), dir.resolve("west.json")));
+
+    Result none = vm("add", "web1");
+    assertThat(none.exit()).isEqualTo(1);
+    assertThat(none.err()).contains("there are several: [east, west]").contains("--auth");
+    Result added = ok("--auth", "west", "add", "web1");
+    assertThat(added.out()).doesNotContain("embedded fake cloud").contains("started web1");
+    assertThat(Files.exists(dir.resolve("west.json"))).isTrue();
+    assertThat(Files.exists(dir.resolve("east.json"))).isFalse();
+    assertThat(vm("--auth", "north", "status").err()).contains("--auth names profile 'north'").contains("[east, west]");
+    assertThat(ok("--mock", "status").lines().get(0)).contains("embedded fake cloud").contains("(--mock)");
+  }
+
+  @Test
+  void ctrlCDuringWaitStopsWaitingAndKeepsTheRecord() throws Exception {
+    Process p = command(Map.of("FLOTILLA_FAKE_BOOT_SECONDS", "3600"), "add", "web1", "--wait").start();
+    try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      do {
+        line = out.readLine();
+      } while (line != null && !line.equals("[0/1] running, waiting..."));
+      assertThat(line).isNotNull();
+      new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+      assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    }
+    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).isEqualTo(130);
+    assertThat(err).contains("Stopped waiting. Every record written so far is kept; 'vm status' shows where things are.");
+    assertThat(idOf("web1")).isEqualTo("vm-000001");
+  }
+
+  @Test
+  void verbosityShowsLogs() throws Exception {
+    ok("add", "web1");
+    assertThat(ok("-vv", "stop", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient");
+    assertThat(ok("stop", "web1").err()).isEmpty();
+  }
+}

@@ -1,0 +1,37 @@
+package dev.flotilla.vm.internal;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.Optional;
+
+/** Fingerprints of OpenSSH public keys, to match keys registered with a cloud to local key files. */
+public final class SshKeys {
+  private SshKeys() {}
+
+  /**
+   * The MD5 fingerprint of an OpenSSH public key line ({@code ssh-ed25519 AAAA... you@host}) in
+   * colon-separated hex, as {@code ssh-keygen -l -E md5} shows it; empty when the text is no such key.
+   */
+  public static Optional<String> md5(String publicKeyLine) {
+    if (publicKeyLine == null) {
+      return Optional.empty();
+    }
+    String[] parts = publicKeyLine.trim().split("\\s+");
+    if (parts.length < 2 || !(parts[0].startsWith("ssh-") || parts[0].startsWith("ecdsa-"))) {
+      return Optional.empty();
+    }
+    try {
+      byte[] digest = MessageDigest.getInstance("MD5").digest(Base64.getDecoder().decode(parts[1]));
+      StringBuilder sb = new StringBuilder();
+      for (byte b : digest) {
+        sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02x", b));
+      }
+      return Optional.of(sb.toString());
+    } catch (IllegalArgumentException e) {
+      return Optional.empty();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has MD5", e);
+    }
+  }
+}
