@@ -122,7 +122,7 @@ final class Output {
         String word = p.target().toLowerCase(Locale.ROOT);
         String line = "[" + p.done() + "/" + p.total() + "] " + word + (p.done() < p.total() ? ", waiting..." : ", done");
         if (terminal) {
-          out.print("\r" + line + (p.done() == p.total() ? System.lineSeparator() : ""));
+          out.print("\r\u001b[2K" + line + (p.done() == p.total() ? System.lineSeparator() : ""));
           out.flush();
         } else {
           out.println(line);

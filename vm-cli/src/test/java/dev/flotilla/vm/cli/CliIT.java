@@ -270,6 +270,21 @@ class CliIT {
   }
 
   @Test
+  void onATerminalStatesAreColouredAndProgressIsOneUpdatingLine() throws Exception {
+    // script(1) gives the command a terminal, as a person's shell would.
+    String command = String.join(" ", command(Map.of(), "add", "web1", "--wait").command());
+    ProcessBuilder pb = new ProcessBuilder("script", "-qec", command, "/dev/null");
+    pb.environment().put("FLOTILLA_FAKE_BOOT_SECONDS", "1");
+    pb.environment().remove("NO_COLOR");
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+
+    assertThat(out).contains("\r\u001b[2K[0/1] running, waiting...\r\u001b[2K[1/1] running, done")
+        .contains("\u001b[32mrunning\u001b[0m");
+  }
+
+  @Test
   void verbosityShowsLogs() throws Exception {
     ok("add", "web1");
     assertThat(ok("-vv", "stop", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient");
