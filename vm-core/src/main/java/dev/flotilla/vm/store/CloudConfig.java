@@ -66,7 +66,10 @@ public final class CloudConfig {
           new Key("region_name", Target.REGION, false), new Key("identity_api_version", Target.SETTING, false)),
       "stratuslab", List.of(new Key("endpoint", Target.ENDPOINT, true), new Key("username", Target.IDENTITY, false),
           new Key("password", Target.SECRET, false), new Key("certificate", Target.SETTING, false),
-          new Key("certificate_password", Target.SECRET_SETTING, false)));
+          new Key("certificate_password", Target.SECRET_SETTING, false),
+          new Key("opennebula_version", Target.SETTING, false), new Key("network", Target.SETTING, false),
+          new Key("public_key", Target.SETTING, false), new Key("marketplace", Target.SETTING, false),
+          new Key("instance_types", Target.SETTING, false), new Key("destroy", Target.SETTING, false)));
 
   private final List<Profile> profiles;
   private final List<String> warnings;

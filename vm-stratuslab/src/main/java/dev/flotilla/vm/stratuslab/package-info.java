@@ -1,6 +1,5 @@
 /**
- * StratusLab and OpenNebula clouds over XML-RPC (api id {@code stratuslab}).
- *
- * <p>Not yet usable: this module registers no provider until the StratusLab adapter lands.
+ * StratusLab and OpenNebula clouds over XML-RPC (api id {@code stratuslab}): see {@link
+ * dev.flotilla.vm.stratuslab.StratusLabProviderFactory}.
  */
 package dev.flotilla.vm.stratuslab;

@@ -1,0 +1,278 @@
+package dev.flotilla.vm.stratuslab;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.CloudException.Kind;
+import dev.flotilla.vm.Image;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.Snapshot;
+import dev.flotilla.vm.SnapshotChain;
+import dev.flotilla.vm.SnapshotOptions;
+import dev.flotilla.vm.UnsupportedCapabilityException;
+import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.stratuslab.internal.OneApi;
+import dev.flotilla.vm.stratuslab.internal.OneTemplate;
+import dev.flotilla.vm.stratuslab.internal.OneVm;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+
+/**
+ * A StratusLab (OpenNebula) cloud account. Creating N machines is N {@code one.vm.allocate} calls, sent
+ * concurrently up to a bound; describing few VMs is {@code one.vm.info} each, many is one
+ * {@code one.vmpool.info}. Kill, shutdown, stop and start use the action names of the server's OpenNebula
+ * version. Snapshots are OpenNebula system snapshots (they hold memory); their parent/child chain is kept
+ * in the VM's user template, so the adapter itself keeps no state.
+ */
+final class StratusLabProvider implements Provider {
+  /** Up to this many ids, describe asks for each; above, it lists the pool once. */
+  static final int INFO_LIMIT = 2;
+
+  private final OneApi one;
+  private final StratusLabSettings settings;
+
+  StratusLabProvider(OneApi one, StratusLabSettings settings) {
+    this.one = one;
+    this.settings = settings;
+  }
+
+  @Override
+  public String api() {
+    return StratusLabProviderFactory.ID;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    Set<Capability> caps = EnumSet.of(Capability.REBOOT, Capability.USER_DATA);
+    if (one.version().atLeast(4, 0)) {
+      caps.addAll(List.of(Capability.STOP_START, Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY, Capability.TAGS));
+    }
+    return caps;
+  }
+
+  private void require(Capability c) {
+    if (!capabilities().contains(c)) {
+      throw new UnsupportedCapabilityException(c, api() + " (OpenNebula " + one.version() + ")");
+    }
+  }
+
+  @Override
+  public List<Instance> create(CreateRequest request) {
+    Node spec = request.spec();
+    InstanceType type = settings.type(spec.type().orElse(null));
+    String image = spec.image().orElse(settings.defaultImage());
+    String publicKey = spec.options().getOrDefault("public_key", settings.publicKey());
+    Node withoutKey = spec.toBuilder().option("public_key", null).build();
+    List<String> templates = new ArrayList<>();
+    for (String name : request.nodeNames()) {
+      templates.add(OneTemplate.build(name, withoutKey, type, image, settings.marketplace(), settings.network(), publicKey,
+          request.tagsFor(name)));
+    }
+    return describeAll(concurrently(templates, one::allocate));
+  }
+
+  /** Runs {@code call} on every item, at most {@code max_parallel} at a time; all or nothing. */
+  private <T> List<String> concurrently(List<T> items, Function<T, String> call) {
+    if (items.size() == 1) {
+      return List.of(call.apply(items.get(0)));
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(items.size(), settings.maxParallel()), r -> {
+      Thread t = new Thread(r, "stratuslab-call");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<String>> futures = new ArrayList<>();
+      for (T item : items) {
+        futures.add(pool.submit(() -> call.apply(item)));
+      }
+      List<String> done = new ArrayList<>();
+      CloudException failure = null;
+      for (Future<String> f : futures) {
+        try {
+          done.add(f.get());
+        } catch (ExecutionException e) {
+          if (failure == null) {
+            failure = e.getCause() instanceof CloudException c ? c
+                : new CloudException(Kind.UNKNOWN, api(), null, String.valueOf(e.getCause()), e.getCause());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CloudException(Kind.TRANSIENT, api(), null, "interrupted", e);
+        }
+      }
+      if (failure != null) {
+        return undo(done, failure);
+      }
+      return done;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Kills the VMs a failed batch made, so a failed create leaves nothing behind, then fails. */
+  private List<String> undo(List<String> made, CloudException failure) {
+    for (String id : made) {
+      if (id != null && id.matches("\\d+")) {
+        try {
+          one.action(one.killAction(), id);
+        } catch (CloudException ignored) {
+          // reported below with the failure; the VM carries its node's tags for reconcile
+        }
+      }
+    }
+    throw failure;
+  }
+
+  @Override
+  public List<Instance> describe(Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    if (ids.size() <= INFO_LIMIT) {
+      List<Instance> out = new ArrayList<>();
+      for (String id : ids) {
+        one.info(id).ifPresent(vm -> out.add(one.instance(vm)));
+      }
+      return out;
+    }
+    Set<String> wanted = Set.copyOf(ids);
+    return one.pool().stream().map(one::instance).filter(i -> wanted.contains(i.id())).toList();
+  }
+
+  private List<Instance> describeAll(List<String> ids) {
+    Map<String, Instance> seen = new LinkedHashMap<>();
+    describe(ids).forEach(i -> seen.put(i.id(), i));
+    List<Instance> out = new ArrayList<>();
+    for (String id : ids) {
+      out.add(seen.getOrDefault(id, Instance.builder(id, State.PENDING).providerState("Pending").build()));
+    }
+    return out;
+  }
+
+  @Override
+  public List<Instance> list() {
+    return one.pool().stream().map(one::instance).toList();
+  }
+
+  @Override
+  public void start(Collection<String> ids) {
+    require(Capability.STOP_START);
+    act(ids, "resume");
+  }
+
+  @Override
+  public void stop(Collection<String> ids, boolean force) {
+    require(Capability.STOP_START);
+    act(ids, force && one.version().atLeast(5, 0) ? "poweroff-hard" : "poweroff");
+  }
+
+  @Override
+  public void reboot(Collection<String> ids) {
+    act(ids, "reboot");
+  }
+
+  @Override
+  public void terminate(Collection<String> ids) {
+    String action = settings.gracefulDestroy() ? one.shutdownAction() : one.killAction();
+    concurrently(new ArrayList<>(ids), id -> {
+      try {
+        one.action(action, id);
+      } catch (CloudException e) {
+        // Destroying what is already gone is not an error.
+        boolean gone = e.kind() == Kind.NOT_FOUND
+            || one.info(id).map(vm -> one.instance(vm).state() == State.TERMINATED).orElse(true);
+        if (!gone) {
+          throw e;
+        }
+      }
+      return id;
+    });
+  }
+
+  private void act(Collection<String> ids, String action) {
+    concurrently(new ArrayList<>(ids), id -> {
+      one.action(action, id);
+      return id;
+    });
+  }
+
+  @Override
+  public void tag(String id, Map<String, String> tags) {
+    require(Capability.TAGS);
+    OneVm vm = one.info(id).orElseThrow(() -> notFound(id));
+    Map<String, String> merged = new LinkedHashMap<>(one.instance(vm).tags());
+    merged.putAll(tags);
+    one.updateUserTemplate(id, Map.of(OneVm.TAGS, one.encodeTags(merged)));
+  }
+
+  @Override
+  public List<InstanceType> types() {
+    return settings.types();
+  }
+
+  @Override
+  public List<Image> images() {
+    return one.images();
+  }
+
+  // ---- snapshots: OpenNebula system snapshots, their chain kept in the user template ----------------------
+
+  @Override
+  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
+    require(Capability.SNAPSHOTS);
+    SnapshotChain before = snapshots(id);
+    String snapId = one.snapshotCreate(id, name);
+    Map<String, String> parents = one.snapshotParents(one.info(id).orElseThrow(() -> notFound(id)));
+    before.current().ifPresent(c -> parents.put(snapId, c.id()));
+    one.updateUserTemplate(id, Map.of(OneVm.SNAPSHOT_PARENTS, OneApi.pairs(parents), OneVm.SNAPSHOT_CURRENT, snapId));
+    return snapshots(id).get(snapId).orElseGet(() -> Snapshot.of(snapId, name, before.current().map(Snapshot::id)
+        .orElse(null), true, java.time.Instant.now(), Snapshot.Status.CREATING));
+  }
+
+  @Override
+  public SnapshotChain snapshots(String id) {
+    require(Capability.SNAPSHOTS);
+    return one.chain(one.info(id).orElseThrow(() -> notFound(id)));
+  }
+
+  @Override
+  public void revert(String id, String snapshotId) {
+    require(Capability.SNAPSHOTS);
+    one.snapshotRevert(id, snapshotId);
+    one.updateUserTemplate(id, Map.of(OneVm.SNAPSHOT_CURRENT, snapshotId));
+  }
+
+  @Override
+  public void deleteSnapshot(String id, String snapshotId) {
+    require(Capability.SNAPSHOTS);
+    SnapshotChain chain = snapshots(id).delete(snapshotId);
+    one.snapshotDelete(id, snapshotId);
+    Map<String, String> parents = new LinkedHashMap<>();
+    chain.snapshots().forEach(s -> s.parentId().ifPresent(p -> parents.put(s.id(), p)));
+    one.updateUserTemplate(id, Map.of(OneVm.SNAPSHOT_PARENTS, OneApi.pairs(parents), OneVm.SNAPSHOT_CURRENT,
+        chain.current().map(Snapshot::id).orElse("")));
+  }
+
+  private CloudException notFound(String id) {
+    return new CloudException(Kind.NOT_FOUND, api(), "0x400", "no VM " + id);
+  }
+
+  @Override
+  public String toString() {
+    return "StratusLabProvider{" + one.endpoint() + "}";
+  }
+}

@@ -1,0 +1,405 @@
+package dev.flotilla.vm.stratuslab;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.w3c.dom.NodeList;
+
+/**
+ * An OpenNebula front end in miniature, for tests: XML-RPC over HTTP on 127.0.0.1, OpenNebula's
+ * {@code [ok, result, code]} envelopes, a VM state machine (PENDING, PROLOG, BOOT, RUNNING; poweroff,
+ * resume, shutdown, kill to DONE; failures), system snapshots, HTTP Basic authentication on the
+ * StratusLab proxy path {@code /pswd/xmlrpc}, and raw answers on demand for the error paths. A VM moves
+ * one step each time it is observed, so waiting needs no clock.
+ */
+final class OneServer implements AutoCloseable {
+  static final String USER = "alice";
+  static final String PASSWORD = "s3cret-pass";
+
+  /** One VM. */
+  static final class Vm {
+    final int id;
+    final String name;
+    final String template;
+    final Map<String, String> attributes = new LinkedHashMap<>();
+    final Map<Integer, String[]> snapshots = new TreeMap<>();
+    int state = 1;
+    int lcm;
+    boolean failBoot;
+
+    Vm(int id, String name, String template) {
+      this.id = id;
+      this.name = name;
+      this.template = template;
+    }
+  }
+
+  private final HttpServer http;
+  private final String version;
+  private final int major;
+  final Map<Integer, Vm> vms = Collections.synchronizedMap(new TreeMap<>());
+  final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+  final List<String> templates = Collections.synchronizedList(new ArrayList<>());
+  final List<String> actions = Collections.synchronizedList(new ArrayList<>());
+  private final Deque<String> rawAnswers = new ArrayDeque<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  final AtomicInteger maxInFlight = new AtomicInteger();
+  private int nextVm;
+  private int nextSnapshot;
+  volatile boolean failBoots;
+
+  private OneServer(String version) throws IOException {
+    this.version = version;
+    this.major = Integer.parseInt(version.split("\\.")[0]);
+    this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext("/RPC2", ex -> handle(ex, false));
+    http.createContext("/pswd/xmlrpc", ex -> handle(ex, true));
+    http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(16));
+    http.start();
+  }
+
+  static OneServer start(String version) throws IOException {
+    return new OneServer(version);
+  }
+
+  URI url(String path) {
+    return URI.create("http://127.0.0.1:" + http.getAddress().getPort() + path);
+  }
+
+  /** The next answer is {@code body}, as it is, with status {@code status}. */
+  synchronized void answerNext(int status, String body) {
+    rawAnswers.add(status + "\n" + body);
+  }
+
+  long count(String method) {
+    synchronized (calls) {
+      return calls.stream().filter(method::equals).count();
+    }
+  }
+
+  /** The guest shuts itself down: OpenNebula sees ACTIVE/UNKNOWN. */
+  void guestShutdown(int id) {
+    Vm vm = vms.get(id);
+    vm.state = 3;
+    vm.lcm = 16;
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+  }
+
+  // ---- the protocol ------------------------------------------------------------------------------------------
+
+  private void handle(HttpExchange ex, boolean basic) throws IOException {
+    try (ex) {
+      String raw;
+      synchronized (this) {
+        raw = rawAnswers.poll();
+      }
+      if (basic && !("Basic " + Base64.getEncoder().encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8)))
+          .equals(ex.getRequestHeaders().getFirst("Authorization"))) {
+        respond(ex, 401, "Unauthorized");
+        return;
+      }
+      byte[] request = ex.getRequestBody().readAllBytes();
+      if (raw != null) {
+        int nl = raw.indexOf('\n');
+        respond(ex, Integer.parseInt(raw.substring(0, nl)), raw.substring(nl + 1));
+        return;
+      }
+      Element call = DocumentBuilderFactory.newInstance().newDocumentBuilder().parse(new ByteArrayInputStream(request))
+          .getDocumentElement();
+      String method = text(call, "methodName");
+      List<Object> params = new ArrayList<>();
+      NodeList values = call.getElementsByTagName("value");
+      for (int i = 0; i < values.getLength(); i++) {
+        params.add(param((Element) values.item(i)));
+      }
+      calls.add(method);
+      respond(ex, 200, dispatch(method, params));
+    } catch (Exception e) {
+      respond(ex, 500, "server error: " + e);
+    }
+  }
+
+  private static Object param(Element value) {
+    for (Node n = value.getFirstChild(); n != null; n = n.getNextSibling()) {
+      if (n instanceof Element t) {
+        String text = t.getTextContent();
+        return switch (t.getTagName()) {
+          case "int", "i4" -> Integer.valueOf(text);
+          case "i8" -> Long.valueOf(text);
+          case "boolean" -> text.equals("1");
+          default -> text;
+        };
+      }
+    }
+    return value.getTextContent();
+  }
+
+  private static String text(Element e, String tag) {
+    return e.getElementsByTagName(tag).item(0).getTextContent();
+  }
+
+  private static void respond(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/xml");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private String dispatch(String method, List<Object> p) {
+    if (!(USER + ":" + PASSWORD).equals(p.isEmpty() ? null : p.get(0))) {
+      return fail("[" + method + "] User couldn't be authenticated, aborting call.", 0x100);
+    }
+    synchronized (this) {
+      switch (method) {
+        case "one.system.version":
+          return ok(string(version));
+        case "one.vm.allocate":
+          return allocate(p);
+        case "one.vm.info": {
+          Vm vm = vms.get((Integer) p.get(1));
+          if (vm == null) {
+            return fail("[one.vm.info] Error getting virtual machine [" + p.get(1) + "].", 0x400);
+          }
+          advance(vm);
+          return ok(string(xml(vm)));
+        }
+        case "one.vmpool.info": {
+          StringBuilder pool = new StringBuilder("<VM_POOL>");
+          for (Vm vm : new ArrayList<>(vms.values())) {
+            advance(vm);
+            if (vm.state != 6) {
+              pool.append(xml(vm));
+            }
+          }
+          return ok(string(pool.append("</VM_POOL>").toString()));
+        }
+        case "one.vm.action":
+          return action((String) p.get(1), (Integer) p.get(2));
+        case "one.vm.update": {
+          if (major < 4) {
+            return fail("[one.vm.update] Unknown method", 0x1000);
+          }
+          Vm vm = vms.get((Integer) p.get(1));
+          if (vm == null) {
+            return fail("[one.vm.update] Error getting virtual machine [" + p.get(1) + "].", 0x400);
+          }
+          vm.attributes.putAll(attributes((String) p.get(2)));
+          return ok("<int>" + vm.id + "</int>");
+        }
+        case "one.vm.snapshotcreate": {
+          Vm vm = running(p.get(1));
+          if (vm == null) {
+            return fail("[one.vm.snapshotcreate] Wrong state to perform action", 0x800);
+          }
+          int sid = nextSnapshot++;
+          vm.snapshots.put(sid, new String[] {(String) p.get(2), Long.toString(1_700_000_000L + sid)});
+          vm.lcm = 24;
+          return ok("<int>" + sid + "</int>");
+        }
+        case "one.vm.snapshotrevert": {
+          Vm vm = running(p.get(1));
+          if (vm == null || !vm.snapshots.containsKey((Integer) p.get(2))) {
+            return fail("[one.vm.snapshotrevert] Wrong state or snapshot", 0x800);
+          }
+          vm.lcm = 24;
+          return ok("<int>" + vm.id + "</int>");
+        }
+        case "one.vm.snapshotdelete": {
+          Vm vm = vms.get((Integer) p.get(1));
+          if (vm == null || vm.snapshots.remove((Integer) p.get(2)) == null) {
+            return fail("[one.vm.snapshotdelete] No such snapshot", 0x400);
+          }
+          return ok("<int>" + vm.id + "</int>");
+        }
+        case "one.imagepool.info":
+          return ok(string("<IMAGE_POOL><IMAGE><ID>0</ID><NAME>ttylinux</NAME><UNAME>oneadmin</UNAME></IMAGE>"
+              + "<IMAGE><ID>1</ID><NAME>debian-12</NAME><UNAME>alice</UNAME></IMAGE></IMAGE_POOL>"));
+        default:
+          return fail("[" + method + "] Method not found", 0x1000);
+      }
+    }
+  }
+
+  private Vm running(Object id) {
+    Vm vm = vms.get((Integer) id);
+    return vm != null && vm.state == 3 && vm.lcm == 3 ? vm : null;
+  }
+
+  private String allocate(List<Object> p) {
+    if (p.size() != (major >= 4 ? 3 : 2)) {
+      return fail("[one.vm.allocate] Wrong number of parameters for OpenNebula " + version, 0x1000);
+    }
+    int now = inFlight.incrementAndGet();
+    maxInFlight.accumulateAndGet(now, Math::max);
+    try {
+      String template = (String) p.get(1);
+      Map<String, String> attrs = attributes(template);
+      if (!attrs.containsKey("MEMORY") || !attrs.containsKey("DISK")) {
+        return fail("[one.vm.allocate] Error allocating a new virtual machine. No MEMORY or DISK in template", 0x4000);
+      }
+      templates.add(template);
+      Vm vm = new Vm(nextVm++, attrs.getOrDefault("NAME", "one-" + nextVm), template);
+      vm.failBoot = failBoots;
+      for (String k : List.of("INSTANCE_TYPE", "FLOTILLA_TAGS")) {
+        if (attrs.containsKey(k)) {
+          vm.attributes.put(k, attrs.get(k));
+        }
+      }
+      vms.put(vm.id, vm);
+      return ok("<int>" + vm.id + "</int>");
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  private String action(String action, int id) {
+    actions.add(action + " " + id);
+    Vm vm = vms.get(id);
+    if (vm == null) {
+      return fail("[one.vm.action] Error getting virtual machine [" + id + "].", 0x400);
+    }
+    String kill = major >= 5 ? "terminate-hard" : "finalize";
+    String shutdown = major >= 5 ? "terminate" : "shutdown";
+    boolean running = vm.state == 3 && vm.lcm == 3;
+    if (action.equals(kill)) {
+      if (vm.state == 6) {
+        return fail("[one.vm.action] Wrong state to perform action", 0x800);
+      }
+      vm.state = 6;
+      vm.lcm = 0;
+    } else if (action.equals(shutdown) && running) {
+      vm.lcm = 12;
+    } else if ((action.equals("poweroff") || action.equals("poweroff-hard") && major >= 5) && running && major >= 4) {
+      vm.lcm = 18;
+    } else if (action.equals("resume") && major >= 4 && (vm.state == 8 || vm.state == 3 && vm.lcm == 16)) {
+      vm.state = 3;
+      vm.lcm = 20;
+    } else if (action.equals("reboot") && running) {
+      vm.lcm = 3;
+    } else if (List.of(kill, shutdown, "poweroff", "resume", "reboot").contains(action)
+        || action.equals("poweroff-hard") && major >= 5) {
+      return fail("[one.vm.action] Wrong state to perform action", 0x800);
+    } else {
+      return fail("[one.vm.action] Action '" + action + "' is not supported by OpenNebula " + version, 0x1000);
+    }
+    return ok("<int>" + id + "</int>");
+  }
+
+  /** One step of the VM's life, as seen by an observer. */
+  private void advance(Vm vm) {
+    if (vm.state == 1) {
+      vm.state = 3;
+      vm.lcm = 1;
+    } else if (vm.state == 3) {
+      switch (vm.lcm) {
+        case 1 -> vm.lcm = 2;
+        case 2 -> {
+          if (vm.failBoot) {
+            if (major >= 4) {
+              vm.lcm = 14;
+            } else {
+              vm.state = 7;
+              vm.lcm = 0;
+            }
+            vm.attributes.put("ERROR", "Error executing image transfer script: no space left on device");
+          } else {
+            vm.lcm = 3;
+          }
+        }
+        case 12 -> {
+          vm.state = 6;
+          vm.lcm = 0;
+        }
+        case 18 -> {
+          vm.state = 8;
+          vm.lcm = 0;
+        }
+        case 20, 24 -> vm.lcm = 3;
+        default -> { }
+      }
+    }
+  }
+
+  private String xml(Vm vm) {
+    StringBuilder t = new StringBuilder();
+    Map<String, String> a = attributes(vm.template);
+    t.append("<CPU>").append(a.get("CPU")).append("</CPU><MEMORY>").append(a.get("MEMORY")).append("</MEMORY>");
+    Matcher source = Pattern.compile("SOURCE = \"([^\"]*)\"").matcher(vm.template);
+    if (source.find()) {
+      t.append("<DISK><SOURCE>").append(esc(source.group(1))).append("</SOURCE></DISK>");
+    }
+    Matcher network = Pattern.compile("NIC = \\[ NETWORK = \"([^\"]*)\"").matcher(vm.template);
+    String net = network.find() ? network.group(1) : "public";
+    if (vm.state != 1 && vm.state != 6) {
+      String prefix = net.equals("public") ? "134.158.75." : "172.17.0.";
+      t.append("<NIC><IP>").append(prefix).append(10 + vm.id).append("</IP><NETWORK>").append(net).append("</NETWORK></NIC>");
+    }
+    vm.snapshots.forEach((id, s) -> t.append("<SNAPSHOT><SNAPSHOT_ID>").append(id).append("</SNAPSHOT_ID><NAME>")
+        .append(esc(s[0])).append("</NAME><TIME>").append(s[1]).append("</TIME></SNAPSHOT>"));
+    StringBuilder user = new StringBuilder();
+    vm.attributes.forEach((k, v) -> user.append('<').append(k).append('>').append(esc(v)).append("</").append(k).append('>'));
+    boolean v4 = major >= 4;
+    return "<VM><ID>" + vm.id + "</ID><NAME>" + esc(vm.name) + "</NAME><STATE>" + vm.state + "</STATE><LCM_STATE>"
+        + vm.lcm + "</LCM_STATE><STIME>" + (1_700_000_000 + vm.id) + "</STIME><TEMPLATE>" + t + (v4 ? "" : user)
+        + "</TEMPLATE>" + (v4 ? "<USER_TEMPLATE>" + user + "</USER_TEMPLATE>" : "")
+        + "<HISTORY_RECORDS><HISTORY><HOSTNAME>node-" + (vm.id % 3) + "</HOSTNAME></HISTORY></HISTORY_RECORDS></VM>";
+  }
+
+  /** The top-level {@code KEY = value} pairs of a template; vectors are kept as their bracketed text. */
+  static Map<String, String> attributes(String template) {
+    Map<String, String> out = new LinkedHashMap<>();
+    Matcher m = Pattern.compile("(?m)^([A-Z_][A-Z0-9_]*) = (\"((?:[^\"\\\\]|\\\\.)*)\"|\\[[^\\]]*\\]|\\S+)$").matcher(template);
+    while (m.find()) {
+      String value = m.group(3) != null ? m.group(3).replace("\\\"", "\"").replace("\\\\", "\\") : m.group(2);
+      out.merge(m.group(1), value, (a, b) -> a + "\n" + b);
+    }
+    return out;
+  }
+
+  private String ok(String value) {
+    return "<?xml version=\"1.0\"?><methodResponse><params><param><value><array><data>"
+        + "<value><boolean>1</boolean></value><value>" + value + "</value><value><int>0</int></value>"
+        + "</data></array></value></param></params></methodResponse>";
+  }
+
+  private String fail(String message, int code) {
+    return "<?xml version=\"1.0\"?><methodResponse><params><param><value><array><data>"
+        + "<value><boolean>0</boolean></value><value><string>" + esc(message) + "</string></value><value><int>" + code
+        + "</int></value>" + (major >= 5 ? "<value><i8>-1</i8></value>" : "")
+        + "</data></array></value></param></params></methodResponse>";
+  }
+
+  private static String string(String s) {
+    return "<string>" + esc(s) + "</string>";
+  }
+
+  static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}
