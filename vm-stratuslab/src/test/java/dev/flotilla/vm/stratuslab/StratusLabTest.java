@@ -1,0 +1,334 @@
+package dev.flotilla.vm.stratuslab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.CloudException.Kind;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceFailedException;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.UnsupportedCapabilityException;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.WaitPolicy;
+import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.stratuslab.internal.OneStates;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The StratusLab adapter's own behaviour, over HTTP to the OpenNebula test server. */
+class StratusLabTest {
+  private static final String IMAGE = StratusLabContractTest.IMAGE;
+  private OneServer server;
+
+  private OneServer server(String version) throws IOException {
+    server = OneServer.start(version);
+    return server;
+  }
+
+  @AfterEach
+  void stop() {
+    if (server != null) {
+      server.close();
+    }
+  }
+
+  private Profile.Builder profile(String path) {
+    return StratusLabContractTest.profile(server, path).toBuilder();
+  }
+
+  private Provider provider(Profile p) {
+    return new StratusLabProviderFactory().open(p);
+  }
+
+  private VmClient client(Provider p) {
+    return VmClient.builder().provider(p).waitPolicy(new WaitPolicy(Duration.ofSeconds(30), Duration.ofMillis(5),
+        Duration.ofMillis(50), 1.5, 0, Duration.ofSeconds(5))).build();
+  }
+
+  @Test
+  void theTemplateIsWhatStratusRunInstanceBuilds() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").setting("public_key", "ssh-ed25519 AAAAC3Nza ops@lal").build());
+    String cloudInit = "#include https://www.canfar.net/cloud-init/astro.yaml\n";
+
+    client(p).start(Node.builder("web1").image(IMAGE).type("c1.xlarge").memoryMb(4096).userData(cloudInit).build());
+    client(p).start(Node.builder("db1").image("https://example.org/db.img").type("m1.small").swapMb(0)
+        .option("public_key", "ssh-rsa AAAAB3 db@lal").option("REQUIREMENTS", "HOSTNAME = \"node-1\"").build());
+
+    Map<String, String> web = OneServer.attributes(server.templates.get(0));
+    assertThat(web).containsEntry("NAME", "web1").containsEntry("CPU", "4").containsEntry("VCPU", "4")
+        .containsEntry("MEMORY", "4096").containsEntry("INSTANCE_TYPE", "c1.xlarge");
+    assertThat(web.get("DISK")).contains("SOURCE = \"https://marketplace.stratuslab.eu/metadata/" + IMAGE + "\"")
+        .contains("TYPE = \"swap\", SIZE = 2048");
+    assertThat(web.get("NIC")).isEqualTo("[ NETWORK = \"public\" ]");
+    assertThat(web.get("CONTEXT")).contains("PUBLIC_KEY = \"ssh-ed25519 AAAAC3Nza ops@lal\"")
+        .contains("USER_DATA_ENCODING = \"base64\"");
+    String encoded = web.get("CONTEXT").replaceAll(".*USER_DATA = \"([^\"]*)\".*", "$1");
+    assertThat(new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8))
+        .as("the CANFAR #include reaches the cloud unchanged").isEqualTo(cloudInit);
+    assertThat(web.get("FLOTILLA_TAGS")).contains("node_name=web1");
+
+    Map<String, String> db = OneServer.attributes(server.templates.get(1));
+    assertThat(db.get("DISK")).contains("SOURCE = \"https://example.org/db.img\"").doesNotContain("swap");
+    assertThat(db.get("CONTEXT")).contains("ssh-rsa AAAAB3 db@lal");
+    assertThat(db).containsEntry("REQUIREMENTS", "HOSTNAME = \"node-1\"");
+  }
+
+  @Test
+  void badImagesTypesAndSettingsAreRefusedBeforeAnyCall() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").build());
+    assertThatThrownBy(() -> client(p).start(Node.builder("a").image("ttylinux").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("'ttylinux' is neither a Marketplace image id");
+    assertThatThrownBy(() -> client(p).start(Node.builder("a").image(IMAGE).type("m9.huge").build()))
+        .hasMessageContaining("'m9.huge' is not an instance type here");
+    assertThatThrownBy(() -> client(p).start(Node.builder("a").build())).hasMessageContaining("no image given");
+    assertThat(server.count("one.vm.allocate")).isZero();
+    assertThatThrownBy(() -> provider(profile("/RPC2").setting("network", "dmz").build()))
+        .hasMessageContaining("'dmz' is not a StratusLab network");
+    assertThatThrownBy(() -> provider(profile("/RPC2").setting("instance_types", "m1.small 1 128").build()))
+        .hasMessageContaining("is not 'NAME CPU RAM_MB SWAP_MB'");
+  }
+
+  @Test
+  void theGuideTypesAreListedAndAProfileMayReplaceThem() throws IOException {
+    server("6.8.0");
+    assertThat(provider(profile("/RPC2").build()).types()).extracting(InstanceType::name)
+        .containsExactly("c1.medium", "c1.xlarge", "m1.large", "m1.small", "m1.xlarge", "t1.micro");
+    assertThat(provider(profile("/RPC2").build()).types()).contains(new InstanceType("m1.small", 1, 128, 1024, true));
+    Provider custom = provider(profile("/RPC2").setting("instance_types", "s 2 2048 0 *, l 8 16384 4096").build());
+    assertThat(custom.types()).containsExactly(new InstanceType("s", 2, 2048, 0, true), new InstanceType("l", 8, 16384, 4096, false));
+    assertThat(custom.images()).extracting(i -> i.name()).containsExactly("ttylinux", "debian-12");
+  }
+
+  @Test
+  void nMachinesAreNAllocatesSentConcurrentlyWithABound() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").setting("max_parallel", "3").build());
+    List<Node> nodes = IntStream.rangeClosed(1, 12).mapToObj(i -> Node.builder("n" + i).image(IMAGE).build()).toList();
+
+    List<Instance> vms = client(p).start(nodes);
+
+    assertThat(vms).hasSize(12).allSatisfy(vm -> assertThat(vm.state()).isEqualTo(State.RUNNING));
+    assertThat(server.count("one.vm.allocate")).isEqualTo(12);
+    assertThat(server.maxInFlight.get()).isBetween(1, 3);
+    assertThat(vms).extracting(vm -> vm.nodeName().orElseThrow()).containsExactlyElementsOf(nodes.stream().map(Node::name).toList());
+  }
+
+  @Test
+  void fewIdsAreDescribedOneByOneAndManyWithOnePoolCall() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").build());
+    List<Instance> vms = client(p).start(IntStream.rangeClosed(1, 5).mapToObj(i -> Node.builder("n" + i).image(IMAGE).build()).toList());
+    server.calls.clear();
+
+    p.describe(List.of(vms.get(0).id(), vms.get(1).id()));
+    assertThat(server.calls).containsExactly("one.vm.info", "one.vm.info");
+    server.calls.clear();
+    p.describe(vms.stream().map(Instance::id).toList());
+    assertThat(server.calls).containsExactly("one.vmpool.info");
+  }
+
+  @Test
+  void everyStateMapsToALifecycleStateAndTheStratusLabLabel() {
+    assertThat(OneStates.label(1, 0)).isEqualTo("Pending");
+    assertThat(OneStates.label(3, 3)).isEqualTo("Running");
+    assertThat(OneStates.label(3, 16)).isEqualTo("Unknown");
+    assertThat(OneStates.label(6, 0)).isEqualTo("Done");
+    assertThat(OneStates.label(7, 0)).isEqualTo("Failed");
+    assertThat(OneStates.label(3, 2)).isEqualTo("Boot");
+    assertThat(OneStates.label(8, 0)).isEqualTo("Poweroff");
+    assertThat(OneStates.label(3, 99)).isEqualTo("Lcm_99");
+    Map<State, List<int[]>> expected = Map.of(
+        State.PENDING, List.of(new int[] {0, 0}, new int[] {1, 0}, new int[] {2, 0}, new int[] {10, 0}, new int[] {3, 0},
+            new int[] {3, 1}, new int[] {3, 2}, new int[] {3, 20}),
+        State.RUNNING, List.of(new int[] {3, 3}, new int[] {3, 4}, new int[] {3, 17}, new int[] {3, 24}),
+        State.STOPPING, List.of(new int[] {3, 5}, new int[] {3, 18}, new int[] {3, 29}),
+        State.STOPPED, List.of(new int[] {4, 0}, new int[] {8, 0}, new int[] {9, 0}),
+        State.SUSPENDED, List.of(new int[] {5, 0}),
+        State.TERMINATING, List.of(new int[] {3, 11}, new int[] {3, 12}, new int[] {3, 23}),
+        State.TERMINATED, List.of(new int[] {6, 0}),
+        State.ERROR, List.of(new int[] {7, 0}, new int[] {11, 0}, new int[] {3, 14}, new int[] {3, 36}, new int[] {3, 50}),
+        State.UNKNOWN, List.of(new int[] {3, 16}, new int[] {42, 0}));
+    expected.forEach((state, pairs) -> pairs.forEach(p -> assertThat(OneStates.state(p[0], p[1]))
+        .as("STATE %d LCM_STATE %d", p[0], p[1]).isEqualTo(state)));
+  }
+
+  @Test
+  void killAndShutdownUseTheActionNamesOfTheServersVersionAskedOnce() throws IOException {
+    for (String version : List.of("3.2.1", "6.8.0")) {
+      server(version);
+      Provider p = provider(profile("/RPC2").build());
+      VmClient c = client(p);
+      c.start(Node.builder("k1").image(IMAGE).build());
+      c.destroy(Node.builder("k1").build());
+      Provider graceful = provider(profile("/RPC2").setting("destroy", "shutdown").build());
+      VmClient g = VmClient.builder().provider(graceful).waitPolicy(new WaitPolicy(Duration.ofSeconds(30),
+          Duration.ofMillis(5), Duration.ofMillis(50), 1.5, 0, Duration.ofSeconds(5))).build();
+      g.start(Node.builder("k2").image(IMAGE).build());
+      g.destroy(Node.builder("k2").build());
+
+      boolean old = version.startsWith("3");
+      assertThat(server.actions).containsExactly((old ? "finalize" : "terminate-hard") + " 0", (old ? "shutdown" : "terminate") + " 1");
+      assertThat(server.count("one.system.version")).as("asked once per provider").isEqualTo(2);
+      server.close();
+    }
+    server("6.8.0");
+    provider(profile("/RPC2").setting("opennebula_version", "6.8").build()).describe(List.of("1", "2", "3"));
+    assertThat(server.count("one.system.version")).as("a version in the profile is not asked").isZero();
+  }
+
+  @Test
+  void stopAndStartArePoweroffAndResumeAndAGuestShutdownCanBeStarted() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").build());
+    VmClient c = client(p);
+    Node web = Node.builder("web1").image(IMAGE).build();
+    Instance vm = c.start(web);
+
+    assertThat(c.stop(web).providerState()).isEqualTo("Poweroff");
+    assertThat(c.start(web).state()).isEqualTo(State.RUNNING);
+    c.forceStop(web);
+    server.guestShutdown(Integer.parseInt(vm.id()));
+    c.start(web);
+    server.guestShutdown(Integer.parseInt(vm.id()));
+    assertThat(c.status(web).orElseThrow().state()).isEqualTo(State.UNKNOWN);
+    assertThat(c.start(web).state()).as("start is allowed from Unknown").isEqualTo(State.RUNNING);
+    assertThat(server.actions).containsExactly("poweroff " + vm.id(), "resume " + vm.id(), "poweroff-hard " + vm.id(),
+        "resume " + vm.id(), "resume " + vm.id());
+  }
+
+  @Test
+  void onOpenNebula32StopIsAnUnsupportedCapability() throws IOException {
+    server("3.2.1");
+    Provider p = provider(profile("/RPC2").build());
+    Node web = Node.builder("web1").image(IMAGE).build();
+    VmClient c = client(p);
+    c.start(web);
+    assertThatThrownBy(() -> c.stop(web)).isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining("'stratuslab (OpenNebula 3.2)' provider does not support stopping and starting VMs");
+  }
+
+  @Test
+  void aFailedBootFailsTheWaitWithOpenNebulasMessage() throws IOException {
+    server("6.8.0");
+    server.failBoots = true;
+    Provider p = provider(profile("/RPC2").build());
+    assertThatThrownBy(() -> client(p).start(Node.builder("web1").image(IMAGE).build()))
+        .isInstanceOf(InstanceFailedException.class).hasMessageContaining("provider state 'Failure'").hasMessageContaining("no space left");
+  }
+
+  @Test
+  void bareHostsMeanTheStratusLabProxy() {
+    Profile p = Profile.builder("x", "stratuslab").endpoint("cloud.lal.stratuslab.eu").build();
+    assertThat(StratusLabProviderFactory.endpoint(p, false)).hasToString("https://cloud.lal.stratuslab.eu:2634/pswd/xmlrpc");
+    assertThat(StratusLabProviderFactory.endpoint(p, true)).hasToString("https://cloud.lal.stratuslab.eu:2634/cert/xmlrpc");
+    Profile port = Profile.builder("x", "stratuslab").endpoint("one.example.org:8443").build();
+    assertThat(StratusLabProviderFactory.endpoint(port, false)).hasToString("https://one.example.org:8443/pswd/xmlrpc");
+    Profile url = Profile.builder("x", "stratuslab").endpoint("http://one.example.org:2633/RPC2").build();
+    assertThat(StratusLabProviderFactory.endpoint(url, false)).hasToString("http://one.example.org:2633/RPC2");
+    assertThatThrownBy(() -> StratusLabProviderFactory.endpoint(Profile.builder("x", "stratuslab").build(), false))
+        .hasMessageContaining("profiles.x.endpoint");
+  }
+
+  @Test
+  void theProxyPathNeedsBasicCredentialsAndTheSessionNeedsTheRightPassword() throws IOException {
+    server("6.8.0");
+    Provider anonymous = provider(Profile.builder("x", "stratuslab").endpoint(server.url("/pswd/xmlrpc").toString()).build());
+    assertThatThrownBy(anonymous::list).isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(Kind.AUTHENTICATION);
+      assertThat(e.code()).contains("HTTP 401");
+    });
+    Provider wrong = provider(profile("/RPC2").credentials(OneServer.USER, Secret.of("guess")).build());
+    assertThatThrownBy(wrong::list).isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(Kind.AUTHENTICATION);
+      assertThat(e.code()).contains("0x100");
+      assertThat(e.getMessage()).contains("User couldn't be authenticated").doesNotContain("guess");
+    });
+  }
+
+  @Test
+  void everyXmlHazardIsRefused() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").setting("opennebula_version", "6.8").setting("max_answer_bytes", "4096").build());
+    String envelope = "<?xml version=\"1.0\"?><methodResponse><params><param><value>%s</value></param></params></methodResponse>";
+
+    server.answerNext(200, "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2"
+        + " \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]><methodResponse><params><param><value>&lol2;</value>"
+        + "</param></params></methodResponse>");
+    assertRefused(p, "DOCTYPE");
+    server.answerNext(200, "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>"
+        + "<methodResponse><params><param><value>&xxe;</value></param></params></methodResponse>");
+    assertRefused(p, "DOCTYPE");
+    server.answerNext(200, envelope.formatted("<string>" + "x".repeat(5000) + "</string>"));
+    assertThatThrownBy(p::list).isInstanceOfSatisfying(CloudException.class,
+        e -> assertThat(e.code()).contains("AnswerTooLarge")).hasMessageContaining("more than 4096 bytes");
+    server.answerNext(200, envelope.formatted("<array><data><value><boolean>1</boolean></value><value><int>abc</int>"
+        + "</value><value><int>0</int></value></data></array>"));
+    assertRefused(p, "<int> holds 'abc', which is not a number");
+    server.answerNext(200, envelope.formatted("<array><data><value><boolean>yes</boolean></value></data></array>"));
+    assertRefused(p, "<boolean> holds 'yes'");
+    server.answerNext(200, envelope.formatted("<array><data><value><boolean>1</boolean></value><value><int>7</int>"
+        + "</value><value><int>0</int></value></data></array>"));
+    assertRefused(p, "holds Integer where XML text belongs");
+    server.answerNext(200, "<methodResponse><params><param><value><string>unclosed</value></param></params>");
+    assertRefused(p, "not acceptable XML");
+    server.answerNext(200, "<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>1024</int>"
+        + "</value></member><member><name>faultString</name><value><string>no such VM</string></value></member>"
+        + "</struct></value></fault></methodResponse>");
+    assertThatThrownBy(p::list).isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND));
+    server.answerNext(200, envelope.formatted("<array><data><value><boolean>0</boolean></value><value><string>Wrong"
+        + " state</string></value><value><i8>2048</i8></value><value><i8>9000000000</i8></value></data></array>"));
+    assertThatThrownBy(p::list).as("<i8> is understood").isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(Kind.INVALID_REQUEST);
+      assertThat(e.code()).contains("0x800");
+    });
+    server.answerNext(503, "busy");
+    assertThatThrownBy(p::list).isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.retryable()).isTrue());
+    assertThat(p.list()).as("the next answer is normal again").isEmpty();
+  }
+
+  private static void assertRefused(Provider p, String why) {
+    assertThatThrownBy(p::list).isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(Kind.UNKNOWN);
+      assertThat(e.code()).contains("MalformedAnswer");
+    }).hasMessageContaining(why);
+  }
+
+  @Test
+  void snapshotsAreOpenNebulaSystemSnapshotsWithTheirChainKeptOnTheVm() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").build());
+    VmClient c = client(p);
+    Node db = Node.builder("db1").image(IMAGE).build();
+    c.start(db);
+    c.snapshot(db, "s1");
+    c.snapshot(db, "s2");
+    c.revert(db, "s1");
+    c.snapshot(db, "s3");
+    c.deleteSnapshot(db, "s1");
+
+    assertThat(server.count("one.vm.snapshotcreate")).isEqualTo(3);
+    assertThat(server.count("one.vm.snapshotrevert")).isEqualTo(1);
+    assertThat(server.count("one.vm.snapshotdelete")).isEqualTo(1);
+    var chain = c.snapshots(db);
+    assertThat(chain.roots()).extracting(s -> s.name()).containsExactly("s2", "s3");
+    assertThat(chain.current().map(s -> s.name())).contains("s3");
+    assertThat(chain.snapshots()).allSatisfy(s -> assertThat(s.includesMemory()).isTrue());
+    assertThat(p.capabilities()).contains(Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY);
+  }
+}
