@@ -443,6 +443,26 @@ public final class VmClient implements AutoCloseable {
     backoff.retry(() -> t.provider.deleteSnapshot(t.vmId(), s.id()));
   }
 
+  /**
+   * Saves the VM of {@code node} as an image that new nodes can name as theirs.
+   *
+   * @throws UnsupportedCapabilityException when the provider cannot save VMs as images
+   */
+  public Image saveImage(Node node, String name) {
+    Target t = single(node);
+    require(t, Capability.SNAPSHOT_TO_IMAGE);
+    return backoff.retry(() -> t.provider.createImage(t.vmId(), name));
+  }
+
+  /** Deletes an image made by {@link #saveImage}, on the provider of {@code node}. */
+  public void deleteImage(Node node, String imageId) {
+    Provider p = providerFor(node);
+    if (!p.capabilities().contains(Capability.SNAPSHOT_TO_IMAGE)) {
+      throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, p.api());
+    }
+    backoff.retry(() -> p.deleteImage(imageId));
+  }
+
   private Snapshot find(Target t, String idOrName) {
     SnapshotChain chain = backoff.retry(() -> t.provider.snapshots(t.vmId()));
     return chain.find(idOrName).orElseThrow(() -> new ConfigurationException(null, "snapshot", "node '"

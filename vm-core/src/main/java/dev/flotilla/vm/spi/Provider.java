@@ -100,6 +100,19 @@ public interface Provider extends AutoCloseable {
     throw new UnsupportedCapabilityException(Capability.SNAPSHOTS, api());
   }
 
+  /**
+   * Saves VM {@code id} as an image new nodes can boot (EC2's CreateImage, OpenStack's createImage).
+   * Needs {@link Capability#SNAPSHOT_TO_IMAGE}.
+   */
+  default Image createImage(String id, String name) {
+    throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, api());
+  }
+
+  /** Deletes (deregisters) an image made by {@link #createImage}. Needs {@link Capability#SNAPSHOT_TO_IMAGE}. */
+  default void deleteImage(String imageId) {
+    throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, api());
+  }
+
   /** Releases connections and threads. The default does nothing. */
   @Override
   default void close() {}

@@ -87,7 +87,11 @@ public final class FakeCloud implements Provider {
     /** {@link FakeCloud#importKey}. */
     IMPORT_KEY,
     /** {@link FakeCloud#keys()}. */
-    KEYS;
+    KEYS,
+    /** {@link FakeCloud#createImage}. */
+    CREATE_IMAGE,
+    /** {@link FakeCloud#deleteImage}. */
+    DELETE_IMAGE;
 
     /** The operation's name in lower camel case, as assertions take it: {@code describe}, {@code deleteSnapshot}. */
     public String label() {
@@ -458,6 +462,29 @@ public final class FakeCloud implements Provider {
     synchronized (lock) {
       receive(Op.IMAGES, List.of());
       return List.copyOf(images.values());
+    }
+  }
+
+  @Override
+  public Image createImage(String id, String name) {
+    synchronized (lock) {
+      receive(Op.CREATE_IMAGE, List.of(id));
+      require(Capability.SNAPSHOT_TO_IMAGE);
+      existing(id);
+      Image image = new Image("img-" + String.format("%06d", nextSnapshot++), name, "self");
+      images.put(image.id(), image);
+      return image;
+    }
+  }
+
+  @Override
+  public void deleteImage(String imageId) {
+    synchronized (lock) {
+      receive(Op.DELETE_IMAGE, List.of());
+      require(Capability.SNAPSHOT_TO_IMAGE);
+      if (images.remove(imageId) == null) {
+        throw error(Kind.NOT_FOUND, "InvalidAMIID.NotFound", "no image '" + imageId + "'");
+      }
     }
   }
 

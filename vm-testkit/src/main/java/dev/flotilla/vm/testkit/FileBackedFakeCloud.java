@@ -170,6 +170,16 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   @Override
+  public Image createImage(String id, String name) {
+    return locked(true, () -> cloud.createImage(id, name));
+  }
+
+  @Override
+  public void deleteImage(String imageId) {
+    change(() -> cloud.deleteImage(imageId));
+  }
+
+  @Override
   public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
     return locked(true, () -> cloud.importKey(name, publicKey));
   }

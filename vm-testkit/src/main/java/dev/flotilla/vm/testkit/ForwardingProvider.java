@@ -92,6 +92,16 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
+  public Image createImage(String id, String name) {
+    return delegate.createImage(id, name);
+  }
+
+  @Override
+  public void deleteImage(String imageId) {
+    delegate.deleteImage(imageId);
+  }
+
+  @Override
   public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
     return delegate.importKey(name, publicKey);
   }

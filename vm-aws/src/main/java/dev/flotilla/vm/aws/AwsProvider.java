@@ -1,0 +1,332 @@
+package dev.flotilla.vm.aws;
+
+import com.google.common.base.Supplier;
+import com.google.common.base.Suppliers;
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.CloudException.Kind;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Image;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.KeyPair;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.aws.internal.Ec2Errors;
+import dev.flotilla.vm.aws.internal.NodeNames;
+import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.Provider;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jclouds.ContextBuilder;
+import org.jclouds.aws.ec2.AWSEC2Api;
+import org.jclouds.aws.ec2.domain.AWSRunningInstance;
+import org.jclouds.aws.ec2.features.AWSInstanceApi;
+import org.jclouds.aws.ec2.options.AWSRunInstancesOptions;
+import org.jclouds.ec2.domain.Reservation;
+import org.jclouds.ec2.domain.RunningInstance;
+
+/**
+ * An EC2 account in one region, on jclouds' EC2 API (not its portable ComputeService). N identical
+ * machines are one RunInstances with a ClientToken and one CreateTags; describe, start, stop, reboot and
+ * terminate take any number of ids in one call each. The jclouds context is built on the first call.
+ */
+final class AwsProvider implements Provider {
+  static final String NODES_TAG = "flotilla:nodes";
+  private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]+");
+
+  private final String region;
+  private final String defaultImage;
+  private final Supplier<AWSEC2Api> api;
+  private volatile AWSEC2Api built;
+
+  AwsProvider(String region, String defaultImage, java.util.function.Supplier<ContextBuilder> builder) {
+    this.region = region;
+    this.defaultImage = defaultImage;
+    this.api = Suppliers.memoize(() -> {
+      built = builder.get().buildApi(AWSEC2Api.class);
+      return built;
+    });
+  }
+
+  @Override
+  public String api() {
+    return AwsProviderFactory.ID;
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return EnumSet.of(Capability.STOP_START, Capability.REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT,
+        Capability.USER_DATA, Capability.IDEMPOTENT_CREATE, Capability.TAGS);
+  }
+
+  private AWSInstanceApi instances() {
+    return api.get().getInstanceApiForRegion(region).get();
+  }
+
+  private <T> T call(String name, java.util.function.Supplier<T> body) {
+    try {
+      return body.get();
+    } catch (RuntimeException e) {
+      throw Ec2Errors.classify(name, e);
+    }
+  }
+
+  private void run(String name, Runnable body) {
+    call(name, () -> {
+      body.run();
+      return null;
+    });
+  }
+
+  @Override
+  public List<Instance> create(CreateRequest request) {
+    Node spec = request.spec();
+    String image = spec.image().orElse(defaultImage);
+    if (image == null) {
+      throw new ConfigurationException(null, "image", "no AMI given: set the node's image (vm.image) or the profile's"
+          + " default_image; Flotilla does not guess an AMI, since AMI ids differ in every region");
+    }
+    AWSRunInstancesOptions options = new AWSRunInstancesOptions();
+    options.asType(spec.options().getOrDefault("InstanceType", spec.type().orElse("t3.micro")));
+    options.withClientToken(request.clientToken());
+    spec.keyPair().or(() -> java.util.Optional.ofNullable(spec.options().get("KeyName"))).ifPresent(options::withKeyName);
+    if (!spec.securityGroups().isEmpty()) {
+      options.withSecurityGroups(spec.securityGroups());
+    }
+    spec.userData().ifPresent(u -> options.withUserData(u.getBytes(StandardCharsets.UTF_8)));
+    for (Map.Entry<String, String> o : spec.options().entrySet()) {
+      switch (o.getKey()) {
+        case "InstanceType", "KeyName" -> { }
+        case "SubnetId" -> options.withSubnetId(o.getValue());
+        case "IamInstanceProfile.Name" -> options.withIAMInstanceProfileName(o.getValue());
+        case "PlacementGroup" -> options.inPlacementGroup(o.getValue());
+        default -> throw new ConfigurationException(null, "vm.options." + o.getKey(), "is not an option the EC2 adapter"
+            + " passes on; it knows InstanceType, KeyName, SubnetId, IamInstanceProfile.Name and PlacementGroup");
+      }
+    }
+    int n = request.count();
+    Reservation<? extends AWSRunningInstance> reservation = call("RunInstances", () -> instances().runInstancesInRegion(
+        region, spec.zone().orElse(null), image, n, n, options));
+    List<AWSRunningInstance> launched = new ArrayList<>(reservation);
+    launched.sort(Comparator.comparingInt(i -> launchIndex(i)));
+    List<String> ids = launched.stream().map(RunningInstance::getId).toList();
+    tagLaunch(request, ids);
+    List<Instance> out = new ArrayList<>();
+    for (int i = 0; i < launched.size(); i++) {
+      Map<String, String> tags = new LinkedHashMap<>(launched.get(i).getTags());
+      tags.putAll(request.tagsFor(request.nodeNames().get(i)));
+      out.add(toInstance(launched.get(i), tags));
+    }
+    return out;
+  }
+
+  /**
+   * One CreateTags for the whole launch: the shared tags plus every node name in one value that each
+   * instance reads by its launch index. A NotFound right after the launch (EC2 is eventually consistent)
+   * is answered as transient, so the client repeats the create with the same ClientToken, which makes no
+   * new machine, and tags again.
+   */
+  private void tagLaunch(CreateRequest request, List<String> ids) {
+    Map<String, String> shared = new LinkedHashMap<>(request.tags());
+    request.spec().tags().forEach(label -> shared.put("flotilla:tag:" + label, ""));
+    List<String> names = request.nodeNames();
+    java.util.Optional<String> encoded = names.size() == 1 ? java.util.Optional.of(names.get(0)) : NodeNames.encode(names);
+    try {
+      if (encoded.isPresent()) {
+        Map<String, String> tags = new LinkedHashMap<>(shared);
+        if (names.size() == 1) {
+          tags.put(Instance.NODE_TAG, names.get(0));
+        } else {
+          tags.put(NODES_TAG, encoded.get());
+        }
+        tags.put("Name", encoded.get());
+        run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(tags, ids));
+      } else {
+        run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(shared, ids));
+        for (int i = 0; i < ids.size(); i++) {
+          String id = ids.get(i);
+          Map<String, String> own = Map.of(Instance.NODE_TAG, names.get(i), "Name", names.get(i));
+          run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(own, List.of(id)));
+        }
+      }
+    } catch (CloudException e) {
+      if (e.kind() == Kind.NOT_FOUND) {
+        throw new CloudException(Kind.TRANSIENT, api(), e.code().orElse(null), "the new instances are not visible to"
+            + " CreateTags yet; the create is repeated with the same ClientToken", e);
+      }
+      throw e;
+    }
+  }
+
+  private static int launchIndex(RunningInstance i) {
+    try {
+      return Integer.parseInt(i.getAmiLaunchIndex());
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * One DescribeInstances for any number of ids, filtered on {@code instance-id}: unlike a list of ids,
+   * a filter does not fail the whole call for ids EC2 does not know (yet), it leaves them out.
+   */
+  @Override
+  public List<Instance> describe(Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    com.google.common.collect.Multimap<String, String> filter = com.google.common.collect.LinkedHashMultimap.create();
+    filter.putAll("instance-id", ids);
+    return instancesOf(call("DescribeInstances", () -> instances().describeInstancesInRegionWithFilter(region, filter)));
+  }
+
+  private static Set<String> idsIn(String message) {
+    Set<String> out = new LinkedHashSet<>();
+    Matcher m = INSTANCE_ID.matcher(message == null ? "" : message);
+    while (m.find()) {
+      out.add(m.group());
+    }
+    return out;
+  }
+
+  @Override
+  public List<Instance> list() {
+    return instancesOf(call("DescribeInstances", () -> instances().describeInstancesInRegion(region)));
+  }
+
+  private List<Instance> instancesOf(Set<? extends Reservation<? extends AWSRunningInstance>> reservations) {
+    List<Instance> out = new ArrayList<>();
+    for (Reservation<? extends AWSRunningInstance> r : reservations) {
+      for (AWSRunningInstance i : r) {
+        out.add(toInstance(i, i.getTags()));
+      }
+    }
+    return out;
+  }
+
+  private Instance toInstance(AWSRunningInstance i, Map<String, String> ec2Tags) {
+    Map<String, String> tags = new LinkedHashMap<>(ec2Tags);
+    if (!tags.containsKey(Instance.NODE_TAG) && tags.containsKey(NODES_TAG)) {
+      NodeNames.at(tags.get(NODES_TAG), launchIndex(i)).ifPresent(n -> tags.put(Instance.NODE_TAG, n));
+    }
+    String raw = i.getRawState();
+    return Instance.builder(i.getId(), state(raw)).providerState(raw).type(i.getInstanceType()).image(i.getImageId())
+        .zone(i.getAvailabilityZone()).publicAddress(i.getIpAddress()).privateAddress(i.getPrivateIpAddress())
+        .launchTime(i.getLaunchTime() == null ? null : i.getLaunchTime().toInstant()).tags(tags)
+        .fault(i.getReason()).build();
+  }
+
+  /** EC2's instance states: pending, running, stopping, stopped, shutting-down, terminated. */
+  static State state(String raw) {
+    return switch (raw == null ? "" : raw) {
+      case "pending" -> State.PENDING;
+      case "running" -> State.RUNNING;
+      case "stopping" -> State.STOPPING;
+      case "stopped" -> State.STOPPED;
+      case "shutting-down" -> State.TERMINATING;
+      case "terminated" -> State.TERMINATED;
+      default -> State.UNKNOWN;
+    };
+  }
+
+  @Override
+  public void start(Collection<String> ids) {
+    run("StartInstances", () -> instances().startInstancesInRegion(region, ids.toArray(String[]::new)));
+  }
+
+  @Override
+  public void stop(Collection<String> ids, boolean force) {
+    run("StopInstances", () -> instances().stopInstancesInRegion(region, force, ids.toArray(String[]::new)));
+  }
+
+  @Override
+  public void reboot(Collection<String> ids) {
+    run("RebootInstances", () -> instances().rebootInstancesInRegion(region, ids.toArray(String[]::new)));
+  }
+
+  @Override
+  public void terminate(Collection<String> ids) {
+    try {
+      run("TerminateInstances", () -> instances().terminateInstancesInRegion(region, ids.toArray(String[]::new)));
+    } catch (CloudException e) {
+      // Terminating what EC2 no longer knows is done already; terminated instances are accepted by EC2 itself.
+      if (e.kind() != Kind.NOT_FOUND) {
+        throw e;
+      }
+      Set<String> rest = new LinkedHashSet<>(ids);
+      rest.removeAll(idsIn(e.getMessage()));
+      if (!rest.isEmpty() && rest.size() < ids.size()) {
+        terminate(rest);
+      }
+    }
+  }
+
+  @Override
+  public void tag(String id, Map<String, String> tags) {
+    run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(tags, List.of(id)));
+  }
+
+  @Override
+  public List<InstanceType> types() {
+    return AwsProviderFactory.TYPES;
+  }
+
+  @Override
+  public List<Image> images() {
+    return call("DescribeImages", () -> api.get().getAMIApiForRegion(region).get().describeImagesInRegion(region,
+        org.jclouds.ec2.options.DescribeImagesOptions.Builder.ownedBy("self"))).stream()
+        .map(i -> new Image(i.getId(), i.getName(), i.getImageOwnerId())).toList();
+  }
+
+  @Override
+  public Image createImage(String id, String name) {
+    String imageId = call("CreateImage", () -> api.get().getAMIApiForRegion(region).get().createImageInRegion(region, name, id));
+    return new Image(imageId, name, "self");
+  }
+
+  @Override
+  public void deleteImage(String imageId) {
+    run("DeregisterImage", () -> api.get().getAMIApiForRegion(region).get().deregisterImageInRegion(region, imageId));
+  }
+
+  @Override
+  public KeyPair importKey(String name, String publicKey) {
+    org.jclouds.ec2.domain.KeyPair k = call("ImportKeyPair", () -> api.get().getKeyPairApiForRegion(region).get()
+        .importKeyPairInRegion(region, name, publicKey.trim()));
+    return new KeyPair(k.getKeyName(), k.getFingerprint());
+  }
+
+  @Override
+  public List<KeyPair> keys() {
+    return call("DescribeKeyPairs", () -> api.get().getKeyPairApiForRegion(region).get().describeKeyPairsInRegion(region))
+        .stream().map(k -> new KeyPair(k.getKeyName(), k.getFingerprint())).toList();
+  }
+
+  /** Whether the jclouds context has been built (it is, on the first call). */
+  boolean contextBuilt() {
+    return built != null;
+  }
+
+  @Override
+  public void close() {
+    AWSEC2Api a = built; // closing must not build a context just to close it
+    if (a != null) {
+      try {
+        a.close();
+      } catch (java.io.IOException e) {
+        // nothing to do: the context's threads and connections are released regardless
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package dev.flotilla.vm.aws;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.aws.internal.LocalEndpointModule;
+import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.spi.ProviderFactory;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.jclouds.Constants;
+import org.jclouds.ContextBuilder;
+import org.jclouds.aws.ec2.AWSEC2ProviderMetadata;
+import org.jclouds.logging.slf4j.config.SLF4JLoggingModule;
+
+/**
+ * Amazon EC2 and EC2-compatible clouds, on jclouds {@code aws-ec2} (api id {@code aws}). The profile
+ * gives the region, the access key and secret, and optionally an endpoint (any EC2-compatible service,
+ * {@code http://127.0.0.1:PORT} included). Opening a provider builds nothing: jclouds' context, which
+ * costs about a second of CPU, is built on the first call, once per profile.
+ */
+public final class AwsProviderFactory implements ProviderFactory {
+  /** The api id. */
+  public static final String ID = "aws";
+
+  /** A few current general-purpose types, for {@code vm types}; EC2 accepts any type name it knows. */
+  static final List<InstanceType> TYPES = List.of(
+      new InstanceType("t3.nano", 2, 512, 0, false),
+      new InstanceType("t3.micro", 2, 1024, 0, true),
+      new InstanceType("t3.small", 2, 2048, 0, false),
+      new InstanceType("t3.medium", 2, 4096, 0, false),
+      new InstanceType("m5.large", 2, 8192, 0, false),
+      new InstanceType("m5.xlarge", 4, 16384, 0, false),
+      new InstanceType("c5.xlarge", 4, 8192, 0, false));
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public String description() {
+    return "Amazon EC2 and EC2-compatible clouds (jclouds aws-ec2)";
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return EnumSet.of(Capability.STOP_START, Capability.REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT,
+        Capability.USER_DATA, Capability.IDEMPOTENT_CREATE, Capability.TAGS);
+  }
+
+  @Override
+  public Map<String, String> settings() {
+    return new LinkedHashMap<>();
+  }
+
+  @Override
+  public Provider open(Profile profile) {
+    String region = profile.region().orElseThrow(() -> new ConfigurationException(null, "profiles." + profile.name()
+        + ".auth.region", "is missing; name the EC2 region, such as us-east-1"));
+    String identity = profile.identity().orElseThrow(() -> new ConfigurationException(null, "profiles." + profile.name()
+        + ".auth.aws_access_key_id", "is missing"));
+    Secret secret = profile.secret().orElseThrow(() -> new ConfigurationException(null, "profiles." + profile.name()
+        + ".auth.aws_secret_access_key", "is missing"));
+    URI endpoint = profile.endpoint().map(URI::create).orElse(null);
+    return new AwsProvider(region, profile.defaultImage().orElse(null), () -> {
+      Properties overrides = new Properties();
+      // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
+      overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");
+      overrides.setProperty("jclouds.regions", region);
+      List<com.google.inject.Module> modules = new ArrayList<>(List.of(new SLF4JLoggingModule()));
+      ContextBuilder b = ContextBuilder.newBuilder(new AWSEC2ProviderMetadata()).credentials(identity, secret.reveal())
+          .overrides(overrides);
+      if (endpoint != null) {
+        b.endpoint(endpoint.toString());
+        modules.add(new LocalEndpointModule(region, endpoint));
+      }
+      return b.modules(modules);
+    });
+  }
+}

@@ -1,0 +1,471 @@
+package dev.flotilla.vm.aws;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Amazon EC2's Query API in miniature, for tests: form-encoded POSTs on 127.0.0.1, XML answers in the
+ * 2012-06-01 shapes, errors as AWS sends them, SigV4 credential scope checked, and state: instances go
+ * pending, running, stopping, stopped, shutting-down, terminated as they are observed. ClientTokens make
+ * RunInstances idempotent. Faults on demand: throttling (any HTTP status), internal errors, and new
+ * instances that DescribeInstances and CreateTags do not see yet.
+ */
+final class Ec2Server implements AutoCloseable {
+  static final String ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE";
+  static final String SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY";
+  static final String REGION = "us-east-1";
+
+  static final class Vm {
+    final String id;
+    final String reservation;
+    final int launchIndex;
+    final String image;
+    final String type;
+    final String keyName;
+    final String zone;
+    final String userData;
+    final String token;
+    final Map<String, String> tags = new LinkedHashMap<>();
+    String state = "pending";
+    int hiddenFor;
+    int polls;
+
+    Vm(String id, String reservation, int launchIndex, Map<String, String> p) {
+      this.id = id;
+      this.reservation = reservation;
+      this.launchIndex = launchIndex;
+      this.image = p.get("ImageId");
+      this.type = p.getOrDefault("InstanceType", "m1.small");
+      this.keyName = p.get("KeyName");
+      this.zone = p.getOrDefault("Placement.AvailabilityZone", REGION + "a");
+      this.userData = p.get("UserData");
+      this.token = p.get("ClientToken");
+    }
+  }
+
+  private final HttpServer http;
+  final Map<String, Vm> vms = Collections.synchronizedMap(new LinkedHashMap<>());
+  private final Map<String, List<String>> tokens = new HashMap<>();
+  final Map<String, String> keys = new TreeMap<>();
+  final Map<String, String> images = new TreeMap<>();
+  final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
+  final List<Map<String, String>> requests = Collections.synchronizedList(new ArrayList<>());
+  private final Deque<String[]> faults = new ArrayDeque<>();
+  private int hideNew;
+  private long next = 0xa1b2c3d4L;
+  volatile int bootPolls = 2;
+
+  private Ec2Server() throws IOException {
+    http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    http.createContext("/", this::handle);
+    http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+    http.start();
+  }
+
+  static Ec2Server start() throws IOException {
+    return new Ec2Server();
+  }
+
+  URI url() {
+    return URI.create("http://127.0.0.1:" + http.getAddress().getPort());
+  }
+
+  long count(String action) {
+    return counts.getOrDefault(action, new AtomicLong()).get();
+  }
+
+  long total() {
+    return counts.values().stream().mapToLong(AtomicLong::get).sum();
+  }
+
+  void resetCounts() {
+    counts.clear();
+    requests.clear();
+  }
+
+  /** The next {@code n} requests (of any action) fail with {@code code} and HTTP {@code status}. */
+  synchronized void failNext(int n, int status, String code) {
+    for (int i = 0; i < n; i++) {
+      faults.add(new String[] {Integer.toString(status), code});
+    }
+  }
+
+  /** Instances launched from now on are unknown to the next {@code n} requests that name them. */
+  synchronized void hideNewInstances(int n) {
+    hideNew = n;
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      Map<String, String> p = form(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+      String action = p.getOrDefault("Action", "");
+      counts.computeIfAbsent(action, a -> new AtomicLong()).incrementAndGet();
+      requests.add(p);
+      String auth = ex.getRequestHeaders().getFirst("Authorization");
+      String scope = "Credential=" + ACCESS_KEY + "/";
+      if (auth == null || !auth.startsWith("AWS4-HMAC-SHA256 " + scope) || !auth.contains("/" + REGION + "/ec2/aws4_request")) {
+        respond(ex, 401, error("AuthFailure", "AWS was not able to validate the provided access credentials"));
+        return;
+      }
+      String[] fault;
+      synchronized (this) {
+        fault = faults.poll();
+      }
+      if (fault != null) {
+        respond(ex, Integer.parseInt(fault[0]), error(fault[1], "injected " + fault[1]));
+        return;
+      }
+      String[] answer;
+      synchronized (this) {
+        answer = dispatch(action, p);
+      }
+      respond(ex, Integer.parseInt(answer[0]), answer[1]);
+    } catch (RuntimeException e) {
+      respond(ex, 500, error("InternalError", "test server: " + e));
+    }
+  }
+
+  private static Map<String, String> form(String body) {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (String pair : body.split("&")) {
+      int eq = pair.indexOf('=');
+      if (eq > 0) {
+        out.put(URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8),
+            URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8));
+      }
+    }
+    return out;
+  }
+
+  private static List<String> list(Map<String, String> p, String prefix) {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; p.containsKey(prefix + "." + i); i++) {
+      out.add(p.get(prefix + "." + i));
+    }
+    return out;
+  }
+
+  private static void respond(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().set("Content-Type", "text/xml;charset=UTF-8");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  private static String[] ok(String xml) {
+    return new String[] {"200", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + xml};
+  }
+
+  private static String[] fail(String code, String message) {
+    return new String[] {"400", error(code, message)};
+  }
+
+  static String error(String code, String message) {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Response><Errors><Error><Code>" + code + "</Code><Message>"
+        + esc(message) + "</Message></Error></Errors><RequestID>req-1</RequestID></Response>";
+  }
+
+  private static String ns(String element, String body) {
+    return "<" + element + " xmlns=\"http://ec2.amazonaws.com/doc/2012-06-01/\"><requestId>req-1</requestId>" + body
+        + "</" + element + ">";
+  }
+
+  private String[] dispatch(String action, Map<String, String> p) {
+    switch (action) {
+      case "DescribeRegions":
+        return ok(ns("DescribeRegionsResponse", "<regionInfo><item><regionName>" + REGION + "</regionName><regionEndpoint>"
+            + url().getHost() + ":" + url().getPort() + "</regionEndpoint></item></regionInfo>"));
+      case "RunInstances":
+        return run(p);
+      case "DescribeInstances":
+        return describe(list(p, "InstanceId"), filters(p));
+      case "CreateTags": {
+        List<String> ids = list(p, "ResourceId");
+        String missing = missing(ids);
+        if (missing != null) {
+          return fail("InvalidInstanceID.NotFound", "The instance ID '" + missing + "' does not exist");
+        }
+        for (String id : ids) {
+          for (int i = 1; p.containsKey("Tag." + i + ".Key"); i++) {
+            vms.get(id).tags.put(p.get("Tag." + i + ".Key"), p.getOrDefault("Tag." + i + ".Value", ""));
+          }
+        }
+        return ok(ns("CreateTagsResponse", "<return>true</return>"));
+      }
+      case "StartInstances":
+        return change("StartInstancesResponse", list(p, "InstanceId"), vm -> switch (vm.state) {
+          case "stopped" -> "pending";
+          case "pending", "running" -> vm.state;
+          default -> null;
+        });
+      case "StopInstances":
+        return change("StopInstancesResponse", list(p, "InstanceId"), vm -> switch (vm.state) {
+          case "running", "pending" -> "stopping";
+          case "stopping", "stopped" -> vm.state;
+          default -> null;
+        });
+      case "RebootInstances": {
+        String missing = missing(list(p, "InstanceId"));
+        if (missing != null) {
+          return fail("InvalidInstanceID.NotFound", "The instance ID '" + missing + "' does not exist");
+        }
+        return ok(ns("RebootInstancesResponse", "<return>true</return>"));
+      }
+      case "TerminateInstances":
+        return change("TerminateInstancesResponse", list(p, "InstanceId"),
+            vm -> vm.state.equals("terminated") ? "terminated" : "shutting-down");
+      case "ImportKeyPair": {
+        String name = p.get("KeyName");
+        if (keys.containsKey(name)) {
+          return fail("InvalidKeyPair.Duplicate", "The keypair '" + name + "' already exists.");
+        }
+        String material = new String(Base64.getDecoder().decode(p.get("PublicKeyMaterial")), StandardCharsets.UTF_8);
+        String fingerprint = dev.flotilla.vm.internal.SshKeys.md5(material).orElse(null);
+        if (fingerprint == null) {
+          return fail("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
+        }
+        keys.put(name, fingerprint);
+        return ok(ns("ImportKeyPairResponse", "<keyName>" + esc(name) + "</keyName><keyFingerprint>" + fingerprint
+            + "</keyFingerprint>"));
+      }
+      case "DescribeKeyPairs": {
+        StringBuilder sb = new StringBuilder("<keySet>");
+        keys.forEach((k, f) -> sb.append("<item><keyName>").append(esc(k)).append("</keyName><keyFingerprint>").append(f)
+            .append("</keyFingerprint></item>"));
+        return ok(ns("DescribeKeyPairsResponse", sb.append("</keySet>").toString()));
+      }
+      case "CreateImage": {
+        if (!vms.containsKey(p.get("InstanceId"))) {
+          return fail("InvalidInstanceID.NotFound", "The instance ID '" + p.get("InstanceId") + "' does not exist");
+        }
+        String id = "ami-" + hex();
+        images.put(id, p.get("Name"));
+        return ok(ns("CreateImageResponse", "<imageId>" + id + "</imageId>"));
+      }
+      case "DeregisterImage":
+        if (images.remove(p.get("ImageId")) == null) {
+          return fail("InvalidAMIID.NotFound", "The image id '[" + p.get("ImageId") + "]' does not exist");
+        }
+        return ok(ns("DeregisterImageResponse", "<return>true</return>"));
+      case "DescribeImages": {
+        StringBuilder sb = new StringBuilder("<imagesSet>");
+        images.forEach((id, name) -> sb.append("<item><imageId>").append(id).append("</imageId><imageLocation>123456789012/")
+            .append(esc(name)).append("</imageLocation><imageState>available</imageState><imageOwnerId>123456789012"
+                + "</imageOwnerId><isPublic>false</isPublic><architecture>x86_64</architecture><imageType>machine"
+                + "</imageType><name>").append(esc(name)).append("</name><rootDeviceType>ebs</rootDeviceType>"
+                + "<rootDeviceName>/dev/sda1</rootDeviceName><blockDeviceMapping/><virtualizationType>hvm"
+                + "</virtualizationType><hypervisor>xen</hypervisor></item>"));
+        return ok(ns("DescribeImagesResponse", sb.append("</imagesSet>").toString()));
+      }
+      default:
+        return fail("InvalidAction", "The action " + action + " is not valid for this web service.");
+    }
+  }
+
+  private String hex() {
+    return String.format("%017x", next++);
+  }
+
+  private String[] run(Map<String, String> p) {
+    String token = p.get("ClientToken");
+    if (token != null && tokens.containsKey(token)) {
+      return ok(ns("RunInstancesResponse", reservation(tokens.get(token))));
+    }
+    if (p.get("ImageId") == null || !p.get("ImageId").startsWith("ami-")) {
+      return fail("InvalidAMIID.Malformed", "Invalid id: \"" + p.get("ImageId") + "\" (expecting \"ami-...\")");
+    }
+    int n = Integer.parseInt(p.getOrDefault("MaxCount", "1"));
+    String reservation = "r-" + hex();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      Vm vm = new Vm("i-" + hex(), reservation, i, p);
+      vm.hiddenFor = hideNew;
+      vms.put(vm.id, vm);
+      ids.add(vm.id);
+    }
+    if (token != null) {
+      tokens.put(token, ids);
+    }
+    return ok(ns("RunInstancesResponse", reservation(ids)));
+  }
+
+  private String reservation(List<String> ids) {
+    Vm first = vms.get(ids.get(0));
+    StringBuilder sb = new StringBuilder("<reservationId>" + first.reservation + "</reservationId><ownerId>123456789012"
+        + "</ownerId><groupSet><item><groupId>sg-1</groupId><groupName>default</groupName></item></groupSet><instancesSet>");
+    for (String id : ids) {
+      sb.append(item(vms.get(id)));
+    }
+    return sb.append("</instancesSet>").toString();
+  }
+
+  /** A name the current request mentions that is still hidden, if any; each mention counts down. */
+  private String missing(List<String> ids) {
+    String out = null;
+    for (String id : ids) {
+      Vm vm = vms.get(id);
+      if (vm == null) {
+        out = out == null ? id : out + ", " + id;
+      } else if (vm.hiddenFor > 0) {
+        vm.hiddenFor--;
+        out = out == null ? id : out + ", " + id;
+      }
+    }
+    return out;
+  }
+
+  /** Filter.N.Name with Filter.N.Value.M, as a map of name to accepted values. */
+  private static Map<String, List<String>> filters(Map<String, String> p) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    for (int i = 1; p.containsKey("Filter." + i + ".Name"); i++) {
+      out.put(p.get("Filter." + i + ".Name"), list(p, "Filter." + i + ".Value"));
+    }
+    return out;
+  }
+
+  private static boolean matches(Vm vm, Map<String, List<String>> filters) {
+    for (Map.Entry<String, List<String>> f : filters.entrySet()) {
+      String value = switch (f.getKey()) {
+        case "instance-id" -> vm.id;
+        case "client-token" -> vm.token;
+        case "instance-state-name" -> vm.state;
+        default -> f.getKey().startsWith("tag:") ? vm.tags.get(f.getKey().substring(4)) : null;
+      };
+      if (!f.getValue().contains(value)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private String[] describe(List<String> ids, Map<String, List<String>> filters) {
+    if (!ids.isEmpty()) {
+      String missing = missing(ids);
+      if (missing != null) {
+        return fail("InvalidInstanceID.NotFound", "The instance " + (missing.contains(",") ? "IDs '" : "ID '") + missing
+            + "' " + (missing.contains(",") ? "do" : "does") + " not exist");
+      }
+    }
+    Map<String, List<Vm>> byReservation = new LinkedHashMap<>();
+    for (Vm vm : new ArrayList<>(vms.values())) {
+      boolean asked = ids.isEmpty() ? vm.hiddenFor == 0 || decrement(vm) : ids.contains(vm.id);
+      if (asked && matches(vm, filters)) {
+        advance(vm);
+        byReservation.computeIfAbsent(vm.reservation, r -> new ArrayList<>()).add(vm);
+      }
+    }
+    StringBuilder sb = new StringBuilder("<reservationSet>");
+    byReservation.forEach((r, list) -> {
+      sb.append("<item><reservationId>").append(r).append("</reservationId><ownerId>123456789012</ownerId><groupSet>"
+          + "<item><groupId>sg-1</groupId><groupName>default</groupName></item></groupSet><instancesSet>");
+      list.forEach(vm -> sb.append(item(vm)));
+      sb.append("</instancesSet></item>");
+    });
+    return ok(ns("DescribeInstancesResponse", sb.append("</reservationSet>").toString()));
+  }
+
+  /** A hidden instance left out of one more answer; false while it stays hidden. */
+  private static boolean decrement(Vm vm) {
+    vm.hiddenFor--;
+    return false;
+  }
+
+  private void advance(Vm vm) {
+    vm.polls++;
+    switch (vm.state) {
+      case "pending" -> {
+        if (vm.polls >= bootPolls) {
+          vm.state = "running";
+        }
+      }
+      case "stopping" -> vm.state = "stopped";
+      case "shutting-down" -> vm.state = "terminated";
+      default -> { }
+    }
+  }
+
+  private String[] change(String element, List<String> ids, java.util.function.Function<Vm, String> next) {
+    String missing = missing(ids);
+    if (missing != null) {
+      return fail("InvalidInstanceID.NotFound", "The instance ID '" + missing + "' does not exist");
+    }
+    for (String id : ids) {
+      if (next.apply(vms.get(id)) == null) {
+        return fail("IncorrectInstanceState", "The instance '" + id + "' is not in a state from which it can be "
+            + element.replace("InstancesResponse", "").toLowerCase() + "ed.");
+      }
+    }
+    StringBuilder sb = new StringBuilder("<instancesSet>");
+    for (String id : ids) {
+      Vm vm = vms.get(id);
+      String before = vm.state;
+      vm.state = next.apply(vm);
+      vm.polls = 0;
+      sb.append("<item><instanceId>").append(id).append("</instanceId><currentState><code>").append(code(vm.state))
+          .append("</code><name>").append(vm.state).append("</name></currentState><previousState><code>").append(code(before))
+          .append("</code><name>").append(before).append("</name></previousState></item>");
+    }
+    return ok(ns(element, sb.append("</instancesSet>").toString()));
+  }
+
+  private static int code(String state) {
+    return switch (state) {
+      case "pending" -> 0;
+      case "running" -> 16;
+      case "shutting-down" -> 32;
+      case "terminated" -> 48;
+      case "stopping" -> 64;
+      default -> 80;
+    };
+  }
+
+  private String item(Vm vm) {
+    long n = Long.parseLong(vm.id.substring(2), 16) & 0xff;
+    boolean up = vm.state.equals("running");
+    StringBuilder tags = new StringBuilder();
+    vm.tags.forEach((k, v) -> tags.append("<item><key>").append(esc(k)).append("</key><value>").append(esc(v))
+        .append("</value></item>"));
+    return "<item><instanceId>" + vm.id + "</instanceId><imageId>" + vm.image + "</imageId><instanceState><code>"
+        + code(vm.state) + "</code><name>" + vm.state + "</name></instanceState><privateDnsName>ip-10-0-0-" + n
+        + ".ec2.internal</privateDnsName><dnsName>" + (up ? "ec2-198-51-100-" + n + ".compute-1.amazonaws.com" : "")
+        + "</dnsName><reason/>" + (vm.keyName == null ? "" : "<keyName>" + esc(vm.keyName) + "</keyName>")
+        + "<amiLaunchIndex>" + vm.launchIndex + "</amiLaunchIndex><instanceType>" + vm.type + "</instanceType><launchTime>"
+        + Instant.ofEpochSecond(1_700_000_000L).toString().replace("Z", ".000Z") + "</launchTime><placement>"
+        + "<availabilityZone>" + vm.zone + "</availabilityZone><tenancy>default</tenancy></placement><monitoring>"
+        + "<state>disabled</state></monitoring><privateIpAddress>10.0.0." + n + "</privateIpAddress>"
+        + (up ? "<ipAddress>198.51.100." + n + "</ipAddress>" : "") + "<rootDeviceType>ebs</rootDeviceType>"
+        + "<rootDeviceName>/dev/sda1</rootDeviceName><blockDeviceMapping/><virtualizationType>hvm</virtualizationType>"
+        + (vm.token == null ? "" : "<clientToken>" + esc(vm.token) + "</clientToken>")
+        + (tags.length() == 0 ? "" : "<tagSet>" + tags + "</tagSet>") + "<hypervisor>xen</hypervisor></item>";
+  }
+
+  static String esc(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+}
