@@ -302,15 +302,25 @@ final class AwsProvider implements Provider {
 
   @Override
   public KeyPair importKey(String name, String publicKey) {
+    if (!publicKey.trim().startsWith("ssh-rsa ")) {
+      throw new ConfigurationException(null, "public key", "jclouds 2.7.0 imports only ssh-rsa keys into EC2, and this"
+          + " is a " + publicKey.trim().split("\\s+")[0] + " key; register an RSA key (ssh-keygen -t rsa -b 4096), or import"
+          + " this one with the AWS console and name it as the node's key pair");
+    }
     org.jclouds.ec2.domain.KeyPair k = call("ImportKeyPair", () -> api.get().getKeyPairApiForRegion(region).get()
         .importKeyPairInRegion(region, name, publicKey.trim()));
-    return new KeyPair(k.getKeyName(), k.getFingerprint());
+    return keyPair(k);
+  }
+
+  /** jclouds reads EC2's keyFingerprint into "sha1OfPrivateKey", whatever the key. */
+  private static KeyPair keyPair(org.jclouds.ec2.domain.KeyPair k) {
+    return new KeyPair(k.getKeyName(), k.getFingerprint() != null ? k.getFingerprint() : k.getSha1OfPrivateKey());
   }
 
   @Override
   public List<KeyPair> keys() {
     return call("DescribeKeyPairs", () -> api.get().getKeyPairApiForRegion(region).get().describeKeyPairsInRegion(region))
-        .stream().map(k -> new KeyPair(k.getKeyName(), k.getFingerprint())).toList();
+        .stream().map(AwsProvider::keyPair).toList();
   }
 
   /** Whether the jclouds context has been built (it is, on the first call). */

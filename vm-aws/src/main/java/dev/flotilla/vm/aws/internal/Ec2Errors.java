@@ -40,7 +40,7 @@ public final class Ec2Errors {
         return new CloudException(Kind.TRANSIENT, "aws", null, call + " could not reach the endpoint: " + t.getMessage(), null);
       }
     }
-    return new CloudException(Kind.UNKNOWN, "aws", null, call + " failed: " + e.getClass().getSimpleName(), null);
+    return new CloudException(Kind.UNKNOWN, "aws", null, call + " failed: " + e.getClass().getSimpleName(), e);
   }
 
   /** The kind of an EC2 error code; throttling whatever its HTTP status. */

@@ -1,0 +1,237 @@
+package dev.flotilla.vm.aws;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.CloudException.Kind;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Image;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.KeyPair;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.RetryPolicy;
+import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.UnsupportedCapabilityException;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.aws.internal.NodeNames;
+import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.testkit.VirtualClock;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The EC2 adapter's own behaviour: real jclouds over HTTP to the local EC2 server. */
+class AwsProviderTest {
+  private Ec2Server server;
+  private AwsProvider provider;
+  private final VirtualClock clock = VirtualClock.create();
+
+  @BeforeEach
+  void start() throws IOException {
+    server = Ec2Server.start();
+    provider = (AwsProvider) new AwsProviderFactory().open(AwsContractTest.profile(server));
+  }
+
+  @AfterEach
+  void stop() {
+    provider.close();
+    server.close();
+  }
+
+  /** A client that waits on a virtual clock: the server's instances change as they are observed, not in time. */
+  private VmClient client() {
+    return VmClient.builder().provider(provider).clock(clock).sleeper(clock).random(() -> 0.5).build();
+  }
+
+  private static List<Node> nodes(int n) {
+    return IntStream.rangeClosed(1, n).mapToObj(i -> Node.builder("web" + i).type("t3.micro").build()).toList();
+  }
+
+  @Test
+  void aHundredNodesCostOneRunInstancesOneCreateTagsOneTerminateAndOneDescribePerRound() {
+    VmClient client = client();
+    List<Instance> vms = client.start(nodes(100));
+    long describesToStart = server.count("DescribeInstances");
+    long roundsToStart = clock.sleeps() + 1;
+    client.destroy(nodes(100));
+
+    assertThat(vms).hasSize(100).allSatisfy(vm -> assertThat(vm.state()).isEqualTo(State.RUNNING));
+    assertThat(vms).extracting(vm -> vm.nodeName().orElseThrow())
+        .containsExactlyElementsOf(IntStream.rangeClosed(1, 100).mapToObj(i -> "web" + i).toList());
+    assertThat(server.count("RunInstances")).isEqualTo(1);
+    assertThat(server.count("CreateTags")).isEqualTo(1);
+    assertThat(server.count("TerminateInstances")).isEqualTo(1);
+    assertThat(describesToStart).isEqualTo(roundsToStart);
+    assertThat(server.count("DescribeRegions")).as("the endpoint is the profile's, not DescribeRegions'").isZero();
+    assertThat(server.vms.values()).allSatisfy(vm -> assertThat(vm.state).isEqualTo("terminated"));
+  }
+
+  @Test
+  void theJcloudsContextIsBuiltOnlyOnTheFirstCall() {
+    VmClient client = client();
+    assertThat(provider.contextBuilt()).isFalse();
+    assertThat(server.total()).isZero();
+    client.list();
+    assertThat(provider.contextBuilt()).isTrue();
+  }
+
+  @Test
+  void theClientTokenMakesARepeatedCreateReturnTheSameInstances() {
+    CreateRequest request = new CreateRequest(Node.builder("spec").build(), List.of("a1", "a2"), "token-1", Map.of());
+    List<Instance> first = provider.create(request);
+    List<Instance> again = provider.create(request);
+
+    assertThat(again).extracting(Instance::id).containsExactlyElementsOf(first.stream().map(Instance::id).toList());
+    assertThat(server.vms).hasSize(2);
+    assertThat(server.requests).filteredOn(r -> "RunInstances".equals(r.get("Action")))
+        .allSatisfy(r -> assertThat(r).containsEntry("ClientToken", "token-1").containsEntry("MinCount", "2")
+            .containsEntry("MaxCount", "2"));
+  }
+
+  @Test
+  void instancesNotYetVisibleAreWaitedForAndNeverCreatedTwice() {
+    server.hideNewInstances(3);
+    List<Instance> vms = client().start(nodes(5));
+
+    assertThat(vms).hasSize(5).allSatisfy(vm -> assertThat(vm.state()).isEqualTo(State.RUNNING));
+    assertThat(server.vms).as("CreateTags' NotFound repeated the create with the same token").hasSize(5);
+    assertThat(server.count("RunInstances")).isGreaterThan(1);
+    assertThat(server.vms.values()).allSatisfy(vm -> assertThat(vm.tags).containsKey(AwsProvider.NODES_TAG));
+  }
+
+  @Test
+  void throttlingWhateverItsHttpStatusIsRetriedWithBackoffAndNeverMultipliesInstances() {
+    server.failNext(2, 503, "RequestLimitExceeded");
+    server.failNext(2, 400, "RequestLimitExceeded");
+    server.failNext(1, 500, "InternalError");
+    VmClient client = VmClient.builder().provider(provider).clock(clock).sleeper(clock)
+        .retryPolicy(new RetryPolicy(8, Duration.ofMillis(100), Duration.ofSeconds(5))).build();
+
+    List<Instance> vms = client.start(nodes(10));
+
+    assertThat(vms).hasSize(10);
+    assertThat(server.vms).hasSize(10);
+    assertThat(server.count("RunInstances")).as("jclouds does not retry on its own").isEqualTo(6);
+    assertThat(clock.slept()).isGreaterThanOrEqualTo(Duration.ofMillis(100 + 200 + 400 + 800 + 1600).dividedBy(2));
+  }
+
+  @Test
+  void errorsAreClassifiedAndAuthenticationIsNotRetried() {
+    AwsProvider wrong = (AwsProvider) new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()
+        .credentials("AKIAWRONGWRONGWRONG1", Secret.of("nope")).build());
+    assertThatThrownBy(wrong::list).isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(Kind.AUTHENTICATION);
+      assertThat(e.getMessage()).doesNotContain("nope");
+    });
+    assertThat(server.count("DescribeInstances")).isEqualTo(1);
+    assertThatThrownBy(() -> provider.start(List.of("i-0fffffffffffffff0"))).isInstanceOfSatisfying(CloudException.class,
+        e -> assertThat(e.code()).contains("InvalidInstanceID.NotFound"));
+    assertThatThrownBy(() -> client().start(Node.builder("x").image("ubuntu").build()))
+        .isInstanceOfSatisfying(CloudException.class, e -> {
+          assertThat(e.kind()).isEqualTo(Kind.INVALID_REQUEST);
+          assertThat(e.code()).contains("InvalidAMIID.Malformed");
+        });
+    assertThatThrownBy(() -> client().start(Node.builder("x").option("Colour", "blue").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("vm.options.Colour");
+  }
+
+  @Test
+  void everyEc2StateMapsToALifecycleStateAndTheWordIsKept() {
+    assertThat(AwsProvider.state("pending")).isEqualTo(State.PENDING);
+    assertThat(AwsProvider.state("running")).isEqualTo(State.RUNNING);
+    assertThat(AwsProvider.state("stopping")).isEqualTo(State.STOPPING);
+    assertThat(AwsProvider.state("stopped")).isEqualTo(State.STOPPED);
+    assertThat(AwsProvider.state("shutting-down")).isEqualTo(State.TERMINATING);
+    assertThat(AwsProvider.state("terminated")).isEqualTo(State.TERMINATED);
+    assertThat(AwsProvider.state("hibernating")).isEqualTo(State.UNKNOWN);
+
+    VmClient client = client();
+    Node web = nodes(1).get(0);
+    client.start(web);
+    assertThat(client.stop(web).providerState()).isEqualTo("stopped");
+    provider.terminate(List.of(client.status(web).orElseThrow().id()));
+    assertThat(provider.list().get(0).providerState()).isEqualTo("terminated");
+  }
+
+  @Test
+  void nodePropertiesReachRunInstances() {
+    client().start(Node.builder("web1").image("ami-0aaaaaaaaaaaaaaaa").type("m5.large").keyPair("ops").zone("us-east-1b")
+        .securityGroups("ssh", "http").userData("#cloud-config\n").option("SubnetId", "subnet-1").build());
+    Map<String, String> run = server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action"))).findFirst()
+        .orElseThrow();
+    assertThat(run).containsEntry("ImageId", "ami-0aaaaaaaaaaaaaaaa").containsEntry("InstanceType", "m5.large")
+        .containsEntry("KeyName", "ops").containsEntry("Placement.AvailabilityZone", "us-east-1b")
+        .containsEntry("SecurityGroup.1", "ssh").containsEntry("SecurityGroup.2", "http")
+        .containsEntry("SubnetId", "subnet-1").containsKey("UserData");
+    assertThat(run.get("ClientToken")).startsWith("flotilla-");
+    Map<String, String> tags = server.requests.stream().filter(r -> "CreateTags".equals(r.get("Action"))).findFirst()
+        .orElseThrow();
+    assertThat(tags).containsValue("node_name").containsValue("web1").containsValue("flotilla:profile").containsValue("Name");
+  }
+
+  /** A fresh RSA public key in OpenSSH's one-line form. */
+  private static String rsaKey() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    var pub = (java.security.interfaces.RSAPublicKey) g.generateKeyPair().getPublic();
+    var blob = new java.io.ByteArrayOutputStream();
+    var out = new java.io.DataOutputStream(blob);
+    for (byte[] part : List.of("ssh-rsa".getBytes(), pub.getPublicExponent().toByteArray(), pub.getModulus().toByteArray())) {
+      out.writeInt(part.length);
+      out.write(part);
+    }
+    return "ssh-rsa " + java.util.Base64.getEncoder().encodeToString(blob.toByteArray()) + " ops@example";
+  }
+
+  @Test
+  void keysAreImportedAndListedWithFingerprints() throws Exception {
+    String key = rsaKey();
+    KeyPair k = client().registerKey("ops", key);
+    assertThat(client().keys()).containsExactly(k);
+    assertThat(k.fingerprint()).isEqualTo(dev.flotilla.vm.internal.SshKeys.md5(key).orElseThrow());
+    assertThatThrownBy(() -> client().registerKey("ops2", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsab"
+        + "gH5C9okWi0dh2l9GKJl ops@example")).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("jclouds 2.7.0 imports only ssh-rsa keys");
+  }
+
+  @Test
+  void aVmIsSavedAsAnImageThatNewNodesBootAndMemorySnapshotsAreNotThere() {
+    VmClient client = client();
+    Node web = nodes(1).get(0);
+    client.start(web);
+    Image image = client.saveImage(web, "web-golden");
+    assertThat(provider.images()).extracting(Image::id).contains(image.id());
+    Instance clone = client.start(Node.builder("web2").image(image.id()).build());
+    assertThat(clone.image()).contains(image.id());
+    client.deleteImage(web, image.id());
+    assertThat(provider.images()).isEmpty();
+
+    assertThat(provider.capabilities()).contains(Capability.SNAPSHOT_TO_IMAGE).doesNotContain(Capability.SNAPSHOTS);
+    assertThatThrownBy(() -> client.snapshot(web, "s1")).isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining("'aws' provider does not support VM snapshots");
+  }
+
+  @Test
+  void nodeNamesOfOneLaunchFitOneTagValue() {
+    assertThat(NodeNames.encode(List.of("web1", "web2", "web3"))).contains("web{1..3}");
+    assertThat(NodeNames.encode(List.of("db", "cache", "queue"))).contains("db,cache,queue");
+    assertThat(NodeNames.encode(IntStream.range(0, 40).mapToObj(i -> "node-" + (i * 7)).toList())).isEmpty();
+    assertThat(NodeNames.at("web{1..100}", 41)).contains("web42");
+    assertThat(NodeNames.at("web{1..3}", 3)).isEmpty();
+    assertThat(NodeNames.at("db,cache,queue", 1)).contains("cache");
+
+    List<Node> scattered = IntStream.range(0, 40).mapToObj(i -> Node.builder("node-" + (i * 7)).build()).toList();
+    List<Instance> vms = client().start(scattered);
+    assertThat(vms).extracting(vm -> vm.nodeName().orElseThrow())
+        .containsExactlyElementsOf(scattered.stream().map(Node::name).toList());
+    assertThat(server.count("CreateTags")).as("one for the shared tags, one per name that did not fit").isEqualTo(41);
+  }
+}
