@@ -196,7 +196,8 @@ class AwsProviderTest {
     String key = rsaKey();
     KeyPair k = client().registerKey("ops", key);
     assertThat(client().keys()).containsExactly(k);
-    assertThat(k.fingerprint()).isEqualTo(dev.flotilla.vm.internal.SshKeys.md5(key).orElseThrow());
+    assertThat(k.fingerprint()).isEqualTo(dev.flotilla.vm.internal.SshKeys.ec2Md5(key).orElseThrow())
+        .isNotEqualTo(dev.flotilla.vm.internal.SshKeys.md5(key).orElseThrow());
     assertThatThrownBy(() -> client().registerKey("ops2", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsab"
         + "gH5C9okWi0dh2l9GKJl ops@example")).isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("jclouds 2.7.0 imports only ssh-rsa keys");

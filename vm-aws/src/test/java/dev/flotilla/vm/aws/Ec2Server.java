@@ -63,10 +63,12 @@ final class Ec2Server implements AutoCloseable {
   }
 
   private final HttpServer http;
+  private java.util.concurrent.ExecutorService pool;
   final Map<String, Vm> vms = Collections.synchronizedMap(new LinkedHashMap<>());
   private final Map<String, List<String>> tokens = new HashMap<>();
   final Map<String, String> keys = new TreeMap<>();
   final Map<String, String> images = new TreeMap<>();
+  final Map<String, String> groups = new TreeMap<>(Map.of("default", "sg-1"));
   final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
   final List<Map<String, String>> requests = Collections.synchronizedList(new ArrayList<>());
   private final Deque<String[]> faults = new ArrayDeque<>();
@@ -77,7 +79,7 @@ final class Ec2Server implements AutoCloseable {
   private Ec2Server() throws IOException {
     http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     http.createContext("/", this::handle);
-    http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+    http.setExecutor(pool = java.util.concurrent.Executors.newFixedThreadPool(8));
     http.start();
   }
 
@@ -117,9 +119,22 @@ final class Ec2Server implements AutoCloseable {
   @Override
   public void close() {
     http.stop(0);
+    pool.shutdownNow();
+  }
+
+  private volatile Runnable onFirst;
+
+  /** Runs {@code r} when the next request arrives, before anything else. */
+  void onFirstRequest(Runnable r) {
+    onFirst = r;
   }
 
   private void handle(HttpExchange ex) throws IOException {
+    Runnable first = onFirst;
+    if (first != null) {
+      onFirst = null;
+      first.run();
+    }
     try (ex) {
       Map<String, String> p = form(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
       String action = p.getOrDefault("Action", "");
@@ -246,7 +261,8 @@ final class Ec2Server implements AutoCloseable {
           return fail("InvalidKeyPair.Duplicate", "The keypair '" + name + "' already exists.");
         }
         String material = new String(Base64.getDecoder().decode(p.get("PublicKeyMaterial")), StandardCharsets.UTF_8);
-        String fingerprint = dev.flotilla.vm.internal.SshKeys.md5(material).orElse(null);
+        // EC2 shows imported RSA keys by the MD5 of their DER public key.
+        String fingerprint = dev.flotilla.vm.internal.SshKeys.ec2Md5(material).orElse(null);
         if (fingerprint == null) {
           return fail("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
         }
@@ -283,6 +299,60 @@ final class Ec2Server implements AutoCloseable {
                 + "</virtualizationType><hypervisor>xen</hypervisor></item>"));
         return ok(ns("DescribeImagesResponse", sb.append("</imagesSet>").toString()));
       }
+      // What jclouds' portable ComputeService needs besides, so that the benchmark can compare call counts.
+      case "DescribeAvailabilityZones":
+        return ok(ns("DescribeAvailabilityZonesResponse", "<availabilityZoneInfo><item><zoneName>" + REGION + "a</zoneName>"
+            + "<zoneState>available</zoneState><regionName>" + REGION + "</regionName><messageSet/></item>"
+            + "</availabilityZoneInfo>"));
+      case "CreateKeyPair": {
+        String name = p.get("KeyName");
+        keys.put(name, "1f:51:ae:28:bf:89:e9:d8:1f:25:5d:37:2d:7d:b8:ca:9f:f5:f1:6f");
+        return ok(ns("CreateKeyPairResponse", "<keyName>" + esc(name) + "</keyName><keyFingerprint>" + keys.get(name)
+            + "</keyFingerprint><keyMaterial>" + privateKeyPem() + "</keyMaterial>"));
+      }
+      case "DeleteKeyPair":
+        keys.remove(p.get("KeyName"));
+        return ok(ns("DeleteKeyPairResponse", "<return>true</return>"));
+      case "CreateSecurityGroup": {
+        String name = p.get("GroupName");
+        if (groups.containsKey(name)) {
+          return fail("InvalidGroup.Duplicate", "The security group '" + name + "' already exists");
+        }
+        String id = "sg-" + hex();
+        groups.put(name, id);
+        return ok(ns("CreateSecurityGroupResponse", "<return>true</return><groupId>" + id + "</groupId>"));
+      }
+      case "DeleteSecurityGroup":
+        groups.values().removeIf(id -> id.equals(p.get("GroupId")));
+        groups.keySet().removeIf(name -> name.equals(p.get("GroupName")));
+        return ok(ns("DeleteSecurityGroupResponse", "<return>true</return>"));
+      case "AuthorizeSecurityGroupIngress":
+        return ok(ns("AuthorizeSecurityGroupIngressResponse", "<return>true</return>"));
+      case "DescribeSecurityGroups": {
+        List<String> names = new ArrayList<>(list(p, "GroupName"));
+        List<String> ids = new ArrayList<>(list(p, "GroupId"));
+        filters(p).forEach((k, v) -> (k.equals("group-id") ? ids : names).addAll(v));
+        StringBuilder sb = new StringBuilder("<securityGroupInfo>");
+        groups.forEach((name, id) -> {
+          if (names.isEmpty() && ids.isEmpty() || names.contains(name) || ids.contains(id)) {
+            sb.append("<item><ownerId>123456789012</ownerId><groupId>").append(id).append("</groupId><groupName>")
+                .append(esc(name)).append("</groupName><groupDescription>").append(esc(name))
+                .append("</groupDescription><ipPermissions/><ipPermissionsEgress/></item>");
+          }
+        });
+        if (!names.isEmpty() && names.stream().anyMatch(n -> !groups.containsKey(n))) {
+          return fail("InvalidGroup.NotFound", "The security group '" + names.get(0) + "' does not exist");
+        }
+        return ok(ns("DescribeSecurityGroupsResponse", sb.append("</securityGroupInfo>").toString()));
+      }
+      case "DescribeSpotInstanceRequests":
+        return ok(ns("DescribeSpotInstanceRequestsResponse", "<spotInstanceRequestSet/>"));
+      case "DescribePlacementGroups":
+        return ok(ns("DescribePlacementGroupsResponse", "<placementGroupSet/>"));
+      case "DescribeTags":
+        return ok(ns("DescribeTagsResponse", "<tagSet/>"));
+      case "DeleteTags":
+        return ok(ns("DeleteTagsResponse", "<return>true</return>"));
       default:
         return fail("InvalidAction", "The action " + action + " is not valid for this web service.");
     }
@@ -463,6 +533,26 @@ final class Ec2Server implements AutoCloseable {
         + "<rootDeviceName>/dev/sda1</rootDeviceName><blockDeviceMapping/><virtualizationType>hvm</virtualizationType>"
         + (vm.token == null ? "" : "<clientToken>" + esc(vm.token) + "</clientToken>")
         + (tags.length() == 0 ? "" : "<tagSet>" + tags + "</tagSet>") + "<hypervisor>xen</hypervisor></item>";
+  }
+
+  private static String pem;
+
+  /** A real RSA private key in PEM (PKCS#1, as CreateKeyPair returns one); jclouds parses it. */
+  static synchronized String privateKeyPem() {
+    if (pem == null) {
+      try {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+        g.initialize(2048);
+        byte[] pkcs8 = g.generateKeyPair().getPrivate().getEncoded();
+        // A 2048-bit key's PKCS#8 wrapper is 26 bytes; the PKCS#1 RSAPrivateKey follows it.
+        byte[] pkcs1 = java.util.Arrays.copyOfRange(pkcs8, 26, pkcs8.length);
+        pem = "-----BEGIN RSA PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(pkcs1) + "\n-----END RSA PRIVATE KEY-----";
+      } catch (java.security.GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+    return pem;
   }
 
   static String esc(String s) {

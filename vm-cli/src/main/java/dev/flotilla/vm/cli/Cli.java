@@ -378,7 +378,7 @@ final class Cli {
     return Stream.of("id_ed25519.pub", "id_rsa.pub", "id_ecdsa.pub").map(ssh::resolve).filter(Files::exists).findFirst();
   }
 
-  /** Local public keys by MD5 fingerprint: ~/.ssh/*.pub and DIR/keys/*.pub. */
+  /** Local public keys by fingerprint (SSH's MD5 and EC2's): ~/.ssh/*.pub and DIR/keys/*.pub. */
   private Map<String, Path> localKeys() {
     Map<String, Path> out = new LinkedHashMap<>();
     for (Path folder : List.of(Path.of(System.getProperty("user.home"), ".ssh"), dir.resolve("keys"))) {
@@ -388,7 +388,9 @@ final class Cli {
       try (Stream<Path> files = Files.list(folder)) {
         files.filter(p -> p.toString().endsWith(".pub")).forEach(p -> {
           try {
-            SshKeys.md5(Files.readString(p)).ifPresent(f -> out.putIfAbsent(f, p));
+            String text = Files.readString(p);
+            SshKeys.md5(text).ifPresent(f -> out.putIfAbsent(f, p));
+            SshKeys.ec2Md5(text).ifPresent(f -> out.putIfAbsent(f, p)); // EC2's form for imported RSA keys
           } catch (IOException e) {
             // an unreadable key file matches nothing
           }

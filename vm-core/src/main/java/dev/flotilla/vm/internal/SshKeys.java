@@ -34,4 +34,42 @@ public final class SshKeys {
       throw new IllegalStateException("every Java has MD5", e);
     }
   }
+
+  /**
+   * The fingerprint EC2 shows for an imported RSA key: MD5 of the DER (X.509) public key, colon-separated
+   * hex. Empty for other key types or text that is no key.
+   */
+  public static Optional<String> ec2Md5(String publicKeyLine) {
+    if (publicKeyLine == null || !publicKeyLine.trim().startsWith("ssh-rsa ")) {
+      return Optional.empty();
+    }
+    try {
+      java.nio.ByteBuffer blob = java.nio.ByteBuffer.wrap(Base64.getDecoder().decode(publicKeyLine.trim().split("\\s+")[1]));
+      byte[] type = next(blob);
+      java.math.BigInteger e = new java.math.BigInteger(next(blob));
+      java.math.BigInteger n = new java.math.BigInteger(next(blob));
+      if (!new String(type, java.nio.charset.StandardCharsets.US_ASCII).equals("ssh-rsa")) {
+        return Optional.empty();
+      }
+      byte[] der = java.security.KeyFactory.getInstance("RSA")
+          .generatePublic(new java.security.spec.RSAPublicKeySpec(n, e)).getEncoded();
+      return Optional.of(hex(MessageDigest.getInstance("MD5").digest(der)));
+    } catch (RuntimeException | java.security.GeneralSecurityException ex) {
+      return Optional.empty();
+    }
+  }
+
+  private static byte[] next(java.nio.ByteBuffer blob) {
+    byte[] out = new byte[blob.getInt()];
+    blob.get(out);
+    return out;
+  }
+
+  private static String hex(byte[] digest) {
+    StringBuilder sb = new StringBuilder();
+    for (byte b : digest) {
+      sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02x", b));
+    }
+    return sb.toString();
+  }
 }

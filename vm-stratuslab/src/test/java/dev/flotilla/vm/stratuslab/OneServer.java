@@ -55,6 +55,7 @@ final class OneServer implements AutoCloseable {
   }
 
   private final HttpServer http;
+  private java.util.concurrent.ExecutorService pool;
   private final String version;
   private final int major;
   final Map<Integer, Vm> vms = Collections.synchronizedMap(new TreeMap<>());
@@ -74,7 +75,7 @@ final class OneServer implements AutoCloseable {
     this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     http.createContext("/RPC2", ex -> handle(ex, false));
     http.createContext("/pswd/xmlrpc", ex -> handle(ex, true));
-    http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(16));
+    http.setExecutor(pool = java.util.concurrent.Executors.newFixedThreadPool(16));
     http.start();
   }
 
@@ -107,6 +108,7 @@ final class OneServer implements AutoCloseable {
   @Override
   public void close() {
     http.stop(0);
+    pool.shutdownNow();
   }
 
   // ---- the protocol ------------------------------------------------------------------------------------------
