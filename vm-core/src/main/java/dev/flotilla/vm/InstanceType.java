@@ -11,6 +11,18 @@ package dev.flotilla.vm;
  * @param isDefault whether nodes that name no type get this one
  */
 public record InstanceType(String name, int cpus, int memoryMb, int swapMb, boolean isDefault) {
+  /**
+   * The instance types of the StratusLab guide (CPU, RAM MB, swap MB), m1.small the default: what
+   * {@code stratus-run-instance} offers, and what the test kit's fake cloud offers too.
+   */
+  public static final java.util.List<InstanceType> STRATUSLAB_GUIDE = java.util.List.of(
+      new InstanceType("c1.medium", 1, 256, 1024, false),
+      new InstanceType("c1.xlarge", 4, 2048, 2048, false),
+      new InstanceType("m1.large", 2, 512, 1024, false),
+      new InstanceType("m1.small", 1, 128, 1024, true),
+      new InstanceType("m1.xlarge", 2, 1024, 1024, false),
+      new InstanceType("t1.micro", 1, 128, 512, false));
+
   /** Checks the values. */
   public InstanceType {
     if (name == null || name.isBlank()) {

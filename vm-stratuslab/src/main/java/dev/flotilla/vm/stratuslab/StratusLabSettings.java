@@ -9,13 +9,7 @@ import java.util.List;
 /** What a StratusLab profile says beyond its endpoint and credentials. */
 final class StratusLabSettings {
   /** The instance types of the StratusLab seed guide: CPU, RAM MB, swap MB; m1.small is the default. */
-  static final List<InstanceType> GUIDE_TYPES = List.of(
-      new InstanceType("c1.medium", 1, 256, 1024, false),
-      new InstanceType("c1.xlarge", 4, 2048, 2048, false),
-      new InstanceType("m1.large", 2, 512, 1024, false),
-      new InstanceType("m1.small", 1, 128, 1024, true),
-      new InstanceType("m1.xlarge", 2, 1024, 1024, false),
-      new InstanceType("t1.micro", 1, 128, 512, false));
+  static final List<InstanceType> GUIDE_TYPES = InstanceType.STRATUSLAB_GUIDE;
 
   static final String MARKETPLACE = "https://marketplace.stratuslab.eu/metadata/";
 

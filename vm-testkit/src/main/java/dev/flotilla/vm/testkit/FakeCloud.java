@@ -125,13 +125,7 @@ public final class FakeCloud implements Provider {
   public record Call(Op op, List<String> ids, Instant at) {}
 
   /** The StratusLab instance types (CPU, RAM MB, swap MB), m1.small the default. */
-  public static final List<InstanceType> STRATUSLAB_TYPES = List.of(
-      new InstanceType("c1.medium", 1, 256, 1024, false),
-      new InstanceType("c1.xlarge", 4, 2048, 2048, false),
-      new InstanceType("m1.large", 2, 512, 1024, false),
-      new InstanceType("m1.small", 1, 128, 1024, true),
-      new InstanceType("m1.xlarge", 2, 1024, 1024, false),
-      new InstanceType("t1.micro", 1, 128, 512, false));
+  public static final List<InstanceType> STRATUSLAB_TYPES = InstanceType.STRATUSLAB_GUIDE;
 
   /** The images every fake cloud has. */
   public static final List<Image> IMAGES = List.of(
