@@ -249,6 +249,21 @@ public abstract class ProviderContract {
   }
 
   @Test
+  void aVmSavedAsAnImageBootsNewNodesAndTheImageCanBeDeleted() {
+    assumeTrue(can(Capability.SNAPSHOT_TO_IMAGE), "provider cannot save VMs as images");
+    Node n = named("golden");
+    client.start(n);
+
+    dev.flotilla.vm.Image image = client.saveImage(n, prefix + "-golden-image");
+    Instance clone = client.start(node(prefix + "-clone").image(image.id()).build());
+
+    assertThat(clone).isRunning();
+    assertThat(clone.image()).contains(image.id());
+    client.deleteImage(n, image.id());
+    assertThat(provider.images()).extracting(dev.flotilla.vm.Image::id).doesNotContain(image.id());
+  }
+
+  @Test
   void revertToAMemorySnapshotLeavesTheVmRunning() {
     assumeTrue(can(Capability.SNAPSHOT_MEMORY), "provider has no memory snapshots");
     Node n = named("memsnap");
