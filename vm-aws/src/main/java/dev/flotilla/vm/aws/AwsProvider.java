@@ -20,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -66,8 +65,7 @@ final class AwsProvider implements Provider {
 
   @Override
   public Set<Capability> capabilities() {
-    return EnumSet.of(Capability.STOP_START, Capability.REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT,
-        Capability.USER_DATA, Capability.IDEMPOTENT_CREATE, Capability.TAGS);
+    return AwsProviderFactory.CAPABILITIES;
   }
 
   private AWSInstanceApi instances() {

@@ -31,6 +31,11 @@ public final class AwsProviderFactory implements ProviderFactory {
   /** The api id. */
   public static final String ID = "aws";
 
+  /** What EC2 can do through this adapter. */
+  static final Set<Capability> CAPABILITIES = java.util.Collections.unmodifiableSet(EnumSet.of(Capability.STOP_START,
+      Capability.REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT, Capability.USER_DATA,
+      Capability.IDEMPOTENT_CREATE, Capability.TAGS));
+
   /** A few current general-purpose types, for {@code vm types}; EC2 accepts any type name it knows. */
   static final List<InstanceType> TYPES = List.of(
       new InstanceType("t3.nano", 2, 512, 0, false),
@@ -53,8 +58,7 @@ public final class AwsProviderFactory implements ProviderFactory {
 
   @Override
   public Set<Capability> capabilities() {
-    return EnumSet.of(Capability.STOP_START, Capability.REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT,
-        Capability.USER_DATA, Capability.IDEMPOTENT_CREATE, Capability.TAGS);
+    return CAPABILITIES;
   }
 
   @Override
