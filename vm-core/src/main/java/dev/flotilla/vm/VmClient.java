@@ -590,10 +590,11 @@ public final class VmClient implements AutoCloseable {
     for (Target t : targets) {
       bySpec.computeIfAbsent(List.of(t.provider, t.profile, Tokens.spec(t.node)), k -> new ArrayList<>()).add(t);
     }
-    for (List<Target> group : bySpec.values()) {
+    for (Map.Entry<List<Object>, List<Target>> entry : bySpec.entrySet()) {
+      List<Target> group = entry.getValue();
       Target first = group.get(0);
       List<String> names = group.stream().map(t -> t.node.name()).toList();
-      Node spec = Tokens.spec(first.node);
+      Node spec = (Node) entry.getKey().get(2);
       Map<String, String> tags = Map.of(Instance.PROFILE_TAG, first.profile);
       String salt = "";
       List<Instance> made;

@@ -22,12 +22,7 @@ public final class SshKeys {
       return Optional.empty();
     }
     try {
-      byte[] digest = MessageDigest.getInstance("MD5").digest(Base64.getDecoder().decode(parts[1]));
-      StringBuilder sb = new StringBuilder();
-      for (byte b : digest) {
-        sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02x", b));
-      }
-      return Optional.of(sb.toString());
+      return Optional.of(hex(MessageDigest.getInstance("MD5").digest(Base64.getDecoder().decode(parts[1]))));
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     } catch (NoSuchAlgorithmException e) {

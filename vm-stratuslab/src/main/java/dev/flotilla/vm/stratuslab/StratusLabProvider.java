@@ -145,12 +145,12 @@ final class StratusLabProvider implements Provider {
     if (ids.size() <= INFO_LIMIT) {
       List<Instance> out = new ArrayList<>();
       for (String id : ids) {
-        one.info(id).ifPresent(vm -> out.add(one.instance(vm)));
+        one.info(id).ifPresent(vm -> out.add(vm.toInstance()));
       }
       return out;
     }
     Set<String> wanted = Set.copyOf(ids);
-    return one.pool().stream().map(one::instance).filter(i -> wanted.contains(i.id())).toList();
+    return one.pool().stream().map(OneVm::toInstance).filter(i -> wanted.contains(i.id())).toList();
   }
 
   private List<Instance> describeAll(List<String> ids) {
@@ -165,7 +165,7 @@ final class StratusLabProvider implements Provider {
 
   @Override
   public List<Instance> list() {
-    return one.pool().stream().map(one::instance).toList();
+    return one.pool().stream().map(OneVm::toInstance).toList();
   }
 
   @Override
@@ -194,7 +194,7 @@ final class StratusLabProvider implements Provider {
       } catch (CloudException e) {
         // Destroying what is already gone is not an error.
         boolean gone = e.kind() == Kind.NOT_FOUND
-            || one.info(id).map(vm -> one.instance(vm).state() == State.TERMINATED).orElse(true);
+            || one.info(id).map(vm -> vm.toInstance().state() == State.TERMINATED).orElse(true);
         if (!gone) {
           throw e;
         }
@@ -214,9 +214,9 @@ final class StratusLabProvider implements Provider {
   public void tag(String id, Map<String, String> tags) {
     require(Capability.TAGS);
     OneVm vm = one.info(id).orElseThrow(() -> notFound(id));
-    Map<String, String> merged = new LinkedHashMap<>(one.instance(vm).tags());
+    Map<String, String> merged = new LinkedHashMap<>(vm.toInstance().tags());
     merged.putAll(tags);
-    one.updateUserTemplate(id, Map.of(OneVm.TAGS, one.encodeTags(merged)));
+    one.updateUserTemplate(id, Map.of(OneVm.TAGS, OneVm.encode(merged)));
   }
 
   @Override

@@ -3,7 +3,6 @@ package dev.flotilla.vm.stratuslab.internal;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.CloudException.Kind;
 import dev.flotilla.vm.Image;
-import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.Snapshot;
 import dev.flotilla.vm.SnapshotChain;
 import java.nio.charset.StandardCharsets;
@@ -158,16 +157,6 @@ public final class OneApi {
       throw new CloudException(Kind.UNKNOWN, api, "MalformedAnswer", "the image list was refused: " + e.getMessage());
     }
     return out;
-  }
-
-  /** What Flotilla shows of a VM. */
-  public Instance instance(OneVm vm) {
-    return vm.toInstance();
-  }
-
-  /** The tags as the attribute value they are kept in. */
-  public String encodeTags(Map<String, String> tags) {
-    return OneVm.encode(tags);
   }
 
   /** Each snapshot's parent, as the VM's user template records it. */

@@ -104,7 +104,7 @@ public final class OneVm {
   }
 
   /** What Flotilla shows of the VM. */
-  Instance toInstance() {
+  public Instance toInstance() {
     Instance.Builder b = Instance.builder(id, OneStates.state(state, lcm)).providerState(OneStates.label(state, lcm))
         .type(attribute("INSTANCE_TYPE")).tags(tags());
     Element template = SafeXml.child(xml, "TEMPLATE");
@@ -147,7 +147,7 @@ public final class OneVm {
   }
 
   /** Tags as one attribute value: {@code key=value&key=value}, URL-encoded. */
-  static String encode(Map<String, String> tags) {
+  public static String encode(Map<String, String> tags) {
     StringBuilder sb = new StringBuilder();
     tags.forEach((k, v) -> sb.append(sb.length() == 0 ? "" : "&").append(URLEncoder.encode(k, StandardCharsets.UTF_8))
         .append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
