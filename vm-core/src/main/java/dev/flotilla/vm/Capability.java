@@ -25,7 +25,11 @@ public enum Capability {
   /** Create calls made idempotent by a client token, so a repeated call makes no second VM. */
   IDEMPOTENT_CREATE("idempotent create with a client token"),
   /** Key/value tags on VMs, searchable, so that VMs can be matched to their nodes. */
-  TAGS("VM tags");
+  TAGS("VM tags"),
+  /** Read what a VM printed on its console (boot messages, cloud-init's output). */
+  CONSOLE_OUTPUT("console output"),
+  /** A hard reboot that resets the VM instead of asking its guest to restart. */
+  HARD_REBOOT("hard reboots");
 
   private final String description;
 

@@ -9,8 +9,9 @@ package dev.flotilla.vm;
  * @param memoryMb memory in MB
  * @param swapMb swap in MB (0 where the cloud has none)
  * @param isDefault whether nodes that name no type get this one
+ * @param diskGb the root disk in GB (0 where the type does not fix it, as on EC2 and StratusLab)
  */
-public record InstanceType(String name, int cpus, int memoryMb, int swapMb, boolean isDefault) {
+public record InstanceType(String name, int cpus, int memoryMb, int swapMb, boolean isDefault, int diskGb) {
   /**
    * The instance types of the StratusLab guide (CPU, RAM MB, swap MB), m1.small the default: what
    * {@code stratus-run-instance} offers, and what the test kit's fake cloud offers too.
@@ -23,14 +24,19 @@ public record InstanceType(String name, int cpus, int memoryMb, int swapMb, bool
       new InstanceType("m1.xlarge", 2, 1024, 1024, false),
       new InstanceType("t1.micro", 1, 128, 512, false));
 
+  /** A type whose disk is not part of it. */
+  public InstanceType(String name, int cpus, int memoryMb, int swapMb, boolean isDefault) {
+    this(name, cpus, memoryMb, swapMb, isDefault, 0);
+  }
+
   /** Checks the values. */
   public InstanceType {
     if (name == null || name.isBlank()) {
       throw new ConfigurationException(null, "type.name", "an instance type needs a name");
     }
-    if (cpus <= 0 || memoryMb <= 0 || swapMb < 0) {
+    if (cpus <= 0 || memoryMb <= 0 || swapMb < 0 || diskGb < 0) {
       throw new ConfigurationException(null, "type." + name, "needs cpus and memory above 0 and swap of 0 or more,"
-          + " got cpus=" + cpus + " memoryMb=" + memoryMb + " swapMb=" + swapMb);
+          + " got cpus=" + cpus + " memoryMb=" + memoryMb + " swapMb=" + swapMb + " diskGb=" + diskGb);
     }
   }
 }

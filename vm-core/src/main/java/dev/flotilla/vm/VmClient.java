@@ -110,6 +110,22 @@ public final class VmClient implements AutoCloseable {
   }
 
   /**
+   * Resets the VM of {@code node} without asking its guest (OpenStack's {@code reboot --hard}) and waits
+   * until RUNNING.
+   *
+   * @throws UnsupportedCapabilityException when the provider has no hard reboot
+   */
+  public Instance forceReboot(Node node) {
+    Provider p = providerFor(node);
+    if (!p.capabilities().contains(Capability.HARD_REBOOT)) {
+      throw new UnsupportedCapabilityException(Capability.HARD_REBOOT, p.api());
+    }
+    Batch batch = observe(List.of(node));
+    act(toAct(batch, Action.REBOOT), Action.REBOOT, (provider, ids) -> provider.reboot(ids, true));
+    return awaitAndRecord(batch, State.RUNNING).get(0);
+  }
+
+  /**
    * Destroys the VM of {@code node}, with its snapshots, waits until it is gone, and clears the node's
    * binding. A node with no VM, or whose VM is already gone, is left as it is.
    */
@@ -385,6 +401,71 @@ public final class VmClient implements AutoCloseable {
     return backoff.retry(p::images);
   }
 
+  /**
+   * What the VM of {@code node} printed on its console: boot messages and cloud-init's output.
+   *
+   * @throws UnsupportedCapabilityException when the provider cannot read consoles
+   */
+  public String consoleOutput(Node node) {
+    Target t = single(node);
+    require(t, Capability.CONSOLE_OUTPUT);
+    return backoff.retry(() -> t.provider.consoleOutput(t.vmId()));
+  }
+
+  // ---- floating addresses ---------------------------------------------------------------------------------
+
+  /** The floating addresses of the profile of {@code node}, free or in use. */
+  public List<FloatingAddress> addresses(Node node) {
+    Provider p = floating(node);
+    return backoff.retry(p::addresses);
+  }
+
+  /**
+   * Allocates a floating address on the profile of {@code node}, from {@code pool} or, when it is
+   * {@code null}, from the cloud's default pool.
+   */
+  public FloatingAddress allocateAddress(Node node, String pool) {
+    Provider p = floating(node);
+    return backoff.retry(() -> p.allocateAddress(pool));
+  }
+
+  /**
+   * Points a floating address at the VM of {@code node} and records it as the node's public address.
+   *
+   * @return the VM as observed after the change
+   */
+  public Instance associateAddress(Node node, String address) {
+    Target t = single(node);
+    require(t, Capability.FLOATING_IP);
+    backoff.retry(() -> t.provider.associateAddress(address, t.vmId()));
+    // The cloud may list the address a moment later; the record has it now.
+    store.update(t.node.name(), old -> (old == null ? t.node : old).bind(t.vmId(), address,
+        t.node.privateAddress().orElse(null)));
+    return status(t.node).orElseThrow(() -> new CloudException(CloudException.Kind.NOT_FOUND, t.provider.api(), null,
+        "VM " + t.vmId() + " of node " + t.node.name() + " vanished while its address was set", null));
+  }
+
+  /** Takes a floating address off the VM of {@code node}; the address stays allocated. */
+  public void disassociateAddress(Node node, String address) {
+    Target t = single(node);
+    require(t, Capability.FLOATING_IP);
+    backoff.retry(() -> t.provider.disassociateAddress(address, t.vmId()));
+  }
+
+  /** Gives a floating address of the profile of {@code node} back to its pool. */
+  public void releaseAddress(Node node, String address) {
+    Provider p = floating(node);
+    backoff.retry(() -> p.releaseAddress(address));
+  }
+
+  private Provider floating(Node node) {
+    Provider p = providerFor(node);
+    if (!p.capabilities().contains(Capability.FLOATING_IP)) {
+      throw new UnsupportedCapabilityException(Capability.FLOATING_IP, p.api());
+    }
+    return p;
+  }
+
   // ---- snapshots ------------------------------------------------------------------------------------------
 
   /**
@@ -444,14 +525,26 @@ public final class VmClient implements AutoCloseable {
   }
 
   /**
-   * Saves the VM of {@code node} as an image that new nodes can name as theirs.
+   * Saves the VM of {@code node} as an image that new nodes can name as theirs, and waits until the image
+   * can boot them.
    *
    * @throws UnsupportedCapabilityException when the provider cannot save VMs as images
    */
   public Image saveImage(Node node, String name) {
     Target t = single(node);
     require(t, Capability.SNAPSHOT_TO_IMAGE);
-    return backoff.retry(() -> t.provider.createImage(t.vmId(), name));
+    Image image = backoff.retry(() -> t.provider.createImage(t.vmId(), name));
+    Map<String, String> lastSeen = new LinkedHashMap<>();
+    return waiter.until(() -> {
+      Optional<Snapshot.Status> status = backoff.retry(() -> t.provider.imageStatus(image.id()));
+      lastSeen.put(image.id(), status.map(Enum::name).orElse("not listed"));
+      if (status.isEmpty() || status.get() == Snapshot.Status.ERROR) {
+        throw new CloudException(CloudException.Kind.UNKNOWN, t.provider.api(), null, "image '" + name + "' ("
+            + image.id() + ") of " + t.subject() + " is " + lastSeen.get(image.id()) + "; delete it with"
+            + " VmClient.deleteImage and try again");
+      }
+      return status.filter(s -> s == Snapshot.Status.READY).map(s -> image);
+    }, elapsed -> new WaitTimeoutException("image READY", lastSeen, elapsed));
   }
 
   /** Deletes an image made by {@link #saveImage}, on the provider of {@code node}. */

@@ -55,6 +55,17 @@ public interface Provider extends AutoCloseable {
   /** Reboots the given VMs. */
   void reboot(Collection<String> ids);
 
+  /**
+   * Reboots the given VMs; with {@code hard}, resets them without asking their guests (needs {@link
+   * Capability#HARD_REBOOT}). The default handles the soft reboot only.
+   */
+  default void reboot(Collection<String> ids, boolean hard) {
+    if (hard) {
+      throw new UnsupportedCapabilityException(Capability.HARD_REBOOT, api());
+    }
+    reboot(ids);
+  }
+
   /** Destroys the given VMs and their snapshots. Already-destroyed VMs are not an error. */
   void terminate(Collection<String> ids);
 
@@ -108,9 +119,51 @@ public interface Provider extends AutoCloseable {
     throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, api());
   }
 
+  /**
+   * Whether an image made by {@link #createImage} can boot nodes yet: CREATING while the cloud copies the
+   * disk, READY, or ERROR; empty when the cloud no longer knows it. The default says READY at once, for
+   * clouds whose create call returns a bootable image.
+   */
+  default java.util.Optional<Snapshot.Status> imageStatus(String imageId) {
+    return java.util.Optional.of(Snapshot.Status.READY);
+  }
+
   /** Deletes (deregisters) an image made by {@link #createImage}. Needs {@link Capability#SNAPSHOT_TO_IMAGE}. */
   default void deleteImage(String imageId) {
     throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, api());
+  }
+
+  /** What VM {@code id} printed on its console. Needs {@link Capability#CONSOLE_OUTPUT}. */
+  default String consoleOutput(String id) {
+    throw new UnsupportedCapabilityException(Capability.CONSOLE_OUTPUT, api());
+  }
+
+  /** The floating addresses of the account. Needs {@link Capability#FLOATING_IP}. */
+  default List<dev.flotilla.vm.FloatingAddress> addresses() {
+    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
+  }
+
+  /**
+   * Allocates a floating address from {@code pool} (the cloud's default pool when {@code null}). Needs
+   * {@link Capability#FLOATING_IP}.
+   */
+  default dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
+    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
+  }
+
+  /** Points a floating address at VM {@code id}. Needs {@link Capability#FLOATING_IP}. */
+  default void associateAddress(String address, String id) {
+    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
+  }
+
+  /** Takes a floating address off VM {@code id}; it stays allocated. Needs {@link Capability#FLOATING_IP}. */
+  default void disassociateAddress(String address, String id) {
+    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
+  }
+
+  /** Gives a floating address back to its pool. Needs {@link Capability#FLOATING_IP}. */
+  default void releaseAddress(String address) {
+    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
   }
 
   /** Releases connections and threads. The default does nothing. */

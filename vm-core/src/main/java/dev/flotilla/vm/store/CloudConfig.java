@@ -43,8 +43,10 @@ import org.slf4j.LoggerFactory;
  * }</pre>
  *
  * OpenStack's {@code auth} takes {@code auth_url}, {@code username}, {@code password}, {@code
- * project_name}, {@code user_domain_name}, {@code project_domain_name}, {@code region_name} and {@code
- * identity_api_version}; StratusLab's takes {@code endpoint}, {@code username} and {@code password}, or
+ * project_name}, {@code user_domain_name}, {@code project_domain_name}, {@code region_name}, {@code
+ * identity_api_version}, and optionally the default {@code flavor}, the {@code network} (ids, comma
+ * separated) servers attach to, the {@code floating_ip_pool} and an HTTP {@code proxy} ({@code host:port});
+ * StratusLab's takes {@code endpoint}, {@code username} and {@code password}, or
  * {@code certificate} and {@code certificate_password}. Other providers take the settings their factory
  * declares. Files holding secrets that others can read are reported in {@link #warnings()}.
  */
@@ -63,7 +65,9 @@ public final class CloudConfig {
       "openstack", List.of(new Key("auth_url", Target.ENDPOINT, true), new Key("username", Target.IDENTITY, true),
           new Key("password", Target.SECRET, true), new Key("project_name", Target.SETTING, false),
           new Key("user_domain_name", Target.SETTING, false), new Key("project_domain_name", Target.SETTING, false),
-          new Key("region_name", Target.REGION, false), new Key("identity_api_version", Target.SETTING, false)),
+          new Key("region_name", Target.REGION, false), new Key("identity_api_version", Target.SETTING, false),
+          new Key("flavor", Target.SETTING, false), new Key("network", Target.SETTING, false),
+          new Key("floating_ip_pool", Target.SETTING, false), new Key("proxy", Target.SETTING, false)),
       "stratuslab", List.of(new Key("endpoint", Target.ENDPOINT, true), new Key("username", Target.IDENTITY, false),
           new Key("password", Target.SECRET, false), new Key("certificate", Target.SETTING, false),
           new Key("certificate_password", Target.SECRET_SETTING, false),

@@ -1,0 +1,583 @@
+package dev.flotilla.vm.openstack;
+
+import com.google.common.base.Suppliers;
+import com.google.common.collect.ImmutableMultimap;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.inject.Injector;
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.CloudException.Kind;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.FloatingAddress;
+import dev.flotilla.vm.Image;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.KeyPair;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.Snapshot;
+import dev.flotilla.vm.openstack.internal.NovaErrors;
+import dev.flotilla.vm.openstack.internal.NovaRest;
+import dev.flotilla.vm.openstack.internal.NovaStates;
+import dev.flotilla.vm.openstack.internal.SchedulerHints;
+import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.Provider;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.jclouds.ContextBuilder;
+import org.jclouds.openstack.nova.v2_0.NovaApi;
+import org.jclouds.openstack.nova.v2_0.domain.Address;
+import org.jclouds.openstack.nova.v2_0.domain.Flavor;
+import org.jclouds.openstack.nova.v2_0.domain.RebootType;
+import org.jclouds.openstack.nova.v2_0.domain.Server;
+import org.jclouds.openstack.nova.v2_0.domain.ServerCreated;
+import org.jclouds.openstack.nova.v2_0.extensions.FloatingIPApi;
+import org.jclouds.openstack.nova.v2_0.features.ServerApi;
+import org.jclouds.openstack.nova.v2_0.options.CreateServerOptions;
+import org.jclouds.openstack.v2_0.options.PaginationOptions;
+
+/**
+ * One OpenStack project in one region, on jclouds' Nova API (not its portable ComputeService). A server
+ * carries its node's name as its own name and in its metadata, with the profile and the create's token:
+ * before creating, one list call filtered on the node names finds servers an earlier try of the same
+ * create made, so a repeated create makes no second server. Describe is one list call for any number of
+ * servers; what jclouds 2.7.0 lacks (faults, console output, server groups) goes through {@link NovaRest}.
+ */
+final class OpenStackProvider implements Provider {
+  static final String TOKEN_KEY = "flotilla:token";
+  private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
+      + "[0-9a-fA-F]{12}");
+  private static final Set<String> OPTIONS = Set.of("networks", "config_drive", "floating_ip_pool");
+
+  /** The jclouds context, built on first use. */
+  private record Nova(Injector injector, NovaApi api, NovaRest rest, String region) {
+    ServerApi servers() {
+      return api.getServerApi(region);
+    }
+  }
+
+  private final OpenStackSettings settings;
+  private final com.google.common.base.Supplier<Nova> nova;
+  private final com.google.common.base.Supplier<Set<Capability>> capabilities;
+  private final Map<String, String> flavorIds = new ConcurrentHashMap<>();
+  private final Map<String, String> imageIds = new ConcurrentHashMap<>();
+  private final Map<String, String> serverGroups = new ConcurrentHashMap<>();
+  private volatile Nova built;
+
+  OpenStackProvider(OpenStackSettings settings, Supplier<ContextBuilder> builder) {
+    this.settings = settings;
+    this.nova = Suppliers.memoize(() -> {
+      Injector injector = builder.get().buildInjector();
+      NovaApi api = injector.getInstance(NovaApi.class);
+      String region = settings.region().orElseGet(() -> onlyRegion(api.getConfiguredRegions()));
+      built = new Nova(injector, api, new NovaRest(injector, region), region);
+      return built;
+    });
+    this.capabilities = Suppliers.memoize(this::probeCapabilities);
+  }
+
+  private String onlyRegion(Set<String> regions) {
+    if (regions.size() == 1) {
+      return regions.iterator().next();
+    }
+    throw new ConfigurationException(null, settings.at("region_name"), regions.isEmpty() ? "is missing, and the"
+        + " service catalog has no compute endpoint; check the profile's project" : "is missing and the cloud has"
+        + " several regions: " + regions + "; name one (OS_REGION_NAME)");
+  }
+
+  @Override
+  public String api() {
+    return OpenStackProviderFactory.ID;
+  }
+
+  /**
+   * Everything Nova offers through this adapter, less what this cloud lacks: key pairs, server groups,
+   * console output and floating IPs are extensions a cloud may not have, and floating IPs also need a pool.
+   */
+  @Override
+  public Set<Capability> capabilities() {
+    return capabilities.get();
+  }
+
+  private Set<Capability> probeCapabilities() {
+    Set<Capability> out = EnumSet.copyOf(OpenStackProviderFactory.CAPABILITIES);
+    Set<String> extensions = call("list extensions", () -> nova().api().getExtensionApi(nova().region()).list()
+        .stream().map(e -> e.getId() == null ? e.getName() : e.getId()).collect(java.util.stream.Collectors.toSet()));
+    Map<Capability, String> optional = Map.of(Capability.KEY_IMPORT, "os-keypairs", Capability.ANTI_AFFINITY,
+        "os-server-groups", Capability.CONSOLE_OUTPUT, "os-console-output", Capability.FLOATING_IP, "os-floating-ips");
+    optional.forEach((capability, alias) -> {
+      if (!extensions.contains(alias)) {
+        out.remove(capability);
+      }
+    });
+    if (out.contains(Capability.FLOATING_IP)) {
+      boolean pools = call("list floating IP pools", () -> nova().api().getFloatingIPPoolApi(nova().region())
+          .transform(p -> !p.list().isEmpty()).or(false));
+      if (!pools) {
+        out.remove(Capability.FLOATING_IP);
+      }
+    }
+    return java.util.Collections.unmodifiableSet(out);
+  }
+
+  private Nova nova() {
+    return nova.get();
+  }
+
+  private <T> T call(String name, Supplier<T> body) {
+    try {
+      return body.get();
+    } catch (RuntimeException e) {
+      throw NovaErrors.classify(name, e);
+    }
+  }
+
+  private void run(String name, Runnable body) {
+    call(name, () -> {
+      body.run();
+      return null;
+    });
+  }
+
+  // ---- create ---------------------------------------------------------------------------------------------
+
+  @Override
+  public List<Instance> create(CreateRequest request) {
+    Node spec = request.spec();
+    for (String key : spec.options().keySet()) {
+      if (!OPTIONS.contains(key)) {
+        throw new ConfigurationException(null, "vm.options." + key, "is not an option the OpenStack adapter passes"
+            + " on; it knows " + new java.util.TreeSet<>(OPTIONS));
+      }
+    }
+    String image = imageId(spec.image().or(settings::defaultImage).orElseThrow(() -> new ConfigurationException(null,
+        "image", "no image given: set the node's image (vm.image) or the profile's default_image; `vm images`"
+        + " lists what the project can boot")));
+    String flavor = flavorId(spec);
+    Map<String, Instance> earlier = earlierTry(request);
+    String group = spec.antiAffinityGroup().map(this::serverGroup).orElse(null);
+    List<Instance> out = new ArrayList<>();
+    for (String name : request.nodeNames()) {
+      Instance made = earlier.get(name);
+      if (made == null) {
+        Map<String, String> metadata = new LinkedHashMap<>(request.tagsFor(name));
+        metadata.put(TOKEN_KEY, request.clientToken());
+        spec.tags().forEach(label -> metadata.put("flotilla:tag:" + label, ""));
+        CreateServerOptions options = group == null ? new CreateServerOptions() : new SchedulerHints(group);
+        options.metadata(metadata);
+        spec.keyPair().ifPresent(options::keyPairName);
+        spec.zone().ifPresent(options::availabilityZone);
+        if (!spec.securityGroups().isEmpty()) {
+          options.securityGroupNames(spec.securityGroups());
+        }
+        spec.userData().ifPresent(u -> options.userData(u.getBytes(StandardCharsets.UTF_8)));
+        Optional.ofNullable(spec.options().get("networks")).or(settings::networks)
+            .ifPresent(n -> options.networks(List.of(n.split("\\s*,\\s*"))));
+        if (Boolean.parseBoolean(spec.options().get("config_drive"))) {
+          options.configDrive(true);
+        }
+        ServerCreated created = createServer(name, image, flavor, options);
+        made = Instance.builder(created.getId(), State.PENDING).providerState("BUILD").image(image).type(flavor)
+            .zone(spec.zone().orElse(null)).tags(metadata).build();
+      }
+      out.add(made);
+    }
+    return out;
+  }
+
+  private ServerCreated createServer(String name, String image, String flavor, CreateServerOptions options) {
+    try {
+      return call("create server " + name, () -> nova().servers().create(name, image, flavor, options));
+    } catch (CloudException e) {
+      if (e.kind() == Kind.INVALID_REQUEST && e.getMessage().contains("Multiple possible networks")) {
+        throw new ConfigurationException(null, settings.at("network"), "is needed: the project has several networks,"
+            + " so Nova cannot pick one for server " + name + "; set the id(s) of the network(s) servers attach to"
+            + " (`openstack network list`), or the node's option networks");
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The servers an earlier try of this request made (same token, node names), found with one list call
+   * filtered on the names: the try may have died after Nova made some of them.
+   */
+  private Map<String, Instance> earlierTry(CreateRequest request) {
+    String names = request.nodeNames().stream().map(n -> n.replace(".", "\\.")).collect(
+        java.util.stream.Collectors.joining("|", "^(", ")$"));
+    PaginationOptions filter = new PaginationOptions().queryParameters(ImmutableMultimap.of("name", names));
+    Map<String, Instance> out = new LinkedHashMap<>();
+    for (Server s : call("list servers", () -> nova().servers().listInDetail(filter))) {
+      Instance i = toInstance(s);
+      if (request.clientToken().equals(s.getMetadata().get(TOKEN_KEY)) && i.nodeName().isPresent()
+          && i.state() != State.TERMINATING && i.state() != State.TERMINATED) {
+        out.putIfAbsent(i.nodeName().get(), i);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The flavor of a node: its type (a flavor name or id), else the smallest flavor with the CPUs and
+   * memory it asks for, else the profile's default flavor.
+   */
+  private String flavorId(Node spec) {
+    if (spec.type().isPresent()) {
+      return resolve(spec.type().get(), flavorIds, this::flavorsByName, "flavor", "vm.type");
+    }
+    if (spec.cpus().isPresent() || spec.memoryMb().isPresent()) {
+      int cpus = spec.cpus().orElse(1);
+      int memory = spec.memoryMb().orElse(1);
+      List<Flavor> all = flavors();
+      return all.stream().filter(f -> f.getVcpus() >= cpus && f.getRam() >= memory)
+          .min(Comparator.comparingInt(Flavor::getRam).thenComparingInt(Flavor::getVcpus)
+              .thenComparingInt(Flavor::getDisk))
+          .map(Flavor::getId).orElseThrow(() -> new ConfigurationException(null, "vm.cpus", "no flavor has " + cpus
+              + " CPUs and " + memory + " MB; the largest are " + all.stream().map(f -> f.getName() + " ("
+              + f.getVcpus() + " CPUs, " + f.getRam() + " MB)").toList()));
+    }
+    String preferred = settings.defaultFlavor().orElseThrow(() -> new ConfigurationException(null, "vm.type", "no"
+        + " flavor given: set the node's type (vm.type) or its cpus and memory, or the profile's flavor; the cloud"
+        + " has " + flavorsByName().keySet()));
+    return resolve(preferred, flavorIds, this::flavorsByName, "flavor", settings.at("flavor"));
+  }
+
+  private String imageId(String nameOrId) {
+    return resolve(nameOrId, imageIds, () -> call("list images", () -> nova().api().getImageApi(nova().region())
+        .listInDetail().concat().toList()).stream().collect(java.util.stream.Collectors.toMap(
+            org.jclouds.openstack.nova.v2_0.domain.Image::getName,
+            org.jclouds.openstack.nova.v2_0.domain.Image::getId, (a, b) -> a)), "image", "vm.image");
+  }
+
+  /** An id as it is; a name looked up once (Nova takes ids only, people know names). */
+  private static String resolve(String nameOrId, Map<String, String> cache, Supplier<Map<String, String>> byName,
+      String what, String field) {
+    if (UUID.matcher(nameOrId).matches() || cache.containsValue(nameOrId)) {
+      return nameOrId;
+    }
+    return cache.computeIfAbsent(nameOrId, n -> {
+      Map<String, String> all = byName.get();
+      if (all.containsValue(n)) {
+        return n;
+      }
+      String id = all.get(n);
+      if (id == null) {
+        throw new ConfigurationException(null, field, "the cloud has no " + what + " named '" + n + "'; it has "
+            + new java.util.TreeSet<>(all.keySet()));
+      }
+      return id;
+    });
+  }
+
+  private List<Flavor> flavors() {
+    return call("list flavors", () -> nova().api().getFlavorApi(nova().region()).listInDetail().concat().toList());
+  }
+
+  private Map<String, String> flavorsByName() {
+    Map<String, String> out = new LinkedHashMap<>();
+    flavors().forEach(f -> out.put(f.getName(), f.getId()));
+    return out;
+  }
+
+  /** The id of the anti-affinity server group named {@code name}, made on first use. */
+  private String serverGroup(String name) {
+    if (!capabilities().contains(Capability.ANTI_AFFINITY)) {
+      throw new dev.flotilla.vm.UnsupportedCapabilityException(Capability.ANTI_AFFINITY, api());
+    }
+    return serverGroups.computeIfAbsent(name, n -> {
+      for (JsonElement g : call("list server groups", () -> nova().rest().get("/os-server-groups", null))
+          .getAsJsonArray("server_groups")) {
+        JsonObject o = g.getAsJsonObject();
+        if (n.equals(o.get("name").getAsString()) && o.get("policies").toString().contains("anti-affinity")) {
+          return o.get("id").getAsString();
+        }
+      }
+      JsonObject group = new JsonObject();
+      group.addProperty("name", n);
+      com.google.gson.JsonArray policies = new com.google.gson.JsonArray();
+      policies.add("anti-affinity");
+      group.add("policies", policies);
+      JsonObject body = new JsonObject();
+      body.add("server_group", group);
+      return call("create server group " + n, () -> nova().rest().post("/os-server-groups", body, null))
+          .getAsJsonObject("server_group").get("id").getAsString();
+    });
+  }
+
+  // ---- observe --------------------------------------------------------------------------------------------
+
+  /** One GET for one server; one list call for more, since Nova has no call for "these ids". */
+  @Override
+  public List<Instance> describe(Collection<String> ids) {
+    if (ids.isEmpty()) {
+      return List.of();
+    }
+    if (ids.size() == 1) {
+      String id = ids.iterator().next();
+      Server s = call("show server", () -> nova().servers().get(id));
+      return s == null ? List.of() : List.of(withFault(toInstance(s)));
+    }
+    Set<String> wanted = new HashSet<>(ids);
+    return list().stream().filter(i -> wanted.contains(i.id())).toList();
+  }
+
+  @Override
+  public List<Instance> list() {
+    return call("list servers", () -> nova().servers().listInDetail().concat().toList()).stream()
+        .map(this::toInstance).map(this::withFault).toList();
+  }
+
+  /** A server in ERROR with Nova's fault message, which jclouds does not read: one GET per such server. */
+  private Instance withFault(Instance i) {
+    if (i.state() != State.ERROR) {
+      return i;
+    }
+    JsonObject server = call("show server", () -> nova().rest().get("/servers/" + i.id(), null)).getAsJsonObject("server");
+    JsonElement fault = server == null ? null : server.get("fault");
+    String message = fault != null && fault.isJsonObject() && fault.getAsJsonObject().has("message")
+        ? fault.getAsJsonObject().get("message").getAsString() : "Nova gave no fault message";
+    return i.toBuilder().fault(message).build();
+  }
+
+  private Instance toInstance(Server s) {
+    String task = s.getExtendedStatus().isPresent() ? s.getExtendedStatus().get().getTaskState() : null;
+    String status = s.getStatus() == null ? null : s.getStatus().value();
+    String publicAddress = null;
+    String privateAddress = null;
+    for (Address a : s.getAddresses().values()) {
+      boolean floating = "floating".equals(a.getType().orNull());
+      if (floating && publicAddress == null) {
+        publicAddress = a.getAddr();
+      } else if (!floating && privateAddress == null && a.getVersion() == 4) {
+        privateAddress = a.getAddr();
+      }
+    }
+    if (publicAddress == null && s.getAccessIPv4() != null && !s.getAccessIPv4().isEmpty()) {
+      publicAddress = s.getAccessIPv4();
+    }
+    Map<String, String> tags = new LinkedHashMap<>(s.getMetadata());
+    if (!tags.containsKey(Instance.NODE_TAG) && tags.containsKey(Instance.PROFILE_TAG)) {
+      tags.put(Instance.NODE_TAG, s.getName());
+    }
+    String flavor = s.getFlavor() == null ? null : s.getFlavor().getId();
+    String flavorName = flavor == null ? null : flavorIds.entrySet().stream().filter(e -> e.getValue().equals(flavor))
+        .map(Map.Entry::getKey).findFirst().orElse(flavor);
+    return Instance.builder(s.getId(), NovaStates.state(status, task)).providerState(NovaStates.label(status, task))
+        .type(flavorName).image(s.getImage() == null || s.getImage().getId() == null || s.getImage().getId().isEmpty()
+            ? null : s.getImage().getId())
+        .zone(s.getAvailabilityZone().orNull()).publicAddress(publicAddress).privateAddress(privateAddress)
+        .launchTime(s.getCreated() == null ? null : s.getCreated().toInstant()).tags(tags).build();
+  }
+
+  // ---- act ------------------------------------------------------------------------------------------------
+
+  /**
+   * {@code os-start} for stopped servers; a suspended, paused or shelved one answers 409 to it and is
+   * resumed, unpaused or unshelved instead.
+   */
+  @Override
+  public void start(Collection<String> ids) {
+    for (String id : ids) {
+      try {
+        run("start server " + id, () -> nova().servers().start(id));
+      } catch (CloudException e) {
+        if (e.kind() != Kind.INVALID_REQUEST) {
+          throw e;
+        }
+        Server s = call("show server", () -> nova().servers().get(id));
+        String action = s == null || s.getStatus() == null ? null : switch (s.getStatus()) {
+          case SUSPENDED -> "resume";
+          case PAUSED -> "unpause";
+          case SHELVED, SHELVED_OFFLOADED -> "unshelve";
+          default -> null;
+        };
+        if (action == null) {
+          throw e;
+        }
+        run(action + " server " + id, () -> nova().rest().action(id, action, null));
+      }
+    }
+  }
+
+  /** {@code os-stop}: Nova shuts the guest down cleanly and powers it off when it does not stop in time. */
+  @Override
+  public void stop(Collection<String> ids, boolean force) {
+    for (String id : ids) {
+      run("stop server " + id, () -> nova().servers().stop(id));
+    }
+  }
+
+  @Override
+  public void reboot(Collection<String> ids) {
+    reboot(ids, false);
+  }
+
+  @Override
+  public void reboot(Collection<String> ids, boolean hard) {
+    for (String id : ids) {
+      run("reboot server " + id, () -> nova().servers().reboot(id, hard ? RebootType.HARD : RebootType.SOFT));
+    }
+  }
+
+  @Override
+  public void terminate(Collection<String> ids) {
+    for (String id : ids) {
+      call("delete server " + id, () -> nova().servers().delete(id)); // false: already gone, which is fine
+    }
+  }
+
+  @Override
+  public void tag(String id, Map<String, String> tags) {
+    run("update server metadata", () -> nova().servers().updateMetadata(id, tags));
+  }
+
+  @Override
+  public String consoleOutput(String id) {
+    JsonObject out = call("console output", () -> nova().rest().action(id, "os-getConsoleOutput", new JsonObject()));
+    return out.has("output") && !out.get("output").isJsonNull() ? out.get("output").getAsString() : "";
+  }
+
+  // ---- flavors, images, keys ------------------------------------------------------------------------------
+
+  @Override
+  public List<InstanceType> types() {
+    String preferred = settings.defaultFlavor().orElse(null);
+    return flavors().stream().sorted(Comparator.comparingInt(Flavor::getRam).thenComparing(Flavor::getName))
+        .map(f -> new InstanceType(f.getName(), Math.max(1, f.getVcpus()), Math.max(1, f.getRam()),
+            swapMb(f), f.getName().equals(preferred), Math.max(0, f.getDisk()))).toList();
+  }
+
+  private static int swapMb(Flavor f) {
+    try {
+      return Integer.parseInt(f.getSwap().or("0").trim());
+    } catch (NumberFormatException e) {
+      return 0; // Nova says "" for no swap
+    }
+  }
+
+  @Override
+  public List<Image> images() {
+    return call("list images", () -> nova().api().getImageApi(nova().region()).listInDetail().concat().toList())
+        .stream().map(i -> new Image(i.getId(), i.getName(), i.getTenantId())).toList();
+  }
+
+  @Override
+  public Image createImage(String id, String name) {
+    String imageId = call("create image", () -> nova().servers().createImageFromServer(name, id));
+    imageIds.put(name, imageId);
+    return new Image(imageId, name, null);
+  }
+
+  @Override
+  public Optional<Snapshot.Status> imageStatus(String imageId) {
+    org.jclouds.openstack.nova.v2_0.domain.Image i = call("show image", () -> nova().api()
+        .getImageApi(nova().region()).get(imageId));
+    if (i == null || i.getStatus() == null) {
+      return Optional.empty();
+    }
+    return switch (i.getStatus()) {
+      case ACTIVE -> Optional.of(Snapshot.Status.READY);
+      case SAVING, UNRECOGNIZED, UNKNOWN -> Optional.of(Snapshot.Status.CREATING);
+      case DELETED -> Optional.empty();
+      default -> Optional.of(Snapshot.Status.ERROR);
+    };
+  }
+
+  @Override
+  public void deleteImage(String imageId) {
+    run("delete image", () -> nova().api().getImageApi(nova().region()).delete(imageId));
+    imageIds.values().remove(imageId);
+  }
+
+  @Override
+  public KeyPair importKey(String name, String publicKey) {
+    return keyPair(call("import key pair", () -> keyPairs().createWithPublicKey(name, publicKey.trim())));
+  }
+
+  @Override
+  public List<KeyPair> keys() {
+    return call("list key pairs", () -> keyPairs().list().toList()).stream().map(OpenStackProvider::keyPair).toList();
+  }
+
+  private org.jclouds.openstack.nova.v2_0.extensions.KeyPairApi keyPairs() {
+    return nova().api().getKeyPairApi(nova().region()).toJavaUtil().orElseThrow(
+        () -> new dev.flotilla.vm.UnsupportedCapabilityException(Capability.KEY_IMPORT, api()));
+  }
+
+  private static KeyPair keyPair(org.jclouds.openstack.nova.v2_0.domain.KeyPair k) {
+    return new KeyPair(k.getName(), k.getFingerprint());
+  }
+
+  // ---- floating IPs ---------------------------------------------------------------------------------------
+
+  private FloatingIPApi floatingIps() {
+    return nova().api().getFloatingIPApi(nova().region()).toJavaUtil().orElseThrow(
+        () -> new dev.flotilla.vm.UnsupportedCapabilityException(Capability.FLOATING_IP, api()));
+  }
+
+  @Override
+  public List<FloatingAddress> addresses() {
+    return call("list floating IPs", () -> floatingIps().list().toList()).stream()
+        .map(f -> new FloatingAddress(f.getIp(), f.getPool(), f.getInstanceId())).toList();
+  }
+
+  @Override
+  public FloatingAddress allocateAddress(String pool) {
+    String from = pool != null ? pool : settings.floatingIpPool().orElse(null);
+    var f = call("allocate floating IP", () -> from == null ? floatingIps().create() : floatingIps().allocateFromPool(from));
+    if (f == null) {
+      throw new CloudException(Kind.CAPACITY, api(), null, "no floating IP could be allocated"
+          + (from == null ? " from the default pool" : " from pool " + from) + "; check the project's quota", null);
+    }
+    return new FloatingAddress(f.getIp(), f.getPool(), f.getInstanceId());
+  }
+
+  @Override
+  public void associateAddress(String address, String id) {
+    run("associate floating IP", () -> floatingIps().addToServer(address, id));
+  }
+
+  @Override
+  public void disassociateAddress(String address, String id) {
+    run("disassociate floating IP", () -> floatingIps().removeFromServer(address, id));
+  }
+
+  @Override
+  public void releaseAddress(String address) {
+    String id = call("list floating IPs", () -> floatingIps().list().toList()).stream()
+        .filter(f -> f.getIp().equals(address) || f.getId().equals(address)).map(f -> f.getId()).findFirst()
+        .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the project has no floating IP "
+            + address, null));
+    run("release floating IP", () -> floatingIps().delete(id));
+  }
+
+  /** Whether the jclouds context has been built (it is, on the first call). */
+  boolean contextBuilt() {
+    return built != null;
+  }
+
+  @Override
+  public void close() {
+    Nova n = built; // closing must not build a context just to close it
+    if (n != null) {
+      try {
+        n.api().close();
+      } catch (java.io.IOException e) {
+        // nothing to do: the context's threads and connections are released regardless
+      }
+    }
+  }
+}

@@ -1,0 +1,89 @@
+package dev.flotilla.vm.openstack;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.openstack.internal.Keystone;
+import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.spi.ProviderFactory;
+import java.util.Collections;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import org.jclouds.Constants;
+import org.jclouds.ContextBuilder;
+import org.jclouds.logging.slf4j.config.SLF4JLoggingModule;
+import org.jclouds.openstack.nova.v2_0.NovaApiMetadata;
+
+/**
+ * OpenStack clouds, on jclouds {@code openstack-nova} (api id {@code openstack}). A profile comes from
+ * cloud.json or from an OpenStack RC file: the auth URL, user, password, project, domains and region.
+ * Opening a provider builds nothing: jclouds' context is built on the first call, once per profile.
+ */
+public final class OpenStackProviderFactory implements ProviderFactory {
+  /** The api id. */
+  public static final String ID = "openstack";
+
+  /**
+   * What Nova can do through this adapter. A provider drops the ones its cloud lacks: key pairs, server
+   * groups, console output and floating IPs are extensions, and floating IPs need a pool.
+   */
+  static final Set<Capability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(Capability.STOP_START,
+      Capability.REBOOT, Capability.HARD_REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT,
+      Capability.USER_DATA, Capability.ANTI_AFFINITY, Capability.FLOATING_IP, Capability.IDEMPOTENT_CREATE,
+      Capability.TAGS, Capability.CONSOLE_OUTPUT));
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public String description() {
+    return "OpenStack Nova clouds, Keystone v3 or v2 (jclouds openstack-nova)";
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return CAPABILITIES;
+  }
+
+  @Override
+  public Map<String, String> settings() {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("flavor", "the flavor of nodes that name no type and no size, such as m1.small");
+    out.put("network", "network ids (comma separated) servers attach to; without it Nova picks the project's only one");
+    out.put("floating_ip_pool", "the pool floating IPs come from; without it, the cloud's default pool");
+    out.put("proxy", "host:port of an HTTP proxy every request to the cloud goes through");
+    return out;
+  }
+
+  @Override
+  public Provider open(Profile profile) {
+    Keystone keystone = Keystone.of(profile);
+    Secret secret = profile.secret().orElseThrow(() -> new ConfigurationException(null, "profiles." + profile.name()
+        + ".auth.password", "is missing; set it, or export OS_PASSWORD"));
+    return new OpenStackProvider(new OpenStackSettings(profile), () -> {
+      Properties overrides = new Properties();
+      overrides.putAll(keystone.overrides());
+      // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
+      overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");
+      profile.setting("proxy").ifPresent(proxy -> {
+        int colon = proxy.lastIndexOf(':');
+        if (colon <= 0 || !proxy.substring(colon + 1).matches("[0-9]{1,5}")) {
+          throw new ConfigurationException(null, "profiles." + profile.name() + ".auth.proxy", "is '" + proxy
+              + "'; write it as host:port, such as proxy.example.org:3128");
+        }
+        overrides.setProperty(Constants.PROPERTY_PROXY_HOST, proxy.substring(0, colon));
+        overrides.setProperty(Constants.PROPERTY_PROXY_PORT, proxy.substring(colon + 1));
+      });
+      return ContextBuilder.newBuilder(new NovaApiMetadata()).endpoint(keystone.endpoint())
+          .credentials(keystone.identity(), secret.reveal()).overrides(overrides)
+          .modules(List.of(new SLF4JLoggingModule()));
+    });
+  }
+}

@@ -1,0 +1,33 @@
+package dev.flotilla.vm.openstack;
+
+import dev.flotilla.vm.Profile;
+import java.util.Optional;
+
+/** What a profile says beyond the login: region, default image and flavor, networks, floating IP pool. */
+record OpenStackSettings(Profile profile) {
+  Optional<String> region() {
+    return profile.region();
+  }
+
+  Optional<String> defaultImage() {
+    return profile.defaultImage();
+  }
+
+  Optional<String> defaultFlavor() {
+    return profile.setting("flavor");
+  }
+
+  /** Network ids, comma separated; without them Nova attaches the project's only network. */
+  Optional<String> networks() {
+    return profile.setting("network");
+  }
+
+  Optional<String> floatingIpPool() {
+    return profile.setting("floating_ip_pool");
+  }
+
+  /** Where a setting lives in cloud.json, for messages. */
+  String at(String key) {
+    return "profiles." + profile.name() + ".auth." + key;
+  }
+}

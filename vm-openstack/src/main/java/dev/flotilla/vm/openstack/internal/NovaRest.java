@@ -1,0 +1,91 @@
+package dev.flotilla.vm.openstack.internal;
+
+import com.google.common.base.Supplier;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.inject.Injector;
+import com.google.inject.Key;
+import com.google.inject.TypeLiteral;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.jclouds.http.HttpRequest;
+import org.jclouds.http.HttpResponse;
+import org.jclouds.io.Payload;
+import org.jclouds.io.Payloads;
+import org.jclouds.location.Region;
+import org.jclouds.openstack.keystone.auth.config.Authentication;
+import org.jclouds.rest.HttpClient;
+
+/**
+ * The few Nova calls jclouds 2.7.0 has no method for (console output, server groups, scheduler hints,
+ * faults, resume/unshelve), sent through jclouds' own HTTP client with its Keystone token and the compute
+ * endpoint of its service catalog, so they share its connections, proxy settings and error handling.
+ */
+public final class NovaRest {
+  private final HttpClient http;
+  private final Supplier<String> token;
+  private final Supplier<Map<String, Supplier<URI>>> endpoints;
+  private final String region;
+
+  /** The calls of the jclouds context in {@code injector}, on {@code region}. */
+  public NovaRest(Injector injector, String region) {
+    this.http = injector.getInstance(HttpClient.class);
+    this.token = injector.getInstance(Key.get(new TypeLiteral<Supplier<String>>() {}, Authentication.class));
+    this.endpoints = injector.getInstance(Key.get(new TypeLiteral<Supplier<Map<String, Supplier<URI>>>>() {},
+        Region.class));
+    this.region = region;
+  }
+
+  /** {@code GET path} at Nova's microversion {@code microversion} (null for the base 2.1). */
+  public JsonObject get(String path, String microversion) {
+    return send("GET", path, null, microversion);
+  }
+
+  /** {@code POST path} with a JSON body; the answer, or an empty object when Nova sends none. */
+  public JsonObject post(String path, JsonObject body, String microversion) {
+    return send("POST", path, body, microversion);
+  }
+
+  /** {@code POST /servers/{id}/action} with {@code {action: body}}. */
+  public JsonObject action(String serverId, String action, JsonObject body) {
+    JsonObject wrapped = new JsonObject();
+    wrapped.add(action, body == null ? com.google.gson.JsonNull.INSTANCE : body);
+    return post("/servers/" + serverId + "/action", wrapped, null);
+  }
+
+  private JsonObject send(String method, String path, JsonObject body, String microversion) {
+    Supplier<URI> base = endpoints.get().get(region);
+    if (base == null) {
+      throw new IllegalStateException("no compute endpoint for region " + region);
+    }
+    HttpRequest.Builder<?> b = HttpRequest.builder().method(method)
+        .endpoint(URI.create(base.get().toString().replaceAll("/+$", "") + path))
+        .addHeader("X-Auth-Token", token.get()).addHeader("Accept", "application/json");
+    if (microversion != null) {
+      b.addHeader("X-OpenStack-Nova-API-Version", microversion);
+    }
+    if (body != null) {
+      Payload payload = Payloads.newByteArrayPayload(body.toString().getBytes(StandardCharsets.UTF_8));
+      payload.getContentMetadata().setContentType("application/json");
+      b.payload(payload);
+    }
+    HttpResponse response = http.invoke(b.build());
+    try {
+      if (response.getPayload() == null) {
+        return new JsonObject();
+      }
+      try (InputStream in = response.getPayload().openStream()) {
+        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        if (response.getStatusCode() >= 300) {
+          throw NovaErrors.of(method + " " + path, response.getStatusCode(), text);
+        }
+        return text.isBlank() ? new JsonObject() : JsonParser.parseString(text).getAsJsonObject();
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
