@@ -140,6 +140,8 @@ final class OpenStackProvider implements Provider {
   private <T> T call(String name, Supplier<T> body) {
     try {
       return body.get();
+    } catch (dev.flotilla.vm.VmException e) {
+      throw e; // already says what is wrong, in Flotilla's words
     } catch (RuntimeException e) {
       throw NovaErrors.classify(name, e);
     }
@@ -268,22 +270,29 @@ final class OpenStackProvider implements Provider {
     if (UUID.matcher(nameOrId).matches() || cache.containsValue(nameOrId)) {
       return nameOrId;
     }
-    return cache.computeIfAbsent(nameOrId, n -> {
-      Map<String, String> all = byName.get();
-      if (all.containsValue(n)) {
-        return n;
-      }
-      String id = all.get(n);
-      if (id == null) {
-        throw new ConfigurationException(null, field, "the cloud has no " + what + " named '" + n + "'; it has "
-            + new java.util.TreeSet<>(all.keySet()));
-      }
-      return id;
-    });
+    String cached = cache.get(nameOrId);
+    if (cached != null) {
+      return cached;
+    }
+    Map<String, String> all = byName.get();
+    if (all.containsValue(nameOrId)) {
+      return nameOrId;
+    }
+    String id = all.get(nameOrId);
+    if (id == null) {
+      throw new ConfigurationException(null, field, "the cloud has no " + what + " named '" + nameOrId + "'; it has "
+          + new java.util.TreeSet<>(all.keySet()));
+    }
+    cache.put(nameOrId, id);
+    return id;
   }
 
+  /** The flavors, whose names the provider then knows, so servers show their flavor by name. */
   private List<Flavor> flavors() {
-    return call("list flavors", () -> nova().api().getFlavorApi(nova().region()).listInDetail().concat().toList());
+    List<Flavor> all = call("list flavors", () -> nova().api().getFlavorApi(nova().region()).listInDetail().concat()
+        .toList());
+    all.forEach(f -> flavorIds.putIfAbsent(f.getName(), f.getId()));
+    return all;
   }
 
   private Map<String, String> flavorsByName() {

@@ -67,19 +67,22 @@ public final class OpenStackProviderFactory implements ProviderFactory {
     Keystone keystone = Keystone.of(profile);
     Secret secret = profile.secret().orElseThrow(() -> new ConfigurationException(null, "profiles." + profile.name()
         + ".auth.password", "is missing; set it, or export OS_PASSWORD"));
+    java.util.Optional<String[]> proxy = profile.setting("proxy").map(p -> {
+      int colon = p.lastIndexOf(':');
+      if (colon <= 0 || !p.substring(colon + 1).matches("[0-9]{1,5}")) {
+        throw new ConfigurationException(null, "profiles." + profile.name() + ".auth.proxy", "is '" + p + "'; write"
+            + " it as host:port, such as proxy.example.org:3128");
+      }
+      return new String[] {p.substring(0, colon), p.substring(colon + 1)};
+    });
     return new OpenStackProvider(new OpenStackSettings(profile), () -> {
       Properties overrides = new Properties();
       overrides.putAll(keystone.overrides());
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");
-      profile.setting("proxy").ifPresent(proxy -> {
-        int colon = proxy.lastIndexOf(':');
-        if (colon <= 0 || !proxy.substring(colon + 1).matches("[0-9]{1,5}")) {
-          throw new ConfigurationException(null, "profiles." + profile.name() + ".auth.proxy", "is '" + proxy
-              + "'; write it as host:port, such as proxy.example.org:3128");
-        }
-        overrides.setProperty(Constants.PROPERTY_PROXY_HOST, proxy.substring(0, colon));
-        overrides.setProperty(Constants.PROPERTY_PROXY_PORT, proxy.substring(colon + 1));
+      proxy.ifPresent(hostPort -> {
+        overrides.setProperty(Constants.PROPERTY_PROXY_HOST, hostPort[0]);
+        overrides.setProperty(Constants.PROPERTY_PROXY_PORT, hostPort[1]);
       });
       return ContextBuilder.newBuilder(new NovaApiMetadata()).endpoint(keystone.endpoint())
           .credentials(keystone.identity(), secret.reveal()).overrides(overrides)

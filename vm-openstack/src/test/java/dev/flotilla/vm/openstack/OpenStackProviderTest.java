@@ -1,0 +1,280 @@
+package dev.flotilla.vm.openstack;
+
+import static dev.flotilla.vm.testkit.FlotillaAssertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.FloatingAddress;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.InstanceFailedException;
+import dev.flotilla.vm.InstanceType;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.UnsupportedCapabilityException;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.WaitPolicy;
+import dev.flotilla.vm.openstack.internal.Keystone;
+import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.store.CloudConfig;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The OpenStack adapter's own behaviour, with real jclouds against a local Keystone and Nova. */
+class OpenStackProviderTest {
+  private NovaServer server;
+  private Provider provider;
+  private VmClient client;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = NovaServer.start();
+    open(OpenStackContractTest.profile(server, 3));
+  }
+
+  private void open(Profile profile) {
+    if (client != null) {
+      client.close();
+      provider.close();
+    }
+    provider = new OpenStackProviderFactory().open(profile);
+    client = VmClient.builder().provider(provider).waitPolicy(new WaitPolicy(Duration.ofSeconds(30),
+        Duration.ofMillis(5), Duration.ofMillis(50), 1.5, 0.0, Duration.ofSeconds(5))).build();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    provider.close();
+    server.close();
+  }
+
+  private static Node node(String name) {
+    return Node.builder(name).image(NovaServer.IMAGE).type("m1.tiny").build();
+  }
+
+  @Test
+  void keystoneV2CloudsWork() {
+    open(OpenStackContractTest.profile(server, 2));
+
+    assertThat(client.start(node("old-cloud"))).isRunning();
+    assertThat(server.requests()).contains("POST /v2.0/tokens").doesNotContain("POST /v3/auth/tokens");
+  }
+
+  @Test
+  void aProfileComesFromAnOpenStackRcFile(@TempDir Path dir) throws IOException {
+    Path rc = dir.resolve("demo-openrc.sh");
+    Files.writeString(rc, """
+        export OS_AUTH_URL=%s
+        export OS_PROJECT_NAME="%s"
+        export OS_USER_DOMAIN_NAME="Default"
+        export OS_PROJECT_DOMAIN_NAME="Default"
+        export OS_USERNAME="%s"
+        echo "Please enter your OpenStack Password for project $OS_PROJECT_NAME as user $OS_USERNAME: "
+        read -sr OS_PASSWORD_INPUT
+        export OS_PASSWORD=$OS_PASSWORD_INPUT
+        export OS_REGION_NAME="RegionOne"
+        export OS_IDENTITY_API_VERSION=3
+        """.formatted(server.authUrl(3), NovaServer.PROJECT, NovaServer.USER));
+    Profile p = CloudConfig.fromOpenRc(rc, Map.of("OS_PASSWORD_INPUT", NovaServer.PASSWORD)).profiles().get(0);
+    open(p);
+
+    assertThat(client.start(node("from-rc"))).isRunning();
+  }
+
+  @Test
+  void aWrongPasswordIsAnAuthenticationErrorThatDoesNotShowThePassword() {
+    open(OpenStackContractTest.profile(server, 3).toBuilder().credentials(NovaServer.USER,
+        Secret.of("wrong-password-123")).build());
+
+    assertThatThrownBy(() -> client.start(node("denied"))).isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(CloudException.Kind.AUTHENTICATION);
+      assertThat(e).hasMessageNotContaining("wrong-password-123");
+    });
+  }
+
+  @Test
+  void aServerInErrorFailsTheWaitAtOnceWithNovasFaultAndStaysRecorded() {
+    Node a = node("spread-a").toBuilder().antiAffinityGroup("spread").build();
+    Node b = node("spread-b").toBuilder().antiAffinityGroup("spread").build();
+    assertThat(client.start(a)).isRunning();
+
+    assertThatThrownBy(() -> client.start(b)).isInstanceOfSatisfying(InstanceFailedException.class,
+        e -> assertThat(e).hasMessageContaining("No valid host was found").hasMessageContaining("destroy it"));
+
+    Instance failed = client.status(b).orElseThrow();
+    assertThat(failed.state()).isEqualTo(State.ERROR);
+    assertThat(client.record(b.name()).flatMap(Node::vmId)).contains(failed.id());
+    assertThat(server.requests().stream().filter(r -> r.equals("POST /v2.1/os-server-groups"))).hasSize(1);
+    client.destroy(b);
+    assertThat(server.serverCount()).isEqualTo(1);
+  }
+
+  @Test
+  void userDataLikeCanfarsIncludeReachesNovaUnchanged() {
+    String userData = "#include https://www.canfar.net/cloud-init/setup.sh\n";
+    Instance vm = client.start(node("canfar").toBuilder().userData(userData).build());
+
+    assertThat(server.userDataOf(vm.id())).isEqualTo(userData);
+  }
+
+  @Test
+  void describingManyServersIsOneListCall() {
+    List<Instance> vms = client.start(List.of(node("m1"), node("m2"), node("m3")));
+    server.resetRequests();
+
+    assertThat(provider.describe(vms.stream().map(Instance::id).toList())).hasSize(3);
+    assertThat(server.requests()).containsExactly("GET /v2.1/servers/detail");
+  }
+
+  @Test
+  void aCreateThatFailsMidwayIsRetriedWithoutMakingAnyServerTwice() {
+    server.failLater("POST", "/v2.1/servers", 503, "The server is currently unavailable.", 2);
+
+    List<Instance> vms = client.start(List.of(node("r1"), node("r2"), node("r3"), node("r4")));
+
+    assertThat(vms).allSatisfy(vm -> assertThat(vm).isRunning());
+    assertThat(vms.stream().map(Instance::id).distinct()).hasSize(4);
+    assertThat(server.serverCount()).isEqualTo(4);
+    assertThat(server.requests().stream().filter(r -> r.equals("POST /v2.1/servers"))).hasSize(5);
+  }
+
+  @Test
+  void startResumesASuspendedServer() {
+    Node n = node("sleepy");
+    Instance vm = client.start(n);
+    server.setStatus(vm.id(), "SUSPENDED");
+
+    Instance resumed = client.start(n);
+
+    assertThat(resumed).isRunning();
+    assertThat(resumed.id()).isEqualTo(vm.id());
+  }
+
+  @Test
+  void stopShowsStoppingWhileNovaStillSaysActive() {
+    Node n = node("stopping");
+    Instance vm = client.start(n);
+    provider.stop(List.of(vm.id()), false);
+
+    Instance seen = provider.describe(List.of(vm.id())).get(0);
+
+    assertThat(seen.state()).isEqualTo(State.STOPPING);
+    assertThat(seen.providerState()).isEqualTo("ACTIVE (powering-off)");
+    assertThat(client.stop(n)).isStopped();
+  }
+
+  @Test
+  void whatTheCloudLacksIsAnUnsupportedCapabilityNotACrash() {
+    server.extensions.remove("os-floating-ips");
+    server.extensions.remove("os-server-groups");
+    Node n = node("plain");
+    client.start(n);
+
+    assertThat(provider.capabilities()).doesNotContain(Capability.FLOATING_IP, Capability.ANTI_AFFINITY)
+        .contains(Capability.CONSOLE_OUTPUT);
+    assertThatThrownBy(() -> client.allocateAddress(n, null)).isInstanceOf(UnsupportedCapabilityException.class)
+        .hasMessageContaining("floating IP");
+    assertThatThrownBy(() -> client.start(node("grouped").toBuilder().antiAffinityGroup("g").build()))
+        .isInstanceOf(UnsupportedCapabilityException.class).hasMessageContaining("anti-affinity");
+    assertThat(client.consoleOutput(n)).contains("plain login:");
+  }
+
+  @Test
+  void floatingIpsFollowTheNode() {
+    Node n = node("web");
+    Instance vm = client.start(n);
+    FloatingAddress ip = client.allocateAddress(n, null);
+
+    assertThat(client.associateAddress(n, ip.address()).publicAddress()).contains(ip.address());
+    assertThat(client.addresses(n)).containsExactly(new FloatingAddress(ip.address(), "public", vm.id()));
+    client.disassociateAddress(n, ip.address());
+    assertThat(client.status(n).flatMap(Instance::publicAddress)).isEmpty();
+    client.releaseAddress(n, ip.address());
+    assertThat(client.addresses(n)).isEmpty();
+  }
+
+  @Test
+  void flavorsAreTypesAndNodesMayAskForASizeInstead() {
+    assertThat(client.types()).contains(new InstanceType("m1.small", 1, 2048, 512, false, 20),
+        new InstanceType("m1.large", 4, 8192, 0, false, 80));
+
+    Instance vm = client.start(Node.builder("sized").image(NovaServer.IMAGE).cpus(2).memoryMb(1024).build());
+
+    assertThat(vm.type()).contains("m1.large");
+  }
+
+  @Test
+  void namesThatTheCloudDoesNotKnowAreNamedInTheError() {
+    assertThatThrownBy(() -> client.start(node("x").toBuilder().type("m9.huge").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("m9.huge").hasMessageContaining("m1.tiny");
+    assertThatThrownBy(() -> client.start(node("y").toBuilder().image("centos-5").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("centos-5").hasMessageContaining("debian-12");
+    assertThatThrownBy(() -> client.start(Node.builder("z").type("m1.tiny").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("default_image");
+    assertThatThrownBy(() -> client.start(node("w").toBuilder().option("InstanceType", "t3.micro").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("vm.options.InstanceType");
+    assertThat(server.serverCount()).isZero();
+  }
+
+  @Test
+  void profilesWithMissingOrWrongSettingsAreNamed() {
+    Profile good = OpenStackContractTest.profile(server, 3);
+    Profile noProject = Profile.builder("p", "openstack").endpoint(server.authUrl(3))
+        .credentials(NovaServer.USER, Secret.of(NovaServer.PASSWORD)).build();
+    assertThatThrownBy(() -> new OpenStackProviderFactory().open(noProject))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("profiles.p.auth.project_name");
+    assertThatThrownBy(() -> new OpenStackProviderFactory().open(good.toBuilder().setting("identity_api_version", "4")
+        .build())).hasMessageContaining("identity_api_version").hasMessageContaining("'4'");
+    assertThatThrownBy(() -> new OpenStackProviderFactory().open(good.toBuilder().setting("proxy", "nowhere").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("host:port");
+  }
+
+  @Test
+  void keystoneVersionAndUrlComeFromTheProfileOrTheUrl() {
+    Profile base = Profile.builder("p", "openstack").credentials("alice", Secret.of("x"))
+        .setting("project_name", "science").build();
+
+    Keystone v3 = Keystone.of(base.toBuilder().endpoint("https://keystone.example.org:5000").build());
+    Keystone v2 = Keystone.of(base.toBuilder().endpoint("https://keystone.example.org:5000/v2.0/").build());
+
+    assertThat(v3.endpoint()).isEqualTo("https://keystone.example.org:5000/v3");
+    assertThat(v3.identity()).isEqualTo("Default:alice");
+    assertThat(v3.overrides()).containsEntry("jclouds.keystone.scope", "project:science");
+    assertThat(v2.endpoint()).isEqualTo("https://keystone.example.org:5000/v2.0");
+    assertThat(v2.identity()).isEqualTo("science:alice");
+  }
+
+  @Test
+  void throttlingAndOutagesAreRetriedByTheClient() {
+    server.failNext("POST", "/v2.1/servers", 429, "Rate limit exceeded");
+    server.failNext("GET", "/v2.1/servers", 503, "The server is currently unavailable.");
+
+    assertThat(client.start(node("patient"))).isRunning();
+    assertThat(server.serverCount()).isEqualTo(1);
+  }
+
+  @Test
+  void anOpeningBuildsNothingUntilTheFirstCall() {
+    Provider fresh = new OpenStackProviderFactory().open(OpenStackContractTest.profile(server, 3));
+    try {
+      assertThat(((OpenStackProvider) fresh).contextBuilt()).isFalse();
+      fresh.list();
+      assertThat(((OpenStackProvider) fresh).contextBuilt()).isTrue();
+    } finally {
+      fresh.close();
+    }
+  }
+}
