@@ -414,6 +414,11 @@ public final class VmClient implements AutoCloseable {
 
   // ---- floating addresses ---------------------------------------------------------------------------------
 
+  /** The floating addresses of the client's profile (the explicit one, or the only one), free or in use. */
+  public List<FloatingAddress> addresses() {
+    return addresses(null);
+  }
+
   /** The floating addresses of the profile of {@code node}, free or in use. */
   public List<FloatingAddress> addresses(Node node) {
     Provider p = floating(node);

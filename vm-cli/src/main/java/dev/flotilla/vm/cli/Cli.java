@@ -40,7 +40,8 @@ import picocli.CommandLine.ScopeType;
     subcommands = picocli.CommandLine.HelpCommand.class, sortOptions = false)
 final class Cli {
   @Option(names = "--auth", scope = ScopeType.INHERIT, paramLabel = "PROFILE",
-      description = "The cloud.json profile to use; otherwise the node's vm.auth, or the only profile.")
+      description = "The cloud.json profile to use, or an OpenStack RC file (demo-openrc.sh); otherwise the node's"
+          + " vm.auth, or the only profile.")
   String auth;
 
   @Option(names = "--dir", scope = ScopeType.INHERIT, paramLabel = "DIR", defaultValue = ".",
@@ -107,7 +108,21 @@ final class Cli {
 
   @Command(name = "reboot", description = "Reboot the VMs of the nodes FILTER names (all when none).")
   int reboot(@Parameters(paramLabel = "FILTER", arity = "0..*") List<String> filter,
-      @Option(names = "--wait", description = "Wait until they run again.") boolean wait) {
+      @Option(names = "--wait", description = "Wait until they run again.") boolean wait,
+      @Option(names = "--hard", description = "Reset the VMs instead of asking their guests (OpenStack's"
+          + " reboot --hard); waits for each.") boolean hard) {
+    if (hard) {
+      Output o = out();
+      Workspace ws = workspace(o);
+      try (VmClient client = ws.client(true)) {
+        for (Node n : ws.select(filter)) {
+          Instance vm = client.forceReboot(n);
+          o.say("hard-rebooted " + n.name() + " (" + vm.id() + ")");
+          o.json(vmJson(vm));
+        }
+      }
+      return 0;
+    }
     return lifecycle(filter, wait, "reboot");
   }
 
@@ -415,6 +430,85 @@ final class Cli {
   private Node node(Workspace ws, String name) {
     return ws.store().get(name).orElseThrow(() -> new ConfigurationException(ws.store().fileOf(name), null,
         "there is no node " + name + "; 'vm status' lists the nodes"));
+  }
+
+  @Command(name = "console", description = "Print what NODE's VM printed on its console (boot, cloud-init).")
+  int console(@Parameters(index = "0", paramLabel = "NODE") String name) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(false)) {
+      String text = client.consoleOutput(node(ws, name));
+      o.answer(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
+      o.json(Output.fields("node", name, "output", text));
+    }
+    return 0;
+  }
+
+  @Command(name = "image-save", description = "Save NODE's VM as image NAME that new nodes can boot (OpenStack's"
+      + " server image create); prints the new image's id.")
+  int imageSave(@Parameters(index = "0", paramLabel = "NODE") String name,
+      @Parameters(index = "1", paramLabel = "NAME") String imageName) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(true)) {
+      dev.flotilla.vm.Image image = client.saveImage(node(ws, name), imageName);
+      o.say("saved " + name + " as image " + image.name() + "; boot it with vm.image " + image.id());
+      o.answer(image.id());
+      o.json(Output.fields("id", image.id(), "name", image.name()));
+    }
+    return 0;
+  }
+
+  @Command(name = "ip-add", description = "Give NODE a floating IP: ADDRESS if given, else a new one from the pool;"
+      + " prints the address.")
+  int ipAdd(@Parameters(index = "0", paramLabel = "NODE") String name,
+      @Parameters(index = "1", paramLabel = "ADDRESS", arity = "0..1") String address,
+      @Option(names = "--pool", paramLabel = "POOL", description = "The pool (external network) to allocate from.")
+      String pool) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(false)) {
+      Node n = node(ws, name);
+      String ip = address != null ? address : client.allocateAddress(n, pool).address();
+      Instance vm = client.associateAddress(n, ip);
+      o.say(name + " (" + vm.id() + ") answers at " + ip);
+      o.answer(ip);
+      o.json(Output.fields("node", name, "address", ip));
+    }
+    return 0;
+  }
+
+  @Command(name = "ip-rm", description = "Take floating IP ADDRESS off NODE and release it (--keep: keep it allocated).")
+  int ipRm(@Parameters(index = "0", paramLabel = "NODE") String name,
+      @Parameters(index = "1", paramLabel = "ADDRESS") String address,
+      @Option(names = "--keep", description = "Keep the address allocated for later.") boolean keep) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(false)) {
+      Node n = node(ws, name);
+      client.disassociateAddress(n, address);
+      if (!keep) {
+        client.releaseAddress(n, address);
+      }
+      o.say((keep ? "took " : "released ") + address + (keep ? " off " : " from ") + name);
+      o.json(Output.fields("node", name, "address", address, "released", !keep));
+    }
+    return 0;
+  }
+
+  @Command(name = "ips", description = "List the floating IPs and the VMs they point at.")
+  int ips() {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(false)) {
+      List<dev.flotilla.vm.FloatingAddress> all = client.addresses();
+      for (dev.flotilla.vm.FloatingAddress f : all) {
+        o.answer(f.address() + "  " + (f.pool() == null ? "-" : f.pool()) + "  " + f.vm().orElse("free"));
+      }
+      o.json(all.stream().map(f -> Output.fields("address", f.address(), "pool", f.pool(), "vm", f.vm().orElse(null)))
+          .toList());
+    }
+    return 0;
   }
 
   @Command(name = "snapshot", description = "Take a snapshot of NODE's VM called NAME; it becomes current.")

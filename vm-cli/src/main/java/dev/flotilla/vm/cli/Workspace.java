@@ -50,7 +50,20 @@ final class Workspace {
   }
 
   boolean embedded() {
-    return mock || !Files.exists(dir.resolve("cloud.json"));
+    return mock || !Files.exists(dir.resolve("cloud.json")) && openRc() == null;
+  }
+
+  /** The OpenStack RC file {@code --auth} names ({@code --auth demo-openrc.sh}), or null. */
+  private Path openRc() {
+    if (auth == null || !(auth.endsWith(".sh") || auth.contains("/"))) {
+      return null;
+    }
+    Path rc = dir.resolve(auth);
+    if (!Files.isRegularFile(rc)) {
+      throw new ConfigurationException(rc, null, "--auth names an RC file that does not exist; download it from the"
+          + " dashboard's API Access page, or name a cloud.json profile");
+    }
+    return rc;
   }
 
   /**
@@ -65,6 +78,12 @@ final class Workspace {
       FakeCloud.Builder fake = FakeCloud.builder().bootTime(Duration.ofSeconds(env("FLOTILLA_FAKE_BOOT_SECONDS")))
           .stopTime(Duration.ofSeconds(env("FLOTILLA_FAKE_STOP_SECONDS")));
       return b.provider(FileBackedFakeCloud.open(dir.resolve(FAKE_CLOUD), fake)).useProfile("fake").build();
+    }
+    Path rc = openRc();
+    if (rc != null) {
+      CloudConfig config = CloudConfig.fromOpenRc(rc, System.getenv());
+      config.warnings().forEach(w -> System.err.println("warning: " + w));
+      return b.profiles(config.profiles()).useProfile(config.profiles().get(0).name()).build();
     }
     CloudConfig config = CloudConfig.load(dir.resolve("cloud.json"));
     config.warnings().forEach(w -> System.err.println("warning: " + w));

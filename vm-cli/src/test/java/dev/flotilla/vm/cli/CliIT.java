@@ -105,6 +105,24 @@ class CliIT {
   }
 
   @Test
+  void consoleFloatingIpsHardRebootAndSavedImages() throws Exception {
+    ok("add", "web1");
+
+    assertThat(ok("console", "web1").out()).contains("web1 login:");
+    String ip = ok("ip-add", "web1", "-q").out().trim();
+    assertThat(ip).startsWith("203.0.113.");
+    assertThat(ok("ips").out()).contains(ip + "  public  vm-000001");
+    assertThat(JsonParser.parseString(Files.readString(dir.resolve("nodes/web1.json"))).getAsJsonObject()
+        .get("ip_address").getAsString()).isEqualTo(ip);
+    assertThat(ok("reboot", "--hard", "web1").out()).contains("hard-rebooted web1 (vm-000001)");
+    assertThat(ok("ip-rm", "web1", ip).out()).contains("released " + ip + " from web1");
+    assertThat(ok("ips").out()).doesNotContain(ip);
+
+    String image = ok("image-save", "web1", "golden", "-q").out().trim();
+    assertThat(ok("images").out()).contains(image).contains("golden");
+  }
+
+  @Test
   void waitShowsProgressLines() throws Exception {
     ok("add", "web1");
     ok("add", "web2");

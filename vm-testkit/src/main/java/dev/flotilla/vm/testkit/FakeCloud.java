@@ -91,7 +91,19 @@ public final class FakeCloud implements Provider {
     /** {@link FakeCloud#createImage}. */
     CREATE_IMAGE,
     /** {@link FakeCloud#deleteImage}. */
-    DELETE_IMAGE;
+    DELETE_IMAGE,
+    /** {@link FakeCloud#consoleOutput}. */
+    CONSOLE_OUTPUT,
+    /** {@link FakeCloud#addresses()}. */
+    ADDRESSES,
+    /** {@link FakeCloud#allocateAddress}. */
+    ALLOCATE_ADDRESS,
+    /** {@link FakeCloud#associateAddress}. */
+    ASSOCIATE_ADDRESS,
+    /** {@link FakeCloud#disassociateAddress}. */
+    DISASSOCIATE_ADDRESS,
+    /** {@link FakeCloud#releaseAddress}. */
+    RELEASE_ADDRESS;
 
     /** The operation's name in lower camel case, as assertions take it: {@code describe}, {@code deleteSnapshot}. */
     public String label() {
@@ -156,6 +168,8 @@ public final class FakeCloud implements Provider {
   private final Map<String, FakeVm> vms = new LinkedHashMap<>();
   private final Map<String, List<String>> tokens = new HashMap<>();
   private final Map<String, dev.flotilla.vm.KeyPair> keys = new java.util.TreeMap<>();
+  /** Floating addresses of the pool {@code public} (203.0.113.0/24), and the VM each points at. */
+  private final Map<String, String> floating = new LinkedHashMap<>();
   private final Map<Op, Long> callCounts = new EnumMap<>(Op.class);
   private final Deque<Call> calls = new ArrayDeque<>();
   private final Map<Op, Deque<Kind>> failures = new EnumMap<>(Op.class);
@@ -369,7 +383,7 @@ public final class FakeCloud implements Provider {
         boot(vm, now);
         vms.put(vm.id, vm);
         ids.add(vm.id);
-        out.add(vm.observe());
+        out.add(withFloating(vm.observe()));
       }
       tokens.put(request.clientToken(), List.copyOf(ids));
       return out;
@@ -426,10 +440,103 @@ public final class FakeCloud implements Provider {
   }
 
   @Override
+  public void reboot(Collection<String> ids, boolean hard) {
+    act(Op.REBOOT, ids, Action.REBOOT, hard ? Capability.HARD_REBOOT : Capability.REBOOT,
+        (vm, now) -> vm.moveTo(State.REBOOTING, State.RUNNING, now.plus(hard ? Duration.ZERO : rebootTime)));
+  }
+
+  /** What a booted Debian with cloud-init prints, with the VM's name and how much user data it got. */
+  @Override
+  public String consoleOutput(String id) {
+    synchronized (lock) {
+      receive(Op.CONSOLE_OUTPUT, List.of(id));
+      require(Capability.CONSOLE_OUTPUT);
+      FakeVm vm = existing(id);
+      vm.settle(clock.instant());
+      String name = vm.tags.getOrDefault(Instance.NODE_TAG, vm.id);
+      StringBuilder out = new StringBuilder("[    0.000000] Linux version 6.1.0-fake (" + vm.image + ")\n");
+      if (vm.state == State.RUNNING || vm.state == State.STOPPING || vm.state == State.STOPPED) {
+        out.append("cloud-init: finished, datasource fake\n").append(name).append(" login: \n");
+      }
+      return out.toString();
+    }
+  }
+
+  @Override
+  public List<dev.flotilla.vm.FloatingAddress> addresses() {
+    synchronized (lock) {
+      receive(Op.ADDRESSES, List.of());
+      require(Capability.FLOATING_IP);
+      return floating.entrySet().stream().map(e -> new dev.flotilla.vm.FloatingAddress(e.getKey(), "public",
+          e.getValue())).toList();
+    }
+  }
+
+  @Override
+  public dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
+    synchronized (lock) {
+      receive(Op.ALLOCATE_ADDRESS, List.of());
+      require(Capability.FLOATING_IP);
+      if (pool != null && !pool.equals("public")) {
+        throw error(Kind.NOT_FOUND, "FloatingIpPoolNotFound", "no floating IP pool '" + pool + "'; the pool is public");
+      }
+      for (int i = 1; i < 255; i++) {
+        String address = "203.0.113." + i;
+        if (!floating.containsKey(address)) {
+          floating.put(address, null);
+          return new dev.flotilla.vm.FloatingAddress(address, "public", null);
+        }
+      }
+      throw error(Kind.CAPACITY, "FloatingIpLimitExceeded", "all 254 floating addresses are allocated");
+    }
+  }
+
+  @Override
+  public void associateAddress(String address, String id) {
+    synchronized (lock) {
+      receive(Op.ASSOCIATE_ADDRESS, List.of(id));
+      require(Capability.FLOATING_IP);
+      allocated(address);
+      existing(id);
+      floating.put(address, id);
+    }
+  }
+
+  @Override
+  public void disassociateAddress(String address, String id) {
+    synchronized (lock) {
+      receive(Op.DISASSOCIATE_ADDRESS, List.of(id));
+      require(Capability.FLOATING_IP);
+      if (!id.equals(allocated(address))) {
+        throw error(Kind.INVALID_REQUEST, "FloatingIpNotAssociated", address + " does not point at VM " + id);
+      }
+      floating.put(address, null);
+    }
+  }
+
+  @Override
+  public void releaseAddress(String address) {
+    synchronized (lock) {
+      receive(Op.RELEASE_ADDRESS, List.of());
+      require(Capability.FLOATING_IP);
+      allocated(address);
+      floating.remove(address);
+    }
+  }
+
+  private String allocated(String address) {
+    if (!floating.containsKey(address)) {
+      throw error(Kind.NOT_FOUND, "FloatingIpNotFound", "no floating address " + address + " is allocated");
+    }
+    return floating.get(address);
+  }
+
+  @Override
   public void terminate(Collection<String> ids) {
     act(Op.TERMINATE, ids, Action.DESTROY, null, (vm, now) -> {
       vm.moveTo(State.TERMINATING, State.TERMINATED, now.plus(terminateTime));
       vm.host = null;
+      floating.replaceAll((address, owner) -> vm.id.equals(owner) ? null : owner); // as Nova does on delete
       vm.snapshots = vm.snapshots.cleared();
       vm.snapshotReadyAt.clear();
     });
@@ -593,6 +700,17 @@ public final class FakeCloud implements Provider {
       com.google.gson.JsonObject k = new com.google.gson.JsonObject();
       keys.values().forEach(key -> k.addProperty(key.name(), key.fingerprint()));
       o.add("keys", k);
+      com.google.gson.JsonObject f = new com.google.gson.JsonObject();
+      floating.forEach((address, owner) -> f.addProperty(address, owner == null ? "" : owner)); // "" = free
+      o.add("floating", f);
+      com.google.gson.JsonArray saved = new com.google.gson.JsonArray();
+      images.values().stream().filter(i -> "self".equals(i.owner())).forEach(i -> {
+        com.google.gson.JsonObject image = new com.google.gson.JsonObject();
+        image.addProperty("id", i.id());
+        image.addProperty("name", i.name());
+        saved.add(image);
+      });
+      o.add("savedImages", saved);
       return o;
     }
   }
@@ -603,6 +721,16 @@ public final class FakeCloud implements Provider {
       vms.clear();
       tokens.clear();
       keys.clear();
+      floating.clear();
+      images.values().removeIf(i -> "self".equals(i.owner()));
+      if (o.has("savedImages")) {
+        o.getAsJsonArray("savedImages").forEach(e -> images.put(e.getAsJsonObject().get("id").getAsString(),
+            new Image(e.getAsJsonObject().get("id").getAsString(), e.getAsJsonObject().get("name").getAsString(), "self")));
+      }
+      if (o.has("floating")) {
+        o.getAsJsonObject("floating").entrySet().forEach(e -> floating.put(e.getKey(),
+            e.getValue().getAsString().isEmpty() ? null : e.getValue().getAsString()));
+      }
       if (o.has("keys")) {
         o.getAsJsonObject("keys").entrySet().forEach(e -> keys.put(e.getKey(),
             new dev.flotilla.vm.KeyPair(e.getKey(), e.getValue().getAsString())));
@@ -665,7 +793,13 @@ public final class FakeCloud implements Provider {
 
   private Instance observe(FakeVm vm, Instant now) {
     vm.settle(now);
-    return vm.observe();
+    return withFloating(vm.observe());
+  }
+
+  /** A VM a floating address points at answers at that address. */
+  private Instance withFloating(Instance vm) {
+    return floating.entrySet().stream().filter(e -> vm.id().equals(e.getValue()) && vm.state() != State.TERMINATED)
+        .findFirst().map(e -> vm.toBuilder().publicAddress(e.getKey()).build()).orElse(vm);
   }
 
   private boolean visible(FakeVm vm, Instant now) {

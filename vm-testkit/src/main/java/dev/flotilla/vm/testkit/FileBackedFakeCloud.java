@@ -150,8 +150,43 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   @Override
+  public void reboot(Collection<String> ids, boolean hard) {
+    change(() -> cloud.reboot(ids, hard));
+  }
+
+  @Override
   public void terminate(Collection<String> ids) {
     change(() -> cloud.terminate(ids));
+  }
+
+  @Override
+  public String consoleOutput(String id) {
+    return locked(false, () -> cloud.consoleOutput(id));
+  }
+
+  @Override
+  public List<dev.flotilla.vm.FloatingAddress> addresses() {
+    return locked(false, cloud::addresses);
+  }
+
+  @Override
+  public dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
+    return locked(true, () -> cloud.allocateAddress(pool));
+  }
+
+  @Override
+  public void associateAddress(String address, String id) {
+    change(() -> cloud.associateAddress(address, id));
+  }
+
+  @Override
+  public void disassociateAddress(String address, String id) {
+    change(() -> cloud.disassociateAddress(address, id));
+  }
+
+  @Override
+  public void releaseAddress(String address) {
+    change(() -> cloud.releaseAddress(address));
   }
 
   @Override
@@ -166,7 +201,7 @@ public final class FileBackedFakeCloud implements Provider {
 
   @Override
   public List<Image> images() {
-    return cloud.images();
+    return locked(false, cloud::images);
   }
 
   @Override

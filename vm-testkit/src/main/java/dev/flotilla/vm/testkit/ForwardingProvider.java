@@ -72,8 +72,48 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
+  public void reboot(Collection<String> ids, boolean hard) {
+    delegate.reboot(ids, hard);
+  }
+
+  @Override
   public void terminate(Collection<String> ids) {
     delegate.terminate(ids);
+  }
+
+  @Override
+  public String consoleOutput(String id) {
+    return delegate.consoleOutput(id);
+  }
+
+  @Override
+  public List<dev.flotilla.vm.FloatingAddress> addresses() {
+    return delegate.addresses();
+  }
+
+  @Override
+  public dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
+    return delegate.allocateAddress(pool);
+  }
+
+  @Override
+  public void associateAddress(String address, String id) {
+    delegate.associateAddress(address, id);
+  }
+
+  @Override
+  public void disassociateAddress(String address, String id) {
+    delegate.disassociateAddress(address, id);
+  }
+
+  @Override
+  public void releaseAddress(String address) {
+    delegate.releaseAddress(address);
+  }
+
+  @Override
+  public java.util.Optional<Snapshot.Status> imageStatus(String imageId) {
+    return delegate.imageStatus(imageId);
   }
 
   @Override

@@ -264,6 +264,49 @@ public abstract class ProviderContract {
   }
 
   @Test
+  void aHardRebootComesBackRunning() {
+    assumeTrue(can(Capability.HARD_REBOOT), "provider has no hard reboot");
+    Node n = named("hard");
+    Instance vm = client.start(n);
+
+    Instance after = client.forceReboot(n);
+
+    assertThat(after).isRunning();
+    assertThat(after.id()).isEqualTo(vm.id());
+  }
+
+  @Test
+  void consoleOutputNamesTheRunningVm() {
+    assumeTrue(can(Capability.CONSOLE_OUTPUT), "provider cannot read consoles");
+    Node n = named("console");
+    client.start(n);
+
+    assertThat(client.consoleOutput(n)).isNotBlank();
+  }
+
+  @Test
+  void aFloatingAddressMovesBetweenVmsAndGoesBackToItsPool() {
+    assumeTrue(can(Capability.FLOATING_IP), "provider has no floating addresses");
+    Node a = named("float-a");
+    Node b = named("float-b");
+    client.start(List.of(a, b));
+    dev.flotilla.vm.FloatingAddress ip = client.allocateAddress(a, null);
+    try {
+      assertThat(client.associateAddress(a, ip.address()).publicAddress()).contains(ip.address());
+      client.disassociateAddress(a, ip.address());
+      Instance moved = client.associateAddress(b, ip.address());
+
+      assertThat(moved.publicAddress()).contains(ip.address());
+      assertThat(client.addresses(a)).filteredOn(f -> f.address().equals(ip.address()))
+          .singleElement().satisfies(f -> assertThat(f.vm()).contains(moved.id()));
+      client.disassociateAddress(b, ip.address());
+    } finally {
+      client.releaseAddress(a, ip.address());
+    }
+    assertThat(client.addresses(a)).extracting(dev.flotilla.vm.FloatingAddress::address).doesNotContain(ip.address());
+  }
+
+  @Test
   void revertToAMemorySnapshotLeavesTheVmRunning() {
     assumeTrue(can(Capability.SNAPSHOT_MEMORY), "provider has no memory snapshots");
     Node n = named("memsnap");
