@@ -6,6 +6,7 @@ import dev.flotilla.vm.InstanceType;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
 import dev.flotilla.vm.aws.internal.LocalEndpointModule;
+import dev.flotilla.vm.jclouds.QuietLogging;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.ProviderFactory;
 import java.net.URI;
@@ -19,7 +20,6 @@ import java.util.Set;
 import org.jclouds.Constants;
 import org.jclouds.ContextBuilder;
 import org.jclouds.aws.ec2.AWSEC2ProviderMetadata;
-import org.jclouds.logging.slf4j.config.SLF4JLoggingModule;
 
 /**
  * Amazon EC2 and EC2-compatible clouds, on jclouds {@code aws-ec2} (api id {@code aws}). The profile
@@ -80,7 +80,7 @@ public final class AwsProviderFactory implements ProviderFactory {
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");
       overrides.setProperty("jclouds.regions", region);
-      List<com.google.inject.Module> modules = new ArrayList<>(List.of(new SLF4JLoggingModule()));
+      List<com.google.inject.Module> modules = new ArrayList<>(List.of(new QuietLogging()));
       ContextBuilder b = ContextBuilder.newBuilder(new AWSEC2ProviderMetadata()).credentials(identity, secret.reveal())
           .overrides(overrides);
       if (endpoint != null) {

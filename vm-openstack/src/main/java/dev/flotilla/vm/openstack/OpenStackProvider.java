@@ -20,7 +20,7 @@ import dev.flotilla.vm.Snapshot;
 import dev.flotilla.vm.openstack.internal.NovaErrors;
 import dev.flotilla.vm.openstack.internal.NovaRest;
 import dev.flotilla.vm.openstack.internal.NovaStates;
-import dev.flotilla.vm.openstack.internal.SchedulerHints;
+import dev.flotilla.vm.openstack.internal.NovaCreateOptions;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;
 import java.nio.charset.StandardCharsets;
@@ -54,13 +54,13 @@ import org.jclouds.openstack.v2_0.options.PaginationOptions;
  * carries its node's name as its own name and in its metadata, with the profile and the create's token:
  * before creating, one list call filtered on the node names finds servers an earlier try of the same
  * create made, so a repeated create makes no second server. Describe is one list call for any number of
- * servers; what jclouds 2.7.0 lacks (faults, console output, server groups) goes through {@link NovaRest}.
+ * servers; what jclouds 2.7.0 lacks (faults, console output, server groups, resume) goes through {@link NovaRest}.
  */
 final class OpenStackProvider implements Provider {
   static final String TOKEN_KEY = "flotilla:token";
   private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
       + "[0-9a-fA-F]{12}");
-  private static final Set<String> OPTIONS = Set.of("networks", "config_drive", "floating_ip_pool");
+  private static final Set<String> OPTIONS = Set.of("networks", "config_drive");
 
   /** The jclouds context, built on first use. */
   private record Nova(Injector injector, NovaApi api, NovaRest rest, String region) {
@@ -178,7 +178,7 @@ final class OpenStackProvider implements Provider {
         Map<String, String> metadata = new LinkedHashMap<>(request.tagsFor(name));
         metadata.put(TOKEN_KEY, request.clientToken());
         spec.tags().forEach(label -> metadata.put("flotilla:tag:" + label, ""));
-        CreateServerOptions options = group == null ? new CreateServerOptions() : new SchedulerHints(group);
+        CreateServerOptions options = new NovaCreateOptions(group);
         options.metadata(metadata);
         spec.keyPair().ifPresent(options::keyPairName);
         spec.zone().ifPresent(options::availabilityZone);

@@ -4,6 +4,7 @@ import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.jclouds.QuietLogging;
 import dev.flotilla.vm.openstack.internal.Keystone;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.ProviderFactory;
@@ -16,7 +17,6 @@ import java.util.Properties;
 import java.util.Set;
 import org.jclouds.Constants;
 import org.jclouds.ContextBuilder;
-import org.jclouds.logging.slf4j.config.SLF4JLoggingModule;
 import org.jclouds.openstack.nova.v2_0.NovaApiMetadata;
 
 /**
@@ -86,7 +86,7 @@ public final class OpenStackProviderFactory implements ProviderFactory {
       });
       return ContextBuilder.newBuilder(new NovaApiMetadata()).endpoint(keystone.endpoint())
           .credentials(keystone.identity(), secret.reveal()).overrides(overrides)
-          .modules(List.of(new SLF4JLoggingModule()));
+          .modules(List.of(new QuietLogging()));
     });
   }
 }

@@ -158,7 +158,9 @@ final class NovaServer implements AutoCloseable {
       String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       Answer a;
       synchronized (this) {
-        requests.add(method + " " + path);
+        // an action is written down with its name: "POST /v2.1/servers/{id}/action os-stop"
+        requests.add(method + " " + path + (path.endsWith("/action") && !body.isBlank()
+            ? " " + JsonParser.parseString(body).getAsJsonObject().keySet().iterator().next() : ""));
         a = fault(method, path);
         if (a == null) {
           a = route(ex, method, path, query(uri), body.isBlank() ? new JsonObject()

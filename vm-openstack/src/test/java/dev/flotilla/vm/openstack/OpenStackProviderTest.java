@@ -50,7 +50,7 @@ class OpenStackProviderTest {
       provider.close();
     }
     provider = new OpenStackProviderFactory().open(profile);
-    client = VmClient.builder().provider(provider).waitPolicy(new WaitPolicy(Duration.ofSeconds(30),
+    client = VmClient.builder().provider(profile.name(), provider).waitPolicy(new WaitPolicy(Duration.ofSeconds(30),
         Duration.ofMillis(5), Duration.ofMillis(50), 1.5, 0.0, Duration.ofSeconds(5))).build();
   }
 
@@ -131,6 +131,14 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void userDataNeverShowsInTheCreateOptionsJcloudsMayLog() {
+    var options = new dev.flotilla.vm.openstack.internal.NovaCreateOptions("group-1");
+    options.userData("#cloud-config\npassword: hunter2\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+
+    assertThat(options.toString()).doesNotContain("hunter2").contains("userData=32 bytes").contains("group-1");
+  }
+
+  @Test
   void describingManyServersIsOneListCall() {
     List<Instance> vms = client.start(List.of(node("m1"), node("m2"), node("m3")));
     server.resetRequests();
@@ -161,6 +169,45 @@ class OpenStackProviderTest {
 
     assertThat(resumed).isRunning();
     assertThat(resumed.id()).isEqualTo(vm.id());
+  }
+
+  @Test
+  void aServerGetsItsNodesKeyPairSecurityGroupsZoneAndMetadata() throws Exception {
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    client.registerKey("ops", RealOpenStackIT.sshRsa((java.security.interfaces.RSAPublicKey) g.generateKeyPair()
+        .getPublic()));
+    Node n = node("web1").toBuilder().keyPair("ops").securityGroups(List.of("web", "ssh")).zone("nova-az2")
+        .tags(java.util.Set.of("seattle")).build();
+
+    Instance vm = client.start(n);
+
+    com.google.gson.JsonObject s = server.server(vm.id());
+    assertThat(s.get("name").getAsString()).isEqualTo("web1");
+    assertThat(s.get("key_name").getAsString()).isEqualTo("ops");
+    assertThat(s.get("security_groups").toString()).contains("\"web\"").contains("\"ssh\"");
+    assertThat(s.get("OS-EXT-AZ:availability_zone").getAsString()).isEqualTo("nova-az2");
+    com.google.gson.JsonObject metadata = s.getAsJsonObject("metadata");
+    assertThat(metadata.get("node_name").getAsString()).isEqualTo("web1");
+    assertThat(metadata.get("flotilla:profile").getAsString()).isEqualTo("os-local");
+    assertThat(metadata.has("flotilla:tag:seattle")).isTrue();
+    assertThat(vm.zone()).contains("nova-az2");
+  }
+
+  @Test
+  void stopAndStartAreOsStopAndOsStartNotTheAdminOnlySuspend() {
+    Node n = node("cycle");
+    Instance vm = client.start(n);
+    server.resetRequests();
+
+    client.stop(n);
+    client.start(n);
+    client.reboot(n);
+    client.forceReboot(n);
+
+    String action = "POST /v2.1/servers/" + vm.id() + "/action ";
+    assertThat(server.requests()).filteredOn(r -> r.startsWith(action))
+        .containsExactly(action + "os-stop", action + "os-start", action + "reboot", action + "reboot");
   }
 
   @Test
