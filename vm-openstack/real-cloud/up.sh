@@ -572,6 +572,7 @@ export OS_PROJECT_DOMAIN_NAME=Default
 export OS_REGION_NAME=$REGION
 export OS_INTERFACE=public
 EOF
+chmod 600 "$TOP/admin-openrc.sh"  # it holds the admin password
 cat > "$TOP/clouds.yaml" <<EOF
 clouds:
   fake:

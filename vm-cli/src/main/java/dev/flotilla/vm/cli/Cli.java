@@ -320,9 +320,17 @@ final class Cli {
     try (VmClient client = workspace(o).client(false)) {
       List<InstanceType> types = client.types();
       List<List<String>> rows = new ArrayList<>();
-      rows.add(Output.row("", "TYPE", "CPU", "RAM(MB)", "SWAP(MB)"));
+      // StratusLab's columns; OpenStack's flavors add their disk
+      boolean disks = types.stream().anyMatch(t -> t.diskGb() > 0);
+      rows.add(disks ? Output.row("", "TYPE", "CPU", "RAM(MB)", "SWAP(MB)", "DISK(GB)")
+          : Output.row("", "TYPE", "CPU", "RAM(MB)", "SWAP(MB)"));
       for (InstanceType t : types) {
-        rows.add(Output.row(t.isDefault() ? "*" : " ", t.name(), "" + t.cpus(), "" + t.memoryMb(), "" + t.swapMb()));
+        List<String> row = new ArrayList<>(Output.row(t.isDefault() ? "*" : " ", t.name(), "" + t.cpus(),
+            "" + t.memoryMb(), "" + t.swapMb()));
+        if (disks) {
+          row.add("" + t.diskGb());
+        }
+        rows.add(row);
       }
       o.table(rows);
       o.json(types);
@@ -486,7 +494,11 @@ final class Cli {
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(false)) {
       Node n = node(ws, name);
-      client.disassociateAddress(n, address);
+      boolean attached = client.addresses(n).stream()
+          .anyMatch(f -> f.address().equals(address) && f.vm().isPresent() && f.vm().equals(n.vmId()));
+      if (attached) {
+        client.disassociateAddress(n, address);
+      }
       if (!keep) {
         client.releaseAddress(n, address);
       }

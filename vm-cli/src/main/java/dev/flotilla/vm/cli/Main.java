@@ -24,6 +24,8 @@ public final class Main {
         new String[] {"warn", "info", "debug", "trace"}[Math.min(verbosity, 3)]);
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+    // the command prints CloudConfig's warnings itself, once, as "warning: ..."
+    System.setProperty("org.slf4j.simpleLogger.log.dev.flotilla.vm.store.CloudConfig", "error");
     CommandLine cli = new CommandLine(new Cli());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();

@@ -76,6 +76,7 @@ final class OpenStackProvider implements Provider {
   private final Map<String, String> imageIds = new ConcurrentHashMap<>();
   private final Map<String, String> serverGroups = new ConcurrentHashMap<>();
   private volatile Nova built;
+  private volatile boolean flavorsListed;
 
   OpenStackProvider(OpenStackSettings settings, Supplier<ContextBuilder> builder) {
     this.settings = settings;
@@ -292,6 +293,7 @@ final class OpenStackProvider implements Provider {
     List<Flavor> all = call("list flavors", () -> nova().api().getFlavorApi(nova().region()).listInDetail().concat()
         .toList());
     all.forEach(f -> flavorIds.putIfAbsent(f.getName(), f.getId()));
+    flavorsListed = true;
     return all;
   }
 
@@ -382,6 +384,9 @@ final class OpenStackProvider implements Provider {
       tags.put(Instance.NODE_TAG, s.getName());
     }
     String flavor = s.getFlavor() == null ? null : s.getFlavor().getId();
+    if (flavor != null && !flavorsListed) {
+      flavors(); // once, so servers show "m1.small" rather than a flavor id
+    }
     String flavorName = flavor == null ? null : flavorIds.entrySet().stream().filter(e -> e.getValue().equals(flavor))
         .map(Map.Entry::getKey).findFirst().orElse(flavor);
     return Instance.builder(s.getId(), NovaStates.state(status, task)).providerState(NovaStates.label(status, task))

@@ -160,6 +160,26 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void aCreateRepeatedByAnotherProcessFindsTheServersOfTheFirstTry() {
+    dev.flotilla.vm.spi.CreateRequest request = new dev.flotilla.vm.spi.CreateRequest(node("spec"), List.of("c1", "c2"),
+        "flotilla-token-1", Map.of(Instance.PROFILE_TAG, "os-local"));
+    List<Instance> first = provider.create(request);
+    // a new provider has no memory of the first: as a process restarted after a crash
+    Provider restarted = new OpenStackProviderFactory().open(OpenStackContractTest.profile(server, 3));
+    try {
+      List<Instance> again = restarted.create(request);
+
+      assertThat(again).extracting(Instance::id).containsExactlyElementsOf(first.stream().map(Instance::id).toList());
+      assertThat(server.serverCount()).isEqualTo(2);
+      List<Instance> other = restarted.create(new dev.flotilla.vm.spi.CreateRequest(node("spec"), List.of("c1"),
+          "flotilla-token-2", Map.of()));
+      assertThat(other.get(0).id()).isNotIn(first.stream().map(Instance::id).toList());
+    } finally {
+      restarted.close();
+    }
+  }
+
+  @Test
   void startResumesASuspendedServer() {
     Node n = node("sleepy");
     Instance vm = client.start(n);
