@@ -15,6 +15,7 @@ import dev.flotilla.vm.Node;
 import dev.flotilla.vm.aws.internal.Ec2Errors;
 import dev.flotilla.vm.aws.internal.NodeNames;
 import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.jclouds.Calls;
 import dev.flotilla.vm.spi.Provider;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ final class AwsProvider implements Provider {
   private final String region;
   private final String defaultImage;
   private final Supplier<AWSEC2Api> api;
+  private final Calls calls = new Calls(Ec2Errors::classify);
   private volatile AWSEC2Api built;
 
   AwsProvider(String region, String defaultImage, java.util.function.Supplier<ContextBuilder> builder) {
@@ -70,21 +72,6 @@ final class AwsProvider implements Provider {
 
   private AWSInstanceApi instances() {
     return api.get().getInstanceApiForRegion(region).get();
-  }
-
-  private <T> T call(String name, java.util.function.Supplier<T> body) {
-    try {
-      return body.get();
-    } catch (RuntimeException e) {
-      throw Ec2Errors.classify(name, e);
-    }
-  }
-
-  private void run(String name, Runnable body) {
-    call(name, () -> {
-      body.run();
-      return null;
-    });
   }
 
   @Override
@@ -114,7 +101,7 @@ final class AwsProvider implements Provider {
       }
     }
     int n = request.count();
-    Reservation<? extends AWSRunningInstance> reservation = call("RunInstances", () -> instances().runInstancesInRegion(
+    Reservation<? extends AWSRunningInstance> reservation = calls.call("RunInstances", () -> instances().runInstancesInRegion(
         region, spec.zone().orElse(null), image, n, n, options));
     List<AWSRunningInstance> launched = new ArrayList<>(reservation);
     launched.sort(Comparator.comparingInt(i -> launchIndex(i)));
@@ -149,13 +136,13 @@ final class AwsProvider implements Provider {
           tags.put(NODES_TAG, encoded.get());
         }
         tags.put("Name", encoded.get());
-        run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(tags, ids));
+        calls.run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(tags, ids));
       } else {
-        run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(shared, ids));
+        calls.run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(shared, ids));
         for (int i = 0; i < ids.size(); i++) {
           String id = ids.get(i);
           Map<String, String> own = Map.of(Instance.NODE_TAG, names.get(i), "Name", names.get(i));
-          run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(own, List.of(id)));
+          calls.run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(own, List.of(id)));
         }
       }
     } catch (CloudException e) {
@@ -186,7 +173,7 @@ final class AwsProvider implements Provider {
     }
     com.google.common.collect.Multimap<String, String> filter = com.google.common.collect.LinkedHashMultimap.create();
     filter.putAll("instance-id", ids);
-    return instancesOf(call("DescribeInstances", () -> instances().describeInstancesInRegionWithFilter(region, filter)));
+    return instancesOf(calls.call("DescribeInstances", () -> instances().describeInstancesInRegionWithFilter(region, filter)));
   }
 
   private static Set<String> idsIn(String message) {
@@ -200,7 +187,7 @@ final class AwsProvider implements Provider {
 
   @Override
   public List<Instance> list() {
-    return instancesOf(call("DescribeInstances", () -> instances().describeInstancesInRegion(region)));
+    return instancesOf(calls.call("DescribeInstances", () -> instances().describeInstancesInRegion(region)));
   }
 
   private List<Instance> instancesOf(Set<? extends Reservation<? extends AWSRunningInstance>> reservations) {
@@ -240,23 +227,23 @@ final class AwsProvider implements Provider {
 
   @Override
   public void start(Collection<String> ids) {
-    run("StartInstances", () -> instances().startInstancesInRegion(region, ids.toArray(String[]::new)));
+    calls.run("StartInstances", () -> instances().startInstancesInRegion(region, ids.toArray(String[]::new)));
   }
 
   @Override
   public void stop(Collection<String> ids, boolean force) {
-    run("StopInstances", () -> instances().stopInstancesInRegion(region, force, ids.toArray(String[]::new)));
+    calls.run("StopInstances", () -> instances().stopInstancesInRegion(region, force, ids.toArray(String[]::new)));
   }
 
   @Override
   public void reboot(Collection<String> ids) {
-    run("RebootInstances", () -> instances().rebootInstancesInRegion(region, ids.toArray(String[]::new)));
+    calls.run("RebootInstances", () -> instances().rebootInstancesInRegion(region, ids.toArray(String[]::new)));
   }
 
   @Override
   public void terminate(Collection<String> ids) {
     try {
-      run("TerminateInstances", () -> instances().terminateInstancesInRegion(region, ids.toArray(String[]::new)));
+      calls.run("TerminateInstances", () -> instances().terminateInstancesInRegion(region, ids.toArray(String[]::new)));
     } catch (CloudException e) {
       // Terminating what EC2 no longer knows is done already; terminated instances are accepted by EC2 itself.
       if (e.kind() != Kind.NOT_FOUND) {
@@ -272,7 +259,7 @@ final class AwsProvider implements Provider {
 
   @Override
   public void tag(String id, Map<String, String> tags) {
-    run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(tags, List.of(id)));
+    calls.run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(tags, List.of(id)));
   }
 
   @Override
@@ -282,20 +269,20 @@ final class AwsProvider implements Provider {
 
   @Override
   public List<Image> images() {
-    return call("DescribeImages", () -> api.get().getAMIApiForRegion(region).get().describeImagesInRegion(region,
+    return calls.call("DescribeImages", () -> api.get().getAMIApiForRegion(region).get().describeImagesInRegion(region,
         org.jclouds.ec2.options.DescribeImagesOptions.Builder.ownedBy("self"))).stream()
         .map(i -> new Image(i.getId(), i.getName(), i.getImageOwnerId())).toList();
   }
 
   @Override
   public Image createImage(String id, String name) {
-    String imageId = call("CreateImage", () -> api.get().getAMIApiForRegion(region).get().createImageInRegion(region, name, id));
+    String imageId = calls.call("CreateImage", () -> api.get().getAMIApiForRegion(region).get().createImageInRegion(region, name, id));
     return new Image(imageId, name, "self");
   }
 
   @Override
   public void deleteImage(String imageId) {
-    run("DeregisterImage", () -> api.get().getAMIApiForRegion(region).get().deregisterImageInRegion(region, imageId));
+    calls.run("DeregisterImage", () -> api.get().getAMIApiForRegion(region).get().deregisterImageInRegion(region, imageId));
   }
 
   @Override
@@ -305,7 +292,7 @@ final class AwsProvider implements Provider {
           + " is a " + publicKey.trim().split("\\s+")[0] + " key; register an RSA key (ssh-keygen -t rsa -b 4096), or import"
           + " this one with the AWS console and name it as the node's key pair");
     }
-    org.jclouds.ec2.domain.KeyPair k = call("ImportKeyPair", () -> api.get().getKeyPairApiForRegion(region).get()
+    org.jclouds.ec2.domain.KeyPair k = calls.call("ImportKeyPair", () -> api.get().getKeyPairApiForRegion(region).get()
         .importKeyPairInRegion(region, name, publicKey.trim()));
     return keyPair(k);
   }
@@ -317,7 +304,7 @@ final class AwsProvider implements Provider {
 
   @Override
   public List<KeyPair> keys() {
-    return call("DescribeKeyPairs", () -> api.get().getKeyPairApiForRegion(region).get().describeKeyPairsInRegion(region))
+    return calls.call("DescribeKeyPairs", () -> api.get().getKeyPairApiForRegion(region).get().describeKeyPairsInRegion(region))
         .stream().map(AwsProvider::keyPair).toList();
   }
 

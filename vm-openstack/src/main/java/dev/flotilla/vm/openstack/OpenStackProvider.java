@@ -22,6 +22,7 @@ import dev.flotilla.vm.openstack.internal.NovaRest;
 import dev.flotilla.vm.openstack.internal.NovaStates;
 import dev.flotilla.vm.openstack.internal.NovaCreateOptions;
 import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.jclouds.Calls;
 import dev.flotilla.vm.spi.Provider;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -75,6 +76,7 @@ final class OpenStackProvider implements Provider {
   private final Map<String, String> flavorIds = new ConcurrentHashMap<>();
   private final Map<String, String> imageIds = new ConcurrentHashMap<>();
   private final Map<String, String> serverGroups = new ConcurrentHashMap<>();
+  private final Calls calls = new Calls(NovaErrors::classify);
   private volatile Nova built;
   private volatile boolean flavorsListed;
 
@@ -115,7 +117,7 @@ final class OpenStackProvider implements Provider {
 
   private Set<Capability> probeCapabilities() {
     Set<Capability> out = EnumSet.copyOf(OpenStackProviderFactory.CAPABILITIES);
-    Set<String> extensions = call("list extensions", () -> nova().api().getExtensionApi(nova().region()).list()
+    Set<String> extensions = calls.call("list extensions", () -> nova().api().getExtensionApi(nova().region()).list()
         .stream().map(e -> e.getId() == null ? e.getName() : e.getId()).collect(java.util.stream.Collectors.toSet()));
     Map<Capability, String> optional = Map.of(Capability.KEY_IMPORT, "os-keypairs", Capability.ANTI_AFFINITY,
         "os-server-groups", Capability.CONSOLE_OUTPUT, "os-console-output", Capability.FLOATING_IP, "os-floating-ips");
@@ -125,7 +127,7 @@ final class OpenStackProvider implements Provider {
       }
     });
     if (out.contains(Capability.FLOATING_IP)) {
-      boolean pools = call("list floating IP pools", () -> nova().api().getFloatingIPPoolApi(nova().region())
+      boolean pools = calls.call("list floating IP pools", () -> nova().api().getFloatingIPPoolApi(nova().region())
           .transform(p -> !p.list().isEmpty()).or(false));
       if (!pools) {
         out.remove(Capability.FLOATING_IP);
@@ -136,23 +138,6 @@ final class OpenStackProvider implements Provider {
 
   private Nova nova() {
     return nova.get();
-  }
-
-  private <T> T call(String name, Supplier<T> body) {
-    try {
-      return body.get();
-    } catch (dev.flotilla.vm.VmException e) {
-      throw e; // already says what is wrong, in Flotilla's words
-    } catch (RuntimeException e) {
-      throw NovaErrors.classify(name, e);
-    }
-  }
-
-  private void run(String name, Runnable body) {
-    call(name, () -> {
-      body.run();
-      return null;
-    });
   }
 
   // ---- create ---------------------------------------------------------------------------------------------
@@ -203,7 +188,7 @@ final class OpenStackProvider implements Provider {
 
   private ServerCreated createServer(String name, String image, String flavor, CreateServerOptions options) {
     try {
-      return call("create server " + name, () -> nova().servers().create(name, image, flavor, options));
+      return calls.call("create server " + name, () -> nova().servers().create(name, image, flavor, options));
     } catch (CloudException e) {
       if (e.kind() == Kind.INVALID_REQUEST && e.getMessage().contains("Multiple possible networks")) {
         throw new ConfigurationException(null, settings.at("network"), "is needed: the project has several networks,"
@@ -223,7 +208,7 @@ final class OpenStackProvider implements Provider {
         java.util.stream.Collectors.joining("|", "^(", ")$"));
     PaginationOptions filter = new PaginationOptions().queryParameters(ImmutableMultimap.of("name", names));
     Map<String, Instance> out = new LinkedHashMap<>();
-    for (Server s : call("list servers", () -> nova().servers().listInDetail(filter))) {
+    for (Server s : calls.call("list servers", () -> nova().servers().listInDetail(filter))) {
       Instance i = toInstance(s);
       if (request.clientToken().equals(s.getMetadata().get(TOKEN_KEY)) && i.nodeName().isPresent()
           && i.state() != State.TERMINATING && i.state() != State.TERMINATED) {
@@ -259,7 +244,7 @@ final class OpenStackProvider implements Provider {
   }
 
   private String imageId(String nameOrId) {
-    return resolve(nameOrId, imageIds, () -> call("list images", () -> nova().api().getImageApi(nova().region())
+    return resolve(nameOrId, imageIds, () -> calls.call("list images", () -> nova().api().getImageApi(nova().region())
         .listInDetail().concat().toList()).stream().collect(java.util.stream.Collectors.toMap(
             org.jclouds.openstack.nova.v2_0.domain.Image::getName,
             org.jclouds.openstack.nova.v2_0.domain.Image::getId, (a, b) -> a)), "image", "vm.image");
@@ -290,7 +275,7 @@ final class OpenStackProvider implements Provider {
 
   /** The flavors, whose names the provider then knows, so servers show their flavor by name. */
   private List<Flavor> flavors() {
-    List<Flavor> all = call("list flavors", () -> nova().api().getFlavorApi(nova().region()).listInDetail().concat()
+    List<Flavor> all = calls.call("list flavors", () -> nova().api().getFlavorApi(nova().region()).listInDetail().concat()
         .toList());
     all.forEach(f -> flavorIds.putIfAbsent(f.getName(), f.getId()));
     flavorsListed = true;
@@ -309,7 +294,7 @@ final class OpenStackProvider implements Provider {
       throw new dev.flotilla.vm.UnsupportedCapabilityException(Capability.ANTI_AFFINITY, api());
     }
     return serverGroups.computeIfAbsent(name, n -> {
-      for (JsonElement g : call("list server groups", () -> nova().rest().get("/os-server-groups", null))
+      for (JsonElement g : calls.call("list server groups", () -> nova().rest().get("/os-server-groups", null))
           .getAsJsonArray("server_groups")) {
         JsonObject o = g.getAsJsonObject();
         if (n.equals(o.get("name").getAsString()) && o.get("policies").toString().contains("anti-affinity")) {
@@ -323,7 +308,7 @@ final class OpenStackProvider implements Provider {
       group.add("policies", policies);
       JsonObject body = new JsonObject();
       body.add("server_group", group);
-      return call("create server group " + n, () -> nova().rest().post("/os-server-groups", body, null))
+      return calls.call("create server group " + n, () -> nova().rest().post("/os-server-groups", body, null))
           .getAsJsonObject("server_group").get("id").getAsString();
     });
   }
@@ -338,7 +323,7 @@ final class OpenStackProvider implements Provider {
     }
     if (ids.size() == 1) {
       String id = ids.iterator().next();
-      Server s = call("show server", () -> nova().servers().get(id));
+      Server s = calls.call("show server", () -> nova().servers().get(id));
       return s == null ? List.of() : List.of(withFault(toInstance(s)));
     }
     Set<String> wanted = new HashSet<>(ids);
@@ -347,7 +332,7 @@ final class OpenStackProvider implements Provider {
 
   @Override
   public List<Instance> list() {
-    return call("list servers", () -> nova().servers().listInDetail().concat().toList()).stream()
+    return calls.call("list servers", () -> nova().servers().listInDetail().concat().toList()).stream()
         .map(this::toInstance).map(this::withFault).toList();
   }
 
@@ -356,7 +341,7 @@ final class OpenStackProvider implements Provider {
     if (i.state() != State.ERROR) {
       return i;
     }
-    JsonObject server = call("show server", () -> nova().rest().get("/servers/" + i.id(), null)).getAsJsonObject("server");
+    JsonObject server = calls.call("show server", () -> nova().rest().get("/servers/" + i.id(), null)).getAsJsonObject("server");
     JsonElement fault = server == null ? null : server.get("fault");
     String message = fault != null && fault.isJsonObject() && fault.getAsJsonObject().has("message")
         ? fault.getAsJsonObject().get("message").getAsString() : "Nova gave no fault message";
@@ -406,12 +391,12 @@ final class OpenStackProvider implements Provider {
   public void start(Collection<String> ids) {
     for (String id : ids) {
       try {
-        run("start server " + id, () -> nova().servers().start(id));
+        calls.run("start server " + id, () -> nova().servers().start(id));
       } catch (CloudException e) {
         if (e.kind() != Kind.INVALID_REQUEST) {
           throw e;
         }
-        Server s = call("show server", () -> nova().servers().get(id));
+        Server s = calls.call("show server", () -> nova().servers().get(id));
         String action = s == null || s.getStatus() == null ? null : switch (s.getStatus()) {
           case SUSPENDED -> "resume";
           case PAUSED -> "unpause";
@@ -421,7 +406,7 @@ final class OpenStackProvider implements Provider {
         if (action == null) {
           throw e;
         }
-        run(action + " server " + id, () -> nova().rest().action(id, action, null));
+        calls.run(action + " server " + id, () -> nova().rest().action(id, action, null));
       }
     }
   }
@@ -430,7 +415,7 @@ final class OpenStackProvider implements Provider {
   @Override
   public void stop(Collection<String> ids, boolean force) {
     for (String id : ids) {
-      run("stop server " + id, () -> nova().servers().stop(id));
+      calls.run("stop server " + id, () -> nova().servers().stop(id));
     }
   }
 
@@ -442,25 +427,25 @@ final class OpenStackProvider implements Provider {
   @Override
   public void reboot(Collection<String> ids, boolean hard) {
     for (String id : ids) {
-      run("reboot server " + id, () -> nova().servers().reboot(id, hard ? RebootType.HARD : RebootType.SOFT));
+      calls.run("reboot server " + id, () -> nova().servers().reboot(id, hard ? RebootType.HARD : RebootType.SOFT));
     }
   }
 
   @Override
   public void terminate(Collection<String> ids) {
     for (String id : ids) {
-      call("delete server " + id, () -> nova().servers().delete(id)); // false: already gone, which is fine
+      calls.call("delete server " + id, () -> nova().servers().delete(id)); // false: already gone, which is fine
     }
   }
 
   @Override
   public void tag(String id, Map<String, String> tags) {
-    run("update server metadata", () -> nova().servers().updateMetadata(id, tags));
+    calls.run("update server metadata", () -> nova().servers().updateMetadata(id, tags));
   }
 
   @Override
   public String consoleOutput(String id) {
-    JsonObject out = call("console output", () -> nova().rest().action(id, "os-getConsoleOutput", new JsonObject()));
+    JsonObject out = calls.call("console output", () -> nova().rest().action(id, "os-getConsoleOutput", new JsonObject()));
     return out.has("output") && !out.get("output").isJsonNull() ? out.get("output").getAsString() : "";
   }
 
@@ -484,20 +469,20 @@ final class OpenStackProvider implements Provider {
 
   @Override
   public List<Image> images() {
-    return call("list images", () -> nova().api().getImageApi(nova().region()).listInDetail().concat().toList())
+    return calls.call("list images", () -> nova().api().getImageApi(nova().region()).listInDetail().concat().toList())
         .stream().map(i -> new Image(i.getId(), i.getName(), i.getTenantId())).toList();
   }
 
   @Override
   public Image createImage(String id, String name) {
-    String imageId = call("create image", () -> nova().servers().createImageFromServer(name, id));
+    String imageId = calls.call("create image", () -> nova().servers().createImageFromServer(name, id));
     imageIds.put(name, imageId);
     return new Image(imageId, name, null);
   }
 
   @Override
   public Optional<Snapshot.Status> imageStatus(String imageId) {
-    org.jclouds.openstack.nova.v2_0.domain.Image i = call("show image", () -> nova().api()
+    org.jclouds.openstack.nova.v2_0.domain.Image i = calls.call("show image", () -> nova().api()
         .getImageApi(nova().region()).get(imageId));
     if (i == null || i.getStatus() == null) {
       return Optional.empty();
@@ -512,18 +497,18 @@ final class OpenStackProvider implements Provider {
 
   @Override
   public void deleteImage(String imageId) {
-    run("delete image", () -> nova().api().getImageApi(nova().region()).delete(imageId));
+    calls.run("delete image", () -> nova().api().getImageApi(nova().region()).delete(imageId));
     imageIds.values().remove(imageId);
   }
 
   @Override
   public KeyPair importKey(String name, String publicKey) {
-    return keyPair(call("import key pair", () -> keyPairs().createWithPublicKey(name, publicKey.trim())));
+    return keyPair(calls.call("import key pair", () -> keyPairs().createWithPublicKey(name, publicKey.trim())));
   }
 
   @Override
   public List<KeyPair> keys() {
-    return call("list key pairs", () -> keyPairs().list().toList()).stream().map(OpenStackProvider::keyPair).toList();
+    return calls.call("list key pairs", () -> keyPairs().list().toList()).stream().map(OpenStackProvider::keyPair).toList();
   }
 
   private org.jclouds.openstack.nova.v2_0.extensions.KeyPairApi keyPairs() {
@@ -544,14 +529,14 @@ final class OpenStackProvider implements Provider {
 
   @Override
   public List<FloatingAddress> addresses() {
-    return call("list floating IPs", () -> floatingIps().list().toList()).stream()
+    return calls.call("list floating IPs", () -> floatingIps().list().toList()).stream()
         .map(f -> new FloatingAddress(f.getIp(), f.getPool(), f.getInstanceId())).toList();
   }
 
   @Override
   public FloatingAddress allocateAddress(String pool) {
     String from = pool != null ? pool : settings.floatingIpPool().orElse(null);
-    var f = call("allocate floating IP", () -> from == null ? floatingIps().create() : floatingIps().allocateFromPool(from));
+    var f = calls.call("allocate floating IP", () -> from == null ? floatingIps().create() : floatingIps().allocateFromPool(from));
     if (f == null) {
       throw new CloudException(Kind.CAPACITY, api(), null, "no floating IP could be allocated"
           + (from == null ? " from the default pool" : " from pool " + from) + "; check the project's quota", null);
@@ -561,21 +546,21 @@ final class OpenStackProvider implements Provider {
 
   @Override
   public void associateAddress(String address, String id) {
-    run("associate floating IP", () -> floatingIps().addToServer(address, id));
+    calls.run("associate floating IP", () -> floatingIps().addToServer(address, id));
   }
 
   @Override
   public void disassociateAddress(String address, String id) {
-    run("disassociate floating IP", () -> floatingIps().removeFromServer(address, id));
+    calls.run("disassociate floating IP", () -> floatingIps().removeFromServer(address, id));
   }
 
   @Override
   public void releaseAddress(String address) {
-    String id = call("list floating IPs", () -> floatingIps().list().toList()).stream()
+    String id = calls.call("list floating IPs", () -> floatingIps().list().toList()).stream()
         .filter(f -> f.getIp().equals(address) || f.getId().equals(address)).map(f -> f.getId()).findFirst()
         .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the project has no floating IP "
             + address, null));
-    run("release floating IP", () -> floatingIps().delete(id));
+    calls.run("release floating IP", () -> floatingIps().delete(id));
   }
 
   /** Whether the jclouds context has been built (it is, on the first call). */
