@@ -56,6 +56,8 @@ final class NovaServer implements AutoCloseable {
   /** Nova extensions this cloud has; tests remove some to play an older or smaller cloud. */
   final Set<String> extensions = new HashSet<>(Set.of("os-keypairs", "os-floating-ips", "os-floating-ip-pools",
       "os-server-groups", "os-console-output", "os-server-start-stop", "OS-EXT-STS", "OS-EXT-IPS"));
+  /** The one token Nova accepts; Keystone hands it out. */
+  private String token = "token-1";
   /** How many compute hosts the scheduler has. */
   volatile int hosts = 1;
   private int nextIp = 10;
@@ -119,6 +121,12 @@ final class NovaServer implements AutoCloseable {
     };
     faults.add(new Fault(method, pathPrefix, status, "{\"" + kind + "\": {\"code\": " + status + ", \"message\": \""
         + message + "\"}}", skip));
+  }
+
+  /** Ends the current token before its time, as Keystone does when a token is revoked or a cloud's
+   * tokens last an hour: Nova answers 401 to it, and Keystone hands out a new one. */
+  synchronized void expireToken() {
+    token = "token-" + (Integer.parseInt(token.substring("token-".length())) + 1);
   }
 
   synchronized List<String> requests() {
@@ -220,7 +228,7 @@ final class NovaServer implements AutoCloseable {
     if (!path.startsWith("/v2.1")) {
       return error(404, "itemNotFound", "no such API: " + path);
     }
-    if (!"token-1".equals(ex.getRequestHeaders().getFirst("X-Auth-Token"))) {
+    if (!token.equals(ex.getRequestHeaders().getFirst("X-Auth-Token"))) {
       return error(401, "unauthorized", "The request you have made requires authentication.");
     }
     String p = path.substring("/v2.1".length());
@@ -278,7 +286,7 @@ final class NovaServer implements AutoCloseable {
         REGION, base(), REGION)).getAsJsonObject();
     JsonObject out = new JsonObject();
     out.add("token", token);
-    return new Answer(201, out.toString(), Map.of("X-Subject-Token", "token-1"));
+    return new Answer(201, out.toString(), Map.of("X-Subject-Token", token));
   }
 
   private Answer keystoneV2(JsonObject body) {
@@ -291,10 +299,10 @@ final class NovaServer implements AutoCloseable {
     }
     String later = Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
     return Answer.json(200, JsonParser.parseString("""
-        {"access": {"token": {"id": "token-1", "expires": "%s", "tenant": {"id": "p1", "name": "%s"}},
+        {"access": {"token": {"id": "%s", "expires": "%s", "tenant": {"id": "p1", "name": "%s"}},
           "serviceCatalog": [{"type": "compute", "name": "nova", "endpoints": [{"region": "%s", "tenantId": "p1",
             "publicURL": "%s/v2.1", "internalURL": "%s/v2.1"}]}],
-          "user": {"id": "u1", "name": "%s", "roles": [{"name": "member"}]}}}""".formatted(later, PROJECT, REGION,
+          "user": {"id": "u1", "name": "%s", "roles": [{"name": "member"}]}}}""".formatted(token, later, PROJECT, REGION,
         base(), base(), USER)));
   }
 

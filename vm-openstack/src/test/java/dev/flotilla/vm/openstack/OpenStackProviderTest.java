@@ -325,6 +325,16 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void anExpiredTokenIsRenewedWithoutTheCallerNoticing() {
+    Node n = node("long-lived");
+    client.start(n);
+    server.expireToken();
+
+    assertThat(client.stop(n)).isStopped();
+    assertThat(server.requests().stream().filter(r -> r.equals("POST /v3/auth/tokens"))).hasSize(2);
+  }
+
+  @Test
   void throttlingAndOutagesAreRetriedByTheClient() {
     server.failNext("POST", "/v2.1/servers", 429, "Rate limit exceeded");
     server.failNext("GET", "/v2.1/servers", 503, "The server is currently unavailable.");
