@@ -467,10 +467,39 @@ final class OpenStackProvider implements Provider {
     }
   }
 
+  /**
+   * The active images the project can boot, with their visibility as the owner: {@code public},
+   * {@code shared}, {@code community}, or {@code project} for the project's own. From Glance v2 (paged by
+   * its {@code next} links) when the catalog has it, else from Nova's image list, which has no visibility.
+   */
   @Override
   public List<Image> images() {
-    return calls.call("list images", () -> nova().api().getImageApi(nova().region()).listInDetail().concat().toList())
-        .stream().map(i -> new Image(i.getId(), i.getName(), i.getTenantId())).toList();
+    Optional<java.net.URI> glance = calls.call("read the service catalog", () -> nova().rest().endpoint("image"));
+    if (glance.isEmpty()) {
+      return calls.call("list images", () -> nova().api().getImageApi(nova().region()).listInDetail().concat()
+          .toList()).stream().map(i -> new Image(i.getId(), i.getName(), null)).toList();
+    }
+    String base = glance.get().toString().replaceAll("/+$", "").replaceAll("/v2$", "");
+    List<Image> out = new ArrayList<>();
+    String next = "/v2/images?limit=500";
+    while (next != null) {
+      java.net.URI page = java.net.URI.create(base + next);
+      JsonObject answer = calls.call("list images", () -> nova().rest().get(page));
+      for (JsonElement e : answer.getAsJsonArray("images")) {
+        JsonObject i = e.getAsJsonObject();
+        if ("active".equals(text(i, "status"))) {
+          String visibility = text(i, "visibility");
+          out.add(new Image(text(i, "id"), text(i, "name"), "private".equals(visibility) ? "project" : visibility));
+        }
+      }
+      next = text(answer, "next");
+    }
+    return out;
+  }
+
+  private static String text(JsonObject o, String key) {
+    JsonElement e = o.get(key);
+    return e == null || e.isJsonNull() ? null : e.getAsString();
   }
 
   @Override

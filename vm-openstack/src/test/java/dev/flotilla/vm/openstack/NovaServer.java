@@ -86,7 +86,16 @@ final class NovaServer implements AutoCloseable {
     image.addProperty("status", "ACTIVE");
     image.addProperty("progress", 100);
     image.add("metadata", new JsonObject());
+    image.addProperty("visibility", "public");
     images.put(IMAGE_ID, image);
+    for (String[] seed : new String[][] {{"0b7e3c1a-1111-4c5e-9d1a-5a1f0c2d3e4f", "ubuntu-22.04", "public"},
+        {"0b7e3c1a-2222-4c5e-9d1a-5a1f0c2d3e4f", "canfar-batch", "shared"}}) {
+      JsonObject other = image.deepCopy();
+      other.addProperty("id", seed[0]);
+      other.addProperty("name", seed[1]);
+      other.addProperty("visibility", seed[2]);
+      images.put(seed[0], other);
+    }
   }
 
   static NovaServer start() throws IOException {
@@ -225,6 +234,12 @@ final class NovaServer implements AutoCloseable {
     if (path.equals("/v2.0/tokens") && method.equals("POST")) {
       return keystoneV2(body);
     }
+    if (path.equals("/glance/v2/images") && method.equals("GET")) {
+      if (!token.equals(ex.getRequestHeaders().getFirst("X-Auth-Token"))) {
+        return error(401, "error", "The request you have made requires authentication.");
+      }
+      return glanceImages(query);
+    }
     if (!path.startsWith("/v2.1")) {
       return error(404, "itemNotFound", "no such API: " + path);
     }
@@ -276,16 +291,18 @@ final class NovaServer implements AutoCloseable {
     }
     String now = Instant.now().truncatedTo(ChronoUnit.SECONDS).toString();
     String later = Instant.now().plus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
-    JsonObject token = JsonParser.parseString("""
+    JsonObject issued = JsonParser.parseString("""
         {"methods": ["password"], "user": {"domain": {"id": "default", "name": "Default"}, "id": "u1", "name": "%s"},
          "audit_ids": ["a1"], "expires_at": "%s", "issued_at": "%s",
          "project": {"domain": {"id": "default", "name": "Default"}, "id": "p1", "name": "%s"},
          "roles": [{"id": "r1", "name": "member"}],
          "catalog": [{"endpoints": [{"id": "e1", "interface": "public", "region_id": "%s", "url": "%s/v2.1",
-           "region": "%s"}], "id": "s1", "type": "compute", "name": "nova"}]}""".formatted(USER, later, now, PROJECT,
-        REGION, base(), REGION)).getAsJsonObject();
+           "region": "%s"}], "id": "s1", "type": "compute", "name": "nova"},
+          {"endpoints": [{"id": "e2", "interface": "public", "region_id": "%s", "url": "%s/glance",
+           "region": "%s"}], "id": "s2", "type": "image", "name": "glance"}]}""".formatted(USER, later, now, PROJECT,
+        REGION, base(), REGION, REGION, base(), REGION)).getAsJsonObject();
     JsonObject out = new JsonObject();
-    out.add("token", token);
+    out.add("token", issued);
     return new Answer(201, out.toString(), Map.of("X-Subject-Token", token));
   }
 
@@ -301,9 +318,10 @@ final class NovaServer implements AutoCloseable {
     return Answer.json(200, JsonParser.parseString("""
         {"access": {"token": {"id": "%s", "expires": "%s", "tenant": {"id": "p1", "name": "%s"}},
           "serviceCatalog": [{"type": "compute", "name": "nova", "endpoints": [{"region": "%s", "tenantId": "p1",
-            "publicURL": "%s/v2.1", "internalURL": "%s/v2.1"}]}],
+            "publicURL": "%s/v2.1", "internalURL": "%s/v2.1"}]},
+            {"type": "image", "name": "glance", "endpoints": [{"region": "%s", "publicURL": "%s/glance"}]}],
           "user": {"id": "u1", "name": "%s", "roles": [{"name": "member"}]}}}""".formatted(token, later, PROJECT, REGION,
-        base(), base(), USER)));
+        base(), base(), REGION, base(), USER)));
   }
 
   // ---- Nova -----------------------------------------------------------------------------------------------
@@ -564,6 +582,35 @@ final class NovaServer implements AutoCloseable {
     }
     JsonObject o = new JsonObject();
     o.add("image", look(image, false));
+    return Answer.json(200, o);
+  }
+
+  /** Glance v2's image list, two images a page (as a small api_limit_max would make it), with next links. */
+  private Answer glanceImages(Map<String, String> query) {
+    List<JsonObject> all = new ArrayList<>(images.values());
+    int from = 0;
+    if (query.containsKey("marker")) {
+      for (int i = 0; i < all.size(); i++) {
+        if (str(all.get(i), "id").equals(query.get("marker"))) {
+          from = i + 1;
+        }
+      }
+    }
+    JsonArray page = new JsonArray();
+    for (int i = from; i < Math.min(all.size(), from + 2); i++) {
+      JsonObject nova = all.get(i);
+      JsonObject g = new JsonObject();
+      g.addProperty("id", str(nova, "id"));
+      g.addProperty("name", str(nova, "name"));
+      g.addProperty("status", str(nova, "status").equals("ACTIVE") ? "active" : "saving");
+      g.addProperty("visibility", nova.has("visibility") ? str(nova, "visibility") : "private");
+      page.add(g);
+    }
+    JsonObject o = new JsonObject();
+    o.add("images", page);
+    if (from + 2 < all.size()) {
+      o.addProperty("next", "/v2/images?marker=" + str(all.get(from + 1), "id") + "&limit=2");
+    }
     return Answer.json(200, o);
   }
 

@@ -284,6 +284,19 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void imagesComeFromGlanceWithTheirVisibilityPageAfterPage() {
+    Instance vm = client.start(node("golden"));
+    dev.flotilla.vm.Image saved = client.saveImage(node("golden"), "golden-image");
+
+    assertThat(client.images()).containsExactly(new dev.flotilla.vm.Image(NovaServer.IMAGE_ID, NovaServer.IMAGE, "public"),
+        new dev.flotilla.vm.Image("0b7e3c1a-1111-4c5e-9d1a-5a1f0c2d3e4f", "ubuntu-22.04", "public"),
+        new dev.flotilla.vm.Image("0b7e3c1a-2222-4c5e-9d1a-5a1f0c2d3e4f", "canfar-batch", "shared"),
+        new dev.flotilla.vm.Image(saved.id(), "golden-image", "project"));
+    assertThat(server.requests().stream().filter(r -> r.equals("GET /glance/v2/images"))).hasSize(2);
+    assertThat(vm.id()).isNotBlank();
+  }
+
+  @Test
   void namesThatTheCloudDoesNotKnowAreNamedInTheError() {
     assertThatThrownBy(() -> client.start(node("x").toBuilder().type("m9.huge").build()))
         .isInstanceOf(ConfigurationException.class).hasMessageContaining("m9.huge").hasMessageContaining("m1.tiny");

@@ -146,7 +146,10 @@ class RealOpenStackIT {
 
   @Test
   void imagesListThePublicImageAndNodesNameImagesByName() {
-    assertThat(client.images()).anySatisfy(i -> assertThat(i.name()).isEqualTo(RealCloud.IMAGE));
+    assertThat(client.images()).anySatisfy(i -> {
+      assertThat(i.name()).isEqualTo(RealCloud.IMAGE);
+      assertThat(i.owner()).isEqualTo("public");
+    });
   }
 
   @Test
