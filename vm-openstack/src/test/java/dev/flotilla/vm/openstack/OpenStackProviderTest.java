@@ -180,6 +180,21 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void reconcileAdoptsAServerThatCarriesTheNameOfANodeWithoutAVm() {
+    dev.flotilla.vm.store.InMemoryNodeStore store = new dev.flotilla.vm.store.InMemoryNodeStore();
+    try (VmClient c = VmClient.builder().provider("os-local", provider).store(store).build()) {
+      store.put(Node.builder("web1").build());
+      // made elsewhere (another client, LEAP): its metadata names node web1
+      String id = provider.create(new dev.flotilla.vm.spi.CreateRequest(node("spec"), List.of("web1"), "elsewhere",
+          Map.of())).get(0).id();
+
+      assertThat(c.status().drift()).singleElement().satisfies(d -> assertThat(d.command()).isEqualTo("vm bind web1 " + id));
+      assertThat(c.reconcile().applied()).containsExactly("adopted VM " + id + " for node web1");
+      assertThat(store.get("web1").flatMap(Node::vmId)).contains(id);
+    }
+  }
+
+  @Test
   void startResumesASuspendedServer() {
     Node n = node("sleepy");
     Instance vm = client.start(n);
