@@ -12,6 +12,7 @@ import dev.flotilla.vm.Snapshot;
 import dev.flotilla.vm.SnapshotChain;
 import dev.flotilla.vm.SnapshotOptions;
 import dev.flotilla.vm.UnsupportedCapabilityException;
+import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.stratuslab.internal.OneApi;
@@ -24,10 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.function.Function;
 
 /**
@@ -81,46 +78,17 @@ final class StratusLabProvider implements Provider {
       templates.add(OneTemplate.build(name, withoutKey, type, image, settings.marketplace(), settings.network(), publicKey,
           request.tagsFor(name)));
     }
-    return describeAll(concurrently(templates, one::allocate));
+    Parallel.Outcome<String> made = concurrently(templates, one::allocate);
+    if (made.failure() != null) {
+      return undo(made.succeeded(), made.failure() instanceof CloudException c ? c
+          : new CloudException(Kind.UNKNOWN, api(), null, String.valueOf(made.failure()), made.failure()));
+    }
+    return describeAll(made.results());
   }
 
-  /** Runs {@code call} on every item, at most {@code max_parallel} at a time; all or nothing. */
-  private <T> List<String> concurrently(List<T> items, Function<T, String> call) {
-    if (items.size() == 1) {
-      return List.of(call.apply(items.get(0)));
-    }
-    ExecutorService pool = Executors.newFixedThreadPool(Math.min(items.size(), settings.maxParallel()), r -> {
-      Thread t = new Thread(r, "stratuslab-call");
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      List<Future<String>> futures = new ArrayList<>();
-      for (T item : items) {
-        futures.add(pool.submit(() -> call.apply(item)));
-      }
-      List<String> done = new ArrayList<>();
-      CloudException failure = null;
-      for (Future<String> f : futures) {
-        try {
-          done.add(f.get());
-        } catch (ExecutionException e) {
-          if (failure == null) {
-            failure = e.getCause() instanceof CloudException c ? c
-                : new CloudException(Kind.UNKNOWN, api(), null, String.valueOf(e.getCause()), e.getCause());
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new CloudException(Kind.TRANSIENT, api(), null, "interrupted", e);
-        }
-      }
-      if (failure != null) {
-        return undo(done, failure);
-      }
-      return done;
-    } finally {
-      pool.shutdownNow();
-    }
+  /** Runs {@code call} on every item, at most {@code max_parallel} at a time. */
+  private <T> Parallel.Outcome<String> concurrently(List<T> items, Function<T, String> call) {
+    return Parallel.map(items, settings.maxParallel(), "stratuslab-call", call);
   }
 
   /** Kills the VMs a failed batch made, so a failed create leaves nothing behind, then fails. */
@@ -200,14 +168,15 @@ final class StratusLabProvider implements Provider {
         }
       }
       return id;
-    });
+    }).orThrow();
   }
 
   private void act(Collection<String> ids, String action) {
+    // a failed action on one VM fails the call once all have run; the VMs it did act on are left as they are
     concurrently(new ArrayList<>(ids), id -> {
       one.action(action, id);
       return id;
-    });
+    }).orThrow();
   }
 
   @Override

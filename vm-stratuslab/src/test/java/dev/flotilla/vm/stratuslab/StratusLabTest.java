@@ -130,6 +130,22 @@ class StratusLabTest {
   }
 
   @Test
+  void anActionThatFailsOnOneVmLeavesTheOthersAlone() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").build());
+    List<Instance> vms = client(p).start(List.of(Node.builder("a1").image(IMAGE).build(),
+        Node.builder("a2").image(IMAGE).build()));
+    List<String> ids = List.of(vms.get(0).id(), "999999", vms.get(1).id());
+
+    assertThatThrownBy(() -> p.stop(ids, false)).isInstanceOf(dev.flotilla.vm.CloudException.class);
+
+    assertThat(p.describe(List.of(vms.get(0).id(), vms.get(1).id()))).hasSize(2)
+        .allSatisfy(vm -> assertThat(vm.state()).isIn(State.STOPPING, State.STOPPED));
+    assertThat(server.actions).noneMatch(a -> a.startsWith("terminate") || a.startsWith("delete")
+        || a.startsWith("finalize"));
+  }
+
+  @Test
   void fewIdsAreDescribedOneByOneAndManyWithOnePoolCall() throws IOException {
     server("6.8.0");
     Provider p = provider(profile("/RPC2").build());

@@ -1,0 +1,85 @@
+package dev.flotilla.vm.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
+
+/**
+ * Runs one call per item, at most a given number at a time, for adapters whose cloud takes one request
+ * per VM (OpenNebula's allocate, Nova's POST /servers). Every call runs to its end, so the caller knows
+ * all that succeeded even when some failed.
+ */
+public final class Parallel {
+  private Parallel() {}
+
+  /**
+   * What the calls gave.
+   *
+   * @param results one result per item, in order; null where the call failed
+   * @param failure the first failure, in item order, or null when all succeeded
+   */
+  public record Outcome<R>(List<R> results, RuntimeException failure) {
+    /** The results of the calls that succeeded, in order. */
+    public List<R> succeeded() {
+      return results.stream().filter(Objects::nonNull).toList();
+    }
+
+    /** The results, or the first failure thrown. */
+    public List<R> orThrow() {
+      if (failure != null) {
+        throw failure;
+      }
+      return results;
+    }
+  }
+
+  /** {@code call} on every item, at most {@code max} at a time on threads named {@code name}. */
+  public static <T, R> Outcome<R> map(List<T> items, int max, String name, Function<T, R> call) {
+    List<R> results = new ArrayList<>(items.size());
+    if (items.size() <= 1 || max <= 1) {
+      RuntimeException failure = null;
+      for (T item : items) {
+        try {
+          results.add(call.apply(item));
+        } catch (RuntimeException e) {
+          results.add(null);
+          failure = failure == null ? e : failure;
+        }
+      }
+      return new Outcome<>(results, failure);
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(items.size(), max), r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<R>> futures = new ArrayList<>();
+      for (T item : items) {
+        futures.add(pool.submit(() -> call.apply(item)));
+      }
+      RuntimeException failure = null;
+      for (Future<R> f : futures) {
+        try {
+          results.add(f.get());
+        } catch (ExecutionException e) {
+          results.add(null);
+          if (failure == null) {
+            failure = e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while " + name + " calls ran", e);
+        }
+      }
+      return new Outcome<>(results, failure);
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+}
