@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * OpenStack's {@code auth} takes {@code auth_url}, {@code username}, {@code password}, {@code
  * project_name}, {@code user_domain_name}, {@code project_domain_name}, {@code region_name}, {@code
  * identity_api_version}, and optionally the default {@code flavor}, the {@code network} (ids, comma
- * separated) servers attach to, the {@code floating_ip_pool} and an HTTP {@code proxy} ({@code host:port});
+ * separated) servers attach to, the {@code floating_ip_pool}, an HTTP {@code proxy} ({@code host:port}) and
+ * {@code max_parallel} (per-server requests at once);
  * StratusLab's takes {@code endpoint}, {@code username} and {@code password}, or
  * {@code certificate} and {@code certificate_password}. Other providers take the settings their factory
  * declares. Files holding secrets that others can read are reported in {@link #warnings()}.
@@ -67,7 +68,8 @@ public final class CloudConfig {
           new Key("user_domain_name", Target.SETTING, false), new Key("project_domain_name", Target.SETTING, false),
           new Key("region_name", Target.REGION, false), new Key("identity_api_version", Target.SETTING, false),
           new Key("flavor", Target.SETTING, false), new Key("network", Target.SETTING, false),
-          new Key("floating_ip_pool", Target.SETTING, false), new Key("proxy", Target.SETTING, false)),
+          new Key("floating_ip_pool", Target.SETTING, false), new Key("proxy", Target.SETTING, false),
+          new Key("max_parallel", Target.SETTING, false)),
       "stratuslab", List.of(new Key("endpoint", Target.ENDPOINT, true), new Key("username", Target.IDENTITY, false),
           new Key("password", Target.SECRET, false), new Key("certificate", Target.SETTING, false),
           new Key("certificate_password", Target.SECRET_SETTING, false),

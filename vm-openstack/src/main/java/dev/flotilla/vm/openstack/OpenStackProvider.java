@@ -22,6 +22,7 @@ import dev.flotilla.vm.openstack.internal.NovaRest;
 import dev.flotilla.vm.openstack.internal.NovaStates;
 import dev.flotilla.vm.openstack.internal.NovaCreateOptions;
 import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.jclouds.Calls;
 import dev.flotilla.vm.spi.Provider;
 import java.nio.charset.StandardCharsets;
@@ -157,33 +158,32 @@ final class OpenStackProvider implements Provider {
     String flavor = flavorId(spec);
     Map<String, Instance> earlier = earlierTry(request);
     String group = spec.antiAffinityGroup().map(this::serverGroup).orElse(null);
-    List<Instance> out = new ArrayList<>();
-    for (String name : request.nodeNames()) {
+    // one POST per server (Nova has no batch), several at a time; a retry finds those that were made
+    return Parallel.map(request.nodeNames(), settings.maxParallel(), "nova-create", name -> {
       Instance made = earlier.get(name);
-      if (made == null) {
-        Map<String, String> metadata = new LinkedHashMap<>(request.tagsFor(name));
-        metadata.put(TOKEN_KEY, request.clientToken());
-        spec.tags().forEach(label -> metadata.put("flotilla:tag:" + label, ""));
-        CreateServerOptions options = new NovaCreateOptions(group);
-        options.metadata(metadata);
-        spec.keyPair().ifPresent(options::keyPairName);
-        spec.zone().ifPresent(options::availabilityZone);
-        if (!spec.securityGroups().isEmpty()) {
-          options.securityGroupNames(spec.securityGroups());
-        }
-        spec.userData().ifPresent(u -> options.userData(u.getBytes(StandardCharsets.UTF_8)));
-        Optional.ofNullable(spec.options().get("networks")).or(settings::networks)
-            .ifPresent(n -> options.networks(List.of(n.split("\\s*,\\s*"))));
-        if (Boolean.parseBoolean(spec.options().get("config_drive"))) {
-          options.configDrive(true);
-        }
-        ServerCreated created = createServer(name, image, flavor, options);
-        made = Instance.builder(created.getId(), State.PENDING).providerState("BUILD").image(image).type(flavor)
-            .zone(spec.zone().orElse(null)).tags(metadata).build();
+      if (made != null) {
+        return made;
       }
-      out.add(made);
-    }
-    return out;
+      Map<String, String> metadata = new LinkedHashMap<>(request.tagsFor(name));
+      metadata.put(TOKEN_KEY, request.clientToken());
+      spec.tags().forEach(label -> metadata.put("flotilla:tag:" + label, ""));
+      CreateServerOptions options = new NovaCreateOptions(group);
+      options.metadata(metadata);
+      spec.keyPair().ifPresent(options::keyPairName);
+      spec.zone().ifPresent(options::availabilityZone);
+      if (!spec.securityGroups().isEmpty()) {
+        options.securityGroupNames(spec.securityGroups());
+      }
+      spec.userData().ifPresent(u -> options.userData(u.getBytes(StandardCharsets.UTF_8)));
+      Optional.ofNullable(spec.options().get("networks")).or(settings::networks)
+          .ifPresent(n -> options.networks(List.of(n.split("\\s*,\\s*"))));
+      if (Boolean.parseBoolean(spec.options().get("config_drive"))) {
+        options.configDrive(true);
+      }
+      ServerCreated created = createServer(name, image, flavor, options);
+      return Instance.builder(created.getId(), State.PENDING).providerState("BUILD").image(image).type(flavor)
+          .zone(spec.zone().orElse(null)).tags(metadata).build();
+    }).orThrow();
   }
 
   private ServerCreated createServer(String name, String image, String flavor, CreateServerOptions options) {
@@ -389,7 +389,7 @@ final class OpenStackProvider implements Provider {
    */
   @Override
   public void start(Collection<String> ids) {
-    for (String id : ids) {
+    each(ids, "nova-start", id -> {
       try {
         calls.run("start server " + id, () -> nova().servers().start(id));
       } catch (CloudException e) {
@@ -408,15 +408,21 @@ final class OpenStackProvider implements Provider {
         }
         calls.run(action + " server " + id, () -> nova().rest().action(id, action, null));
       }
-    }
+    });
+  }
+
+  /** {@code call} for every id, several at a time; the first failure is thrown once all have run. */
+  private void each(Collection<String> ids, String name, java.util.function.Consumer<String> call) {
+    Parallel.map(new ArrayList<>(ids), settings.maxParallel(), name, id -> {
+      call.accept(id);
+      return id;
+    }).orThrow();
   }
 
   /** {@code os-stop}: Nova shuts the guest down cleanly and powers it off when it does not stop in time. */
   @Override
   public void stop(Collection<String> ids, boolean force) {
-    for (String id : ids) {
-      calls.run("stop server " + id, () -> nova().servers().stop(id));
-    }
+    each(ids, "nova-stop", id -> calls.run("stop server " + id, () -> nova().servers().stop(id)));
   }
 
   @Override
@@ -426,16 +432,14 @@ final class OpenStackProvider implements Provider {
 
   @Override
   public void reboot(Collection<String> ids, boolean hard) {
-    for (String id : ids) {
-      calls.run("reboot server " + id, () -> nova().servers().reboot(id, hard ? RebootType.HARD : RebootType.SOFT));
-    }
+    each(ids, "nova-reboot", id -> calls.run("reboot server " + id, () -> nova().servers().reboot(id,
+        hard ? RebootType.HARD : RebootType.SOFT)));
   }
 
   @Override
   public void terminate(Collection<String> ids) {
-    for (String id : ids) {
-      calls.call("delete server " + id, () -> nova().servers().delete(id)); // false: already gone, which is fine
-    }
+    // delete answers false for a server already gone, which is fine
+    each(ids, "nova-delete", id -> calls.call("delete server " + id, () -> nova().servers().delete(id)));
   }
 
   @Override

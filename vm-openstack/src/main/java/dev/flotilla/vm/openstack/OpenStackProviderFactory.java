@@ -59,6 +59,7 @@ public final class OpenStackProviderFactory implements ProviderFactory {
     out.put("network", "network ids (comma separated) servers attach to; without it Nova picks the project's only one");
     out.put("floating_ip_pool", "the pool floating IPs come from; without it, the cloud's default pool");
     out.put("proxy", "host:port of an HTTP proxy every request to the cloud goes through");
+    out.put("max_parallel", "how many per-server requests (create, start, stop, delete) go at once (default 8)");
     return out;
   }
 
@@ -75,7 +76,9 @@ public final class OpenStackProviderFactory implements ProviderFactory {
       }
       return new String[] {p.substring(0, colon), p.substring(colon + 1)};
     });
-    return new OpenStackProvider(new OpenStackSettings(profile), () -> {
+    OpenStackSettings settings = new OpenStackSettings(profile);
+    settings.maxParallel(); // a bad value is named now, not at the first create
+    return new OpenStackProvider(settings, () -> {
       Properties overrides = new Properties();
       overrides.putAll(keystone.overrides());
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.

@@ -101,6 +101,7 @@ final class NovaServer implements AutoCloseable {
   static NovaServer start() throws IOException {
     NovaServer s = new NovaServer(HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 64));
     s.http.createContext("/", s::handle);
+    s.http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(16));
     s.http.start();
     return s;
   }
@@ -167,7 +168,25 @@ final class NovaServer implements AutoCloseable {
 
   // ---- dispatch -------------------------------------------------------------------------------------------
 
+  /** The most server creates that were in flight at once. */
+  final java.util.concurrent.atomic.AtomicInteger maxCreatesInFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger createsInFlight = new java.util.concurrent.atomic.AtomicInteger();
+
   private void handle(HttpExchange ex) throws IOException {
+    boolean create = ex.getRequestMethod().equals("POST") && ex.getRequestURI().getPath().equals("/v2.1/servers");
+    if (create) {
+      maxCreatesInFlight.accumulateAndGet(createsInFlight.incrementAndGet(), Math::max);
+    }
+    try {
+      answer(ex);
+    } finally {
+      if (create) {
+        createsInFlight.decrementAndGet();
+      }
+    }
+  }
+
+  private void answer(HttpExchange ex) throws IOException {
     try (ex) {
       String method = ex.getRequestMethod();
       URI uri = ex.getRequestURI();
@@ -720,6 +739,7 @@ final class NovaServer implements AutoCloseable {
   @Override
   public void close() {
     http.stop(0);
+    ((java.util.concurrent.ExecutorService) http.getExecutor()).shutdownNow();
   }
 
 }

@@ -148,6 +148,21 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void serversAreCreatedSeveralAtATimeUpToTheProfilesBound() {
+    open(OpenStackContractTest.profile(server, 3).toBuilder().setting("max_parallel", "3").build());
+    List<Node> nodes = java.util.stream.IntStream.rangeClosed(1, 12).mapToObj(i -> node("p" + i)).toList();
+
+    List<Instance> vms = client.start(nodes);
+
+    assertThat(vms).extracting(vm -> vm.nodeName().orElseThrow()).containsExactlyElementsOf(nodes.stream()
+        .map(Node::name).toList());
+    assertThat(server.serverCount()).isEqualTo(12);
+    assertThat(server.maxCreatesInFlight.get()).isBetween(1, 3);
+    assertThatThrownBy(() -> new OpenStackProviderFactory().open(OpenStackContractTest.profile(server, 3).toBuilder()
+        .setting("max_parallel", "lots").build())).hasMessageContaining("max_parallel").hasMessageContaining("1 to 64");
+  }
+
+  @Test
   void aCreateThatFailsMidwayIsRetriedWithoutMakingAnyServerTwice() {
     server.failLater("POST", "/v2.1/servers", 503, "The server is currently unavailable.", 2);
 
