@@ -1,7 +1,5 @@
 package dev.flotilla.vm.aws;
 
-import com.google.common.base.Supplier;
-import com.google.common.base.Suppliers;
 import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.CloudException.Kind;
@@ -16,6 +14,7 @@ import dev.flotilla.vm.aws.internal.Ec2Errors;
 import dev.flotilla.vm.aws.internal.NodeNames;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.jclouds.Calls;
+import dev.flotilla.vm.jclouds.Lazy;
 import dev.flotilla.vm.spi.Provider;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -47,17 +46,13 @@ final class AwsProvider implements Provider {
 
   private final String region;
   private final String defaultImage;
-  private final Supplier<AWSEC2Api> api;
+  private final Lazy<AWSEC2Api> api;
   private final Calls calls = new Calls(Ec2Errors::classify);
-  private volatile AWSEC2Api built;
 
   AwsProvider(String region, String defaultImage, java.util.function.Supplier<ContextBuilder> builder) {
     this.region = region;
     this.defaultImage = defaultImage;
-    this.api = Suppliers.memoize(() -> {
-      built = builder.get().buildApi(AWSEC2Api.class);
-      return built;
-    });
+    this.api = new Lazy<>(() -> builder.get().buildApi(AWSEC2Api.class));
   }
 
   @Override
@@ -310,18 +305,11 @@ final class AwsProvider implements Provider {
 
   /** Whether the jclouds context has been built (it is, on the first call). */
   boolean contextBuilt() {
-    return built != null;
+    return api.isBuilt();
   }
 
   @Override
   public void close() {
-    AWSEC2Api a = built; // closing must not build a context just to close it
-    if (a != null) {
-      try {
-        a.close();
-      } catch (java.io.IOException e) {
-        // nothing to do: the context's threads and connections are released regardless
-      }
-    }
+    api.close();
   }
 }

@@ -24,6 +24,7 @@ import dev.flotilla.vm.openstack.internal.NovaCreateOptions;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.jclouds.Calls;
+import dev.flotilla.vm.jclouds.Lazy;
 import dev.flotilla.vm.spi.Provider;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -65,30 +66,33 @@ final class OpenStackProvider implements Provider {
   private static final Set<String> OPTIONS = Set.of("networks", "config_drive");
 
   /** The jclouds context, built on first use. */
-  private record Nova(Injector injector, NovaApi api, NovaRest rest, String region) {
+  private record Nova(Injector injector, NovaApi api, NovaRest rest, String region) implements java.io.Closeable {
     ServerApi servers() {
       return api.getServerApi(region);
+    }
+
+    @Override
+    public void close() throws java.io.IOException {
+      api.close();
     }
   }
 
   private final OpenStackSettings settings;
-  private final com.google.common.base.Supplier<Nova> nova;
+  private final Lazy<Nova> nova;
   private final com.google.common.base.Supplier<Set<Capability>> capabilities;
   private final Map<String, String> flavorIds = new ConcurrentHashMap<>();
   private final Map<String, String> imageIds = new ConcurrentHashMap<>();
   private final Map<String, String> serverGroups = new ConcurrentHashMap<>();
   private final Calls calls = new Calls(NovaErrors::classify);
-  private volatile Nova built;
   private volatile boolean flavorsListed;
 
   OpenStackProvider(OpenStackSettings settings, Supplier<ContextBuilder> builder) {
     this.settings = settings;
-    this.nova = Suppliers.memoize(() -> {
+    this.nova = new Lazy<>(() -> {
       Injector injector = builder.get().buildInjector();
       NovaApi api = injector.getInstance(NovaApi.class);
       String region = settings.region().orElseGet(() -> onlyRegion(api.getConfiguredRegions()));
-      built = new Nova(injector, api, new NovaRest(injector, region), region);
-      return built;
+      return new Nova(injector, api, new NovaRest(injector, region), region);
     });
     this.capabilities = Suppliers.memoize(this::probeCapabilities);
   }
@@ -598,18 +602,11 @@ final class OpenStackProvider implements Provider {
 
   /** Whether the jclouds context has been built (it is, on the first call). */
   boolean contextBuilt() {
-    return built != null;
+    return nova.isBuilt();
   }
 
   @Override
   public void close() {
-    Nova n = built; // closing must not build a context just to close it
-    if (n != null) {
-      try {
-        n.api().close();
-      } catch (java.io.IOException e) {
-        // nothing to do: the context's threads and connections are released regardless
-      }
-    }
+    nova.close();
   }
 }

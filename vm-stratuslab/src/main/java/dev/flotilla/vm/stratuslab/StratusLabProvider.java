@@ -80,7 +80,7 @@ final class StratusLabProvider implements Provider {
     }
     Parallel.Outcome<String> made = concurrently(templates, one::allocate);
     if (made.failure() != null) {
-      return undo(made.succeeded(), made.failure() instanceof CloudException c ? c
+      throw undo(made.succeeded(), made.failure() instanceof CloudException c ? c
           : new CloudException(Kind.UNKNOWN, api(), null, String.valueOf(made.failure()), made.failure()));
     }
     return describeAll(made.results());
@@ -91,8 +91,8 @@ final class StratusLabProvider implements Provider {
     return Parallel.map(items, settings.maxParallel(), "stratuslab-call", call);
   }
 
-  /** Kills the VMs a failed batch made, so a failed create leaves nothing behind, then fails. */
-  private List<String> undo(List<String> made, CloudException failure) {
+  /** Kills the VMs a failed batch made, so a failed create leaves nothing behind; returns the failure. */
+  private CloudException undo(List<String> made, CloudException failure) {
     for (String id : made) {
       if (id != null && id.matches("\\d+")) {
         try {
@@ -102,7 +102,7 @@ final class StratusLabProvider implements Provider {
         }
       }
     }
-    throw failure;
+    return failure;
   }
 
   @Override
