@@ -210,9 +210,13 @@ final class OpenStackProvider implements Provider {
   private Map<String, Instance> earlierTry(CreateRequest request) {
     String names = request.nodeNames().stream().map(n -> n.replace(".", "\\.")).collect(
         java.util.stream.Collectors.joining("|", "^(", ")$"));
-    PaginationOptions filter = new PaginationOptions().queryParameters(ImmutableMultimap.of("name", names));
+    // a filter for hundreds of names would make a URL longer than proxies take: then list them all
+    Iterable<Server> candidates = names.length() > 2000
+        ? calls.call("list servers", () -> nova().servers().listInDetail().concat().toList())
+        : calls.call("list servers", () -> nova().servers().listInDetail(new PaginationOptions()
+            .queryParameters(ImmutableMultimap.of("name", names))));
     Map<String, Instance> out = new LinkedHashMap<>();
-    for (Server s : calls.call("list servers", () -> nova().servers().listInDetail(filter))) {
+    for (Server s : candidates) {
       Instance i = toInstance(s);
       if (request.clientToken().equals(s.getMetadata().get(TOKEN_KEY)) && i.nodeName().isPresent()
           && i.state() != State.TERMINATING && i.state() != State.TERMINATED) {

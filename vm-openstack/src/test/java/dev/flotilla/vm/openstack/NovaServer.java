@@ -195,8 +195,10 @@ final class NovaServer implements AutoCloseable {
       Answer a;
       synchronized (this) {
         // an action is written down with its name: "POST /v2.1/servers/{id}/action os-stop"
+        // and a list filtered by name with its filter: "GET /v2.1/servers/detail name=^(web1|web2)$"
         requests.add(method + " " + path + (path.endsWith("/action") && !body.isBlank()
-            ? " " + JsonParser.parseString(body).getAsJsonObject().keySet().iterator().next() : ""));
+            ? " " + JsonParser.parseString(body).getAsJsonObject().keySet().iterator().next() : "")
+            + (query(uri).containsKey("name") ? " name=" + query(uri).get("name") : ""));
         a = fault(method, path);
         if (a == null) {
           a = route(ex, method, path, query(uri), body.isBlank() ? new JsonObject()

@@ -163,6 +163,17 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void aLargeBatchLooksForAnEarlierTryWithoutAFilterTooLongForAUrl() {
+    List<Node> nodes = java.util.stream.IntStream.rangeClosed(1, 150).mapToObj(i -> node("worker-node-" + i)).toList();
+
+    assertThat(client.start(nodes)).hasSize(150);
+    assertThat(server.serverCount()).isEqualTo(150);
+    assertThat(server.requests()).noneMatch(r -> r.contains("name="));
+    client.start(node("small-batch"));
+    assertThat(server.requests()).contains("GET /v2.1/servers/detail name=^(small-batch)$");
+  }
+
+  @Test
   void aCreateThatFailsMidwayIsRetriedWithoutMakingAnyServerTwice() {
     server.failLater("POST", "/v2.1/servers", 503, "The server is currently unavailable.", 2);
 
