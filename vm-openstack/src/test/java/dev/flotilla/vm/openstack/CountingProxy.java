@@ -34,6 +34,7 @@ final class CountingProxy implements AutoCloseable {
   private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .proxy(java.net.ProxySelector.of(null)).build();
   private final List<String> requests = new ArrayList<>();
+  private long firstRequestAt;
 
   private CountingProxy(HttpServer server) {
     this.server = server;
@@ -59,6 +60,12 @@ final class CountingProxy implements AutoCloseable {
 
   synchronized void reset() {
     requests.clear();
+    firstRequestAt = 0;
+  }
+
+  /** {@link System#nanoTime()} when the first request since the last reset arrived; 0 before. */
+  synchronized long firstRequestAt() {
+    return firstRequestAt;
   }
 
   /** The requests so far, counted by "METHOD /path" with ids replaced by {id}. */
@@ -76,6 +83,9 @@ final class CountingProxy implements AutoCloseable {
         return;
       }
       synchronized (this) {
+        if (requests.isEmpty()) {
+          firstRequestAt = System.nanoTime();
+        }
         requests.add(exchange.getRequestMethod() + " " + target.getPath());
       }
       byte[] body;
