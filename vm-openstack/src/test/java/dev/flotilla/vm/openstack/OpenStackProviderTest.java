@@ -94,6 +94,29 @@ class OpenStackProviderTest {
     assertThat(client.start(node("from-rc"))).isRunning();
   }
 
+  /** The README's OpenStack example, as written there, against the local cloud. */
+  @Test
+  void theReadmeExampleRuns(@TempDir Path dir) throws Exception {
+    Files.writeString(dir.resolve("demo-openrc.sh"), "export OS_AUTH_URL=" + server.authUrl(3) + "\nexport OS_PROJECT_NAME="
+        + NovaServer.PROJECT + "\nexport OS_USERNAME=" + NovaServer.USER + "\nexport OS_PASSWORD=$OS_PASSWORD_INPUT\n");
+    java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
+    g.initialize(2048);
+    client.registerKey("ops", RealOpenStackIT.sshRsa((java.security.interfaces.RSAPublicKey) g.generateKeyPair()
+        .getPublic()));
+    Map<String, String> env = Map.of("OS_PASSWORD_INPUT", NovaServer.PASSWORD);
+
+    CloudConfig rc = CloudConfig.fromOpenRc(dir.resolve("demo-openrc.sh"), env);
+    try (VmClient client = VmClient.builder().profiles(rc.profiles()).build()) {
+      Node web = Node.builder("web1").image("ubuntu-22.04").type("m1.small").keyPair("ops")
+          .securityGroups("default", "web").userData("#include https://example.org/setup.sh\n").build();
+      client.start(web);                                              // ACTIVE, or Nova's fault at once
+      client.associateAddress(web, client.allocateAddress(web, null).address());
+
+      assertThat(client.status(web).flatMap(Instance::publicAddress)).hasValueSatisfying(ip -> assertThat(ip)
+          .startsWith("172.24.4."));
+    }
+  }
+
   @Test
   void aWrongPasswordIsAnAuthenticationErrorThatDoesNotShowThePassword() {
     open(OpenStackContractTest.profile(server, 3).toBuilder().credentials(NovaServer.USER,

@@ -276,7 +276,7 @@ public abstract class ProviderContract {
   }
 
   @Test
-  void consoleOutputNamesTheRunningVm() {
+  void consoleOutputOfARunningVmCanBeRead() {
     assumeTrue(can(Capability.CONSOLE_OUTPUT), "provider cannot read consoles");
     Node n = named("console");
     client.start(n);
