@@ -275,6 +275,18 @@ final class AwsProvider implements Provider {
     return new Image(imageId, name, "self");
   }
 
+  /** {@code available} is READY; {@code pending} (which jclouds 2.7.0 reads as UNRECOGNIZED) is CREATING. */
+  @Override
+  public java.util.Optional<dev.flotilla.vm.Snapshot.Status> imageStatus(String imageId) {
+    return calls.call("DescribeImages", () -> api.get().getAMIApiForRegion(region).get().describeImagesInRegion(region,
+        org.jclouds.ec2.options.DescribeImagesOptions.Builder.imageIds(imageId))).stream()
+        .filter(i -> imageId.equals(i.getId())).findFirst().flatMap(i -> switch (i.getImageState()) {
+          case AVAILABLE -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.READY);
+          case DEREGISTERED -> java.util.Optional.<dev.flotilla.vm.Snapshot.Status>empty();
+          default -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.CREATING);
+        });
+  }
+
   @Override
   public void deleteImage(String imageId) {
     calls.run("DeregisterImage", () -> api.get().getAMIApiForRegion(region).get().deregisterImageInRegion(region, imageId));

@@ -68,6 +68,8 @@ final class Ec2Server implements AutoCloseable {
   private final Map<String, List<String>> tokens = new HashMap<>();
   final Map<String, String> keys = new TreeMap<>();
   final Map<String, String> images = new TreeMap<>();
+  /** Images just made: "pending" at their first look, as EC2 copies the volume. */
+  private final java.util.Set<String> pendingImages = new java.util.HashSet<>();
   final Map<String, String> groups = new TreeMap<>(Map.of("default", "sg-1"));
   final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
   final List<Map<String, String>> requests = Collections.synchronizedList(new ArrayList<>());
@@ -282,6 +284,7 @@ final class Ec2Server implements AutoCloseable {
         }
         String id = "ami-" + hex();
         images.put(id, p.get("Name"));
+        pendingImages.add(id);
         return ok(ns("CreateImageResponse", "<imageId>" + id + "</imageId>"));
       }
       case "DeregisterImage":
@@ -292,7 +295,8 @@ final class Ec2Server implements AutoCloseable {
       case "DescribeImages": {
         StringBuilder sb = new StringBuilder("<imagesSet>");
         images.forEach((id, name) -> sb.append("<item><imageId>").append(id).append("</imageId><imageLocation>123456789012/")
-            .append(esc(name)).append("</imageLocation><imageState>available</imageState><imageOwnerId>123456789012"
+            .append(esc(name)).append("</imageLocation><imageState>").append(pendingImages.remove(id) ? "pending"
+                : "available").append("</imageState><imageOwnerId>123456789012"
                 + "</imageOwnerId><isPublic>false</isPublic><architecture>x86_64</architecture><imageType>machine"
                 + "</imageType><name>").append(esc(name)).append("</name><rootDeviceType>ebs</rootDeviceType>"
                 + "<rootDeviceName>/dev/sda1</rootDeviceName><blockDeviceMapping/><virtualizationType>hvm"
