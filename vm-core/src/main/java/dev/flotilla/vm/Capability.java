@@ -12,7 +12,7 @@ public enum Capability {
   SNAPSHOT_MEMORY("snapshots that include memory"),
   /** Save a VM as an image that new nodes can boot from. */
   SNAPSHOT_TO_IMAGE("saving a VM as an image"),
-  /** Change a VM's instance type. */
+  /** Change a VM's instance type. Reserved: no provider declares it yet, and VmClient has no resize call. */
   RESIZE("resizing VMs"),
   /** Register a local SSH public key with the cloud. */
   KEY_IMPORT("importing SSH keys"),

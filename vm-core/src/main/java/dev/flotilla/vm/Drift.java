@@ -26,7 +26,22 @@ public record Drift(Kind kind, String node, String vmId, String message, String 
     /** Several live VMs carry one node's name. Never fixed automatically: destroy the ones you do not want. */
     DUPLICATE_VMS,
     /** A running VM's public address differs from the record's. Reconcile records the VM's address. */
-    ADDRESS_MISMATCH
+    ADDRESS_MISMATCH,
+    /**
+     * A create intent is still in a record: a create did not finish. Start finds what it made or makes the
+     * VM; reconcile adopts what it made.
+     */
+    UNFINISHED_CREATE,
+    /**
+     * A record is bound to a VM that carries another node's name. Reconcile clears the binding when the
+     * other node's record is bound to that VM too (a copied record).
+     */
+    VM_OF_OTHER_NODE,
+    /**
+     * A live VM nothing attributes to a node (no node name, no record bound to it) that Flotilla made or an
+     * unfinished create may have made. Never fixed automatically: bind it to its node or destroy it by id.
+     */
+    UNATTRIBUTED_VM
   }
 
   @Override

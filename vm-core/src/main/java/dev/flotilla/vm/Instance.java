@@ -16,6 +16,11 @@ public final class Instance {
   public static final String NODE_TAG = "node_name";
   /** The tag that names the profile a VM was created with. */
   public static final String PROFILE_TAG = "flotilla:profile";
+  /**
+   * The tag that carries the idempotency token of the create that made the VM, set at launch, so a client
+   * that crashed before recording the VM finds it by its {@link CreateIntent}.
+   */
+  public static final String TOKEN_TAG = "flotilla:token";
 
   private final String id;
   private final Lifecycle.State state;

@@ -45,6 +45,7 @@ public final class Node {
   private final String vmId;
   private final String publicAddress;
   private final String privateAddress;
+  private final CreateIntent createIntent;
 
   private Node(Builder b) {
     this.name = validName(b.name);
@@ -70,6 +71,7 @@ public final class Node {
     this.vmId = Values.blankToNull(b.vmId);
     this.publicAddress = Values.blankToNull(b.publicAddress);
     this.privateAddress = Values.blankToNull(b.privateAddress);
+    this.createIntent = b.createIntent;
   }
 
   private static String validName(String name) {
@@ -110,6 +112,7 @@ public final class Node {
     b.vmId = vmId;
     b.publicAddress = publicAddress;
     b.privateAddress = privateAddress;
+    b.createIntent = createIntent;
     return b;
   }
 
@@ -146,14 +149,25 @@ public final class Node {
     return b;
   }
 
-  /** This node bound to VM {@code id} with the given addresses (either may be {@code null}). */
+  /**
+   * This node bound to VM {@code id} with the given addresses (either may be {@code null}); a create intent
+   * it held is done with.
+   */
   public Node bind(String id, String publicAddr, String privateAddr) {
-    return toBuilder().vmId(id).publicAddress(publicAddr).privateAddress(privateAddr).build();
+    return toBuilder().vmId(id).publicAddress(publicAddr).privateAddress(privateAddr).createIntent(null).build();
   }
 
-  /** This node with no binding, as after its VM was destroyed. */
+  /** This node with a create in flight: {@code intent} written, not bound yet. */
+  public Node intending(CreateIntent intent) {
+    return toBuilder().createIntent(intent).build();
+  }
+
+  /**
+   * This node with no binding, as after its VM was destroyed. A create intent it holds stays: it belongs to
+   * a create that may still be running.
+   */
   public Node unbind() {
-    return bind(null, null, null);
+    return toBuilder().vmId(null).publicAddress(null).privateAddress(null).build();
   }
 
   /** The node's name: a host name, unique among the nodes of one store. */
@@ -276,6 +290,14 @@ public final class Node {
     return Optional.ofNullable(privateAddress);
   }
 
+  /**
+   * The create that was asked for this node and has not been bound to a VM yet: empty once the node is
+   * bound, and in every record a finished create left. See {@link CreateIntent}.
+   */
+  public Optional<CreateIntent> createIntent() {
+    return Optional.ofNullable(createIntent);
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -293,13 +315,13 @@ public final class Node {
         && Objects.equals(userData, n.userData) && securityGroups.equals(n.securityGroups)
         && Objects.equals(antiAffinityGroup, n.antiAffinityGroup) && options.equals(n.options)
         && Objects.equals(vmId, n.vmId) && Objects.equals(publicAddress, n.publicAddress)
-        && Objects.equals(privateAddress, n.privateAddress);
+        && Objects.equals(privateAddress, n.privateAddress) && Objects.equals(createIntent, n.createIntent);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(name, profile, image, type, cpus, memoryMb, swapMb, region, zone, keyPair, loginUser, tags,
-        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress);
+        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress, createIntent);
   }
 
   /** The node's properties; user data appears only as its size, since it may hold secrets. */
@@ -328,6 +350,7 @@ public final class Node {
     append(sb, "vmId", vmId);
     append(sb, "publicAddress", publicAddress);
     append(sb, "privateAddress", privateAddress);
+    append(sb, "createIntent", createIntent == null ? null : createIntent.token());
     return sb.append('}').toString();
   }
 
@@ -362,6 +385,7 @@ public final class Node {
     private String vmId;
     private String publicAddress;
     private String privateAddress;
+    private CreateIntent createIntent;
 
     private Builder(String name) {
       this.name = name;
@@ -538,6 +562,12 @@ public final class Node {
     /** The VM's private address. */
     public Builder privateAddress(String value) {
       this.privateAddress = value;
+      return this;
+    }
+
+    /** The create in flight for this node, written before the create call; {@code null} for none. */
+    public Builder createIntent(CreateIntent value) {
+      this.createIntent = value;
       return this;
     }
 

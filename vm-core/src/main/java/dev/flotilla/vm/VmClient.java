@@ -4,6 +4,7 @@ import dev.flotilla.vm.Lifecycle.Action;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.internal.Backoff;
 import dev.flotilla.vm.internal.DriftCheck;
+import dev.flotilla.vm.internal.Failpoints;
 import dev.flotilla.vm.internal.ProviderRegistry;
 import dev.flotilla.vm.internal.Tokens;
 import dev.flotilla.vm.internal.Waiter;
@@ -58,6 +59,10 @@ public final class VmClient implements AutoCloseable {
   private final Waiter waiter;
   private final Executor executor;
   private final ProviderRegistry registry;
+  private final RetryPolicy retryPolicy;
+  private final boolean force;
+  private final java.time.Duration lockWait;
+  private final java.time.Duration confirmGoneAfter;
   private final Map<String, Provider> opened = new ConcurrentHashMap<>();
 
   private VmClient(Builder b) {
@@ -70,6 +75,10 @@ public final class VmClient implements AutoCloseable {
     this.waiter = new Waiter(b.clock, backoff, b.waitPolicy, b.listener);
     this.executor = b.executor;
     this.registry = b.registry;
+    this.retryPolicy = b.retryPolicy;
+    this.force = b.force;
+    this.lockWait = b.lockWait;
+    this.confirmGoneAfter = b.confirmGoneAfter;
     if (explicitProfile != null && !knows(explicitProfile)) {
       throw new ConfigurationException(null, "profile", "'" + explicitProfile + "' is not one of the profiles "
           + names() + ". Choose one of these, or add that profile to cloud.json.");
@@ -135,25 +144,35 @@ public final class VmClient implements AutoCloseable {
 
   // ---- lifecycle of many nodes ----------------------------------------------------------------------------
 
-  /** {@link #start(Node)} for many nodes at once; the VMs come back in the order of the nodes. */
+  /**
+   * {@link #start(Node)} for many nodes at once; the VMs come back in the order of the nodes. Nodes that
+   * need a VM are locked while it is made (see {@link NodeStore#lock}): a node whose earlier create did not
+   * finish, or whose VM some client made meanwhile, gets that VM, never a second one.
+   */
   public List<Instance> start(Collection<Node> nodes) {
     Batch batch = observe(nodes);
     List<Target> toCreate = new ArrayList<>();
     List<Target> toStart = new ArrayList<>();
     for (Target t : batch.targets) {
-      List<Action> plan = Lifecycle.plan(t.state, State.RUNNING).orElse(List.of(Action.DESTROY));
-      if (plan.contains(Action.DESTROY)) {
-        throw new ForbiddenTransitionException(t.subject(), t.state, Action.START);
-      }
-      if (plan.equals(List.of(Action.CREATE))) {
+      Action step = stepToRunning(t);
+      if (step == Action.CREATE) {
         toCreate.add(t);
-      } else if (plan.equals(List.of(Action.START))) {
+      } else if (step == Action.START) {
         toStart.add(t);
       }
     }
-    create(toCreate);
+    toStart.addAll(create(toCreate));
     act(toStart, Action.START, (p, ids) -> p.start(ids));
     return awaitAndRecord(batch, State.RUNNING);
+  }
+
+  /** CREATE, START, or null when the VM runs or is on its way there. */
+  private static Action stepToRunning(Target t) {
+    List<Action> plan = Lifecycle.plan(t.state, State.RUNNING).orElse(List.of(Action.DESTROY));
+    if (plan.contains(Action.DESTROY)) {
+      throw new ForbiddenTransitionException(t.subject(), t.state, Action.START);
+    }
+    return plan.isEmpty() ? null : plan.get(0);
   }
 
   /** {@link #stop(Node)} for many nodes at once. */
@@ -179,13 +198,25 @@ public final class VmClient implements AutoCloseable {
     return awaitAndRecord(batch, State.RUNNING);
   }
 
-  /** {@link #destroy(Node)} for many nodes at once. */
+  /**
+   * {@link #destroy(Node)} for many nodes at once. A node whose create did not finish has the VM that
+   * create made destroyed too.
+   */
   public void destroy(Collection<Node> nodes) {
     Batch batch = observe(nodes);
+    List<Target> unfinished = batch.targets.stream().filter(t -> !t.node.isBound() && t.node.createIntent().isPresent())
+        .toList();
+    if (!unfinished.isEmpty()) {
+      try (NodeStore.Lock lock = store.lock(names(unfinished), lockWait)) {
+        adoptExisting(boundMeanwhile(unfinished, new ArrayList<>()), new ArrayList<>(), false);
+      }
+    }
     act(toAct(batch, Action.DESTROY), Action.DESTROY, (p, ids) -> p.terminate(ids));
     awaitAndRecord(batch, State.TERMINATED);
     for (Target t : batch.targets) {
-      store.update(t.node.name(), old -> (old == null ? t.node : old).unbind());
+      if (t.node.isBound()) {
+        store.update(t.node.name(), old -> old != null && old.vmId().equals(t.node.vmId()) ? old.unbind() : old);
+      }
     }
   }
 
@@ -250,22 +281,87 @@ public final class VmClient implements AutoCloseable {
 
   /**
    * Binds {@code node} to an existing VM (LEAP's {@code vm bind}): tags the VM with the node's name and
-   * profile where the provider has tags, and records the binding.
+   * profile where the provider has tags, and records the binding in the node's record (made from
+   * {@code node} when it has none), which ends any create intent it held.
    *
    * @return the node as recorded, bound
    * @throws CloudException with kind NOT_FOUND when the cloud has no VM {@code vmId}
+   * @throws OwnershipException when the VM carries another node's name or another node's record is bound
+   *     to it, unless the client forces: then the other record's binding is cleared
    */
   public Node bind(Node node, String vmId) {
     Provider p = providerFor(node);
     Instance vm = backoff.retry(() -> p.describe(List.of(vmId))).stream().filter(i -> i.id().equals(vmId))
         .findFirst().orElseThrow(() -> new CloudException(CloudException.Kind.NOT_FOUND, p.api(), null,
-            "no VM '" + vmId + "' to bind node '" + node.name() + "' to; list the VMs with VmClient.list()"));
+            "no VM '" + vmId + "' to bind node '" + node.name() + "' to; status lists the VMs"));
+    checkOwner(node.name(), vm);
+    Optional<Node> holder = boundTo(vmId).filter(r -> !r.name().equals(node.name()));
+    if (holder.isPresent()) {
+      String other = holder.get().name();
+      if (!force) {
+        throw new OwnershipException(node.name(), vmId, other, "VM " + vmId + " is node " + other + "'s: " + other
+            + "'s record is bound to it. Unbind " + other + " first, or bind with force to move the VM to "
+            + node.name() + ".");
+      }
+      store.update(other, old -> old != null && old.vmId().equals(Optional.of(vmId)) ? old.unbind() : old);
+    }
     if (p.capabilities().contains(Capability.TAGS)) {
       backoff.retry(() -> p.tag(vmId, Map.of(Instance.NODE_TAG, node.name(), Instance.PROFILE_TAG, profileName(node))));
     }
-    Node bound = node.bind(vmId, vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));
-    store.put(bound);
-    return bound;
+    return store.update(node.name(), old -> (old == null ? node : old).bind(vmId, vm.publicAddress().orElse(null),
+        vm.privateAddress().orElse(null))).orElseThrow();
+  }
+
+  /**
+   * Forgets the VM {@code node}'s record is bound to, and any create intent it holds, without touching
+   * the VM: for a record that names another node's VM. The next start makes (or adopts) the node's own.
+   *
+   * @return the record as it is now, if there is one
+   */
+  public Optional<Node> unbind(Node node) {
+    return store.update(node.name(), old -> old == null ? null : old.unbind().intending(null));
+  }
+
+  /**
+   * Destroys the VM {@code vmId}, which no node is bound to (a duplicate, or a VM nothing claims, as
+   * {@link #status()} reports them), looking for it on every profile of the client, and waits by the wait
+   * policy until it is gone.
+   *
+   * @throws OwnershipException when a node's record is bound to it: destroy that node instead
+   * @throws CloudException with kind NOT_FOUND when no profile has a live VM {@code vmId}
+   */
+  public void destroyVm(String vmId) {
+    Optional<Node> holder = boundTo(vmId);
+    if (holder.isPresent()) {
+      String node = holder.get().name();
+      throw new OwnershipException(null, vmId, node, "VM " + vmId + " is node " + node + "'s: its record is bound to"
+          + " it. Destroy node " + node + " instead (vm rm " + node + "), which also clears the record.");
+    }
+    for (String profile : names()) {
+      Provider p = provider(profile);
+      List<Instance> seen;
+      try {
+        seen = backoff.retry(() -> p.describe(List.of(vmId)));
+      } catch (CloudException e) {
+        if (e.kind() == CloudException.Kind.NOT_FOUND || e.kind() == CloudException.Kind.INVALID_REQUEST) {
+          continue; // not an id of this cloud
+        }
+        throw e;
+      }
+      Optional<Instance> vm = seen.stream().filter(i -> i.id().equals(vmId) && DriftCheck.live(i)).findFirst();
+      if (vm.isPresent()) {
+        backoff.retry(() -> p.terminate(List.of(vmId)));
+        waiter.await(List.of(new Waiter.Group(p, Map.of(vmId, vm.get().nodeName().orElse("-")), Set.of())),
+            State.TERMINATED);
+        return;
+      }
+    }
+    throw new CloudException(CloudException.Kind.NOT_FOUND, String.join(", ", names()), null, "no live VM '" + vmId
+        + "' on any profile; status lists the VMs");
+  }
+
+  private Optional<Node> boundTo(String vmId) {
+    return store.list().stream().filter(r -> r.vmId().equals(Optional.of(vmId))).findFirst();
   }
 
   /**
@@ -281,23 +377,31 @@ public final class VmClient implements AutoCloseable {
 
   /**
    * Applies the safe fixes of {@link #status()}: adopts the one VM that carries the name of a node whose
-   * record lost its id, rebinds a node whose VM is gone to the VM carrying its name, clears bindings to VMs
-   * that are gone (after asking the cloud about the id once more), tags a node's VM that carries no node
-   * name, and records changed addresses. VMs it cannot attribute are reported, never destroyed. An error
-   * from a cloud stops it before it changes anything it is unsure of.
+   * record has no id (its create did not finish, or the record lost the id), ends an unfinished create
+   * that made nothing, rebinds a node whose VM is gone to the VM carrying its name, clears bindings to VMs
+   * that are gone, clears a copied record's binding to another node's VM, tags a node's VM that carries no
+   * node name, and records changed addresses. A VM is taken for gone only when two well-formed answers
+   * some time apart lack it (see {@link Builder#confirmGoneAfter}). VMs it cannot attribute are reported,
+   * never destroyed; an error from a cloud stops it before it changes anything it is unsure of.
    */
   public Reconciliation reconcile() {
     Map<String, List<Instance>> vms = listByProfile();
     Map<String, List<Instance>> tagged = new java.util.HashMap<>();
     vms.values().forEach(list -> list.stream().filter(DriftCheck::live)
         .forEach(vm -> vm.nodeName().ifPresent(n -> tagged.computeIfAbsent(n, k -> new ArrayList<>()).add(vm))));
+    List<Node> records = store.list();
+    Set<String> boundIds = new java.util.HashSet<>();
+    records.forEach(r -> r.vmId().ifPresent(boundIds::add));
     List<String> applied = new ArrayList<>();
-    for (Node r : store.list()) {
+    List<Node> seemGone = new ArrayList<>();
+    for (Node r : records) {
       String profile = profileName(r);
       List<Instance> mine = tagged.getOrDefault(r.name(), List.of());
       if (!r.isBound()) {
         if (mine.size() == 1) {
-          rebind(r, mine.get(0), "adopted VM " + mine.get(0).id() + " for node " + r.name(), applied);
+          rebind(r, null, mine.get(0), "adopted VM " + mine.get(0).id() + " for node " + r.name(), applied);
+        } else if (mine.isEmpty() && r.createIntent().isPresent()) {
+          endUnfinished(r, vms.getOrDefault(profile, List.of()), boundIds, applied);
         }
         continue;
       }
@@ -305,39 +409,98 @@ public final class VmClient implements AutoCloseable {
       Optional<Instance> vm = vms.getOrDefault(profile, List.of()).stream().filter(i -> i.id().equals(id)).findFirst()
           .filter(DriftCheck::live);
       if (vm.isEmpty()) {
-        Provider p = provider(profile);
-        boolean reallyGone = backoff.retry(() -> p.describe(List.of(id))).stream()
-            .noneMatch(i -> i.id().equals(id) && DriftCheck.live(i));
-        if (!reallyGone) {
-          continue; // the listing was behind; leave it for the next look
-        }
-        List<Instance> others = mine.stream().filter(i -> !i.id().equals(id)).toList();
-        if (others.size() == 1) {
-          rebind(r, others.get(0), "rebound node " + r.name() + " from VM " + id + ", which is gone, to VM "
-              + others.get(0).id() + ", which carries its name", applied);
-        } else if (others.isEmpty()) {
-          store.update(r.name(), old -> old == null ? null : old.unbind());
-          applied.add("cleared node " + r.name() + "'s binding to VM " + id + ", which is gone");
-        }
+        seemGone.add(r);
         continue;
       }
       Instance live = vm.get();
+      Optional<String> owner = live.nodeName().filter(n -> !n.equals(r.name()));
+      if (owner.isPresent()) {
+        boolean copied = records.stream().anyMatch(o -> o.name().equals(owner.get()) && o.vmId().equals(Optional.of(id)));
+        if (copied) {
+          store.update(r.name(), old -> old != null && old.vmId().equals(Optional.of(id)) ? old.unbind() : old);
+          applied.add("cleared node " + r.name() + "'s binding to VM " + id + ", which is node " + owner.get() + "'s");
+        }
+        continue;
+      }
       if (live.nodeName().isEmpty() && mine.isEmpty() && provider(profile).capabilities().contains(Capability.TAGS)) {
         Provider p = provider(profile);
         backoff.retry(() -> p.tag(id, Map.of(Instance.NODE_TAG, r.name(), Instance.PROFILE_TAG, profile)));
         applied.add("tagged VM " + id + " with node name " + r.name());
       }
       if (live.state() == State.RUNNING && !live.publicAddress().equals(r.publicAddress())) {
-        rebind(r, live, "recorded address " + live.publicAddress().orElse("none") + " for node " + r.name(), applied);
+        rebind(r, id, live, "recorded address " + live.publicAddress().orElse("none") + " for node " + r.name(), applied);
+      }
+    }
+    for (Node r : confirmGone(seemGone)) {
+      String id = r.vmId().get();
+      List<Instance> others = tagged.getOrDefault(r.name(), List.of()).stream().filter(i -> !i.id().equals(id)).toList();
+      if (others.size() == 1) {
+        rebind(r, id, others.get(0), "rebound node " + r.name() + " from VM " + id + ", which is gone, to VM "
+            + others.get(0).id() + ", which carries its name", applied);
+      } else if (others.isEmpty()) {
+        store.update(r.name(), old -> old != null && old.vmId().equals(Optional.of(id)) ? old.unbind() : old);
+        applied.add("cleared node " + r.name() + "'s binding to VM " + id + ", which is gone");
       }
     }
     return new Reconciliation(applied, status().drift());
   }
 
-  private void rebind(Node record, Instance vm, String what, List<String> applied) {
-    store.update(record.name(), old -> (old == null ? record : old).bind(vm.id(), vm.publicAddress().orElse(null),
-        vm.privateAddress().orElse(null)));
-    applied.add(what);
+  /**
+   * The records among {@code suspects} whose VM is gone for sure: missing (or terminated) in a describe
+   * made {@link Builder#confirmGoneAfter} after the listing that first missed it.
+   */
+  private List<Node> confirmGone(List<Node> suspects) {
+    if (suspects.isEmpty()) {
+      return List.of();
+    }
+    backoff.pause(confirmGoneAfter);
+    List<Node> gone = new ArrayList<>();
+    Map<String, List<Node>> byProfile = new LinkedHashMap<>();
+    suspects.forEach(r -> byProfile.computeIfAbsent(profileName(r), k -> new ArrayList<>()).add(r));
+    byProfile.forEach((profile, records) -> {
+      Provider p = provider(profile);
+      List<String> ids = records.stream().map(r -> r.vmId().get()).toList();
+      Set<String> live = new java.util.HashSet<>();
+      backoff.retry(() -> p.describe(ids)).stream().filter(DriftCheck::live).forEach(i -> live.add(i.id()));
+      records.stream().filter(r -> !live.contains(r.vmId().get())).forEach(gone::add);
+    });
+    return gone;
+  }
+
+  /**
+   * Ends the create intent of {@code r}, whose create made nothing the cloud lists under its name, unless
+   * VMs nothing attributes might be what it made, or a create holds its lock right now.
+   */
+  private void endUnfinished(Node r, List<Instance> vms, Set<String> boundIds, List<String> applied) {
+    CreateIntent intent = r.createIntent().get();
+    if (!DriftCheck.unattributed(vms, intent, boundIds).isEmpty()) {
+      return; // a person must say whose those VMs are: status reports them
+    }
+    try (NodeStore.Lock lock = store.lock(List.of(r.name()), java.time.Duration.ZERO)) {
+      Optional<Node> now = store.update(r.name(), old -> old != null && !old.isBound()
+          && old.createIntent().equals(Optional.of(intent)) ? old.intending(null) : old);
+      if (now.isPresent() && now.get().createIntent().isEmpty()) {
+        applied.add("ended node " + r.name() + "'s unfinished create of " + intent.since() + ", which made no VM");
+      }
+    } catch (NodeLockedException busy) {
+      // a create is running for it right now: leave it to finish
+    }
+  }
+
+  /**
+   * Binds {@code record} to {@code vm}, if the record is still bound to {@code expected} (null: unbound)
+   * when the write happens; a client that changed it meanwhile wins.
+   */
+  private void rebind(Node record, String expected, Instance vm, String what, List<String> applied) {
+    Optional<Node> now = store.update(record.name(), old -> {
+      if (old == null || !java.util.Objects.equals(old.vmId().orElse(null), expected)) {
+        return old;
+      }
+      return old.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));
+    });
+    if (now.isPresent() && now.get().vmId().equals(Optional.of(vm.id()))) {
+      applied.add(what);
+    }
   }
 
   private Map<String, List<Instance>> listByProfile() {
@@ -626,16 +789,26 @@ public final class VmClient implements AutoCloseable {
     return t;
   }
 
-  /** Merges each node with its record and observes the bound VMs with one describe per provider. */
+  /**
+   * Merges each node with its record and observes the bound VMs with one describe per provider. A VM that
+   * carries another node's name is refused (unless the client forces), since every call on a batch acts on
+   * its VMs.
+   */
   private Batch observe(Collection<Node> nodes) {
     List<Target> targets = new ArrayList<>(nodes.size());
-    Map<String, String> seenNames = new java.util.HashMap<>();
+    Set<String> seenNames = new java.util.HashSet<>();
     for (Node n : nodes) {
-      if (seenNames.put(n.name(), n.name()) != null) {
+      if (!seenNames.add(n.name())) {
         throw new ConfigurationException(null, "nodes", "node '" + n.name() + "' appears twice in one call");
       }
       targets.add(new Target(withRecord(n)));
     }
+    describeBound(targets);
+    return new Batch(targets);
+  }
+
+  /** Sets the state of each bound target from one describe per provider; a VM left out counts as gone. */
+  private void describeBound(List<Target> targets) {
     for (Map.Entry<Provider, List<Target>> e : byProvider(targets, t -> t.node.isBound()).entrySet()) {
       List<String> ids = e.getValue().stream().map(Target::vmId).toList();
       Map<String, Instance> seen = new java.util.HashMap<>();
@@ -644,10 +817,26 @@ public final class VmClient implements AutoCloseable {
       }
       for (Target t : e.getValue()) {
         Instance vm = seen.get(t.vmId());
+        if (vm != null) {
+          checkOwner(t.node.name(), vm);
+        }
         t.state = vm == null ? State.TERMINATED : vm.state();
       }
     }
-    return new Batch(targets);
+  }
+
+  /** Refuses {@code vm} for {@code node} when the VM carries another node's name, unless the client forces. */
+  private void checkOwner(String node, Instance vm) {
+    Optional<String> owner = vm.nodeName().filter(o -> !o.equals(node));
+    if (owner.isPresent() && !force) {
+      String other = owner.get();
+      boolean copied = store.get(other).flatMap(Node::vmId).filter(vm.id()::equals).isPresent();
+      throw new OwnershipException(node, vm.id(), other, "node " + node + " records VM " + vm.id() + ", but that VM"
+          + " belongs to node " + other + " (its " + Instance.NODE_TAG + " tag" + (copied ? ", and node " + other
+          + "'s record" : "") + "); nothing was done to it. " + (copied ? "Node " + node + "'s record looks copied"
+          + " from " + other + "'s: reconcile clears " + node + "'s binding, then start " + node + " makes its own VM."
+          : "If it is " + node + "'s, bind it to " + node + " with force; otherwise unbind " + node + "."));
+    }
   }
 
   /** The targets whose state allows {@code action}; no-ops are skipped; forbidden ones fail the call. */
@@ -680,45 +869,207 @@ public final class VmClient implements AutoCloseable {
   }
 
   /**
-   * Creates VMs: one request per provider and launch specification. Each binding is saved as soon as the
-   * create call returns, before waiting, so a crash cannot make the client forget a VM.
+   * Gives each target a VM, holding the targets' locks from the first look to the last record: VMs another
+   * client bound meanwhile are taken as they are, VMs that carry a target's name (an earlier create that
+   * did not finish, a record that lost its id) are adopted, and only for the rest is the cloud asked to
+   * create, one call per provider and launch specification, with the intent written before the call and
+   * the binding right after it. Never held while VMs boot.
+   *
+   * @return the targets that turned out to have a stopped VM, to be started
    */
-  private void create(List<Target> targets) {
-    Map<List<Object>, List<Target>> bySpec = new LinkedHashMap<>();
+  private List<Target> create(List<Target> targets) {
+    if (targets.isEmpty()) {
+      return List.of();
+    }
+    List<Target> toStart = new ArrayList<>();
+    try (NodeStore.Lock lock = store.lock(names(targets), lockWait)) {
+      List<Target> rest = adoptExisting(boundMeanwhile(targets, toStart), toStart, true);
+      Map<List<Object>, List<Target>> bySpec = new LinkedHashMap<>();
+      for (Target t : rest) {
+        bySpec.computeIfAbsent(List.of(t.provider, t.profile, Tokens.spec(t.node)), k -> new ArrayList<>()).add(t);
+      }
+      for (Map.Entry<List<Object>, List<Target>> e : bySpec.entrySet()) {
+        launch(e.getValue(), (Node) e.getKey().get(2), toStart);
+      }
+    }
+    return toStart;
+  }
+
+  private static List<String> names(List<Target> targets) {
+    return targets.stream().map(t -> t.node.name()).toList();
+  }
+
+  /**
+   * Re-reads the records under the lock. A target another client bound since it was observed takes that
+   * binding (its VM may be too new to be listed, so a VM not seen counts as being created); the others
+   * take their record's create intent, and are returned.
+   */
+  private List<Target> boundMeanwhile(List<Target> targets, List<Target> toStart) {
+    List<Target> rest = new ArrayList<>();
+    List<Target> rebound = new ArrayList<>();
     for (Target t : targets) {
-      bySpec.computeIfAbsent(List.of(t.provider, t.profile, Tokens.spec(t.node)), k -> new ArrayList<>()).add(t);
-    }
-    for (Map.Entry<List<Object>, List<Target>> entry : bySpec.entrySet()) {
-      List<Target> group = entry.getValue();
-      Target first = group.get(0);
-      List<String> names = group.stream().map(t -> t.node.name()).toList();
-      Node spec = (Node) entry.getKey().get(2);
-      Map<String, String> tags = Map.of(Instance.PROFILE_TAG, first.profile);
-      String salt = "";
-      List<Instance> made;
-      while (true) {
-        CreateRequest request = new CreateRequest(spec, names, Tokens.create(first.profile, spec, names, salt), tags);
-        made = backoff.retry(() -> first.provider.create(request));
-        if (made.size() != group.size()) {
-          throw new CloudException(CloudException.Kind.UNKNOWN, first.provider.api(), null, "asked for "
-              + group.size() + " VMs and got " + made.size() + "; check the cloud with VmClient.list()");
-        }
-        // A token already spent on VMs since destroyed answers with those VMs: launch anew with a new token.
-        if (made.stream().noneMatch(i -> i.state() == State.TERMINATED || i.state() == State.TERMINATING)) {
-          break;
-        }
-        salt = salt + made.stream().map(Instance::id).toList();
+      Node now = store.get(t.node.name()).orElse(null);
+      if (now != null && now.isBound() && !now.vmId().equals(t.node.vmId())) {
+        t.node = t.node.bind(now.vmId().get(), now.publicAddress().orElse(null), now.privateAddress().orElse(null));
+        rebound.add(t);
+      } else {
+        t.node = t.node.intending(now == null ? null : now.createIntent().orElse(null));
+        rest.add(t);
       }
-      for (int i = 0; i < group.size(); i++) {
-        Target t = group.get(i);
-        Instance vm = made.get(i);
-        t.node = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));
+    }
+    describeBound(rebound);
+    for (Target t : rebound) {
+      if (t.state == State.TERMINATED) {
+        t.state = State.PENDING;
         t.justCreated = true;
-        t.state = vm.state();
-        store.put(t.node);
+      } else if (stepToRunning(t) == Action.START) {
+        toStart.add(t);
       }
-      LOG.debug("created {} VM(s) on {} for {}", made.size(), first.provider.api(), names);
     }
+    return rest;
+  }
+
+  /**
+   * Adopts, for each target, the live VM that carries its name, if the cloud lists one: the VM of a create
+   * that did not finish, or of a record that lost its id. One list call per provider. With {@code strict},
+   * a target whose own create did not finish is refused while VMs the cloud cannot attribute (no node name,
+   * no record) might be that create's.
+   *
+   * @return the targets that still need a VM
+   */
+  private List<Target> adoptExisting(List<Target> targets, List<Target> toStart, boolean strict) {
+    List<Target> out = new ArrayList<>();
+    for (Map.Entry<Provider, List<Target>> e : byProvider(targets, t -> true).entrySet()) {
+      List<Instance> all = backoff.retry(e.getKey()::list);
+      Map<String, List<Instance>> byNode = new java.util.HashMap<>();
+      all.stream().filter(DriftCheck::live)
+          .forEach(vm -> vm.nodeName().ifPresent(n -> byNode.computeIfAbsent(n, k -> new ArrayList<>()).add(vm)));
+      List<String> bound = null;
+      for (Target t : e.getValue()) {
+        List<Instance> mine = new ArrayList<>(byNode.getOrDefault(t.node.name(), List.of()));
+        if (!mine.isEmpty()) {
+          String token = t.node.createIntent().map(CreateIntent::token).orElse("");
+          mine.sort(java.util.Comparator.comparing((Instance vm) -> !token.equals(vm.tags().get(Instance.TOKEN_TAG)))
+              .thenComparing(vm -> vm.launchTime().orElse(java.time.Instant.MAX)).thenComparing(Instance::id));
+          Instance vm = mine.get(0);
+          record(t, vm);
+          t.state = vm.state();
+          LOG.debug("adopted VM {} for node {}", vm.id(), t.node.name());
+          if (stepToRunning(t) == Action.START) {
+            toStart.add(t);
+          }
+          continue;
+        }
+        if (strict && t.node.createIntent().isPresent()) {
+          if (bound == null) {
+            bound = store.list().stream().flatMap(n -> n.vmId().stream()).toList();
+          }
+          List<String> stray = DriftCheck.unattributed(all, t.node.createIntent().get(), bound);
+          if (!stray.isEmpty()) {
+            throw new VmException("node " + t.node.name() + "'s create of " + t.node.createIntent().get().since()
+                + " did not finish, and VM(s) " + stray + " carry no node name: they may be what it made. If one is "
+                + t.node.name() + "'s, bind it to " + t.node.name() + "; remove the others by id. Then start "
+                + t.node.name() + " again.");
+          }
+        }
+        out.add(t);
+      }
+    }
+    return out;
+  }
+
+  /** Binds {@code t}'s record to {@code vm}, which ends its create intent, keeping what else it holds. */
+  private void record(Target t, Instance vm) {
+    t.node = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));
+    store.update(t.node.name(), old -> (old == null ? t.node : old).bind(vm.id(), vm.publicAddress().orElse(null),
+        vm.privateAddress().orElse(null)));
+  }
+
+  /**
+   * Creates the VMs of targets that share a launch specification in one call: first the create intent in
+   * every record (a repeat of the same create keeps its token, so a cloud that keeps tokens answers with
+   * what the first try made), then the call, then each binding.
+   */
+  private void launch(List<Target> group, Node spec, List<Target> toStart) {
+    Target first = group.get(0);
+    String digest = Tokens.digest(first.profile, spec);
+    List<Target> pending = new ArrayList<>(group);
+    Failpoints.hit("before-intent");
+    String token = repeatedToken(pending, digest);
+    for (int attempt = 1; ; attempt++) {
+      List<String> names = names(pending);
+      if (token == null) {
+        token = Tokens.random();
+      }
+      CreateIntent intent = new CreateIntent(token, first.profile, digest, names, clock.instant());
+      for (Target t : pending) {
+        t.node = t.node.intending(intent);
+        store.update(t.node.name(), old -> (old == null ? t.node : old).intending(intent));
+      }
+      Failpoints.hit("after-intent");
+      Map<String, String> tags = Map.of(Instance.PROFILE_TAG, first.profile, Instance.TOKEN_TAG, token);
+      CreateRequest request = new CreateRequest(spec, names, token, tags);
+      List<Instance> made;
+      try {
+        made = first.provider.create(request);
+      } catch (CloudException failure) {
+        boolean again = failure.retryable() && attempt < retryPolicy.maxAttempts();
+        if (again) {
+          backoff.pause(retryPolicy.delay(attempt));
+        }
+        // the call may have made some VMs before it failed: adopt those, then try again or give up
+        int before = pending.size();
+        try {
+          pending = adoptExisting(pending, toStart, false);
+        } catch (CloudException lookFailed) {
+          failure.addSuppressed(lookFailed);
+          throw failure; // the intents stay: the next start looks again
+        }
+        if (pending.isEmpty()) {
+          return;
+        }
+        if (!again) {
+          if (failure.kind() != CloudException.Kind.UNKNOWN && failure.kind() != CloudException.Kind.TRANSIENT) {
+            pending.forEach(this::clearIntent); // the cloud refused the request: nothing of it exists
+          }
+          throw failure;
+        }
+        token = pending.size() == before ? token : null; // a smaller request needs a token of its own
+        continue;
+      }
+      if (made.size() != pending.size()) {
+        throw new CloudException(CloudException.Kind.UNKNOWN, first.provider.api(), null, "asked for " + pending.size()
+            + " VMs and got " + made.size() + "; the nodes keep their create intent, and 'status' lists what exists");
+      }
+      if (made.stream().anyMatch(vm -> vm.state() == State.TERMINATED || vm.state() == State.TERMINATING)) {
+        token = null; // the token's VMs were destroyed since: a new create, with a new token
+        continue;
+      }
+      Failpoints.hit("after-create");
+      for (int i = 0; i < pending.size(); i++) {
+        Target t = pending.get(i);
+        record(t, made.get(i));
+        t.justCreated = true;
+        t.state = made.get(i).state();
+      }
+      Failpoints.hit("after-record");
+      LOG.debug("created {} VM(s) on {} for {}", made.size(), first.provider.api(), names);
+      return;
+    }
+  }
+
+  /** The token of the create these targets repeat exactly, if they all hold its intent; else null. */
+  private static String repeatedToken(List<Target> group, String digest) {
+    List<String> names = names(group);
+    Optional<CreateIntent> intent = group.get(0).node.createIntent();
+    boolean repeat = intent.isPresent() && group.stream().allMatch(t -> t.node.createIntent().equals(intent))
+        && intent.get().repeatedBy(group.get(0).profile, digest, names);
+    return repeat ? intent.get().token() : null;
+  }
+
+  private void clearIntent(Target t) {
+    t.node = t.node.intending(null);
+    store.update(t.node.name(), old -> old == null ? null : old.intending(null));
   }
 
   private List<Instance> awaitAndRecord(Batch batch, State target) {
@@ -743,15 +1094,42 @@ public final class VmClient implements AutoCloseable {
         continue;
       }
       Instance vm = seen.get(groupOf.get(t.provider)).get(t.vmId());
+      if (t.justCreated && vm.nodeName().isEmpty() && DriftCheck.live(vm)) {
+        vm = tagLate(t, vm);
+      }
       out.add(vm);
       if (target != State.TERMINATED) {
         Node bound = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));
         if (!bound.equals(t.node)) {
-          store.put(bound);
+          // the addresses it now has, unless another client has bound the record elsewhere meanwhile
+          store.update(t.node.name(), old -> old == null ? bound : old.vmId().equals(bound.vmId())
+              ? old.bind(bound.vmId().get(), bound.publicAddress().orElse(null), bound.privateAddress().orElse(null))
+              : old);
         }
       }
     }
     return out;
+  }
+
+  /**
+   * Tags a new VM that came up without its node's name (a cloud that ignored the tags of the create): its
+   * record is bound already, so a failure here is only logged; reconcile tags it later.
+   */
+  private Instance tagLate(Target t, Instance vm) {
+    if (!t.provider.capabilities().contains(Capability.TAGS)) {
+      return vm;
+    }
+    Map<String, String> tags = Map.of(Instance.NODE_TAG, t.node.name(), Instance.PROFILE_TAG, t.profile);
+    try {
+      backoff.retry(() -> t.provider.tag(vm.id(), tags));
+    } catch (CloudException e) {
+      LOG.warn("VM {} of node {} carries no node name and could not be tagged ({}); reconcile tags it", vm.id(),
+          t.node.name(), e.getMessage());
+      return vm;
+    }
+    Map<String, String> all = new LinkedHashMap<>(vm.tags());
+    all.putAll(tags);
+    return vm.toBuilder().tags(all).build();
   }
 
   private static Map<Provider, List<Target>> byProvider(List<Target> targets, java.util.function.Predicate<Target> keep) {
@@ -764,13 +1142,17 @@ public final class VmClient implements AutoCloseable {
     return out;
   }
 
-  /** The node as given, with the binding from its record when the node itself carries none. */
+  /**
+   * The node as given, with the binding and create intent of its record when the node itself carries no
+   * binding.
+   */
   private Node withRecord(Node node) {
     if (node.isBound()) {
       return node;
     }
-    return store.get(node.name()).filter(Node::isBound)
-        .map(r -> node.bind(r.vmId().get(), r.publicAddress().orElse(null), r.privateAddress().orElse(null)))
+    return store.get(node.name())
+        .map(r -> r.isBound() ? node.bind(r.vmId().get(), r.publicAddress().orElse(null), r.privateAddress().orElse(null))
+            .intending(r.createIntent().orElse(null)) : node.intending(r.createIntent().orElse(null)))
         .orElse(node);
   }
 
@@ -855,8 +1237,39 @@ public final class VmClient implements AutoCloseable {
     private DoubleSupplier random = () -> ThreadLocalRandom.current().nextDouble();
     private ProviderRegistry registry;
     private ClassLoader classLoader = VmClient.class.getClassLoader();
+    private boolean force;
+    private java.time.Duration lockWait = java.time.Duration.ofMinutes(5);
+    private java.time.Duration confirmGoneAfter = java.time.Duration.ofSeconds(5);
 
     private Builder() {}
+
+    /**
+     * Acts on VMs that belong to another node (whose node tag names another node): stop, destroy, revert
+     * or bind them anyway. Off by default, when such calls fail with {@link OwnershipException}.
+     */
+    public Builder force(boolean value) {
+      this.force = value;
+      return this;
+    }
+
+    /**
+     * How long to wait for nodes another client is creating VMs for (see {@link NodeStore#lock}); five
+     * minutes by default. A lock is held only across a create call, never while VMs boot.
+     */
+    public Builder lockWait(java.time.Duration value) {
+      this.lockWait = java.util.Objects.requireNonNull(value, "lockWait");
+      return this;
+    }
+
+    /**
+     * How long {@link VmClient#reconcile()} waits before it looks a second time at a VM that seems gone;
+     * only a VM missing from two well-formed answers this far apart has its binding cleared. Five seconds
+     * by default.
+     */
+    public Builder confirmGoneAfter(java.time.Duration value) {
+      this.confirmGoneAfter = java.util.Objects.requireNonNull(value, "confirmGoneAfter");
+      return this;
+    }
 
     /**
      * Uses {@code provider} directly, under a profile named after its api id (such as {@code fake}). The

@@ -31,23 +31,28 @@ import org.jclouds.ContextBuilder;
 import org.jclouds.aws.ec2.AWSEC2Api;
 import org.jclouds.aws.ec2.domain.AWSRunningInstance;
 import org.jclouds.aws.ec2.features.AWSInstanceApi;
-import org.jclouds.aws.ec2.options.AWSRunInstancesOptions;
 import org.jclouds.ec2.domain.Reservation;
 import org.jclouds.ec2.domain.RunningInstance;
 
 /**
  * An EC2 account in one region, on jclouds' EC2 API (not its portable ComputeService). N identical
- * machines are one RunInstances with a ClientToken and one CreateTags; describe, start, stop, reboot and
- * terminate take any number of ids in one call each. The jclouds context is built on the first call.
+ * machines are one RunInstances with a ClientToken, tagged at launch (TagSpecification); describe, start,
+ * stop, reboot and terminate take any number of ids in one call each. Every answer is checked before
+ * jclouds reads it ({@link Ec2Answers}). The jclouds context is built on the first call.
  */
 final class AwsProvider implements Provider {
   static final String NODES_TAG = "flotilla:nodes";
+  /** The EC2 API version sent: the first with TagSpecification on RunInstances. */
+  static final String API_VERSION = "2016-11-15";
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AwsProvider.class);
+  private static final List<String> OPTIONS = List.of("InstanceType", "KeyName", "SubnetId", "IamInstanceProfile.Name",
+      "PlacementGroup");
   private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]+");
 
   private final String region;
   private final String defaultImage;
   private final Lazy<AWSEC2Api> api;
-  private final Calls calls = new Calls(Ec2Errors::classify);
+  private final Calls calls = new Calls(AwsProviderFactory.ID, Ec2Errors::classify);
 
   AwsProvider(String region, String defaultImage, java.util.function.Supplier<ContextBuilder> builder) {
     this.region = region;
@@ -77,76 +82,62 @@ final class AwsProvider implements Provider {
       throw new ConfigurationException(null, "image", "no AMI given: set the node's image (vm.image) or the profile's"
           + " default_image; Flotilla does not guess an AMI, since AMI ids differ in every region");
     }
-    AWSRunInstancesOptions options = new AWSRunInstancesOptions();
-    options.asType(spec.options().getOrDefault("InstanceType", spec.type().orElse("t3.micro")));
-    options.withClientToken(request.clientToken());
-    spec.keyPair().or(() -> java.util.Optional.ofNullable(spec.options().get("KeyName"))).ifPresent(options::withKeyName);
-    if (!spec.securityGroups().isEmpty()) {
-      options.withSecurityGroups(spec.securityGroups());
-    }
-    spec.userData().ifPresent(u -> options.withUserData(u.getBytes(StandardCharsets.UTF_8)));
-    for (Map.Entry<String, String> o : spec.options().entrySet()) {
-      switch (o.getKey()) {
-        case "InstanceType", "KeyName" -> { }
-        case "SubnetId" -> options.withSubnetId(o.getValue());
-        case "IamInstanceProfile.Name" -> options.withIAMInstanceProfileName(o.getValue());
-        case "PlacementGroup" -> options.inPlacementGroup(o.getValue());
-        default -> throw new ConfigurationException(null, "vm.options." + o.getKey(), "is not an option the EC2 adapter"
-            + " passes on; it knows InstanceType, KeyName, SubnetId, IamInstanceProfile.Name and PlacementGroup");
+    for (String key : spec.options().keySet()) {
+      if (!OPTIONS.contains(key)) {
+        throw new ConfigurationException(null, "vm.options." + key, "is not an option the EC2 adapter passes on; it"
+            + " knows " + String.join(", ", OPTIONS));
       }
     }
-    int n = request.count();
-    Reservation<? extends AWSRunningInstance> reservation = calls.call("RunInstances", () -> instances().runInstancesInRegion(
-        region, spec.zone().orElse(null), image, n, n, options));
-    List<AWSRunningInstance> launched = new ArrayList<>(reservation);
-    launched.sort(Comparator.comparingInt(i -> launchIndex(i)));
-    List<String> ids = launched.stream().map(RunningInstance::getId).toList();
-    tagLaunch(request, ids);
+    List<List<String>> launches = NodeNames.chunks(request.nodeNames());
     List<Instance> out = new ArrayList<>();
-    for (int i = 0; i < launched.size(); i++) {
-      Map<String, String> tags = new LinkedHashMap<>(launched.get(i).getTags());
-      tags.putAll(request.tagsFor(request.nodeNames().get(i)));
-      out.add(toInstance(launched.get(i), tags));
+    for (int k = 0; k < launches.size(); k++) {
+      // one token per RunInstances; every VM carries the request's in its tags
+      String token = launches.size() == 1 ? request.clientToken() : request.clientToken() + "-" + k;
+      out.addAll(launch(request, image, launches.get(k), token));
     }
     return out;
   }
 
   /**
-   * One CreateTags for the whole launch: the shared tags plus every node name in one value that each
-   * instance reads by its launch index. A NotFound right after the launch (EC2 is eventually consistent)
-   * is answered as transient, so the client repeats the create with the same ClientToken, which makes no
-   * new machine, and tags again.
+   * One RunInstances for {@code names}, tagged at launch: the request's tags, and the node names in one
+   * value each instance reads by its launch index, so no instance is ever without its node's name.
    */
-  private void tagLaunch(CreateRequest request, List<String> ids) {
-    Map<String, String> shared = new LinkedHashMap<>(request.tags());
-    request.spec().tags().forEach(label -> shared.put("flotilla:tag:" + label, ""));
-    List<String> names = request.nodeNames();
-    java.util.Optional<String> encoded = names.size() == 1 ? java.util.Optional.of(names.get(0)) : NodeNames.encode(names);
-    try {
-      if (encoded.isPresent()) {
-        Map<String, String> tags = new LinkedHashMap<>(shared);
-        if (names.size() == 1) {
-          tags.put(Instance.NODE_TAG, names.get(0));
-        } else {
-          tags.put(NODES_TAG, encoded.get());
-        }
-        tags.put("Name", encoded.get());
-        calls.run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(tags, ids));
-      } else {
-        calls.run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(shared, ids));
-        for (int i = 0; i < ids.size(); i++) {
-          String id = ids.get(i);
-          Map<String, String> own = Map.of(Instance.NODE_TAG, names.get(i), "Name", names.get(i));
-          calls.run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(own, List.of(id)));
-        }
-      }
-    } catch (CloudException e) {
-      if (e.kind() == Kind.NOT_FOUND) {
-        throw new CloudException(Kind.TRANSIENT, api(), e.code().orElse(null), "the new instances are not visible to"
-            + " CreateTags yet; the create is repeated with the same ClientToken", e);
-      }
-      throw e;
+  private List<Instance> launch(CreateRequest request, String image, List<String> names, String token) {
+    Node spec = request.spec();
+    Map<String, String> tags = launchTags(request, names);
+    TaggedRunInstancesOptions options = new TaggedRunInstancesOptions(tags);
+    options.asType(spec.options().getOrDefault("InstanceType", spec.type().orElse("t3.micro")));
+    options.withClientToken(token);
+    spec.keyPair().or(() -> java.util.Optional.ofNullable(spec.options().get("KeyName"))).ifPresent(options::withKeyName);
+    if (!spec.securityGroups().isEmpty()) {
+      options.withSecurityGroups(spec.securityGroups());
     }
+    spec.userData().ifPresent(u -> options.withUserData(u.getBytes(StandardCharsets.UTF_8)));
+    java.util.Optional.ofNullable(spec.options().get("SubnetId")).ifPresent(options::withSubnetId);
+    java.util.Optional.ofNullable(spec.options().get("IamInstanceProfile.Name")).ifPresent(options::withIAMInstanceProfileName);
+    java.util.Optional.ofNullable(spec.options().get("PlacementGroup")).ifPresent(options::inPlacementGroup);
+    int n = names.size();
+    Reservation<? extends AWSRunningInstance> reservation = calls.call("RunInstances", () -> instances().runInstancesInRegion(
+        region, spec.zone().orElse(null), image, n, n, options));
+    List<AWSRunningInstance> launched = new ArrayList<>(reservation);
+    launched.sort(Comparator.comparingInt(i -> launchIndex(i)));
+    List<Instance> out = new ArrayList<>();
+    for (int i = 0; i < launched.size(); i++) {
+      Map<String, String> own = new LinkedHashMap<>(launched.get(i).getTags());
+      own.putAll(request.tagsFor(names.get(i)));
+      out.add(toInstance(launched.get(i), own));
+    }
+    return out;
+  }
+
+  /** The tags of one launch: the request's, its labels, and its node names (one, or all encoded). */
+  private static Map<String, String> launchTags(CreateRequest request, List<String> names) {
+    Map<String, String> tags = new LinkedHashMap<>(request.tags());
+    request.spec().tags().forEach(label -> tags.put("flotilla:tag:" + label, ""));
+    String encoded = names.size() == 1 ? names.get(0) : NodeNames.encode(names).orElseThrow();
+    tags.put(names.size() == 1 ? Instance.NODE_TAG : NODES_TAG, encoded);
+    tags.put("Name", encoded);
+    return tags;
   }
 
   private static int launchIndex(RunningInstance i) {

@@ -5,7 +5,9 @@ import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.InstanceType;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.aws.internal.Ec2Answers;
 import dev.flotilla.vm.aws.internal.LocalEndpointModule;
+import dev.flotilla.vm.jclouds.CheckedHttpModule;
 import dev.flotilla.vm.jclouds.QuietLogging;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.ProviderFactory;
@@ -80,7 +82,10 @@ public final class AwsProviderFactory implements ProviderFactory {
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");
       overrides.setProperty("jclouds.regions", region);
-      List<com.google.inject.Module> modules = new ArrayList<>(List.of(new QuietLogging()));
+      // TagSpecification (tags at launch, so no VM is ever untagged) needs EC2 API 2016-11-15 or later
+      overrides.setProperty(Constants.PROPERTY_API_VERSION, AwsProvider.API_VERSION);
+      List<com.google.inject.Module> modules = new ArrayList<>(List.of(new QuietLogging(),
+          new CheckedHttpModule(new Ec2Answers())));
       ContextBuilder b = ContextBuilder.newBuilder(new AWSEC2ProviderMetadata()).credentials(identity, secret.reveal())
           .overrides(overrides);
       if (endpoint != null) {

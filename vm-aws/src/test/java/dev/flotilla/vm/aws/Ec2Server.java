@@ -26,8 +26,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * Amazon EC2's Query API in miniature, for tests: form-encoded POSTs on 127.0.0.1, XML answers in the
  * 2012-06-01 shapes, errors as AWS sends them, SigV4 credential scope checked, and state: instances go
  * pending, running, stopping, stopped, shutting-down, terminated as they are observed. ClientTokens make
- * RunInstances idempotent. Faults on demand: throttling (any HTTP status), internal errors, and new
- * instances that DescribeInstances and CreateTags do not see yet.
+ * RunInstances idempotent, and TagSpecification tags instances at launch, unless told to ignore them as
+ * some EC2-compatible services do. Faults on demand: throttling (any HTTP status), internal errors, new
+ * instances that DescribeInstances and CreateTags do not see yet, and answers that are not EC2's (HTML,
+ * JSON, cut short, wrong content type) after the request took effect.
  */
 final class Ec2Server implements AutoCloseable {
   static final String ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE";
@@ -77,6 +79,34 @@ final class Ec2Server implements AutoCloseable {
   private int hideNew;
   private long next = 0xa1b2c3d4L;
   volatile int bootPolls = 2;
+  /** Whether RunInstances ignores ClientToken (a repeat makes new instances). */
+  volatile boolean ignoreClientTokens;
+  /** Whether RunInstances ignores TagSpecification (instances start untagged). */
+  volatile boolean ignoreTagSpecifications;
+  private final Map<String, Deque<Garbage>> garbage = new HashMap<>();
+  private java.util.Random garbageDraw;
+  private double garbageShare;
+
+  /** Answers that are not EC2's, each sent with HTTP 200 after the request took effect. */
+  enum Garbage {
+    /** A proxy's HTML page. */
+    HTML("text/html", "<html><head><title>Gateway</title></head><body><h1>Welcome</h1></body></html>"),
+    /** An empty JSON object. */
+    EMPTY_JSON("application/json", "{}"),
+    /** The start of a real answer, cut off. */
+    TRUNCATED("text/xml;charset=UTF-8", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DescribeInstancesResponse xmlns="
+        + "\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>req-1</requestId><reservationSet><item><reserv"),
+    /** A well-formed document that is not an EC2 answer, sent as plain text. */
+    WRONG_TYPE("text/plain", "<status>ok</status>");
+
+    final String contentType;
+    final String body;
+
+    Garbage(String contentType, String body) {
+      this.contentType = contentType;
+      this.body = body;
+    }
+  }
 
   private Ec2Server() throws IOException {
     http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
@@ -111,6 +141,30 @@ final class Ec2Server implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       faults.add(new String[] {Integer.toString(status), code});
     }
+  }
+
+  /** The next {@code n} answers to {@code action} are {@code kind}, after the request took effect. */
+  synchronized void garbage(String action, int n, Garbage kind) {
+    for (int i = 0; i < n; i++) {
+      garbage.computeIfAbsent(action, a -> new ArrayDeque<>()).add(kind);
+    }
+  }
+
+  /** A share (0 to 1) of all answers, drawn with {@code seed}, is garbage of a kind drawn too. */
+  synchronized void garbage(double share, long seed) {
+    garbageShare = share;
+    garbageDraw = new java.util.Random(seed);
+  }
+
+  private synchronized Garbage garbageFor(String action) {
+    Deque<Garbage> queued = garbage.get(action);
+    if (queued != null && !queued.isEmpty()) {
+      return queued.poll();
+    }
+    if (garbageShare > 0 && garbageDraw.nextDouble() < garbageShare) {
+      return Garbage.values()[garbageDraw.nextInt(Garbage.values().length)];
+    }
+    return null;
   }
 
   /** Instances launched from now on are unknown to the next {@code n} requests that name them. */
@@ -160,6 +214,11 @@ final class Ec2Server implements AutoCloseable {
       synchronized (this) {
         answer = dispatch(action, p);
       }
+      Garbage junk = answer[0].equals("200") ? garbageFor(action) : null;
+      if (junk != null) {
+        respond(ex, 200, junk.contentType, junk.body);
+        return;
+      }
       respond(ex, Integer.parseInt(answer[0]), answer[1]);
     } catch (RuntimeException e) {
       respond(ex, 500, error("InternalError", "test server: " + e));
@@ -187,8 +246,12 @@ final class Ec2Server implements AutoCloseable {
   }
 
   private static void respond(HttpExchange ex, int status, String body) throws IOException {
+    respond(ex, status, "text/xml;charset=UTF-8", body);
+  }
+
+  private static void respond(HttpExchange ex, int status, String contentType, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().set("Content-Type", "text/xml;charset=UTF-8");
+    ex.getResponseHeaders().set("Content-Type", contentType);
     ex.sendResponseHeaders(status, bytes.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(bytes);
@@ -367,7 +430,7 @@ final class Ec2Server implements AutoCloseable {
   }
 
   private String[] run(Map<String, String> p) {
-    String token = p.get("ClientToken");
+    String token = ignoreClientTokens ? null : p.get("ClientToken");
     if (token != null && tokens.containsKey(token)) {
       return ok(ns("RunInstancesResponse", reservation(tokens.get(token))));
     }
@@ -378,8 +441,14 @@ final class Ec2Server implements AutoCloseable {
     String reservation = "r-" + hex();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
-      Vm vm = new Vm("i-" + hex(), reservation, i, p);
+      Vm vm = new Vm("i-" + hex(), reservation, i, token == null ? without(p, "ClientToken") : p);
       vm.hiddenFor = hideNew;
+      if (!ignoreTagSpecifications && "instance".equals(p.get("TagSpecification.1.ResourceType"))) {
+        for (int t = 1; p.containsKey("TagSpecification.1.Tag." + t + ".Key"); t++) {
+          vm.tags.put(p.get("TagSpecification.1.Tag." + t + ".Key"), p.getOrDefault("TagSpecification.1.Tag." + t
+              + ".Value", ""));
+        }
+      }
       vms.put(vm.id, vm);
       ids.add(vm.id);
     }
@@ -387,6 +456,12 @@ final class Ec2Server implements AutoCloseable {
       tokens.put(token, ids);
     }
     return ok(ns("RunInstancesResponse", reservation(ids)));
+  }
+
+  private static Map<String, String> without(Map<String, String> p, String key) {
+    Map<String, String> out = new LinkedHashMap<>(p);
+    out.remove(key);
+    return out;
   }
 
   private String reservation(List<String> ids) {

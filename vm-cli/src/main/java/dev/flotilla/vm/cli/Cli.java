@@ -51,6 +51,10 @@ final class Cli {
   @Option(names = "--mock", scope = ScopeType.INHERIT, description = "Use the embedded fake cloud even if there is a cloud.json.")
   boolean mock;
 
+  @Option(names = "--force", scope = ScopeType.INHERIT, description = "Act on a VM even though it carries another node's"
+      + " name (rm, stop, start, reboot, bind); without it such a VM is left alone with an error that names both nodes.")
+  boolean force;
+
   @Option(names = "-v", scope = ScopeType.INHERIT, description = "More detail: -v, -vv, -vvv (stack traces).")
   boolean[] verbose;
 
@@ -65,7 +69,7 @@ final class Cli {
   }
 
   private Workspace workspace(Output o) {
-    return new Workspace(dir, auth, mock, o);
+    return new Workspace(dir, auth, mock, force, o);
   }
 
   // ---- nodes -------------------------------------------------------------------------------------------------
@@ -102,8 +106,9 @@ final class Cli {
   @Command(name = "stop", description = "Stop the VMs of the nodes FILTER names (all when none); disks are kept.")
   int stop(@Parameters(paramLabel = "FILTER", arity = "0..*") List<String> filter,
       @Option(names = "--wait", description = "Wait until they are stopped.") boolean wait,
-      @Option(names = "--force", description = "Power off at once instead of shutting down.") boolean force) {
-    return lifecycle(filter, wait, force ? "force-stop" : "stop");
+      @Option(names = "--hard", description = "Power off at once instead of shutting down (as reboot --hard resets).")
+      boolean hard) {
+    return lifecycle(filter, wait, hard ? "force-stop" : "stop");
   }
 
   @Command(name = "reboot", description = "Reboot the VMs of the nodes FILTER names (all when none).")
@@ -126,10 +131,56 @@ final class Cli {
     return lifecycle(filter, wait, "reboot");
   }
 
-  @Command(name = "rm", description = "Destroy the VMs of the nodes FILTER names (all when none); the records stay.")
+  @Command(name = "rm", description = "Destroy the VMs of the nodes FILTER names (all when none); the records stay."
+      + " A FILTER that is the id of a VM no node is bound to (a duplicate, or one 'vm status' cannot attribute)"
+      + " destroys that VM.")
   int rm(@Parameters(paramLabel = "FILTER", arity = "0..*") List<String> filter,
       @Option(names = "--wait", description = "Wait until they are gone.") boolean wait) {
-    return lifecycle(filter, wait, "rm");
+    List<String> byNode = new ArrayList<>();
+    List<String> vmIds = new ArrayList<>();
+    Output o = out();
+    Workspace ws = workspace(o);
+    for (String word : filter == null ? List.<String>of() : filter) {
+      (ws.matchesNode(word) ? byNode : vmIds).add(word);
+    }
+    if (!vmIds.isEmpty()) {
+      try (VmClient client = ws.client(wait)) {
+        for (String id : vmIds) {
+          try {
+            client.destroyVm(id);
+          } catch (dev.flotilla.vm.CloudException e) {
+            if (e.kind() != dev.flotilla.vm.CloudException.Kind.NOT_FOUND) {
+              throw e;
+            }
+            throw new ConfigurationException(null, "FILTER", "no node, name pattern, tag, service or VM id matches '"
+                + id + "'; 'vm status' lists the nodes and VMs");
+          }
+          o.say("removed VM " + id);
+        }
+      }
+      o.json(Output.fields("removed_vms", vmIds));
+      if (byNode.isEmpty()) {
+        return 0;
+      }
+    }
+    return lifecycle(byNode, wait, "rm");
+  }
+
+  @Command(name = "unbind", description = "Forget the VM that NODE's record names, without touching the VM: for a"
+      + " record that names another node's VM. The next 'vm start NODE' makes or finds the node's own.")
+  int unbind(@Parameters(paramLabel = "NODE", arity = "1..*") List<String> names) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(false)) {
+      for (String name : names) {
+        Node record = node(ws, name);
+        client.unbind(record);
+        o.say("node " + name + " is bound to no VM" + record.vmId().map(id -> " (it was " + id + ", which is left as it is)")
+            .orElse(""));
+      }
+    }
+    o.json(Output.fields("unbound", names));
+    return 0;
   }
 
   private int lifecycle(List<String> filter, boolean wait, String verb) {
@@ -252,12 +303,12 @@ final class Cli {
     return m;
   }
 
-  @Command(name = "bind", description = "Bind node NODE to the existing VM VM_ID: tag the VM, record its id.")
+  @Command(name = "bind", description = "Bind node NODE to the existing VM VM_ID: tag the VM, record its id (making"
+      + " NODE's record if it has none). A VM that carries another node's name needs --force, and then leaves it.")
   int bind(@Parameters(index = "0", paramLabel = "NODE") String name, @Parameters(index = "1", paramLabel = "VM_ID") String vmId) {
     Output o = out();
     Workspace ws = workspace(o);
-    Node record = ws.store().get(name).orElseThrow(() -> new ConfigurationException(ws.store().fileOf(name), null,
-        "there is no node " + name + "; add it first with 'vm add " + name + "'"));
+    Node record = ws.store().get(name).orElseGet(() -> Node.builder(name).build());
     try (VmClient client = ws.client(false)) {
       Node bound = client.bind(record, vmId);
       o.say("bound node " + name + " to VM " + vmId + bound.publicAddress().map(a -> " (" + a + ")").orElse(""));

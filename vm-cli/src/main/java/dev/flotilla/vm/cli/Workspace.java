@@ -30,13 +30,15 @@ final class Workspace {
   private final Path dir;
   private final String auth;
   private final boolean mock;
+  private final boolean force;
   private final Output output;
   private final FileNodeStore store;
 
-  Workspace(Path dir, String auth, boolean mock, Output output) {
+  Workspace(Path dir, String auth, boolean mock, boolean force, Output output) {
     this.dir = dir.toAbsolutePath().normalize();
     this.auth = auth;
     this.mock = mock;
+    this.force = force;
     this.output = output;
     this.store = FileNodeStore.open(this.dir);
     if (embedded()) {
@@ -71,7 +73,7 @@ final class Workspace {
    * otherwise it returns once the requests are sent.
    */
   VmClient client(boolean wait) {
-    VmClient.Builder b = VmClient.builder().store(store)
+    VmClient.Builder b = VmClient.builder().store(store).force(force)
         .waitPolicy(wait ? WaitPolicy.DEFAULT.withTimeout(Duration.ofMinutes(30)) : WaitPolicy.NO_WAIT)
         .listener(wait ? output.progress() : new dev.flotilla.vm.VmListener() {});
     if (embedded()) {
@@ -114,16 +116,7 @@ final class Workspace {
     }
     Map<String, Node> picked = new LinkedHashMap<>();
     for (String word : filter) {
-      List<Node> matched = new ArrayList<>();
-      PathMatcher glob = word.contains("*") || word.contains("?")
-          ? FileSystems.getDefault().getPathMatcher("glob:" + word) : null;
-      for (Node n : all) {
-        boolean hit = n.name().equals(word) || glob != null && glob.matches(Path.of(n.name()))
-            || n.tags().contains(word) || n.services().contains(word) || n.vmId().filter(word::equals).isPresent();
-        if (hit) {
-          matched.add(n);
-        }
-      }
+      List<Node> matched = all.stream().filter(n -> matches(n, word)).toList();
       if (matched.isEmpty()) {
         throw new ConfigurationException(null, "FILTER", "no node, name pattern, tag, service or VM id matches '"
             + word + "'; 'vm status' lists the nodes");
@@ -131,6 +124,18 @@ final class Workspace {
       matched.forEach(n -> picked.put(n.name(), n));
     }
     return new ArrayList<>(picked.values());
+  }
+
+  /** Whether {@code word} names at least one node record (see {@link #select}). */
+  boolean matchesNode(String word) {
+    return store.list().stream().anyMatch(n -> matches(n, word));
+  }
+
+  private static boolean matches(Node n, String word) {
+    PathMatcher glob = word.contains("*") || word.contains("?")
+        ? FileSystems.getDefault().getPathMatcher("glob:" + word) : null;
+    return n.name().equals(word) || glob != null && glob.matches(Path.of(n.name())) || n.tags().contains(word)
+        || n.services().contains(word) || n.vmId().filter(word::equals).isPresent();
   }
 
   /** The VMs of the nodes by id, from one listing. */

@@ -93,7 +93,7 @@ class CliIT {
     assertThat(ok("reboot", "web1").out()).contains("skipping web1 (vm-000001): stopped, not running");
     assertThat(ok("start", "vm-000002").out()).contains("started web2").doesNotContain("web1");
     assertThat(ok("reboot", "db1").out()).contains("rebooted db1");
-    assertThat(ok("stop", "--force", "paris").out()).contains("stopped db1");
+    assertThat(ok("stop", "--hard", "paris").out()).contains("stopped db1");
     assertThat(ok("rm", "web1").out()).contains("removed web1 (vm-000001)");
     assertThat(ok("rm", "web1").out()).contains("skipping web1: already removed");
     assertThat(ok("stop", "web1").out()).contains("skipping web1: no VM");
@@ -155,17 +155,27 @@ class CliIT {
   }
 
   @Test
-  void bindAdoptsAnExistingVm() throws Exception {
+  void bindAdoptsAVmOnlyWhenItIsNoOtherNodesAndUnbindForgetsIt() throws Exception {
     ok("add", "web1");
-    Files.writeString(dir.resolve("nodes/web9.json"), "{\"tags\": [\"spare\"]}");
 
-    assertThat(ok("bind", "web9", "vm-000001").out()).contains("bound node web9 to VM vm-000001");
+    Result refused = vm("bind", "web9", "vm-000001");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("web1").contains("web9").contains("VM vm-000001");
+    assertThat(dir.resolve("nodes/web9.json")).as("a refused bind leaves no record behind").doesNotExist();
+
+    assertThat(ok("--force", "bind", "web9", "vm-000001").out()).contains("bound node web9 to VM vm-000001");
     assertThat(idOf("web9")).isEqualTo("vm-000001");
+    assertThat(Files.readString(dir.resolve("nodes/web1.json"))).as("the VM left web1").doesNotContain("vm-000001");
     Result missing = vm("bind", "web9", "vm-999999");
     assertThat(missing.exit()).isEqualTo(1);
     assertThat(missing.err()).contains("no VM 'vm-999999'");
-    assertThat(vm("bind", "ghost", "vm-000001").err()).contains("there is no node ghost; add it first with 'vm add ghost'");
+
+    assertThat(ok("unbind", "web9").out()).contains("node web9 is bound to no VM (it was vm-000001");
+    assertThat(Files.readString(dir.resolve("nodes/web9.json"))).doesNotContain("vm-000001");
+    assertThat(ok("rm", "vm-000001").out()).contains("removed VM vm-000001");
+    assertThat(ok("status").out()).containsPattern("vm-000001 .*terminated");
   }
+
 
   @Test
   void runStartsUnnamedMachinesAndQuietPrintsIdAndAddress() throws Exception {
@@ -240,7 +250,7 @@ class CliIT {
             List.of("ip_address", "services", "tags", "group", "inherit", "vm.id", "vm.private_ip_address", "vm.auth",
                 "vm.image", "vm.type", "vm.cpus", "vm.memory_mb", "vm.swap_mb", "vm.region", "vm.zone", "vm.key_pair",
                 "vm.login_user", "vm.display_name", "vm.user_data", "vm.security_groups", "vm.anti_affinity_group",
-                "vm.options")) + ".");
+                "vm.options", "vm.intent")) + ".");
     assertThat(vm("-vvv", "status").err()).contains("at dev.flotilla.vm.");
 
     Files.delete(dir.resolve("nodes/web1.json"));

@@ -1,24 +1,27 @@
 package dev.flotilla.vm.internal;
 
+import dev.flotilla.vm.CreateIntent;
 import dev.flotilla.vm.Drift;
 import dev.flotilla.vm.Drift.Kind;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Optional;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /** Compares node records with what the clouds list, and says how to fix each difference. Pure: no calls. */
 public final class DriftCheck {
   private DriftCheck() {}
 
   /**
-   * The disagreements between {@code records} and {@code vmsByProfile}.
+   * The disagreements between {@code records} and {@code vmsByProfile}. Each comes with a {@code vm}
+   * command that fixes it as printed (several joined by {@code &&}, alternatives by {@code or}).
    *
    * @param records every node record, each with its profile resolved (see {@code profileOf})
    * @param vmsByProfile every VM each profile's provider lists
@@ -30,15 +33,19 @@ public final class DriftCheck {
     vmsByProfile.values().forEach(vms -> vms.stream().filter(DriftCheck::live)
         .forEach(vm -> vm.nodeName().ifPresent(n -> tagged.computeIfAbsent(n, k -> new ArrayList<>()).add(vm))));
     Map<String, Node> byName = new HashMap<>();
-    records.forEach(r -> byName.put(r.name(), r));
+    Map<String, String> nodeOfVm = new HashMap<>();
+    for (Node r : records) {
+      byName.put(r.name(), r);
+      r.vmId().ifPresent(id -> nodeOfVm.put(id, r.name()));
+    }
     List<Drift> out = new ArrayList<>();
 
     tagged.forEach((name, vms) -> {
       if (!byName.containsKey(name)) {
         for (Instance vm : vms) {
           out.add(new Drift(Kind.VM_WITHOUT_RECORD, name, vm.id(), "VM " + vm.id() + " carries node name '" + name
-              + "', but there is no record of node " + name + ".", "vm add " + name + " (to adopt it) or vm rm " + vm.id(),
-              "client.bind(Node.builder(\"" + name + "\").build(), \"" + vm.id() + "\")"));
+              + "', but there is no record of node " + name + ".", "vm add " + name + " (adopts it) or vm rm " + vm.id(),
+              "client.start(Node.builder(\"" + name + "\").build()) adopts it, or client.destroyVm(\"" + vm.id() + "\")"));
         }
       }
     });
@@ -47,7 +54,7 @@ public final class DriftCheck {
       String name = r.name();
       List<Instance> mine = tagged.getOrDefault(name, List.of());
       if (!r.isBound()) {
-        out.add(unbound(name, mine));
+        out.add(unbound(r, mine));
         continue;
       }
       String id = r.vmId().get();
@@ -59,21 +66,30 @@ public final class DriftCheck {
             ? new Drift(Kind.VM_ID_MISMATCH, name, id, "node " + name + " records VM " + id + ", which is gone, but VM "
                 + others.get(0).id() + " carries its name.", bind(name, others.get(0).id()), call(name, others.get(0).id()))
             : new Drift(Kind.VM_NOT_FOUND, name, id, "node " + name + " records VM " + id + ", which matches no VM.",
-                "vm reconcile (clears the id), then vm start " + name, "client.reconcile()"));
+                "vm reconcile && vm start " + name, "client.reconcile(), then client.start(node)"));
         continue;
       }
       String carried = vm.nodeName().orElse(null);
-      if (!name.equals(carried)) {
+      if (carried != null && !carried.equals(name)) {
+        boolean copied = id.equals(byName.containsKey(carried) ? byName.get(carried).vmId().orElse(null) : null);
+        out.add(copied
+            ? new Drift(Kind.VM_OF_OTHER_NODE, name, id, "node " + name + " records VM " + id + ", which is node " + carried
+                + "'s (its name tag and " + carried + "'s record): " + name + "'s record looks copied.",
+                "vm unbind " + name + " && vm start " + name, "client.unbind(node), then client.start(node)")
+            : new Drift(Kind.VM_OF_OTHER_NODE, name, id, "node " + name + " records VM " + id + ", which carries node name '"
+                + carried + "'.", "vm bind --force " + name + " " + id + " (it is " + name + "'s) or vm unbind " + name,
+                "a client built with force(true): client.bind(node, \"" + id + "\"), or client.unbind(node)"));
+      } else if (carried == null) {
         out.add(others.isEmpty()
-            ? new Drift(Kind.UNTAGGED_VM, name, id, "VM " + id + " of node " + name + (carried == null
-                ? " carries no node name." : " carries node name '" + carried + "'."), bind(name, id), call(name, id))
+            ? new Drift(Kind.UNTAGGED_VM, name, id, "VM " + id + " of node " + name + " carries no node name.",
+                bind(name, id), call(name, id))
             : new Drift(Kind.VM_ID_MISMATCH, name, id, "node " + name + " records VM " + id + ", but VM "
                 + others.get(0).id() + " carries its name.", bind(name, others.get(0).id()) + " or " + bind(name, id),
                 call(name, others.get(0).id())));
       } else if (!others.isEmpty()) {
         out.add(new Drift(Kind.DUPLICATE_VMS, name, others.get(0).id(), "node " + name + " is bound to VM " + id
             + ", but " + ids(others) + " also carry its name.", "vm rm " + String.join(" ", ids(others)),
-            "client.list() to look, then destroy the VMs you do not want"));
+            "client.destroyVm(id) for each of " + ids(others)));
       }
       if (vm.state() == State.RUNNING && !Objects.equals(vm.publicAddress().orElse(null), r.publicAddress().orElse(null))) {
         out.add(new Drift(Kind.ADDRESS_MISMATCH, name, id, "node " + name + " records address "
@@ -81,22 +97,64 @@ public final class DriftCheck {
             "vm reconcile", "client.reconcile()"));
       }
     }
+    out.addAll(strays(records, vmsByProfile, profileOf, nodeOfVm.keySet()));
     return out;
   }
 
-  private static Drift unbound(String name, List<Instance> mine) {
+  /**
+   * VMs nothing attributes to a node (no node name, no record bound to them) that Flotilla made (their
+   * token says so) or that an unfinished create may have made: reported with both ways out.
+   */
+  private static List<Drift> strays(List<Node> records, Map<String, List<Instance>> vmsByProfile,
+      java.util.function.Function<Node, String> profileOf, Collection<String> boundIds) {
+    List<Drift> out = new ArrayList<>();
+    vmsByProfile.forEach((profile, vms) -> {
+      List<Node> unfinished = records.stream().filter(r -> !r.isBound() && r.createIntent().isPresent())
+          .filter(r -> profile.equals(profileOf.apply(r))).toList();
+      Map<String, List<String>> suspects = new LinkedHashMap<>();
+      for (Node r : unfinished) {
+        for (String id : unattributed(vms, r.createIntent().get(), boundIds)) {
+          suspects.computeIfAbsent(id, k -> new ArrayList<>()).add(r.name());
+        }
+      }
+      for (Instance vm : vms) {
+        boolean ours = vm.tags().getOrDefault(Instance.TOKEN_TAG, "").startsWith(Tokens.PREFIX);
+        if (live(vm) && vm.nodeName().isEmpty() && !boundIds.contains(vm.id()) && ours) {
+          suspects.putIfAbsent(vm.id(), List.of());
+        }
+      }
+      suspects.forEach((id, nodes) -> {
+        String node = nodes.isEmpty() ? null : nodes.get(0);
+        out.add(new Drift(Kind.UNATTRIBUTED_VM, node, id, "VM " + id + " carries no node name and no record is bound"
+            + " to it" + (nodes.isEmpty() ? ", but Flotilla made it." : "; the create of node(s) " + nodes
+            + " did not finish, so it may be theirs."), (node == null ? "" : bind(node, id) + " (it is " + node
+            + "'s) or ") + "vm rm " + id, (node == null ? "" : call(node, id) + ", or ") + "client.destroyVm(\"" + id
+            + "\")"));
+      });
+    });
+    return out;
+  }
+
+  private static Drift unbound(Node r, List<Instance> mine) {
+    String name = r.name();
+    String unfinished = r.createIntent().map(i -> "node " + name + "'s create of " + i.since() + " did not finish")
+        .orElse(null);
     if (mine.isEmpty()) {
-      return new Drift(Kind.RECORD_WITHOUT_VM, name, null, "node " + name + " has no VM id, and no VM carries its name.",
-          "vm start " + name, "client.start(node)");
+      return unfinished == null
+          ? new Drift(Kind.RECORD_WITHOUT_VM, name, null, "node " + name + " has no VM id, and no VM carries its name.",
+              "vm start " + name, "client.start(node)")
+          : new Drift(Kind.UNFINISHED_CREATE, name, null, unfinished + ", and no VM carries its name.",
+              "vm start " + name, "client.start(node)");
     }
     if (mine.size() == 1) {
       String id = mine.get(0).id();
-      return new Drift(Kind.RECORD_WITHOUT_VM, name, id, "node " + name + " has no VM id, but VM " + id
-          + " carries its name.", bind(name, id), call(name, id));
+      return new Drift(Kind.RECORD_WITHOUT_VM, name, id, (unfinished == null ? "node " + name + " has no VM id"
+          : unfinished) + ", but VM " + id + " carries its name.", bind(name, id), call(name, id));
     }
-    return new Drift(Kind.DUPLICATE_VMS, name, mine.get(0).id(), "node " + name + " has no VM id, and " + ids(mine)
-        + " all carry its name.", bind(name, mine.get(0).id()) + ", then vm rm the others",
-        "client.bind(node, id) for the one to keep, then destroy the others");
+    List<String> ids = ids(mine);
+    return new Drift(Kind.DUPLICATE_VMS, name, ids.get(0), "node " + name + " has no VM id, and " + ids
+        + " all carry its name.", bind(name, ids.get(0)) + " && vm rm " + String.join(" ", ids.subList(1, ids.size())),
+        call(name, ids.get(0)) + ", then client.destroyVm(id) for the others");
   }
 
   private static String bind(String name, String id) {
@@ -111,12 +169,23 @@ public final class DriftCheck {
     return vms.stream().map(Instance::id).toList();
   }
 
+  /**
+   * The live VMs of {@code vms} that might be what an unfinished create made although nothing attributes
+   * them to a node: no node name, no record bound to them, no other create's token, and launched (where
+   * the cloud says when) no earlier than a few minutes before the create's intent was written.
+   */
+  public static List<String> unattributed(List<Instance> vms, CreateIntent intent, Collection<String> boundIds) {
+    java.time.Instant earliest = intent.since().minus(java.time.Duration.ofMinutes(10)); // clocks disagree
+    return vms.stream().filter(DriftCheck::live).filter(vm -> vm.nodeName().isEmpty())
+        .filter(vm -> !boundIds.contains(vm.id()))
+        .filter(vm -> Optional.ofNullable(vm.tags().get(Instance.TOKEN_TAG)).map(intent.token()::equals).orElse(true))
+        .filter(vm -> vm.launchTime().map(t -> !t.isBefore(earliest)).orElse(true))
+        .map(Instance::id).toList();
+  }
+
   /** A VM that still holds resources: not terminated or being terminated. */
   public static boolean live(Instance vm) {
     return vm.state() != State.TERMINATED && vm.state() != State.TERMINATING;
   }
 
-  /** The kinds reconcile may fix. */
-  public static final Set<Kind> FIXABLE = Set.of(Kind.RECORD_WITHOUT_VM, Kind.VM_ID_MISMATCH, Kind.VM_NOT_FOUND,
-      Kind.UNTAGGED_VM, Kind.ADDRESS_MISMATCH);
 }

@@ -4,8 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.Strictness;
-import com.google.gson.Gson;
-import com.google.gson.TypeAdapter;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import dev.flotilla.vm.ConfigurationException;
@@ -28,7 +26,8 @@ public final class Json {
   private static final Pattern LOCATION = Pattern.compile("(.*?) at line (\\d+) column (\\d+)(?: path (\\S+))?.*",
       Pattern.DOTALL);
 
-  private static final TypeAdapter<JsonElement> TREE = new Gson().getAdapter(JsonElement.class);
+  /** Deeper nesting than any configuration needs is refused before it can exhaust the stack. */
+  static final int MAX_DEPTH = 64;
 
   private Json() {}
 
@@ -46,7 +45,7 @@ public final class Json {
     try {
       JsonReader reader = new JsonReader(new StringReader(text));
       reader.setStrictness(Strictness.STRICT);
-      root = TREE.read(reader); // honours the reader's strictness, unlike JsonParser
+      root = read(reader, 0);
       if (reader.peek() != JsonToken.END_DOCUMENT) {
         throw new ConfigurationException(file, null, "malformed JSON: more follows the end of the top-level object"
             + where(reader.toString()));
@@ -58,6 +57,57 @@ public final class Json {
       throw new ConfigurationException(file, null, "the top level must be a JSON object ({...}), not " + kind(root));
     }
     return root.getAsJsonObject();
+  }
+
+  /**
+   * One value, read as a tree. Unlike Gson's own tree reader, a key given twice in one object is an error
+   * (a record with two {@code id}s must not be read as the last one), and nesting is bounded.
+   */
+  private static JsonElement read(JsonReader in, int depth) throws IOException {
+    JsonToken token = in.peek();
+    if ((token == JsonToken.BEGIN_OBJECT || token == JsonToken.BEGIN_ARRAY) && depth >= MAX_DEPTH) {
+      throw new JsonParseException("nested more than " + MAX_DEPTH + " levels deep" + where(in.toString()));
+    }
+    switch (token) {
+      case BEGIN_OBJECT -> {
+        JsonObject o = new JsonObject();
+        in.beginObject();
+        while (in.hasNext()) {
+          String key = in.nextName();
+          String at = where(in.toString());
+          JsonElement value = read(in, depth + 1);
+          if (o.has(key)) {
+            throw new JsonParseException("the key '" + key + "' appears twice in one object" + at + "; keep one");
+          }
+          o.add(key, value);
+        }
+        in.endObject();
+        return o;
+      }
+      case BEGIN_ARRAY -> {
+        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+        in.beginArray();
+        while (in.hasNext()) {
+          a.add(read(in, depth + 1));
+        }
+        in.endArray();
+        return a;
+      }
+      case STRING -> {
+        return new com.google.gson.JsonPrimitive(in.nextString());
+      }
+      case NUMBER -> {
+        return new com.google.gson.JsonPrimitive(new java.math.BigDecimal(in.nextString()));
+      }
+      case BOOLEAN -> {
+        return new com.google.gson.JsonPrimitive(in.nextBoolean());
+      }
+      case NULL -> {
+        in.nextNull();
+        return com.google.gson.JsonNull.INSTANCE;
+      }
+      default -> throw new JsonParseException("unexpected " + token + where(in.toString()));
+    }
   }
 
   private static String describe(Exception e) {

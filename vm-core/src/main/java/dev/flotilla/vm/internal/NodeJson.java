@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.CreateIntent;
 import dev.flotilla.vm.Node;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.function.Function;
  * {@code vm.image}), Flotilla's for the rest, all in one table so files and seeds read alike.
  */
 public final class NodeJson {
-  private enum Type { STRING, INT, LIST, MAP }
+  private enum Type { STRING, INT, LIST, MAP, INTENT }
 
   /** One key: how to read it into a builder and take it from a node. Binding keys are never inherited. */
   private record Prop(String key, Type type, boolean binding, Function<Node, Object> get,
@@ -52,6 +53,8 @@ public final class NodeJson {
     list("vm.security_groups", Node::securityGroups, Node.Builder::securityGroups);
     string("vm.anti_affinity_group", false, n -> n.antiAffinityGroup().orElse(null), Node.Builder::antiAffinityGroup);
     add(new Prop("vm.options", Type.MAP, false, Node::options, (b, v) -> b.options(cast(v))));
+    add(new Prop("vm.intent", Type.INTENT, true, n -> n.createIntent().orElse(null),
+        (b, v) -> b.createIntent((CreateIntent) v)));
   }
 
   private static void string(String key, boolean binding, Function<Node, Object> get, BiConsumer<Node.Builder, String> set) {
@@ -125,11 +128,47 @@ public final class NodeJson {
       case MAP:
         v = Json.stringMap(value, file, key);
         break;
+      case INTENT:
+        v = intent(value, file, key);
+        break;
       default:
         String s = Json.string(value, file, key);
         v = key.equals("ip_address") && s.equals("0.0.0.0") ? null : s; // LEAP writes 0.0.0.0 for "none"
     }
     p.set().accept(b, v);
+  }
+
+  /** A create intent as the record keeps it: token, profile, spec digest, nodes of the call, since when. */
+  private static CreateIntent intent(JsonElement value, Path file, String key) {
+    JsonObject o = Json.object(value, file, key);
+    for (String k : o.keySet()) {
+      if (!INTENT_KEYS.contains(k)) {
+        throw Json.unknownKey(file, key + "." + k, INTENT_KEYS.stream().map(x -> key + "." + x).toList());
+      }
+    }
+    String since = Json.string(o.get("since"), file, key + ".since");
+    try {
+      return new CreateIntent(Json.string(o.get("token"), file, key + ".token"),
+          Json.string(o.get("profile"), file, key + ".profile"), Json.string(o.get("spec"), file, key + ".spec"),
+          Json.strings(o.get("nodes"), file, key + ".nodes"), java.time.Instant.parse(since));
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new ConfigurationException(file, key + ".since", "must be a time such as 2026-12-01T10:15:30Z, got '"
+          + since + "'");
+    }
+  }
+
+  private static final List<String> INTENT_KEYS = List.of("token", "profile", "spec", "nodes", "since");
+
+  private static JsonObject intentJson(CreateIntent i) {
+    JsonObject o = new JsonObject();
+    o.addProperty("token", i.token());
+    o.addProperty("profile", i.profile());
+    o.addProperty("spec", i.spec());
+    JsonArray nodes = new JsonArray();
+    i.nodes().forEach(nodes::add);
+    o.add("nodes", nodes);
+    o.addProperty("since", i.since().toString());
+    return o;
   }
 
   /**
@@ -190,6 +229,9 @@ public final class NodeJson {
   }
 
   private static JsonElement toJson(Object value) {
+    if (value instanceof CreateIntent i) {
+      return intentJson(i);
+    }
     if (value instanceof String s) {
       return new com.google.gson.JsonPrimitive(s);
     }
@@ -234,9 +276,10 @@ public final class NodeJson {
       return;
     }
     Prop p = BY_KEY.get(key);
-    if (p == null || p.type() == Type.MAP) {
+    if (p == null || p.type() == Type.MAP || p.type() == Type.INTENT) {
       List<String> known = new ArrayList<>(keys());
       known.remove("vm.options");
+      known.remove("vm.intent");
       known.add("vm.options.KEY");
       throw Json.unknownKey(null, key, known);
     }

@@ -4,40 +4,46 @@ import dev.flotilla.vm.Node;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
 import java.util.HexFormat;
-import java.util.List;
 
 /**
- * Idempotency tokens and launch specifications. A token is derived from what is launched, so the same
- * start repeated after a crash or a timeout carries the same token and the cloud makes no second VM.
+ * Idempotency tokens and launch specifications. A token is drawn afresh for every create and kept in the
+ * nodes' records (their {@link dev.flotilla.vm.CreateIntent}) before the create call, so whichever call
+ * finishes the create later, in this process or another, knows the token and the VMs it made.
  */
 public final class Tokens {
+  /** What every token starts with, so a VM's token says Flotilla made it. */
+  public static final String PREFIX = "flotilla-";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+
   private Tokens() {}
 
   /**
    * The launch specification of {@code node}: every property that shapes the VM, without the node's
-   * name, display name and binding. Nodes with equal specifications can be created in one call.
+   * name, display name, binding and create intent. Nodes with equal specifications can be created in one
+   * call.
    */
   public static Node spec(Node node) {
     return node.toBuilder().name("spec").displayName(null).parent(null).vmId(null).publicAddress(null).privateAddress(null)
-        .build();
+        .createIntent(null).build();
   }
 
-  /**
-   * The token for creating VMs for {@code names} in {@code profile} from {@code spec}. {@code salt} tells
-   * apart launches that must not be taken for a repeat (the ids of VMs a previous token already made).
-   * At most 64 ASCII characters, as EC2's ClientToken requires.
-   */
-  public static String create(String profile, Node spec, List<String> names, String salt) {
+  /** A new token: 41 ASCII characters, within EC2's 64. */
+  public static String random() {
+    byte[] bytes = new byte[16];
+    RANDOM.nextBytes(bytes);
+    return PREFIX + HexFormat.of().formatHex(bytes);
+  }
+
+  /** A digest of a launch specification on a profile, to tell a repeated create from a different one. */
+  public static String digest(String profile, Node spec) {
     MessageDigest sha = sha256();
     feed(sha, profile);
     feed(sha, spec.toString());
     feed(sha, spec.userData().orElse(""));
-    for (String n : names) {
-      feed(sha, n);
-    }
-    feed(sha, salt);
-    return "flotilla-" + HexFormat.of().formatHex(sha.digest(), 0, 20);
+    return HexFormat.of().formatHex(sha.digest(), 0, 12);
   }
 
   private static void feed(MessageDigest sha, String s) {

@@ -30,8 +30,10 @@ public interface Provider extends AutoCloseable {
   Set<Capability> capabilities();
 
   /**
-   * Creates one VM per node of the request, tagged as {@link CreateRequest#tagsFor} says. Repeating a
-   * request with the same client token returns the VMs the first call made instead of making more.
+   * Creates one VM per node of the request, tagged as {@link CreateRequest#tagsFor} says, at launch where
+   * the cloud allows it (so that a client that dies before it records the VMs finds them by their tags).
+   * Where the provider declares {@link Capability#IDEMPOTENT_CREATE}, repeating a request with the same
+   * client token returns the VMs the first call made instead of making more.
    *
    * @return one observation per node, in the order of {@link CreateRequest#nodeNames()}
    */

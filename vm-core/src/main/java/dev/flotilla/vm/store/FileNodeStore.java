@@ -6,6 +6,7 @@ import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.VmException;
 import dev.flotilla.vm.internal.Json;
+import dev.flotilla.vm.internal.NodeLocks;
 import dev.flotilla.vm.internal.NodeJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,21 +38,31 @@ import java.util.stream.Stream;
  * the parent it does not set itself, and only what differs is written to its file.
  *
  * <p>Every write goes to a file beside the record, is flushed to disk and then renamed over it, so a
- * crash leaves the old record or the new one, never half of one. Updates hold a lock (a lock file across
- * processes, a lock within this JVM) around read, change and write, so concurrent writers, in one
- * process or several, never lose each other's changes. A file that cannot be read is reported with its
- * path and never rewritten.
+ * crash leaves the old record or the new one, never half of one; what a killed write leaves beside it is
+ * removed by the next process's first write. Updates hold a lock (a lock file across processes, a lock
+ * within this JVM) around read, change and write, so concurrent writers, in one process or several, never
+ * lose each other's changes. A file that cannot be read is reported with its path and never rewritten.
+ *
+ * <p>The per-node locks of {@link #lock} are operating-system locks on {@code nodes/.locks/NAME.lock},
+ * which name their holder (process and host) and are released when the holder's process ends, however it
+ * ends.
  */
 public final class FileNodeStore implements NodeStore {
   private static final Map<Path, ReentrantLock> JVM_LOCKS = new ConcurrentHashMap<>();
+  private static final Map<Path, Map<String, java.util.concurrent.Semaphore>> JVM_NODE_LOCKS = new ConcurrentHashMap<>();
   private static final String LOCK_FILE = ".lock";
+  private static final String NODE_LOCKS = ".locks";
+  private static final String TMP = ".tmp";
 
   private final Path dir;
   private final ReentrantLock jvmLock;
+  private final Map<String, java.util.concurrent.Semaphore> nodeLocks;
+  private volatile boolean swept;
 
   private FileNodeStore(Path dir) {
     this.dir = dir;
     this.jvmLock = JVM_LOCKS.computeIfAbsent(dir, d -> new ReentrantLock());
+    this.nodeLocks = JVM_NODE_LOCKS.computeIfAbsent(dir, d -> NodeLocks.table());
   }
 
   /** The store of records under {@code root}/nodes; the folder is made on the first write. */
@@ -100,6 +111,7 @@ public final class FileNodeStore implements NodeStore {
   @Override
   public Optional<Node> update(String name, UnaryOperator<Node> change) {
     return locked(() -> {
+      sweepOnce();
       Node before = readRaw(name).map(r -> resolve(r, new LinkedHashSet<>())).orElse(null);
       Node after = change.apply(before);
       Path file = fileOf(name);
@@ -150,6 +162,94 @@ public final class FileNodeStore implements NodeStore {
     return NodeJson.resolve(raw, resolve(parent, seen));
   }
 
+  /** Removes what writes killed half-way left beside the records; once per store, under the lock. */
+  private void sweepOnce() {
+    if (swept) {
+      return;
+    }
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path p : files.filter(f -> f.getFileName().toString().startsWith(".")
+          && f.getFileName().toString().endsWith(TMP)).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      // a leftover temporary file is harmless; the records themselves are intact
+    }
+    swept = true;
+  }
+
+  @Override
+  public Lock lock(java.util.Collection<String> names, java.time.Duration wait) {
+    java.time.Instant start = java.time.Instant.now();
+    return NodeLocks.takeAll(names, NodeLocks.deadline(wait), (name, deadline) -> {
+      Runnable jvm = NodeLocks.takeInJvm(nodeLocks, name, start, deadline);
+      try {
+        Runnable file = lockFile(name, start, deadline);
+        return () -> {
+          file.run();
+          jvm.run();
+        };
+      } catch (RuntimeException e) {
+        jvm.run();
+        throw e;
+      }
+    });
+  }
+
+  /** The OS lock of {@code nodes/.locks/NAME.lock}, which then names its holder. */
+  private Runnable lockFile(String name, java.time.Instant start, java.time.Instant deadline) {
+    Path file = dir.resolve(NODE_LOCKS).resolve(name + ".lock");
+    FileChannel channel = null;
+    try {
+      Files.createDirectories(file.getParent());
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      long pause = 5;
+      while (true) {
+        FileLock lock = channel.tryLock();
+        if (lock != null) {
+          channel.truncate(0);
+          channel.write(ByteBuffer.wrap((NodeLocks.here() + " since " + java.time.Instant.now() + "\n")
+              .getBytes(StandardCharsets.UTF_8)), 0);
+          FileChannel held = channel;
+          return () -> {
+            try {
+              held.close(); // releases the lock
+            } catch (IOException e) {
+              // the lock goes with the channel, closed or not, when this process ends
+            }
+          };
+        }
+        if (!java.time.Instant.now().isBefore(deadline)) {
+          String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
+          throw new dev.flotilla.vm.NodeLockedException(name, holder.isEmpty() ? "another process" : holder,
+              java.time.Duration.between(start, java.time.Instant.now()));
+        }
+        Thread.sleep(pause);
+        pause = Math.min(pause * 2, 100);
+      }
+    } catch (IOException e) {
+      close(channel);
+      throw new VmException("Cannot lock node " + name + " with " + file + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      close(channel);
+      Thread.currentThread().interrupt();
+      throw new VmException("Interrupted while waiting for the lock of node " + name + "; nothing was changed.", e);
+    } catch (RuntimeException e) {
+      close(channel);
+      throw e;
+    }
+  }
+
+  private static void close(FileChannel channel) {
+    if (channel != null) {
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // nothing was locked through it
+      }
+    }
+  }
+
   private <T> T locked(java.util.function.Supplier<T> body) {
     jvmLock.lock();
     try {
@@ -169,10 +269,11 @@ public final class FileNodeStore implements NodeStore {
   private static void write(Path file, JsonObject json) {
     byte[] bytes = (new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(json) + "\n")
         .getBytes(StandardCharsets.UTF_8);
-    Path tmp = null;
+    // one name per record: a write killed half-way leaves a file the next write of the record replaces
+    Path tmp = file.resolveSibling("." + file.getFileName() + TMP);
     try {
-      tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+          StandardOpenOption.TRUNCATE_EXISTING)) {
         out.write(ByteBuffer.wrap(bytes));
         out.force(true);
       }

@@ -2,6 +2,7 @@ package dev.flotilla.vm.store;
 
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Node;
+import dev.flotilla.vm.internal.NodeLocks;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -10,6 +11,7 @@ import java.util.function.UnaryOperator;
 /** A {@link NodeStore} in memory: the default of a client, and handy in tests. Thread-safe. */
 public final class InMemoryNodeStore implements NodeStore {
   private final ConcurrentSkipListMap<String, Node> nodes = new ConcurrentSkipListMap<>();
+  private final java.util.Map<String, java.util.concurrent.Semaphore> locks = NodeLocks.table();
 
   @Override
   public Optional<Node> get(String name) {
@@ -31,6 +33,14 @@ public final class InMemoryNodeStore implements NodeStore {
       }
       return updated;
     }));
+  }
+
+  /** Locks that threads of this JVM honour; the store lives in this JVM only. */
+  @Override
+  public Lock lock(java.util.Collection<String> names, java.time.Duration wait) {
+    java.time.Instant start = java.time.Instant.now();
+    return NodeLocks.takeAll(names, NodeLocks.deadline(wait),
+        (name, deadline) -> NodeLocks.takeInJvm(locks, name, start, deadline));
   }
 
   @Override

@@ -1,6 +1,8 @@
 package dev.flotilla.vm.store;
 
 import dev.flotilla.vm.Node;
+import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
@@ -8,9 +10,28 @@ import java.util.function.UnaryOperator;
 /**
  * Where a client keeps its records of nodes and the VMs they are bound to, so that it never forgets a VM
  * it created. Implementations must be thread-safe, and {@link #update} must be atomic: two writers never
- * lose each other's changes.
+ * lose each other's changes. {@link #lock} gives one writer per node across every client that shares the
+ * store: threads, processes and, for a shared store, hosts.
  */
 public interface NodeStore {
+  /** Locks taken with {@link #lock}; closing releases them. */
+  interface Lock extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  /**
+   * Takes the locks of the nodes {@code names}, all of them or none. While a client holds a node's lock no
+   * other client of this store takes it, so "look for the node's VM, create it, record it" happens once.
+   * Locks are taken in name order, so clients locking overlapping sets never deadlock; a lock held by a
+   * process that dies is released with it. Locks are not reentrant.
+   *
+   * @param wait how long to wait for locks that another client holds
+   * @throws dev.flotilla.vm.NodeLockedException when a lock is still held after {@code wait}, naming the
+   *     holder where the store can tell
+   */
+  Lock lock(Collection<String> names, Duration wait);
+
   /** The record of node {@code name}. */
   Optional<Node> get(String name);
 

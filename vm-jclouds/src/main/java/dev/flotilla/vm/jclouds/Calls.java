@@ -10,10 +10,15 @@ import java.util.function.Supplier;
  * adapter's own classifier. Flotilla's own exceptions (a bad setting found mid-call) pass as they are.
  */
 public final class Calls {
+  private final String provider;
   private final BiFunction<String, RuntimeException, CloudException> classify;
 
-  /** Calls whose failures {@code classify} names, given the call's name and what jclouds threw. */
-  public Calls(BiFunction<String, RuntimeException, CloudException> classify) {
+  /**
+   * Calls to {@code provider} (its api id) whose failures {@code classify} names, given the call's name
+   * and what jclouds threw; an answer a {@link CheckedHttpModule} refused is of kind UNKNOWN.
+   */
+  public Calls(String provider, BiFunction<String, RuntimeException, CloudException> classify) {
+    this.provider = provider;
     this.classify = classify;
   }
 
@@ -24,8 +29,22 @@ public final class Calls {
     } catch (VmException e) {
       throw e;
     } catch (RuntimeException e) {
+      UnreadableAnswerException unreadable = unreadable(e);
+      if (unreadable != null) {
+        throw new CloudException(CloudException.Kind.UNKNOWN, provider, null, name + ": " + unreadable.getMessage()
+            + "; nothing was concluded from it");
+      }
       throw classify.apply(name, e);
     }
+  }
+
+  private static UnreadableAnswerException unreadable(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UnreadableAnswerException u) {
+        return u;
+      }
+    }
+    return null;
   }
 
   /** {@link #call} for a call with no result. */

@@ -1,7 +1,6 @@
 package dev.flotilla.vm.openstack;
 
 import com.google.common.base.Suppliers;
-import com.google.common.collect.ImmutableMultimap;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.inject.Injector;
@@ -50,17 +49,14 @@ import org.jclouds.openstack.nova.v2_0.domain.ServerCreated;
 import org.jclouds.openstack.nova.v2_0.extensions.FloatingIPApi;
 import org.jclouds.openstack.nova.v2_0.features.ServerApi;
 import org.jclouds.openstack.nova.v2_0.options.CreateServerOptions;
-import org.jclouds.openstack.v2_0.options.PaginationOptions;
 
 /**
  * One OpenStack project in one region, on jclouds' Nova API (not its portable ComputeService). A server
- * carries its node's name as its own name and in its metadata, with the profile and the create's token:
- * before creating, one list call filtered on the node names finds servers an earlier try of the same
- * create made, so a repeated create makes no second server. Describe is one list call for any number of
- * servers; what jclouds 2.7.0 lacks (faults, console output, server groups, resume) goes through {@link NovaRest}.
+ * carries its node's name as its own name and in its metadata, with the profile and the create's token,
+ * from the moment Nova makes it, so a client that died after the create finds it. Describe is one list
+ * call for any number of servers; every answer is checked before jclouds reads it ({@link NovaAnswers}); what jclouds 2.7.0 lacks (faults, console output, server groups, resume) goes through {@link NovaRest}.
  */
 final class OpenStackProvider implements Provider {
-  static final String TOKEN_KEY = "flotilla:token";
   private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
       + "[0-9a-fA-F]{12}");
   private static final Set<String> OPTIONS = Set.of("networks", "config_drive");
@@ -83,7 +79,7 @@ final class OpenStackProvider implements Provider {
   private final Map<String, String> flavorIds = new ConcurrentHashMap<>();
   private final Map<String, String> imageIds = new ConcurrentHashMap<>();
   private final Map<String, String> serverGroups = new ConcurrentHashMap<>();
-  private final Calls calls = new Calls(NovaErrors::classify);
+  private final Calls calls = new Calls(OpenStackProviderFactory.ID, NovaErrors::classify);
   private volatile boolean flavorsListed;
 
   OpenStackProvider(OpenStackSettings settings, Supplier<ContextBuilder> builder) {
@@ -160,16 +156,10 @@ final class OpenStackProvider implements Provider {
         "image", "no image given: set the node's image (vm.image) or the profile's default_image; `vm images`"
         + " lists what the project can boot")));
     String flavor = flavorId(spec);
-    Map<String, Instance> earlier = earlierTry(request);
     String group = spec.antiAffinityGroup().map(this::serverGroup).orElse(null);
-    // one POST per server (Nova has no batch), several at a time; a retry finds those that were made
+    // one POST per server (Nova has no batch), several at a time; the client finds what a failed call made
     return Parallel.map(request.nodeNames(), settings.maxParallel(), "nova-create", name -> {
-      Instance made = earlier.get(name);
-      if (made != null) {
-        return made;
-      }
       Map<String, String> metadata = new LinkedHashMap<>(request.tagsFor(name));
-      metadata.put(TOKEN_KEY, request.clientToken());
       spec.tags().forEach(label -> metadata.put("flotilla:tag:" + label, ""));
       CreateServerOptions options = new NovaCreateOptions(group);
       options.metadata(metadata);
@@ -201,29 +191,6 @@ final class OpenStackProvider implements Provider {
       }
       throw e;
     }
-  }
-
-  /**
-   * The servers an earlier try of this request made (same token, node names), found with one list call
-   * filtered on the names: the try may have died after Nova made some of them.
-   */
-  private Map<String, Instance> earlierTry(CreateRequest request) {
-    String names = request.nodeNames().stream().map(n -> n.replace(".", "\\.")).collect(
-        java.util.stream.Collectors.joining("|", "^(", ")$"));
-    // a filter for hundreds of names would make a URL longer than proxies take: then list them all
-    Iterable<Server> candidates = names.length() > 2000
-        ? calls.call("list servers", () -> nova().servers().listInDetail().concat().toList())
-        : calls.call("list servers", () -> nova().servers().listInDetail(new PaginationOptions()
-            .queryParameters(ImmutableMultimap.of("name", names))));
-    Map<String, Instance> out = new LinkedHashMap<>();
-    for (Server s : candidates) {
-      Instance i = toInstance(s);
-      if (request.clientToken().equals(s.getMetadata().get(TOKEN_KEY)) && i.nodeName().isPresent()
-          && i.state() != State.TERMINATING && i.state() != State.TERMINATED) {
-        out.putIfAbsent(i.nodeName().get(), i);
-      }
-    }
-    return out;
   }
 
   /**

@@ -4,7 +4,9 @@ import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.jclouds.CheckedHttpModule;
 import dev.flotilla.vm.jclouds.QuietLogging;
+import dev.flotilla.vm.openstack.internal.NovaAnswers;
 import dev.flotilla.vm.openstack.internal.Keystone;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.ProviderFactory;
@@ -34,7 +36,7 @@ public final class OpenStackProviderFactory implements ProviderFactory {
    */
   static final Set<Capability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(Capability.STOP_START,
       Capability.REBOOT, Capability.HARD_REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT,
-      Capability.USER_DATA, Capability.ANTI_AFFINITY, Capability.FLOATING_IP, Capability.IDEMPOTENT_CREATE,
+      Capability.USER_DATA, Capability.ANTI_AFFINITY, Capability.FLOATING_IP,
       Capability.TAGS, Capability.CONSOLE_OUTPUT));
 
   @Override
@@ -89,7 +91,7 @@ public final class OpenStackProviderFactory implements ProviderFactory {
       });
       return ContextBuilder.newBuilder(new NovaApiMetadata()).endpoint(keystone.endpoint())
           .credentials(keystone.identity(), secret.reveal()).overrides(overrides)
-          .modules(List.of(new QuietLogging()));
+          .modules(List.of(new QuietLogging(), new CheckedHttpModule(new NovaAnswers())));
     });
   }
 }

@@ -133,6 +133,26 @@ final class NovaServer implements AutoCloseable {
         + message + "\"}}", skip));
   }
 
+  /** An answer that is not OpenStack's, sent with HTTP 200 after the request took effect. */
+  record Garbage(String method, String pathPrefix, String contentType, String body) {}
+
+  private final Deque<Garbage> garbage = new ArrayDeque<>();
+
+  /** The next request to {@code method path...} takes effect and is answered 200 with {@code body}. */
+  synchronized void garbageNext(String method, String pathPrefix, String contentType, String body) {
+    garbage.add(new Garbage(method, pathPrefix, contentType, body));
+  }
+
+  private Garbage garbageFor(String method, String path) {
+    for (Garbage g : garbage) {
+      if (g.method.equals(method) && path.startsWith(g.pathPrefix)) {
+        garbage.remove(g);
+        return g;
+      }
+    }
+    return null;
+  }
+
   /** Ends the current token before its time, as Keystone does when a token is revoked or a cloud's
    * tokens last an hour: Nova answers 401 to it, and Keystone hands out a new one. */
   synchronized void expireToken() {
@@ -193,6 +213,7 @@ final class NovaServer implements AutoCloseable {
       String path = uri.getPath().replaceAll("/+$", "");
       String body = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
       Answer a;
+      Garbage junk;
       synchronized (this) {
         // an action is written down with its name: "POST /v2.1/servers/{id}/action os-stop"
         // and a list filtered by name with its filter: "GET /v2.1/servers/detail name=^(web1|web2)$"
@@ -204,6 +225,18 @@ final class NovaServer implements AutoCloseable {
           a = route(ex, method, path, query(uri), body.isBlank() ? new JsonObject()
               : JsonParser.parseString(body).getAsJsonObject());
         }
+        junk = a.status < 300 ? garbageFor(method, path) : null;
+      }
+      if (junk != null) {
+        byte[] out = junk.body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().add("Content-Type", junk.contentType);
+        ex.sendResponseHeaders(200, out.length == 0 ? -1 : out.length);
+        if (out.length > 0) {
+          try (OutputStream os = ex.getResponseBody()) {
+            os.write(out);
+          }
+        }
+        return;
       }
       a.headers.forEach((k, v) -> ex.getResponseHeaders().add(k, v));
       byte[] out = a.body == null ? new byte[0] : a.body.getBytes(StandardCharsets.UTF_8);

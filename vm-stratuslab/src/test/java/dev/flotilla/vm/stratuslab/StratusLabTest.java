@@ -318,6 +318,35 @@ class StratusLabTest {
     assertThat(p.list()).as("the next answer is normal again").isEmpty();
   }
 
+  @Test
+  void answersThatAreNotOpenNebulasAreErrorsAndChangeNoRecord() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").build());
+    VmClient client = client(p);
+    Instance vm = client.start(Node.builder("web1").image(IMAGE).build());
+    String envelope = "<?xml version=\"1.0\"?><methodResponse><params><param><value><array><data><value><boolean>1"
+        + "</boolean></value><value><string>%s</string></value><value><int>0</int></value></data></array></value>"
+        + "</param></params></methodResponse>";
+    List<String> junk = List.of("<html><body>Gateway</body></html>", "{}",
+        "<?xml version=\"1.0\"?><methodResponse><params><param><value><arr",
+        envelope.formatted(xmlText("<html><body>not a pool</body></html>")), envelope.formatted(""));
+    for (String j : junk) {
+      server.answerNext(200, j);
+      assertThatThrownBy(p::list).as(j).isInstanceOfSatisfying(CloudException.class,
+          e -> assertThat(e.kind()).isEqualTo(Kind.UNKNOWN));
+      server.answerNext(200, j);
+      assertThatThrownBy(() -> p.describe(List.of(vm.id()))).as(j).isInstanceOf(CloudException.class);
+      server.answerNext(200, j);
+      assertThatThrownBy(client::reconcile).isInstanceOf(CloudException.class);
+      assertThat(client.record("web1").flatMap(Node::vmId)).as("after " + j).contains(vm.id());
+    }
+  }
+
+  /** XML text escaping, for an inner document carried in an XML-RPC string. */
+  private static String xmlText(String s) {
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+  }
+
   private static void assertRefused(Provider p, String why) {
     assertThatThrownBy(p::list).isInstanceOfSatisfying(CloudException.class, e -> {
       assertThat(e.kind()).isEqualTo(Kind.UNKNOWN);

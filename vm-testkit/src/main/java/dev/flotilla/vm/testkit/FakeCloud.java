@@ -175,6 +175,8 @@ public final class FakeCloud implements Provider {
   private final Map<Op, Deque<Kind>> failures = new EnumMap<>(Op.class);
   private final Random random;
   private double throttleShare;
+  private double garbageShare;
+  private final boolean ignoreClientTokens;
   private Duration hideNewFor = Duration.ZERO;
   private final Deque<String> failingBoots = new ArrayDeque<>();
   private long nextVm = 1;
@@ -199,6 +201,7 @@ public final class FakeCloud implements Provider {
     this.maxSnapshots = b.maxSnapshots;
     this.hosts = List.copyOf(b.hosts);
     this.random = new Random(b.seed);
+    this.ignoreClientTokens = b.ignoreClientTokens;
   }
 
   /** A fake cloud on the system clock whose VMs change state at once. */
@@ -248,6 +251,21 @@ public final class FakeCloud implements Provider {
     }
     synchronized (lock) {
       this.throttleShare = share;
+    }
+    return this;
+  }
+
+  /**
+   * Answers a share (0 to 1) of calls, drawn with the builder's seed, with an answer the adapter cannot
+   * read, as a cloud behind a broken proxy does: describe and list fail before they answer, create fails
+   * after it made the VMs. The adapter's error is of kind UNKNOWN. 0 stops it.
+   */
+  public FakeCloud garbage(double share) {
+    if (share < 0 || share > 1) {
+      throw new IllegalArgumentException("the garbage share is from 0 to 1, got " + share);
+    }
+    synchronized (lock) {
+      this.garbageShare = share;
     }
     return this;
   }
@@ -350,7 +368,7 @@ public final class FakeCloud implements Provider {
       receive(Op.CREATE, List.of());
       Instant now = clock.instant();
       List<String> earlier = tokens.get(request.clientToken());
-      if (earlier != null && capabilities.contains(Capability.IDEMPOTENT_CREATE)) {
+      if (earlier != null && capabilities.contains(Capability.IDEMPOTENT_CREATE) && !ignoreClientTokens) {
         return earlier.stream().map(id -> observe(vms.get(id), now)).toList();
       }
       Node spec = request.spec();
@@ -386,6 +404,7 @@ public final class FakeCloud implements Provider {
         out.add(withFloating(vm.observe()));
       }
       tokens.put(request.clientToken(), List.copyOf(ids));
+      garbled(Op.CREATE);
       return out;
     }
   }
@@ -931,6 +950,17 @@ public final class FakeCloud implements Provider {
     if (kind != null) {
       throw error(kind, codeOf(kind), "injected fault on " + op.label());
     }
+    if (op == Op.DESCRIBE || op == Op.LIST) {
+      garbled(op);
+    }
+  }
+
+  /** Fails the call as an adapter fails on an answer it cannot read, when the garbage draw says so. */
+  private void garbled(Op op) {
+    if (garbageShare > 0 && random.nextDouble() < garbageShare) {
+      throw error(Kind.UNKNOWN, null, "the answer to " + op.label() + " could not be read (injected garbage: HTTP 200"
+          + " with an HTML body); nothing was concluded from it");
+    }
   }
 
   private static String codeOf(Kind kind) {
@@ -969,7 +999,8 @@ public final class FakeCloud implements Provider {
   public static final class Builder {
     private String api = "fake";
     private Clock clock = Clock.systemUTC();
-    private final Set<Capability> capabilities = EnumSet.allOf(Capability.class);
+    // everything but RESIZE, which no provider and no VmClient call offers yet
+    private final Set<Capability> capabilities = EnumSet.complementOf(EnumSet.of(Capability.RESIZE));
     private List<InstanceType> types = STRATUSLAB_TYPES;
     private List<Image> images = IMAGES;
     private String defaultImage = "debian-12";
@@ -983,8 +1014,18 @@ public final class FakeCloud implements Provider {
     private int maxSnapshots;
     private final List<Host> hosts = new ArrayList<>();
     private long seed = 42;
+    private boolean ignoreClientTokens;
 
     private Builder() {}
+
+    /**
+     * Makes a cloud that ignores create tokens, as some EC2-compatible services do: a repeated create
+     * makes new VMs. Idempotent create is still declared, since such clouds say they have it.
+     */
+    public Builder ignoreClientTokens() {
+      this.ignoreClientTokens = true;
+      return this;
+    }
 
     /** The api id it answers to; {@code fake} by default. */
     public Builder api(String value) {

@@ -6,7 +6,6 @@ import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.ProviderFactory;
 import java.time.Duration;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -41,7 +40,7 @@ public final class FakeCloudFactory implements ProviderFactory {
 
   @Override
   public Set<Capability> capabilities() {
-    return EnumSet.allOf(Capability.class);
+    return FakeCloud.create().capabilities();
   }
 
   @Override

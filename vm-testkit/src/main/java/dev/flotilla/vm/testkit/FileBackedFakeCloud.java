@@ -64,6 +64,12 @@ public final class FileBackedFakeCloud implements Provider {
     return file;
   }
 
+  /** Answers a share of this process's calls with garbage; see {@link FakeCloud#garbage(double)}. */
+  public FileBackedFakeCloud garbage(double share) {
+    cloud.garbage(share);
+    return this;
+  }
+
   /** Runs {@code look} on the cloud as the file holds it now, without writing it back. */
   public <T> T peek(Function<FakeCloud, T> look) {
     return locked(false, () -> look.apply(cloud));
@@ -119,9 +125,12 @@ public final class FileBackedFakeCloud implements Provider {
     return cloud.capabilities();
   }
 
+  /** Creates and saves; the failpoint {@code cloud-created} then halts a crash test's process before it answers. */
   @Override
   public List<Instance> create(CreateRequest request) {
-    return locked(true, () -> cloud.create(request));
+    List<Instance> made = locked(true, () -> cloud.create(request));
+    dev.flotilla.vm.internal.Failpoints.hit("cloud-created");
+    return made;
   }
 
   @Override

@@ -37,6 +37,7 @@ public abstract class ProviderContract {
   private final String prefix = "ct" + UUID.randomUUID().toString().substring(0, 6);
   private Provider provider;
   private VmClient client;
+  private final dev.flotilla.vm.store.NodeStore store = new dev.flotilla.vm.store.InMemoryNodeStore();
 
   /** Opens the provider under test; called before each test. */
   protected abstract Provider openProvider();
@@ -74,7 +75,7 @@ public abstract class ProviderContract {
   @BeforeEach
   final void openContract() {
     provider = openProvider();
-    client = clientBuilder(provider).build();
+    client = clientBuilder(provider).store(store).build();
   }
 
   @AfterEach
@@ -216,15 +217,22 @@ public abstract class ProviderContract {
   }
 
   @Test
-  void bindTagsTheVmWithItsNode() {
+  void bindRefusesAnotherNodesVmAndWithForceMovesAndTagsIt() {
     assumeTrue(can(Capability.TAGS), "provider has no tags");
-    Instance vm = client.start(named("orig"));
+    Node orig = named("orig");
+    Instance vm = client.start(orig);
     Node other = named("adopted");
 
-    Node bound = client.bind(other, vm.id());
+    assertThatThrownBy(() -> client.bind(other, vm.id())).isInstanceOf(dev.flotilla.vm.OwnershipException.class)
+        .hasMessageContaining(orig.name()).hasMessageContaining(other.name());
+    assertThat(provider.describe(List.of(vm.id()))).singleElement().satisfies(i -> assertThat(i).belongsTo(orig.name()));
 
-    assertThat(bound.vmId()).contains(vm.id());
+    try (VmClient forcing = clientBuilder(provider).force(true).store(store).build()) {
+      Node bound = forcing.bind(other, vm.id());
+      assertThat(bound.vmId()).contains(vm.id());
+    }
     assertThat(provider.describe(List.of(vm.id()))).singleElement().satisfies(i -> assertThat(i).belongsTo(other.name()));
+    assertThat(client.record(orig.name()).flatMap(Node::vmId)).as("the VM left its old node").isEmpty();
   }
 
   @Test

@@ -23,6 +23,7 @@ import dev.flotilla.vm.WaitTimeoutException;
 import dev.flotilla.vm.store.InMemoryNodeStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -277,6 +278,8 @@ class VmClientTest {
   @Test
   void bindAdoptsAnExistingVm(VmClient client, FakeCloud cloud) {
     Instance vm = client.start(node("old"));
+    cloud.tag(vm.id(), Map.of(Instance.NODE_TAG, "")); // as a VM made outside Flotilla: no node name
+    client.unbind(node("old"));
 
     Node adopted = client.bind(node("new"), vm.id());
 

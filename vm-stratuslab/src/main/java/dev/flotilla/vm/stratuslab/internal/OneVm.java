@@ -60,6 +60,10 @@ public final class OneVm {
     List<OneVm> out = new ArrayList<>();
     if (root.getTagName().equals("VM")) {
       out.add(of(root, api));
+    } else if (!root.getTagName().equals("VM_POOL")) {
+      // never "no VMs": an answer that is not a pool says nothing about which VMs exist
+      throw new CloudException(CloudException.Kind.UNKNOWN, api, "MalformedAnswer", "the VM description was refused:"
+          + " its root is <" + root.getTagName() + ">, not <VM> or <VM_POOL>; nothing was concluded from it");
     } else {
       for (Element vm : SafeXml.children(root)) {
         if (vm.getTagName().equals("VM")) {

@@ -7,6 +7,7 @@ import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.store.FileNodeStore;
 import dev.flotilla.vm.store.NodeStore;
+import dev.flotilla.vm.testkit.FakeCloud;
 import dev.flotilla.vm.testkit.FileBackedFakeCloud;
 import dev.flotilla.vm.testkit.ForwardingProvider;
 import java.nio.file.Path;
@@ -22,7 +23,9 @@ import java.util.function.UnaryOperator;
  * A process that records 20 nodes and starts them on a fake cloud kept in a file. It counts every step
  * that touches the cloud or the records; asked to stop at step K, it says so and waits to be killed.
  *
- * <p>Usage: {@code CrashChild DIR K} (K = 0: never stop) or {@code CrashChild DIR reconcile}.
+ * <p>Usage: {@code CrashChild DIR K [ignore-tokens]} (K = 0: never stop) or {@code CrashChild DIR reconcile}.
+ * With {@code ignore-tokens} the cloud makes new VMs for a repeated create token, as some EC2-compatible
+ * services do.
  */
 public final class CrashChild {
   static final int NODES = 20;
@@ -41,7 +44,11 @@ public final class CrashChild {
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
-    Provider cloud = new Steps(FileBackedFakeCloud.open(dir.resolve("cloud.json")));
+    FakeCloud.Builder fake = FakeCloud.builder();
+    if (args.length > 2 && args[2].equals("ignore-tokens")) {
+      fake.ignoreClientTokens();
+    }
+    Provider cloud = new Steps(FileBackedFakeCloud.open(dir.resolve("cloud.json"), fake));
     NodeStore store = new StepStore(FileNodeStore.open(dir));
     VmClient client = VmClient.builder().provider(cloud).store(store).build();
     if (args[1].equals("reconcile")) {
@@ -140,6 +147,13 @@ public final class CrashChild {
       Optional<Node> out = store.update(name, change);
       step("wrote " + name);
       return out;
+    }
+
+    @Override
+    public Lock lock(java.util.Collection<String> names, java.time.Duration wait) {
+      Lock lock = store.lock(names, wait);
+      step("locked " + names.size() + " nodes");
+      return lock;
     }
   }
 }

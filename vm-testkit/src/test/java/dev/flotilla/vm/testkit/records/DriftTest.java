@@ -74,8 +74,8 @@ class DriftTest {
 
     Drift d = only(client().status());
     assertThat(d.kind()).isEqualTo(Drift.Kind.VM_WITHOUT_RECORD);
-    assertThat(d.command()).isEqualTo("vm add ghost (to adopt it) or vm rm " + id);
-    assertThat(d.call()).contains("client.bind(").contains(id);
+    assertThat(d.command()).isEqualTo("vm add ghost (adopts it) or vm rm " + id);
+    assertThat(d.call()).contains("client.destroyVm(").contains(id);
 
     Reconciliation r = client().reconcile();
     assertThat(r.applied()).isEmpty();

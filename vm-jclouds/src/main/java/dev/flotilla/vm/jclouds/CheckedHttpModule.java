@@ -1,0 +1,109 @@
+package dev.flotilla.vm.jclouds;
+
+import com.google.common.base.Function;
+import com.google.common.base.Supplier;
+import com.google.inject.AbstractModule;
+import com.google.inject.Inject;
+import com.google.inject.Scopes;
+import com.google.inject.name.Named;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.URI;
+import java.util.Optional;
+import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.SSLContext;
+import org.jclouds.Constants;
+import org.jclouds.http.HttpCommandExecutorService;
+import org.jclouds.http.HttpResponse;
+import org.jclouds.http.HttpUtils;
+import org.jclouds.http.IOExceptionRetryHandler;
+import org.jclouds.http.config.ConfiguresHttpCommandExecutorService;
+import org.jclouds.http.config.SSLModule;
+import org.jclouds.http.handlers.DelegatingErrorHandler;
+import org.jclouds.http.handlers.DelegatingRetryHandler;
+import org.jclouds.http.internal.HttpWire;
+import org.jclouds.http.internal.JavaUrlHttpCommandExecutorService;
+import org.jclouds.io.ContentMetadataCodec;
+import org.jclouds.io.Payload;
+import org.jclouds.io.Payloads;
+
+/**
+ * jclouds' HTTP transport (the JDK's {@link HttpURLConnection}, as by default) with every successful
+ * answer read whole, up to a size limit, and checked by the adapter's {@link AnswerCheck} before jclouds
+ * parses it. An answer that fails the check is an {@link UnreadableAnswerException}, which {@link Calls}
+ * reports as an error of kind UNKNOWN: never as an empty answer.
+ */
+@ConfiguresHttpCommandExecutorService
+public final class CheckedHttpModule extends AbstractModule {
+  /** The largest answer read: far above any real one, far below what would exhaust the heap. */
+  static final int MAX_ANSWER_BYTES = 64 << 20;
+
+  private final AnswerCheck check;
+
+  /** jclouds' transport, with {@code check} applied to every 2xx answer. */
+  public CheckedHttpModule(AnswerCheck check) {
+    this.check = check;
+  }
+
+  @Override
+  protected void configure() {
+    install(new SSLModule());
+    bind(AnswerCheck.class).toInstance(check);
+    bind(HttpCommandExecutorService.class).to(CheckedExecutor.class).in(Scopes.SINGLETON);
+  }
+
+  /** The transport: jclouds' own, then the check. */
+  static final class CheckedExecutor extends JavaUrlHttpCommandExecutorService {
+    private final AnswerCheck check;
+
+    @Inject
+    CheckedExecutor(HttpUtils utils, ContentMetadataCodec contentMetadataCodec, DelegatingRetryHandler retryHandler,
+        IOExceptionRetryHandler ioRetryHandler, DelegatingErrorHandler errorHandler, HttpWire wire,
+        @Named("untrusted") HostnameVerifier verifier, @Named("untrusted") Supplier<SSLContext> untrusted,
+        Function<URI, Proxy> proxyForUri, @Named(Constants.PROPERTY_IDEMPOTENT_METHODS) String idempotentMethods,
+        @Named(Constants.PROPERTY_OUTPUT_SOCKET_BUFFER_SIZE) int outputSocketBufferSize,
+        @Named(Constants.PROPERTY_USER_AGENT) String userAgent, AnswerCheck check) {
+      super(utils, contentMetadataCodec, retryHandler, ioRetryHandler, errorHandler, wire, verifier, untrusted,
+          proxyForUri, idempotentMethods, outputSocketBufferSize, userAgent);
+      this.check = check;
+    }
+
+    @Override
+    protected HttpResponse invoke(HttpURLConnection connection) throws IOException, InterruptedException {
+      HttpResponse response = super.invoke(connection);
+      int status = response.getStatusCode();
+      if (status < 200 || status >= 300) {
+        return response;
+      }
+      Payload payload = response.getPayload();
+      byte[] body = payload == null ? new byte[0] : readAll(payload);
+      String type = payload == null ? null : payload.getContentMetadata().getContentType();
+      Optional<String> problem = check.problem(connection.getRequestMethod(), connection.getURL().getPath(), type, body);
+      if (problem.isPresent()) {
+        throw new UnreadableAnswerException(connection.getRequestMethod() + " " + connection.getURL().getPath()
+            + " was answered HTTP " + status + " with " + (type == null ? "no content type" : type) + " (" + body.length
+            + " bytes): " + problem.get());
+      }
+      if (payload == null) {
+        return response;
+      }
+      Payload copy = Payloads.newByteArrayPayload(body);
+      copy.setContentMetadata(payload.getContentMetadata());
+      return response.toBuilder().payload(copy).build();
+    }
+
+    private static byte[] readAll(Payload payload) throws IOException {
+      try (InputStream in = payload.openStream()) {
+        byte[] body = in.readNBytes(MAX_ANSWER_BYTES + 1);
+        if (body.length > MAX_ANSWER_BYTES) {
+          throw new UnreadableAnswerException("the answer is larger than " + (MAX_ANSWER_BYTES >> 20) + " MB");
+        }
+        return body;
+      } finally {
+        payload.release();
+      }
+    }
+  }
+}

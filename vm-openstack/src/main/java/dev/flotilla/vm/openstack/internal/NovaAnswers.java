@@ -1,0 +1,62 @@
+package dev.flotilla.vm.openstack.internal;
+
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import dev.flotilla.vm.jclouds.AnswerCheck;
+import java.io.StringReader;
+import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * What a successful answer of Keystone, Nova or Glance is: empty (actions), or one whole JSON document;
+ * to a GET, an object that says something (never {@code {}}); to a list of servers, an object with its
+ * {@code servers}; to one server, its {@code server}. Anything else (an HTML page from a proxy, a body
+ * cut short) is an error, never "no servers".
+ */
+public final class NovaAnswers implements AnswerCheck {
+  private static final Pattern SERVER_LIST = Pattern.compile(".*/servers(/detail)?/?");
+  private static final Pattern ONE_SERVER = Pattern.compile(".*/servers/[0-9a-fA-F-]{8,}/?");
+
+  @Override
+  public Optional<String> problem(String method, String path, String contentType, byte[] body) {
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (text.isBlank()) {
+      return method.equals("GET") ? Optional.of("a GET is answered with a JSON document, and this answer is empty")
+          : Optional.empty();
+    }
+    if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")) {
+      return Optional.of("OpenStack answers with JSON");
+    }
+    JsonElement json;
+    try {
+      JsonReader reader = new JsonReader(new StringReader(text));
+      reader.setStrictness(Strictness.STRICT);
+      json = JsonParser.parseReader(reader);
+      if (reader.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
+        return Optional.of("more follows the JSON document");
+      }
+    } catch (JsonParseException | java.io.IOException e) {
+      return Optional.of("it is not a whole JSON document");
+    }
+    if (!method.equals("GET")) {
+      return Optional.empty();
+    }
+    if (!json.isJsonObject() || json.getAsJsonObject().isEmpty()) {
+      return Optional.of("it says nothing (" + (json.isJsonObject() ? "{}" : "not an object") + ")");
+    }
+    JsonObject o = json.getAsJsonObject();
+    if (SERVER_LIST.matcher(path).matches() && !(o.has("servers") && o.get("servers").isJsonArray())) {
+      return Optional.of("a list of servers has no \"servers\"");
+    }
+    if (ONE_SERVER.matcher(path).matches() && !(o.has("server") && o.get("server").isJsonObject()
+        && o.getAsJsonObject("server").has("id"))) {
+      return Optional.of("a server's answer has no \"server\" with an id");
+    }
+    return Optional.empty();
+  }
+}
