@@ -81,6 +81,7 @@ public final class AwsProviderFactory implements ProviderFactory {
       Properties overrides = new Properties();
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");
+      overrides.setProperty(Constants.PROPERTY_USER_AGENT, CheckedHttpModule.USER_AGENT);
       overrides.setProperty("jclouds.regions", region);
       // TagSpecification (tags at launch, so no VM is ever untagged) needs EC2 API 2016-11-15 or later
       overrides.setProperty(Constants.PROPERTY_API_VERSION, AwsProvider.API_VERSION);

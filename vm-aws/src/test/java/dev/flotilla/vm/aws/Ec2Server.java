@@ -178,6 +178,16 @@ final class Ec2Server implements AutoCloseable {
     pool.shutdownNow();
   }
 
+  private volatile java.util.function.Consumer<String> holdRun;
+
+  /**
+   * The next RunInstances takes effect, then, before it is answered, {@code beforeAnswer} runs with the
+   * request's User-Agent: a crash test kills the client there ("request sent, no answer").
+   */
+  void holdNextRunInstances(java.util.function.Consumer<String> beforeAnswer) {
+    holdRun = beforeAnswer;
+  }
+
   private volatile Runnable onFirst;
 
   /** Runs {@code r} when the next request arrives, before anything else. */
@@ -213,6 +223,11 @@ final class Ec2Server implements AutoCloseable {
       String[] answer;
       synchronized (this) {
         answer = dispatch(action, p);
+      }
+      java.util.function.Consumer<String> hold = action.equals("RunInstances") ? holdRun : null;
+      if (hold != null) {
+        holdRun = null;
+        hold.accept(String.valueOf(ex.getRequestHeaders().getFirst("User-Agent")));
       }
       Garbage junk = answer[0].equals("200") ? garbageFor(action) : null;
       if (junk != null) {

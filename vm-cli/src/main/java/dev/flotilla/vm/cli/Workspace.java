@@ -77,9 +77,20 @@ final class Workspace {
         .waitPolicy(wait ? WaitPolicy.DEFAULT.withTimeout(Duration.ofMinutes(30)) : WaitPolicy.NO_WAIT)
         .listener(wait ? output.progress() : new dev.flotilla.vm.VmListener() {});
     if (embedded()) {
+      // the embedded cloud's behaviour, for demos and crash tests: boot and stop times, a cloud that ignores
+      // create tokens, and a share of answers that cannot be read (drawn from a seed)
       FakeCloud.Builder fake = FakeCloud.builder().bootTime(Duration.ofSeconds(env("FLOTILLA_FAKE_BOOT_SECONDS")))
-          .stopTime(Duration.ofSeconds(env("FLOTILLA_FAKE_STOP_SECONDS")));
-      return b.provider(FileBackedFakeCloud.open(dir.resolve(FAKE_CLOUD), fake)).useProfile("fake").build();
+          .stopTime(Duration.ofSeconds(env("FLOTILLA_FAKE_STOP_SECONDS"))).seed(env("FLOTILLA_FAKE_SEED"));
+      if (env("FLOTILLA_FAKE_IGNORE_TOKENS") == 1) {
+        fake.ignoreClientTokens();
+      }
+      FileBackedFakeCloud cloud = FileBackedFakeCloud.open(dir.resolve(FAKE_CLOUD), fake);
+      String garbage = System.getenv("FLOTILLA_FAKE_GARBAGE");
+      if (garbage != null && !garbage.isBlank()) {
+        cloud.garbage(Double.parseDouble(garbage.trim()));
+      }
+      // its answers are never late or wrong, so a VM missing from one is gone: no second look some time later
+      return b.provider(cloud).useProfile("fake").confirmGoneAfter(Duration.ZERO).build();
     }
     Path rc = openRc();
     if (rc != null) {

@@ -37,6 +37,13 @@ import org.jclouds.io.Payloads;
  */
 @ConfiguresHttpCommandExecutorService
 public final class CheckedHttpModule extends AbstractModule {
+  /**
+   * The User-Agent Flotilla's requests carry: the library and the process, so a cloud's request log tells
+   * which process sent what (jclouds' property {@code jclouds.user-agent}).
+   */
+  public static final String USER_AGENT = "flotilla/0.1.0 jclouds/2.7.0 java/" + System.getProperty("java.version")
+      + " (pid " + ProcessHandle.current().pid() + ")";
+
   /** The largest answer read: far above any real one, far below what would exhaust the heap. */
   static final int MAX_ANSWER_BYTES = 64 << 20;
 

@@ -85,6 +85,7 @@ public final class OpenStackProviderFactory implements ProviderFactory {
       overrides.putAll(keystone.overrides());
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");
+      overrides.setProperty(Constants.PROPERTY_USER_AGENT, CheckedHttpModule.USER_AGENT);
       proxy.ifPresent(hostPort -> {
         overrides.setProperty(Constants.PROPERTY_PROXY_HOST, hostPort[0]);
         overrides.setProperty(Constants.PROPERTY_PROXY_PORT, hostPort[1]);

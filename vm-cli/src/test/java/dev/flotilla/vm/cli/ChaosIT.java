@@ -1,0 +1,178 @@
+package dev.flotilla.vm.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.aws.Ec2TestServer;
+import dev.flotilla.vm.testkit.FakeCloud;
+import dev.flotilla.vm.testkit.FileBackedFakeCloud;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The judge of the safety invariants: rounds of overlapping {@code vm} processes on shared nodes, killed
+ * at every step of the create path and at random moments, against a cloud that ignores create tokens and
+ * answers some calls with garbage; see {@link Chaos} for what is checked after each round.
+ *
+ * <p>Bounded for CI ({@code -Dchaos.rounds}, 40 on the fake cloud and a quarter of that on the EC2 test
+ * server by default), seeded and replayable ({@code -Dchaos.seed}); the long run is
+ * {@code mvn -B verify -pl vm-cli -am -Dit.test=ChaosIT -Dchaos.rounds=200}.
+ */
+@Timeout(3600)
+class ChaosIT {
+  private static final int ROUNDS = Integer.getInteger("chaos.rounds", 40);
+  private static final long SEED = Long.getLong("chaos.seed", 20261201L);
+
+  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
+  Path dir;
+
+  @Test
+  void onTheFakeCloudNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
+    Chaos.Report report = new Chaos(new FakeBackend(dir), dir, SEED, ROUNDS).run();
+    System.out.println(report);
+    report.assertClean();
+  }
+
+  @Test
+  void onTheEc2TestServerNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
+    try (Ec2Backend backend = new Ec2Backend(dir)) {
+      Chaos.Report report = new Chaos(backend, dir, SEED + 1, Math.max(2, ROUNDS / 4)).run();
+      System.out.println(report);
+      report.assertClean();
+      assertThat(report.kills()).isPositive();
+    }
+  }
+
+  /** The embedded fake cloud of the {@code vm} command, made to ignore tokens and to answer garbage. */
+  static final class FakeBackend implements Chaos.Backend {
+    private final Path file;
+
+    FakeBackend(Path dir) {
+      this.file = dir.resolve(Workspace.FAKE_CLOUD);
+    }
+
+    @Override
+    public String name() {
+      return "fake cloud (ignores tokens, 5% garbage)";
+    }
+
+    @Override
+    public Map<String, String> env(boolean chaos, long seed) {
+      return chaos ? Map.of("FLOTILLA_FAKE_IGNORE_TOKENS", "1", "FLOTILLA_FAKE_GARBAGE", "0.05",
+          "FLOTILLA_FAKE_SEED", Long.toString(seed & Long.MAX_VALUE))
+          : Map.of("FLOTILLA_FAKE_IGNORE_TOKENS", "1");
+    }
+
+    @Override
+    public void chaos(boolean on, long seed) {
+      // the garbage comes from each process's own fake: see env
+    }
+
+    @Override
+    public List<String> failpoints() {
+      return List.of("before-intent", "after-intent", "cloud-created", "after-create", "after-record");
+    }
+
+    @Override
+    public Chaos.Kill serverSideKill(String failpoint) {
+      return null;
+    }
+
+    @Override
+    public List<Chaos.Vm> vms() {
+      if (!Files.exists(file)) {
+        return List.of();
+      }
+      return FileBackedFakeCloud.open(file).peek(FakeCloud::list).stream().map(FakeBackend::vm).toList();
+    }
+
+    private static Chaos.Vm vm(Instance i) {
+      return new Chaos.Vm(i.id(), i.nodeName().orElse(null), live(i.state()), i.state() == State.STOPPED
+          || i.state() == State.STOPPING, i.tags().containsKey(Instance.PROFILE_TAG));
+    }
+
+    private static boolean live(State s) {
+      return s != State.TERMINATED && s != State.TERMINATING;
+    }
+  }
+
+  /** The EC2 test server, ignoring ClientToken, with 5% garbage answers while processes run. */
+  static final class Ec2Backend implements Chaos.Backend, AutoCloseable {
+    private final Ec2TestServer server;
+
+    Ec2Backend(Path dir) throws IOException {
+      server = Ec2TestServer.start();
+      server.ignoreClientTokens(true);
+      Files.writeString(dir.resolve("cloud.json"), """
+          {"ec2": {"api": "aws", "auth": {"region": "%s", "aws_access_key_id": "%s", "aws_secret_access_key": "%s",
+           "endpoint": "%s"}, "default_image": "ami-0123456789abcdef0"}}
+          """.formatted(Ec2TestServer.REGION, Ec2TestServer.ACCESS_KEY, Ec2TestServer.SECRET_KEY, server.url()));
+      Files.setPosixFilePermissions(dir.resolve("cloud.json"), java.nio.file.attribute.PosixFilePermissions
+          .fromString("rw-------"));
+    }
+
+    @Override
+    public String name() {
+      return "EC2 test server (ignores ClientToken, 5% garbage)";
+    }
+
+    @Override
+    public Map<String, String> env(boolean chaos, long seed) {
+      return Map.of();
+    }
+
+    @Override
+    public void chaos(boolean on, long seed) {
+      server.garbage(on ? 0.05 : 0, seed);
+    }
+
+    @Override
+    public List<String> failpoints() {
+      return List.of("before-intent", "after-intent", "server:run-instances", "after-create", "after-record");
+    }
+
+    @Override
+    public Chaos.Kill serverSideKill(String failpoint) {
+      if (!failpoint.equals("server:run-instances")) {
+        return null;
+      }
+      // the next RunInstances takes effect, then the process that sent it is killed before the answer
+      return onKill -> server.holdNextRunInstances(userAgent -> {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(pid (\\d+)\\)").matcher(userAgent);
+        if (m.find()) {
+          onKill.accept(Long.parseLong(m.group(1)));
+        }
+      });
+    }
+
+    @Override
+    public List<Chaos.Vm> vms() {
+      return server.instances().stream().map(v -> new Chaos.Vm(v.id(), v.node(), !Set.of("shutting-down",
+          "terminated").contains(v.state()), Set.of("stopping", "stopped").contains(v.state()),
+          v.tags().containsKey(Instance.PROFILE_TAG))).toList();
+    }
+
+    @Override
+    public void close() {
+      server.close();
+    }
+  }
+
+  /** Node names of the rounds, for the report. */
+  static List<String> nodes() {
+    List<String> out = new ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      out.add("n" + i);
+    }
+    return out;
+  }
+}
