@@ -208,7 +208,7 @@ public final class VmClient implements AutoCloseable {
         .toList();
     if (!unfinished.isEmpty()) {
       try (NodeStore.Lock lock = store.lock(names(unfinished), lockWait)) {
-        adoptExisting(boundMeanwhile(unfinished, new ArrayList<>()), new ArrayList<>(), false);
+        adoptExisting(boundMeanwhile(unfinished, new ArrayList<>()), new ArrayList<>(), Look.FOR_DESTROY);
       }
     }
     act(toAct(batch, Action.DESTROY), Action.DESTROY, (p, ids) -> p.terminate(ids));
@@ -883,7 +883,7 @@ public final class VmClient implements AutoCloseable {
     }
     List<Target> toStart = new ArrayList<>();
     try (NodeStore.Lock lock = store.lock(names(targets), lockWait)) {
-      List<Target> rest = adoptExisting(boundMeanwhile(targets, toStart), toStart, true);
+      List<Target> rest = adoptExisting(boundMeanwhile(targets, toStart), toStart, Look.BEFORE_CREATE);
       Map<List<Object>, List<Target>> bySpec = new LinkedHashMap<>();
       for (Target t : rest) {
         bySpec.computeIfAbsent(List.of(t.provider, t.profile, Tokens.spec(t.node)), k -> new ArrayList<>()).add(t);
@@ -929,15 +929,28 @@ public final class VmClient implements AutoCloseable {
     return rest;
   }
 
+  /** Why the client looks for the VMs of nodes that have none recorded. */
+  private enum Look {
+    /**
+     * Before creating: a VM that carries the node's name but is not its unfinished create's is refused
+     * (it may be another client's node of the same name), and so is a node whose create did not finish
+     * while VMs nothing attributes (no node name, no record) might be what that create made.
+     */
+    BEFORE_CREATE,
+    /** After a create call failed: it may have made some VMs before it did. */
+    AFTER_FAILED_CREATE,
+    /** Before destroying: an unfinished create that made nothing (and nothing unattributed) is ended. */
+    FOR_DESTROY
+  }
+
   /**
-   * Adopts, for each target, the live VM that carries its name, if the cloud lists one: the VM of a create
-   * that did not finish, or of a record that lost its id. One list call per provider. With {@code strict},
-   * a target whose own create did not finish is refused while VMs the cloud cannot attribute (no node name,
-   * no record) might be that create's.
+   * Adopts, for each target whose create did not finish, the live VM that create made: the one that
+   * carries the node's name and the create's token (or the VM the record is bound to, where a describe
+   * missed it). One list call per provider.
    *
-   * @return the targets that still need a VM
+   * @return the targets that still have no VM
    */
-  private List<Target> adoptExisting(List<Target> targets, List<Target> toStart, boolean strict) {
+  private List<Target> adoptExisting(List<Target> targets, List<Target> toStart, Look why) {
     List<Target> out = new ArrayList<>();
     for (Map.Entry<Provider, List<Target>> e : byProvider(targets, t -> true).entrySet()) {
       List<Instance> all = backoff.retry(e.getKey()::list);
@@ -946,30 +959,43 @@ public final class VmClient implements AutoCloseable {
           .forEach(vm -> vm.nodeName().ifPresent(n -> byNode.computeIfAbsent(n, k -> new ArrayList<>()).add(vm)));
       List<String> bound = null;
       for (Target t : e.getValue()) {
-        List<Instance> mine = new ArrayList<>(byNode.getOrDefault(t.node.name(), List.of()));
-        if (!mine.isEmpty()) {
-          String token = t.node.createIntent().map(CreateIntent::token).orElse("");
-          mine.sort(java.util.Comparator.comparing((Instance vm) -> !token.equals(vm.tags().get(Instance.TOKEN_TAG)))
-              .thenComparing(vm -> vm.launchTime().orElse(java.time.Instant.MAX)).thenComparing(Instance::id));
-          Instance vm = mine.get(0);
-          record(t, vm);
-          t.state = vm.state();
-          LOG.debug("adopted VM {} for node {}", vm.id(), t.node.name());
-          if (stepToRunning(t) == Action.START) {
+        String name = t.node.name();
+        Optional<CreateIntent> intent = t.node.createIntent();
+        List<Instance> named = byNode.getOrDefault(name, List.of());
+        // the VM the record is bound to, if the describe before missed it; else what the unfinished create made
+        Optional<Instance> made = named.stream().filter(vm -> t.node.vmId().equals(Optional.of(vm.id()))).findFirst()
+            .or(() -> named.stream()
+                .filter(vm -> intent.isPresent() && intent.get().token().equals(vm.tags().get(Instance.TOKEN_TAG)))
+                .min(java.util.Comparator.comparing((Instance vm) -> vm.launchTime().orElse(java.time.Instant.MAX))
+                    .thenComparing(Instance::id)));
+        if (made.isPresent()) {
+          record(t, made.get());
+          t.state = made.get().state();
+          LOG.debug("adopted VM {} of node {}'s unfinished create", made.get().id(), name);
+          if (why != Look.FOR_DESTROY && stepToRunning(t) == Action.START) {
             toStart.add(t);
           }
           continue;
         }
-        if (strict && t.node.createIntent().isPresent()) {
-          if (bound == null) {
-            bound = store.list().stream().flatMap(n -> n.vmId().stream()).toList();
+        if (bound == null) {
+          bound = store.list().stream().flatMap(n -> n.vmId().stream()).toList();
+        }
+        List<String> boundIds = bound;
+        List<String> others = named.stream().map(Instance::id).filter(id -> !boundIds.contains(id)).toList();
+        if (why == Look.BEFORE_CREATE && !others.isEmpty()) {
+          throw new VmException("VM(s) " + others + " carry node " + name + "'s name, but no record is bound to them"
+              + " and no create of " + name + " that this client knows of made them; nothing was created. If one"
+              + " is " + name + "'s, bind it to " + name + "; if not, remove it by id or give this node another name.");
+        }
+        if (intent.isPresent() && why != Look.AFTER_FAILED_CREATE) {
+          List<String> stray = DriftCheck.unattributed(all, intent.get(), bound);
+          if (why == Look.BEFORE_CREATE && !stray.isEmpty()) {
+            throw new VmException("node " + name + "'s create of " + intent.get().since() + " did not finish, and"
+                + " VM(s) " + stray + " carry no node name: they may be what it made; nothing was created. If one is "
+                + name + "'s, bind it to " + name + "; remove the others by id. Then start " + name + " again.");
           }
-          List<String> stray = DriftCheck.unattributed(all, t.node.createIntent().get(), bound);
-          if (!stray.isEmpty()) {
-            throw new VmException("node " + t.node.name() + "'s create of " + t.node.createIntent().get().since()
-                + " did not finish, and VM(s) " + stray + " carry no node name: they may be what it made. If one is "
-                + t.node.name() + "'s, bind it to " + t.node.name() + "; remove the others by id. Then start "
-                + t.node.name() + " again.");
+          if (why == Look.FOR_DESTROY && stray.isEmpty()) {
+            clearIntent(t); // it made nothing, and the node is not wanted
           }
         }
         out.add(t);
@@ -1020,7 +1046,7 @@ public final class VmClient implements AutoCloseable {
         // the call may have made some VMs before it failed: adopt those, then try again or give up
         int before = pending.size();
         try {
-          pending = adoptExisting(pending, toStart, false);
+          pending = adoptExisting(pending, toStart, Look.AFTER_FAILED_CREATE);
         } catch (CloudException lookFailed) {
           failure.addSuppressed(lookFailed);
           throw failure; // the intents stay: the next start looks again

@@ -44,8 +44,8 @@ public final class DriftCheck {
       if (!byName.containsKey(name)) {
         for (Instance vm : vms) {
           out.add(new Drift(Kind.VM_WITHOUT_RECORD, name, vm.id(), "VM " + vm.id() + " carries node name '" + name
-              + "', but there is no record of node " + name + ".", "vm add " + name + " (adopts it) or vm rm " + vm.id(),
-              "client.start(Node.builder(\"" + name + "\").build()) adopts it, or client.destroyVm(\"" + vm.id() + "\")"));
+              + "', but there is no record of node " + name + ".", bind(name, vm.id()) + " (adopts it) or vm rm "
+              + vm.id(), call(name, vm.id()) + ", or client.destroyVm(\"" + vm.id() + "\")"));
         }
       }
     });

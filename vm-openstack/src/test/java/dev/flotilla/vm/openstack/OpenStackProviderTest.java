@@ -225,13 +225,18 @@ class OpenStackProviderTest {
 
   @Test
   void aStartRepeatedByAnotherProcessAdoptsTheServersOfTheFirstTry() {
-    // the first process sent the create and died before it recorded anything
+    // the first process wrote its intents, sent the create and died before it recorded the servers
+    dev.flotilla.vm.store.NodeStore store = new dev.flotilla.vm.store.InMemoryNodeStore();
+    dev.flotilla.vm.CreateIntent intent = new dev.flotilla.vm.CreateIntent("flotilla-token-1", "os-local", "spec",
+        List.of("c1", "c2"), java.time.Instant.now());
+    store.put(node("c1").intending(intent));
+    store.put(node("c2").intending(intent));
     dev.flotilla.vm.spi.CreateRequest request = new dev.flotilla.vm.spi.CreateRequest(node("spec"), List.of("c1", "c2"),
         "flotilla-token-1", Map.of(Instance.PROFILE_TAG, "os-local", Instance.TOKEN_TAG, "flotilla-token-1"));
     List<Instance> first = provider.create(request);
     // a new provider has no memory of the first: as a process restarted after a crash
     Provider restarted = new OpenStackProviderFactory().open(OpenStackContractTest.profile(server, 3));
-    try (VmClient again = VmClient.builder().provider("os-local", restarted).build()) {
+    try (VmClient again = VmClient.builder().provider("os-local", restarted).store(store).build()) {
       List<Instance> vms = again.start(List.of(node("c1"), node("c2"), node("c3")));
 
       assertThat(vms.subList(0, 2)).extracting(Instance::id)

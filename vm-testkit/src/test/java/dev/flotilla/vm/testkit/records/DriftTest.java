@@ -74,7 +74,7 @@ class DriftTest {
 
     Drift d = only(client().status());
     assertThat(d.kind()).isEqualTo(Drift.Kind.VM_WITHOUT_RECORD);
-    assertThat(d.command()).isEqualTo("vm add ghost (adopts it) or vm rm " + id);
+    assertThat(d.command()).isEqualTo("vm bind ghost " + id + " (adopts it) or vm rm " + id);
     assertThat(d.call()).contains("client.destroyVm(").contains(id);
 
     Reconciliation r = client().reconcile();

@@ -185,4 +185,34 @@ class FileNodeStoreTest {
     assertThat(store().get("web1")).isEmpty();
     assertThatThrownBy(() -> store().update("web2", n -> Node.builder("other").build())).hasMessageContaining("cannot be saved as");
   }
+
+  @Test
+  void aRecordThatGivesAKeyTwiceIsRefusedWithItsLineAndNeverRewritten() throws IOException {
+    String twice = "{\n  \"vm\": {\n    \"id\": \"i-0aaa\",\n    \"id\": \"i-0bbb\"\n  }\n}\n";
+    Path file = writeRecord("web1", twice);
+
+    assertThatThrownBy(() -> store().get("web1")).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining(file.toString()).hasMessageContaining("the key 'id' appears twice")
+        .hasMessageContaining("line 4");
+    assertThatThrownBy(() -> store().update("web1", n -> n)).isInstanceOf(ConfigurationException.class);
+    assertThat(Files.readString(file)).isEqualTo(twice);
+    writeRecord("deep", "[".repeat(100_000));
+    assertThatThrownBy(() -> store().get("deep")).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("nested more than 64 levels").satisfies(e -> assertThat(e.getMessage()).hasSizeLessThan(400));
+  }
+
+  @Test
+  void whatAKilledWriteLeftBesideTheRecordsIsRemovedByTheNextWrite() throws IOException {
+    store().put(Node.builder("web1").build());
+    Path leftover = dir.resolve("nodes/.web2.json.tmp");
+    Files.writeString(leftover, "{\"vm\": {\"id\": \"i-0");
+
+    FileNodeStore next = store(); // a new process
+    assertThat(next.names()).containsExactly("web1");
+    next.put(Node.builder("web3").build());
+    assertThat(leftover).doesNotExist();
+    try (var files = Files.list(dir.resolve("nodes"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
+    }
+  }
 }
