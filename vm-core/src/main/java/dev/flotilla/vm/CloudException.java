@@ -23,6 +23,11 @@ public class CloudException extends VmException {
     INVALID_REQUEST(false),
     /** The cloud has no room (hosts, quota, addresses) for what was asked. */
     CAPACITY(false),
+    /**
+     * The endpoint cannot be reached: the connection was refused, the host is unknown or there is no
+     * route to it. Trying again at once will not help; the profile's endpoint, or the network, needs fixing.
+     */
+    UNREACHABLE(false),
     /** Anything else. */
     UNKNOWN(false);
 

@@ -18,8 +18,12 @@ public final class Secret {
     return new Secret(value);
   }
 
-  /** The value itself: pass it to the cloud, never to a log or a message. */
+  /**
+   * The value itself: pass it to the cloud, never to a log or a message. A revealed value is remembered
+   * (in this JVM) so that log and error text that would carry it is masked.
+   */
   public String reveal() {
+    dev.flotilla.vm.internal.Redact.remember(value);
     return value;
   }
 

@@ -59,7 +59,6 @@ public final class VmClient implements AutoCloseable {
   private final Waiter waiter;
   private final Executor executor;
   private final ProviderRegistry registry;
-  private final RetryPolicy retryPolicy;
   private final boolean force;
   private final java.time.Duration lockWait;
   private final java.time.Duration confirmGoneAfter;
@@ -71,11 +70,10 @@ public final class VmClient implements AutoCloseable {
     this.explicitProfile = b.explicitProfile;
     this.store = b.store;
     this.clock = b.clock;
-    this.backoff = new Backoff(b.sleeper, b.retryPolicy, b.waitPolicy.jitter(), b.random);
+    this.backoff = new Backoff(b.clock, b.sleeper, b.retryPolicy, b.waitPolicy.jitter(), b.random);
     this.waiter = new Waiter(b.clock, backoff, b.waitPolicy, b.listener);
     this.executor = b.executor;
     this.registry = b.registry;
-    this.retryPolicy = b.retryPolicy;
     this.force = b.force;
     this.lockWait = b.lockWait;
     this.confirmGoneAfter = b.confirmGoneAfter;
@@ -208,7 +206,7 @@ public final class VmClient implements AutoCloseable {
         .toList();
     if (!unfinished.isEmpty()) {
       try (NodeStore.Lock lock = store.lock(names(unfinished), lockWait)) {
-        adoptExisting(boundMeanwhile(unfinished, new ArrayList<>()), new ArrayList<>(), Look.FOR_DESTROY);
+        adoptExisting(boundMeanwhile(unfinished, null), null, Look.FOR_DESTROY);
       }
     }
     act(toAct(batch, Action.DESTROY), Action.DESTROY, (p, ids) -> p.terminate(ids));
@@ -901,8 +899,9 @@ public final class VmClient implements AutoCloseable {
 
   /**
    * Re-reads the records under the lock. A target another client bound since it was observed takes that
-   * binding (its VM may be too new to be listed, so a VM not seen counts as being created); the others
-   * take their record's create intent, and are returned.
+   * binding (its VM may be too new to be listed, so a VM not seen counts as being created), and joins
+   * {@code toStart} (when given) if that VM is stopped; the others take their record's create intent, and
+   * are returned.
    */
   private List<Target> boundMeanwhile(List<Target> targets, List<Target> toStart) {
     List<Target> rest = new ArrayList<>();
@@ -922,7 +921,7 @@ public final class VmClient implements AutoCloseable {
       if (t.state == State.TERMINATED) {
         t.state = State.PENDING;
         t.justCreated = true;
-      } else if (stepToRunning(t) == Action.START) {
+      } else if (toStart != null && stepToRunning(t) == Action.START) {
         toStart.add(t);
       }
     }
@@ -972,7 +971,7 @@ public final class VmClient implements AutoCloseable {
           record(t, made.get());
           t.state = made.get().state();
           LOG.debug("adopted VM {} of node {}'s unfinished create", made.get().id(), name);
-          if (why != Look.FOR_DESTROY && stepToRunning(t) == Action.START) {
+          if (toStart != null && stepToRunning(t) == Action.START) {
             toStart.add(t);
           }
           continue;
@@ -1022,6 +1021,7 @@ public final class VmClient implements AutoCloseable {
     List<Target> pending = new ArrayList<>(group);
     Failpoints.hit("before-intent");
     String token = repeatedToken(pending, digest);
+    java.time.Instant started = clock.instant();
     for (int attempt = 1; ; attempt++) {
       List<String> names = names(pending);
       if (token == null) {
@@ -1039,9 +1039,9 @@ public final class VmClient implements AutoCloseable {
       try {
         made = first.provider.create(request);
       } catch (CloudException failure) {
-        boolean again = failure.retryable() && attempt < retryPolicy.maxAttempts();
+        boolean again = failure.retryable() && backoff.again(attempt, started);
         if (again) {
-          backoff.pause(retryPolicy.delay(attempt));
+          backoff.pause(backoff.delay(attempt));
         }
         // the call may have made some VMs before it failed: adopt those, then try again or give up
         int before = pending.size();

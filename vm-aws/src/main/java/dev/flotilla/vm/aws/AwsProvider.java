@@ -52,9 +52,10 @@ final class AwsProvider implements Provider {
   private final String region;
   private final String defaultImage;
   private final Lazy<AWSEC2Api> api;
-  private final Calls calls = new Calls(AwsProviderFactory.ID, Ec2Errors::classify);
+  private final Calls calls;
 
-  AwsProvider(String region, String defaultImage, java.util.function.Supplier<ContextBuilder> builder) {
+  AwsProvider(String profile, String region, String defaultImage, java.util.function.Supplier<ContextBuilder> builder) {
+    this.calls = new Calls(AwsProviderFactory.ID, profile, Ec2Errors::classify);
     this.region = region;
     this.defaultImage = defaultImage;
     this.api = new Lazy<>(() -> builder.get().buildApi(AWSEC2Api.class));

@@ -6,6 +6,8 @@ import dev.flotilla.vm.InstanceType;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
 import dev.flotilla.vm.aws.internal.Ec2Answers;
+import dev.flotilla.vm.internal.Endpoints;
+import dev.flotilla.vm.internal.Transport;
 import dev.flotilla.vm.aws.internal.LocalEndpointModule;
 import dev.flotilla.vm.jclouds.CheckedHttpModule;
 import dev.flotilla.vm.jclouds.QuietLogging;
@@ -76,17 +78,19 @@ public final class AwsProviderFactory implements ProviderFactory {
         + ".auth.aws_access_key_id", "is missing"));
     Secret secret = profile.secret().orElseThrow(() -> new ConfigurationException(null, "profiles." + profile.name()
         + ".auth.aws_secret_access_key", "is missing"));
-    URI endpoint = profile.endpoint().map(URI::create).orElse(null);
-    return new AwsProvider(region, profile.defaultImage().orElse(null), () -> {
+    URI endpoint = profile.endpoint().map(e -> Endpoints.http(e, "profiles." + profile.name() + ".auth.endpoint"))
+        .orElse(null);
+    Transport transport = Transport.of(profile);
+    return new AwsProvider(profile.name(), region, profile.defaultImage().orElse(null), () -> {
       Properties overrides = new Properties();
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");
-      overrides.setProperty(Constants.PROPERTY_USER_AGENT, CheckedHttpModule.USER_AGENT);
+      overrides.putAll(CheckedHttpModule.overrides(transport));
       overrides.setProperty("jclouds.regions", region);
       // TagSpecification (tags at launch, so no VM is ever untagged) needs EC2 API 2016-11-15 or later
       overrides.setProperty(Constants.PROPERTY_API_VERSION, AwsProvider.API_VERSION);
       List<com.google.inject.Module> modules = new ArrayList<>(List.of(new QuietLogging(),
-          new CheckedHttpModule(new Ec2Answers())));
+          new CheckedHttpModule(new Ec2Answers(), transport)));
       ContextBuilder b = ContextBuilder.newBuilder(new AWSEC2ProviderMetadata()).credentials(identity, secret.reveal())
           .overrides(overrides);
       if (endpoint != null) {

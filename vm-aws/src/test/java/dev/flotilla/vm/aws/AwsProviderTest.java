@@ -18,6 +18,7 @@ import dev.flotilla.vm.UnsupportedCapabilityException;
 import dev.flotilla.vm.VmClient;
 import dev.flotilla.vm.aws.internal.NodeNames;
 import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.testkit.VirtualClock;
 import java.io.IOException;
 import java.time.Duration;
@@ -233,6 +234,14 @@ class AwsProviderTest {
     assertThat(provider.capabilities()).contains(Capability.SNAPSHOT_TO_IMAGE).doesNotContain(Capability.SNAPSHOTS);
     assertThatThrownBy(() -> client.snapshot(web, "s1")).isInstanceOf(UnsupportedCapabilityException.class)
         .hasMessageContaining("'aws' provider does not support VM snapshots");
+  }
+
+  @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void silentSlowAndAbsentEndpointsFailWithinTheProfilesDeadlines() throws Exception {
+    dev.flotilla.vm.testkit.TransportChecks.assertDeadlinesHold("aws-local", url -> new AwsProviderFactory().open(
+        AwsContractTest.profile(server).toBuilder().endpoint(url.toString()).setting("idle_timeout", "0.5")
+            .setting("request_timeout", "1.5").build()), Provider::list);
   }
 
   @Test

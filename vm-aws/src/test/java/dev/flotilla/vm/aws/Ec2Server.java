@@ -75,6 +75,8 @@ final class Ec2Server implements AutoCloseable {
   final Map<String, String> groups = new TreeMap<>(Map.of("default", "sg-1"));
   final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
   final List<Map<String, String>> requests = Collections.synchronizedList(new ArrayList<>());
+  /** Every SigV4 signature received, for tests that make sure none is ever printed. */
+  final java.util.Set<String> signatures = ConcurrentHashMap.newKeySet();
   private final Deque<String[]> faults = new ArrayDeque<>();
   private int hideNew;
   private long next = 0xa1b2c3d4L;
@@ -143,6 +145,11 @@ final class Ec2Server implements AutoCloseable {
     }
   }
 
+  /** Forgets the faults still queued. */
+  synchronized void clearFaults() {
+    faults.clear();
+  }
+
   /** The next {@code n} answers to {@code action} are {@code kind}, after the request took effect. */
   synchronized void garbage(String action, int n, Garbage kind) {
     for (int i = 0; i < n; i++) {
@@ -207,6 +214,9 @@ final class Ec2Server implements AutoCloseable {
       counts.computeIfAbsent(action, a -> new AtomicLong()).incrementAndGet();
       requests.add(p);
       String auth = ex.getRequestHeaders().getFirst("Authorization");
+      if (auth != null && auth.contains("Signature=")) {
+        signatures.add(auth.substring(auth.indexOf("Signature=") + "Signature=".length()).trim());
+      }
       String scope = "Credential=" + ACCESS_KEY + "/";
       if (auth == null || !auth.startsWith("AWS4-HMAC-SHA256 " + scope) || !auth.contains("/" + REGION + "/ec2/aws4_request")) {
         respond(ex, 401, error("AuthFailure", "AWS was not able to validate the provided access credentials"));

@@ -49,6 +49,21 @@ public final class Ec2TestServer implements AutoCloseable {
     server.garbage(share, seed);
   }
 
+  /** The next {@code n} requests (of any action) fail with {@code code} and HTTP {@code status}. */
+  public void failNext(int n, int status, String code) {
+    server.failNext(n, status, code);
+  }
+
+  /** Forgets the faults still queued. */
+  public void clearFaults() {
+    server.clearFaults();
+  }
+
+  /** Every SigV4 signature received so far. */
+  public java.util.Set<String> signatures() {
+    return java.util.Set.copyOf(server.signatures);
+  }
+
   /** See {@link Ec2Server#holdNextRunInstances}. */
   public void holdNextRunInstances(Consumer<String> beforeAnswer) {
     server.holdNextRunInstances(beforeAnswer);

@@ -284,8 +284,8 @@ final class Cli {
         o.table(rows);
       }
       for (Drift d : report.drift()) {
-        o.say("warning: " + d.message());
-        o.say("  fix: " + d.command());
+        o.warn("warning: " + d.message());
+        o.warn("  fix: " + d.command());
       }
       o.json(Output.fields("vms", report.vms().stream().map(Cli::vmJson).toList(), "drift", report.drift().stream()
           .map(Cli::driftJson).toList()));
@@ -328,8 +328,8 @@ final class Cli {
         o.say("nothing to fix");
       }
       for (Drift d : r.remaining()) {
-        o.say("warning: " + d.message());
-        o.say("  fix: " + d.command());
+        o.warn("warning: " + d.message());
+        o.warn("  fix: " + d.command());
       }
       o.json(Output.fields("applied", r.applied(), "remaining", r.remaining().stream().map(Cli::driftJson).toList()));
     }
@@ -462,11 +462,11 @@ final class Cli {
       try (Stream<Path> files = Files.list(folder)) {
         files.filter(p -> p.toString().endsWith(".pub")).forEach(p -> {
           try {
-            String text = Files.readString(p);
+            String text = dev.flotilla.vm.internal.Json.readFile(p, 64 * 1024);
             SshKeys.md5(text).ifPresent(f -> out.putIfAbsent(f, p));
             SshKeys.ec2Md5(text).ifPresent(f -> out.putIfAbsent(f, p)); // EC2's form for imported RSA keys
-          } catch (IOException e) {
-            // an unreadable key file matches nothing
+          } catch (IOException | ConfigurationException e) {
+            // an unreadable or oversized key file matches nothing
           }
         });
       } catch (IOException e) {
@@ -478,9 +478,9 @@ final class Cli {
 
   private static String read(Path file) {
     try {
-      return Files.readString(file);
-    } catch (IOException e) {
-      throw new ConfigurationException(file, null, "cannot be read: " + e.getMessage());
+      return dev.flotilla.vm.internal.Json.readFile(file, 64 * 1024);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ConfigurationException(file, null, "there is no such file; give the .pub file of your key");
     }
   }
 

@@ -29,11 +29,10 @@ public final class Main {
     CommandLine cli = new CommandLine(new Cli());
     cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
-      err.println("error: " + describe(e));
+      err.println("error: " + oneLine(describe(e)) + (verbosity < 3 && !(e instanceof VmException)
+          ? " (run again with -vvv to see where it failed)" : ""));
       if (verbosity >= 3) {
-        e.printStackTrace(err);
-      } else if (!(e instanceof VmException)) {
-        err.println("Run again with -vvv to see where it failed.");
+        dev.flotilla.vm.internal.Redact.throwable(e).printStackTrace(err);
       }
       err.flush();
       return 1;
@@ -68,6 +67,11 @@ public final class Main {
   private static String subcommandPath(CommandLine cl) {
     String path = cl.getCommandSpec().qualifiedName(" ");
     return path.equals("vm") ? "" : path.substring("vm ".length()) + " ";
+  }
+
+  /** An error as one line a terminal shows as it is: secrets masked, control characters and line breaks escaped. */
+  static String oneLine(String message) {
+    return Output.printable(dev.flotilla.vm.internal.Redact.secrets(message).replace("\r\n", " ").replace('\n', ' '));
   }
 
   private static String describe(Exception e) {

@@ -12,7 +12,9 @@ import java.util.Map;
 
 /** How the command speaks: plain lines, tables, colours on a terminal, JSON for scripts, or nothing with -q. */
 final class Output {
-  private static final String RESET = "\u001b[0m";
+  /** Stands for ESC in the colours Output itself adds, so that every real ESC (a cloud's) can be escaped. */
+  private static final char MARK = '\uE000';
+  private static final String RESET = MARK + "[0m";
 
   private final PrintStream out;
   private final boolean quiet;
@@ -37,15 +39,42 @@ final class Output {
   /** A line for people; silent with -q or --json. */
   void say(String line) {
     if (!quiet && !json) {
-      out.println(line);
+      out.println(printable(line));
+    }
+  }
+
+  /** A warning: shown even with -q (not with --json, whose answer carries it). */
+  void warn(String line) {
+    if (!json) {
+      out.println(printable(line));
     }
   }
 
   /** A line that is the answer itself (printed even with -q; not with --json). */
   void answer(String line) {
     if (!json) {
-      out.println(line);
+      out.println(printable(line));
     }
+  }
+
+  /**
+   * {@code text} safe for a terminal: control characters (ESC, BEL, CR, backspace...) that came from a cloud
+   * or a file are shown as {@code \x1b} and the like, so they cannot move the cursor, ring or recolour;
+   * line feeds and tabs stay; the colours Output adds itself are the only escapes that remain.
+   */
+  static String printable(String text) {
+    StringBuilder sb = new StringBuilder(text.length());
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c == MARK) {
+        sb.append('\u001b');
+      } else if (c != '\n' && c != '\t' && (c < 0x20 || c == 0x7f || c >= 0x80 && c <= 0x9f)) {
+        sb.append(String.format("\\x%02x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
   }
 
   /** The JSON form of {@code value}, with --json. */
@@ -61,12 +90,12 @@ final class Output {
       return word;
     }
     String colour = switch (s) {
-      case RUNNING -> "\u001b[32m";
-      case STOPPED, SUSPENDED -> "\u001b[35m";
-      case TERMINATED, ERROR -> "\u001b[31m";
-      default -> "\u001b[33m";
+      case RUNNING -> "[32m";
+      case STOPPED, SUSPENDED -> "[35m";
+      case TERMINATED, ERROR -> "[31m";
+      default -> "[33m";
     };
-    return colour + word + RESET;
+    return MARK + colour + word.replace(MARK, ' ') + RESET;
   }
 
   /** Prints rows as a table with aligned columns; the first row is the header. */
@@ -78,7 +107,7 @@ final class Output {
     int[] width = new int[columns];
     for (List<String> row : rows) {
       for (int i = 0; i < columns; i++) {
-        width[i] = Math.max(width[i], visible(row.get(i)).length());
+        width[i] = Math.max(width[i], printable(visible(row.get(i))).length());
       }
     }
     for (List<String> row : rows) {
@@ -87,15 +116,15 @@ final class Output {
         String cell = row.get(i);
         sb.append(cell);
         if (i < columns - 1) {
-          sb.append(" ".repeat(width[i] - visible(cell).length() + 2));
+          sb.append(" ".repeat(width[i] - printable(visible(cell)).length() + 2));
         }
       }
-      out.println(sb.toString().stripTrailing());
+      out.println(printable(sb.toString().stripTrailing()));
     }
   }
 
   private static String visible(String s) {
-    return s.replaceAll("\u001b\\[[0-9;]*m", "");
+    return s.replaceAll(MARK + "\\[[0-9;]*m", "");
   }
 
   /** Whether a wait is under way, so that Ctrl-C can say what it interrupted. */

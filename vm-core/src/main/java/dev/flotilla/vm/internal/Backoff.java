@@ -10,18 +10,21 @@ import java.util.function.Supplier;
 
 /** Pauses and retries on an injectable sleeper, so that tests on a virtual clock never really sleep. */
 public final class Backoff {
+  private final java.time.Clock clock;
   private final Sleeper sleeper;
   private final RetryPolicy retry;
   private final double jitter;
   private final DoubleSupplier random;
 
   /**
+   * @param clock what the retry budget is measured on
    * @param sleeper how to pause
    * @param retry how often and how long to retry retryable cloud errors
    * @param jitter the share of each pause drawn at random (0 to 1)
    * @param random draws in [0, 1)
    */
-  public Backoff(Sleeper sleeper, RetryPolicy retry, double jitter, DoubleSupplier random) {
+  public Backoff(java.time.Clock clock, Sleeper sleeper, RetryPolicy retry, double jitter, DoubleSupplier random) {
+    this.clock = clock;
     this.sleeper = sleeper;
     this.retry = retry;
     this.jitter = jitter;
@@ -51,17 +54,29 @@ public final class Backoff {
    * up to the retry policy's number of tries. Non-retryable errors pass through at once.
    */
   public <T> T retry(Supplier<T> call) {
+    java.time.Instant start = clock.instant();
     for (int attempt = 1; ; attempt++) {
       try {
         return call.get();
       } catch (CloudException e) {
-        if (!e.retryable() || attempt >= retry.maxAttempts()) {
+        if (!e.retryable() || !again(attempt, start)) {
           throw e;
         }
-        Duration d = retry.delay(attempt);
-        pause(Duration.ofNanos((long) (d.toNanos() * (1 - jitter * random.getAsDouble()))));
+        pause(delay(attempt));
       }
     }
+  }
+
+  /** Whether try {@code attempt + 1} may be made, the first having begun at {@code start}. */
+  public boolean again(int attempt, java.time.Instant start) {
+    Duration spent = Duration.between(start, clock.instant()).plus(retry.delay(attempt));
+    return attempt < retry.maxAttempts() && spent.compareTo(retry.budget()) < 0;
+  }
+
+  /** The pause before try {@code attempt + 1}, jitter drawn. */
+  public Duration delay(int attempt) {
+    Duration d = retry.delay(attempt);
+    return Duration.ofNanos((long) (d.toNanos() * (1 - jitter * random.getAsDouble())));
   }
 
   /** As {@link #retry(Supplier)} for a call with no result. */

@@ -32,6 +32,29 @@ public final class Json {
   private Json() {}
 
   /**
+   * The text of {@code file}, if it is no larger than {@code maxBytes}.
+   *
+   * @throws java.nio.file.NoSuchFileException when it does not exist, for the caller to say what that means
+   * @throws ConfigurationException when it is too large, not UTF-8, or cannot be read
+   */
+  public static String readFile(Path file, long maxBytes) throws java.nio.file.NoSuchFileException {
+    try {
+      long size = java.nio.file.Files.size(file);
+      if (size > maxBytes) {
+        throw new ConfigurationException(file, null, "is " + size / 1024 + " KB, and such a file holds at most "
+            + maxBytes / 1024 + " KB; is it the right file?");
+      }
+      return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw e;
+    } catch (java.nio.charset.CharacterCodingException e) {
+      throw new ConfigurationException(file, null, "is not UTF-8 text; save it as UTF-8 JSON");
+    } catch (IOException e) {
+      throw new ConfigurationException(file, null, "cannot be read: " + e.getMessage());
+    }
+  }
+
+  /**
    * Parses {@code text}, which came from {@code file}, as one JSON object.
    *
    * @throws ConfigurationException for malformed JSON (with line and column) or a top level that is not
@@ -112,7 +135,9 @@ public final class Json {
 
   private static String describe(Exception e) {
     Throwable t = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause() : e;
-    String message = String.valueOf(t.getMessage());
+    // Gson's advice is for programmers ("Use JsonReader.setStrictness..."); a person needs to know it is not JSON
+    String message = String.valueOf(t.getMessage()).replaceAll("Use JsonReader\\.setStrictness\\([^)]*\\) to accept"
+        + " malformed JSON", "this is not JSON").replaceAll("\\s*See https://github\\.com/google/gson/\\S+", "");
     Matcher m = LOCATION.matcher(message);
     if (m.matches()) {
       return "line " + m.group(2) + ", column " + m.group(3) + ": " + m.group(1).trim()

@@ -7,6 +7,7 @@ import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
 import dev.flotilla.vm.VmException;
 import dev.flotilla.vm.internal.Json;
+import dev.flotilla.vm.internal.Transport;
 import dev.flotilla.vm.internal.ProviderRegistry;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -48,8 +49,9 @@ import org.slf4j.LoggerFactory;
  * separated) servers attach to, the {@code floating_ip_pool}, an HTTP {@code proxy} ({@code host:port}) and
  * {@code max_parallel} (per-server requests at once);
  * StratusLab's takes {@code endpoint}, {@code username} and {@code password}, or
- * {@code certificate} and {@code certificate_password}. Other providers take the settings their factory
- * declares. Files holding secrets that others can read are reported in {@link #warnings()}.
+ * {@code certificate} and {@code certificate_password}, and the settings its factory documents. Other
+ * providers take the settings their factory declares. Every api also takes the transport's deadlines, in
+ * seconds: {@code connect_timeout}, {@code idle_timeout} and {@code request_timeout}. Files holding secrets that others can read are reported in {@link #warnings()}.
  */
 public final class CloudConfig {
   private static final Logger LOG = LoggerFactory.getLogger(CloudConfig.class);
@@ -75,7 +77,12 @@ public final class CloudConfig {
           new Key("certificate_password", Target.SECRET_SETTING, false),
           new Key("opennebula_version", Target.SETTING, false), new Key("network", Target.SETTING, false),
           new Key("public_key", Target.SETTING, false), new Key("marketplace", Target.SETTING, false),
-          new Key("instance_types", Target.SETTING, false), new Key("destroy", Target.SETTING, false)));
+          new Key("instance_types", Target.SETTING, false), new Key("destroy", Target.SETTING, false),
+          new Key("max_parallel", Target.SETTING, false), new Key("max_answer_bytes", Target.SETTING, false)));
+
+  /** The keys every api's auth takes besides its own: the transport's deadlines. */
+  private static final List<Key> COMMON = Transport.SETTINGS.stream().map(k -> new Key(k, Target.SETTING, false))
+      .toList();
 
   private final List<Profile> profiles;
   private final List<String> warnings;
@@ -105,12 +112,10 @@ public final class CloudConfig {
   public static CloudConfig load(Path file, Collection<String> installedApis) {
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      text = Json.readFile(file, 1 << 20); // profiles of a few hundred bytes each: a megabyte is thousands
     } catch (NoSuchFileException e) {
       throw new ConfigurationException(file, null, "there is no such file; create it, or point to the directory that"
           + " holds cloud.json");
-    } catch (IOException e) {
-      throw new VmException("Cannot read " + file + ": " + e.getMessage(), e);
     }
     JsonObject root = Json.parseObject(text, file);
     List<Profile> profiles = new ArrayList<>();
@@ -160,7 +165,8 @@ public final class CloudConfig {
     for (Map.Entry<String, JsonElement> e : auth.entrySet()) {
       values.put(e.getKey(), Json.scalar(e.getValue(), file, name + ".auth." + e.getKey()));
     }
-    List<Key> keys = AUTH.containsKey(api) ? AUTH.get(api) : declaredKeys(api, values.keySet());
+    List<Key> keys = new ArrayList<>(AUTH.containsKey(api) ? AUTH.get(api) : declaredKeys(api, values.keySet()));
+    COMMON.stream().filter(k -> keys.stream().noneMatch(x -> x.name().equals(k.name()))).forEach(keys::add);
     applyAuth(b, keys, values, file, name + ".auth");
     if (api.equals("stratuslab") && !(values.containsKey("username") && values.containsKey("password"))
         && !values.containsKey("certificate")) {
@@ -238,9 +244,10 @@ public final class CloudConfig {
   public static CloudConfig fromOpenRc(Path file, Map<String, String> env) {
     List<String> lines;
     try {
-      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new ConfigurationException(file, null, "cannot be read: " + e.getMessage());
+      lines = Json.readFile(file, 256 * 1024).lines().toList();
+    } catch (NoSuchFileException e) {
+      throw new ConfigurationException(file, null, "there is no such file; download the RC file from the dashboard's"
+          + " API Access page");
     }
     Map<String, String> vars = new LinkedHashMap<>();
     boolean passwordInFile = false;

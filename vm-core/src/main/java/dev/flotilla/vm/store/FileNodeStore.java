@@ -53,6 +53,8 @@ public final class FileNodeStore implements NodeStore {
   private static final String LOCK_FILE = ".lock";
   private static final String NODE_LOCKS = ".locks";
   private static final String TMP = ".tmp";
+  /** A record is a few hundred bytes; one far larger is not one, and is not read into memory. */
+  static final long MAX_RECORD_BYTES = 1 << 20;
 
   private final Path dir;
   private final ReentrantLock jvmLock;
@@ -96,8 +98,12 @@ public final class FileNodeStore implements NodeStore {
 
   /** The names of the nodes that have records, sorted. */
   public List<String> names() {
-    if (!Files.isDirectory(dir)) {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS) && !Files.exists(dir)) {
       return List.of();
+    }
+    if (!Files.isDirectory(dir)) {
+      throw new ConfigurationException(dir, null, "is not a folder, so it holds no node records; move it away (the"
+          + " records live in nodes/NAME.json)");
     }
     try (Stream<Path> files = Files.list(dir)) {
       return files.map(p -> p.getFileName().toString())
@@ -138,11 +144,9 @@ public final class FileNodeStore implements NodeStore {
     Path file = fileOf(name);
     String text;
     try {
-      text = Files.readString(file, StandardCharsets.UTF_8);
+      text = Json.readFile(file, MAX_RECORD_BYTES);
     } catch (NoSuchFileException e) {
       return Optional.empty();
-    } catch (IOException e) {
-      throw new VmException("Cannot read " + file + ": " + e.getMessage(), e);
     }
     JsonObject json = Json.parseObject(text, file);
     return Optional.of(NodeJson.read(name, json, file));
@@ -202,7 +206,8 @@ public final class FileNodeStore implements NodeStore {
     FileChannel channel = null;
     try {
       Files.createDirectories(file.getParent());
-      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS);
       long pause = 5;
       while (true) {
         FileLock lock = channel.tryLock();
@@ -220,7 +225,10 @@ public final class FileNodeStore implements NodeStore {
           };
         }
         if (!java.time.Instant.now().isBefore(deadline)) {
-          String holder = new String(Files.readAllBytes(file), StandardCharsets.UTF_8).trim();
+          String holder;
+          try (java.io.InputStream in = Files.newInputStream(file, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            holder = new String(in.readNBytes(512), StandardCharsets.UTF_8).trim();
+          }
           throw new dev.flotilla.vm.NodeLockedException(name, holder.isEmpty() ? "another process" : holder,
               java.time.Duration.between(start, java.time.Instant.now()));
         }
@@ -255,7 +263,7 @@ public final class FileNodeStore implements NodeStore {
     try {
       Files.createDirectories(dir);
       try (FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
+          StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS); FileLock ignored = channel.lock()) {
         return body.get();
       }
     } catch (IOException e) {
@@ -272,8 +280,9 @@ public final class FileNodeStore implements NodeStore {
     // one name per record: a write killed half-way leaves a file the next write of the record replaces
     Path tmp = file.resolveSibling("." + file.getFileName() + TMP);
     try {
-      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
+      Files.deleteIfExists(tmp); // a link there is removed, never written through
+      try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE,
+          java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
         out.write(ByteBuffer.wrap(bytes));
         out.force(true);
       }

@@ -28,12 +28,16 @@ import org.jclouds.http.internal.JavaUrlHttpCommandExecutorService;
 import org.jclouds.io.ContentMetadataCodec;
 import org.jclouds.io.Payload;
 import org.jclouds.io.Payloads;
+import dev.flotilla.vm.internal.Transport;
+import dev.flotilla.vm.internal.Watchdog;
 
 /**
  * jclouds' HTTP transport (the JDK's {@link HttpURLConnection}, as by default) with every successful
  * answer read whole, up to a size limit, and checked by the adapter's {@link AnswerCheck} before jclouds
  * parses it. An answer that fails the check is an {@link UnreadableAnswerException}, which {@link Calls}
- * reports as an error of kind UNKNOWN: never as an empty answer.
+ * reports as an error of kind UNKNOWN: never as an empty answer. Every request also has a deadline for
+ * the whole of it ({@link Transport#request()}), past which its connection is closed; the deadlines to
+ * connect and between two bytes are jclouds' own settings, which {@link #overrides} sets.
  */
 @ConfiguresHttpCommandExecutorService
 public final class CheckedHttpModule extends AbstractModule {
@@ -48,22 +52,39 @@ public final class CheckedHttpModule extends AbstractModule {
   static final int MAX_ANSWER_BYTES = 64 << 20;
 
   private final AnswerCheck check;
+  private final Transport transport;
 
-  /** jclouds' transport, with {@code check} applied to every 2xx answer. */
-  public CheckedHttpModule(AnswerCheck check) {
+  /** jclouds' transport, with {@code check} applied to every 2xx answer and {@code transport}'s deadlines. */
+  public CheckedHttpModule(AnswerCheck check, Transport transport) {
     this.check = check;
+    this.transport = transport;
+  }
+
+  /**
+   * jclouds' properties for {@code transport}'s deadlines to connect and between two bytes, and for the
+   * User-Agent.
+   */
+  public static java.util.Properties overrides(Transport transport) {
+    java.util.Properties p = new java.util.Properties();
+    p.setProperty(Constants.PROPERTY_CONNECTION_TIMEOUT, Long.toString(transport.connect().toMillis()));
+    p.setProperty(Constants.PROPERTY_SO_TIMEOUT, Long.toString(transport.idle().toMillis()));
+    p.setProperty(Constants.PROPERTY_USER_AGENT, USER_AGENT);
+    return p;
   }
 
   @Override
   protected void configure() {
     install(new SSLModule());
     bind(AnswerCheck.class).toInstance(check);
+    bind(Transport.class).toInstance(transport);
     bind(HttpCommandExecutorService.class).to(CheckedExecutor.class).in(Scopes.SINGLETON);
   }
 
   /** The transport: jclouds' own, then the check. */
   static final class CheckedExecutor extends JavaUrlHttpCommandExecutorService {
     private final AnswerCheck check;
+    private final Transport transport;
+    private final java.util.Map<HttpURLConnection, Watchdog> deadlines = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
     CheckedExecutor(HttpUtils utils, ContentMetadataCodec contentMetadataCodec, DelegatingRetryHandler retryHandler,
@@ -71,14 +92,52 @@ public final class CheckedHttpModule extends AbstractModule {
         @Named("untrusted") HostnameVerifier verifier, @Named("untrusted") Supplier<SSLContext> untrusted,
         Function<URI, Proxy> proxyForUri, @Named(Constants.PROPERTY_IDEMPOTENT_METHODS) String idempotentMethods,
         @Named(Constants.PROPERTY_OUTPUT_SOCKET_BUFFER_SIZE) int outputSocketBufferSize,
-        @Named(Constants.PROPERTY_USER_AGENT) String userAgent, AnswerCheck check) {
+        @Named(Constants.PROPERTY_USER_AGENT) String userAgent, AnswerCheck check, Transport transport) {
       super(utils, contentMetadataCodec, retryHandler, ioRetryHandler, errorHandler, wire, verifier, untrusted,
           proxyForUri, idempotentMethods, outputSocketBufferSize, userAgent);
       this.check = check;
+      this.transport = transport;
+    }
+
+    /** Arms the request's deadline as its connection is made; past it the connection is closed. */
+    @Override
+    protected HttpURLConnection initConnection(org.jclouds.http.HttpRequest request) throws IOException {
+      HttpURLConnection connection = super.initConnection(request);
+      deadlines.put(connection, Watchdog.arm(() -> {
+        deadlines.remove(connection);
+        connection.disconnect();
+      }, transport.request(), transport.request()));
+      return connection;
     }
 
     @Override
     protected HttpResponse invoke(HttpURLConnection connection) throws IOException, InterruptedException {
+      Watchdog deadline = deadlines.remove(connection);
+      try {
+        return checked(connection);
+      } catch (IOException e) {
+        if (deadline != null && deadline.fired() != null) {
+          throw new DeadlineException(connection.getRequestMethod() + " " + connection.getURL() + " sent no whole answer"
+              + " within " + transport.request().toSeconds() + " s (the profile's request_timeout)");
+        }
+        throw e;
+      } finally {
+        if (deadline != null) {
+          deadline.close();
+        }
+      }
+    }
+
+    @Override
+    protected void cleanup(HttpURLConnection connection) {
+      Watchdog deadline = connection == null ? null : deadlines.remove(connection);
+      if (deadline != null) {
+        deadline.close();
+      }
+      super.cleanup(connection);
+    }
+
+    private HttpResponse checked(HttpURLConnection connection) throws IOException, InterruptedException {
       HttpResponse response = super.invoke(connection);
       int status = response.getStatusCode();
       if (status < 200 || status >= 300) {

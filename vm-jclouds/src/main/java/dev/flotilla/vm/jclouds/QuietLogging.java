@@ -1,51 +1,69 @@
 package dev.flotilla.vm.jclouds;
 
+import dev.flotilla.vm.internal.Redact;
 import java.util.Set;
 import org.jclouds.Constants;
 import org.jclouds.logging.Logger;
-import org.jclouds.logging.slf4j.config.SLF4JLoggingModule;
+import org.jclouds.logging.config.LoggingModule;
 
 /**
- * jclouds logging through SLF4J, with two changes. The categories that write requests out whole ({@code
- * jclouds.wire}: bodies such as Keystone's password or user data; {@code jclouds.headers}: tokens and
- * signatures; {@code jclouds.signature}) stay silent whatever level a user sets, so debug logging never
- * puts a secret in a log. And jclouds' complaints that it cannot retry ("Cannot retry after server
- * error", "Command not considered safe to retry") go to debug: its retries are off on purpose, since
- * Flotilla's client retries with backoff and a budget and reports what finally failed.
+ * jclouds logging through SLF4J, quiet and without secrets. Flotilla reports every failure itself, once
+ * and in one line, so jclouds' own warnings and errors (retries it will not make, parse problems, the
+ * exception behind a failure) are debug messages: nothing of jclouds shows at the default level, all of it
+ * with {@code -vv}, and stack traces only at trace level ({@code -vvv}). The categories that write requests
+ * out whole ({@code jclouds.wire}: bodies such as Keystone's password or user data; {@code
+ * jclouds.headers}: tokens and signatures; {@code jclouds.signature}) never log, and every message passes
+ * through {@link Redact} on its way out.
  */
-public final class QuietLogging extends SLF4JLoggingModule {
+public final class QuietLogging extends LoggingModule {
   /** The categories that never log. */
   public static final Set<String> SILENT = Set.of(Constants.LOGGER_HTTP_WIRE, Constants.LOGGER_HTTP_HEADERS,
       Constants.LOGGER_SIGNATURE);
 
-  /** The categories whose warnings and errors are logged at debug. */
-  public static final Set<String> DEMOTED = Set.of("org.jclouds.http.handlers.BackoffLimitedRetryHandler",
-      "org.jclouds.aws.handlers.AWSServerErrorRetryHandler", "org.jclouds.http.internal.JavaUrlHttpCommandExecutorService",
-      "org.jclouds.http.internal.BaseHttpCommandExecutorService");
-
   @Override
   public Logger.LoggerFactory createLoggerFactory() {
-    Logger.LoggerFactory slf4j = super.createLoggerFactory();
-    return category -> SILENT.contains(category) ? Logger.NULL
-        : DEMOTED.contains(category) ? new Demoted(slf4j.getLogger(category)) : slf4j.getLogger(category);
+    return category -> SILENT.contains(category) ? Logger.NULL : new Quiet(category,
+        org.slf4j.LoggerFactory.getLogger(category));
   }
 
-  /** A logger whose warnings and errors are debug messages. */
-  static final class Demoted implements Logger {
-    private final Logger to;
+  /** One category: info, warnings and errors at debug, throwables' traces only at trace, secrets masked. */
+  static final class Quiet implements Logger {
+    private final String category;
+    private final org.slf4j.Logger to;
 
-    Demoted(Logger to) {
+    Quiet(String category, org.slf4j.Logger to) {
+      this.category = category;
       this.to = to;
+    }
+
+    private static String text(String message, Object... args) {
+      String s;
+      try {
+        s = args == null || args.length == 0 ? message : String.format(message, args);
+      } catch (java.util.IllegalFormatException e) {
+        s = message;
+      }
+      return Redact.secrets(s);
+    }
+
+    private void debug(Throwable t, String message, Object... args) {
+      if (to.isTraceEnabled()) {
+        to.trace(text(message, args), Redact.throwable(t));
+      } else if (to.isDebugEnabled()) {
+        to.debug(text(message, args) + ": " + Redact.secrets(String.valueOf(t)));
+      }
     }
 
     @Override
     public String getCategory() {
-      return to.getCategory();
+      return category;
     }
 
     @Override
     public void trace(String message, Object... args) {
-      to.trace(message, args);
+      if (to.isTraceEnabled()) {
+        to.trace(text(message, args));
+      }
     }
 
     @Override
@@ -55,7 +73,9 @@ public final class QuietLogging extends SLF4JLoggingModule {
 
     @Override
     public void debug(String message, Object... args) {
-      to.debug(message, args);
+      if (to.isDebugEnabled()) {
+        to.debug(text(message, args));
+      }
     }
 
     @Override
@@ -65,22 +85,22 @@ public final class QuietLogging extends SLF4JLoggingModule {
 
     @Override
     public void info(String message, Object... args) {
-      to.info(message, args);
+      debug(message, args);
     }
 
     @Override
     public boolean isInfoEnabled() {
-      return to.isInfoEnabled();
+      return to.isDebugEnabled();
     }
 
     @Override
     public void warn(String message, Object... args) {
-      to.debug(message, args);
+      debug(message, args);
     }
 
     @Override
     public void warn(Throwable t, String message, Object... args) {
-      to.debug(message + ": " + t, args);
+      debug(t, message, args);
     }
 
     @Override
@@ -90,12 +110,12 @@ public final class QuietLogging extends SLF4JLoggingModule {
 
     @Override
     public void error(String message, Object... args) {
-      to.debug(message, args);
+      debug(message, args);
     }
 
     @Override
     public void error(Throwable t, String message, Object... args) {
-      to.debug(message + ": " + t, args);
+      debug(t, message, args);
     }
 
     @Override
@@ -103,4 +123,5 @@ public final class QuietLogging extends SLF4JLoggingModule {
       return to.isDebugEnabled();
     }
   }
+
 }

@@ -79,11 +79,12 @@ final class OpenStackProvider implements Provider {
   private final Map<String, String> flavorIds = new ConcurrentHashMap<>();
   private final Map<String, String> imageIds = new ConcurrentHashMap<>();
   private final Map<String, String> serverGroups = new ConcurrentHashMap<>();
-  private final Calls calls = new Calls(OpenStackProviderFactory.ID, NovaErrors::classify);
+  private final Calls calls;
   private volatile boolean flavorsListed;
 
   OpenStackProvider(OpenStackSettings settings, Supplier<ContextBuilder> builder) {
     this.settings = settings;
+    this.calls = new Calls(OpenStackProviderFactory.ID, settings.profile().name(), NovaErrors::classify);
     this.nova = new Lazy<>(() -> {
       Injector injector = builder.get().buildInjector();
       NovaApi api = injector.getInstance(NovaApi.class);

@@ -4,6 +4,7 @@ import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.internal.Transport;
 import dev.flotilla.vm.jclouds.CheckedHttpModule;
 import dev.flotilla.vm.jclouds.QuietLogging;
 import dev.flotilla.vm.openstack.internal.NovaAnswers;
@@ -27,6 +28,8 @@ import org.jclouds.openstack.nova.v2_0.NovaApiMetadata;
  * Opening a provider builds nothing: jclouds' context is built on the first call, once per profile.
  */
 public final class OpenStackProviderFactory implements ProviderFactory {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(OpenStackProviderFactory.class);
+
   /** The api id. */
   public static final String ID = "openstack";
 
@@ -80,19 +83,29 @@ public final class OpenStackProviderFactory implements ProviderFactory {
     });
     OpenStackSettings settings = new OpenStackSettings(profile);
     settings.maxParallel(); // a bad value is named now, not at the first create
+    Transport transport = Transport.of(profile);
+    java.net.URI keystoneUrl = java.net.URI.create(keystone.endpoint());
+    if ("http".equals(keystoneUrl.getScheme()) && !loopback(keystoneUrl.getHost())) {
+      LOG.warn("profile {} sends its password to {} over plain http, unencrypted; use the https URL of Keystone",
+          profile.name(), keystoneUrl.getHost());
+    }
     return new OpenStackProvider(settings, () -> {
       Properties overrides = new Properties();
       overrides.putAll(keystone.overrides());
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");
-      overrides.setProperty(Constants.PROPERTY_USER_AGENT, CheckedHttpModule.USER_AGENT);
+      overrides.putAll(CheckedHttpModule.overrides(transport));
       proxy.ifPresent(hostPort -> {
         overrides.setProperty(Constants.PROPERTY_PROXY_HOST, hostPort[0]);
         overrides.setProperty(Constants.PROPERTY_PROXY_PORT, hostPort[1]);
       });
       return ContextBuilder.newBuilder(new NovaApiMetadata()).endpoint(keystone.endpoint())
           .credentials(keystone.identity(), secret.reveal()).overrides(overrides)
-          .modules(List.of(new QuietLogging(), new CheckedHttpModule(new NovaAnswers())));
+          .modules(List.of(new QuietLogging(), new CheckedHttpModule(new NovaAnswers(), transport)));
     });
+  }
+
+  private static boolean loopback(String host) {
+    return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"));
   }
 }

@@ -56,8 +56,11 @@ final class NovaServer implements AutoCloseable {
   /** Nova extensions this cloud has; tests remove some to play an older or smaller cloud. */
   final Set<String> extensions = new HashSet<>(Set.of("os-keypairs", "os-floating-ips", "os-floating-ip-pools",
       "os-server-groups", "os-console-output", "os-server-start-stop", "OS-EXT-STS", "OS-EXT-IPS"));
-  /** The one token Nova accepts; Keystone hands it out. */
-  private String token = "token-1";
+  /** What every token this server hands out starts with: long and unusual, so a test can search output for it. */
+  static final String TOKEN_PREFIX = "gAAAAABnFlotillaKeystoneToken" + Long.toHexString(System.nanoTime());
+  private String token = TOKEN_PREFIX + "-1";
+  /** Every token handed out, for tests that make sure none is ever printed. */
+  final java.util.Set<String> tokens = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** How many compute hosts the scheduler has. */
   volatile int hosts = 1;
   private int nextIp = 10;
@@ -153,10 +156,15 @@ final class NovaServer implements AutoCloseable {
     return null;
   }
 
+  private String issue(String t) {
+    tokens.add(t);
+    return t;
+  }
+
   /** Ends the current token before its time, as Keystone does when a token is revoked or a cloud's
    * tokens last an hour: Nova answers 401 to it, and Keystone hands out a new one. */
   synchronized void expireToken() {
-    token = "token-" + (Integer.parseInt(token.substring("token-".length())) + 1);
+    token = TOKEN_PREFIX + "-" + (Integer.parseInt(token.substring(token.lastIndexOf('-') + 1)) + 1);
   }
 
   synchronized List<String> requests() {
@@ -357,6 +365,7 @@ final class NovaServer implements AutoCloseable {
         REGION, base(), REGION, REGION, base(), REGION)).getAsJsonObject();
     JsonObject out = new JsonObject();
     out.add("token", issued);
+    tokens.add(token);
     return new Answer(201, out.toString(), Map.of("X-Subject-Token", token));
   }
 
@@ -374,7 +383,7 @@ final class NovaServer implements AutoCloseable {
           "serviceCatalog": [{"type": "compute", "name": "nova", "endpoints": [{"region": "%s", "tenantId": "p1",
             "publicURL": "%s/v2.1", "internalURL": "%s/v2.1"}]},
             {"type": "image", "name": "glance", "endpoints": [{"region": "%s", "publicURL": "%s/glance"}]}],
-          "user": {"id": "u1", "name": "%s", "roles": [{"name": "member"}]}}}""".formatted(token, later, PROJECT, REGION,
+          "user": {"id": "u1", "name": "%s", "roles": [{"name": "member"}]}}}""".formatted(issue(token), later, PROJECT, REGION,
         base(), base(), REGION, base(), USER)));
   }
 

@@ -66,6 +66,14 @@ class OpenStackProviderTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void silentSlowAndAbsentEndpointsFailWithinTheProfilesDeadlines() throws Exception {
+    dev.flotilla.vm.testkit.TransportChecks.assertDeadlinesHold("os-local", url -> new OpenStackProviderFactory().open(
+        OpenStackContractTest.profile(server, 3).toBuilder().endpoint(url + "/v3").setting("idle_timeout", "0.5")
+            .setting("request_timeout", "1.5").build()), Provider::list);
+  }
+
+  @Test
   void answersThatAreNotNovasAreErrorsAndChangeNoRecord() {
     Node web = node("web1");
     Instance vm = client.start(web);

@@ -4,6 +4,8 @@ import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.internal.Endpoints;
+import dev.flotilla.vm.internal.Transport;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.ProviderFactory;
 import dev.flotilla.vm.stratuslab.internal.OneApi;
@@ -34,6 +36,8 @@ import javax.net.ssl.SSLContext;
  * store), or a full URL such as OpenNebula's own {@code http://HOST:2633/RPC2}.
  */
 public final class StratusLabProviderFactory implements ProviderFactory {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(StratusLabProviderFactory.class);
+
   /** The api id. */
   public static final String ID = "stratuslab";
 
@@ -78,7 +82,8 @@ public final class StratusLabProviderFactory implements ProviderFactory {
     StratusLabSettings settings = new StratusLabSettings(profile);
     boolean certificate = profile.setting("certificate").isPresent();
     URI endpoint = endpoint(profile, certificate);
-    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(20));
+    Transport transport = Transport.of(profile);
+    HttpClient.Builder http = HttpClient.newBuilder().connectTimeout(transport.connect());
     if (certificate) {
       http.sslContext(sslContext(profile));
     }
@@ -86,8 +91,12 @@ public final class StratusLabProviderFactory implements ProviderFactory {
     String password = profile.secret().map(Secret::reveal).orElse("");
     String authorization = !user.isEmpty() && !password.isEmpty() ? "Basic " + Base64.getEncoder()
         .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)) : null;
-    XmlRpcClient rpc = new XmlRpcClient(endpoint, http.build(), authorization, settings.maxAnswerBytes(),
-        Duration.ofMinutes(2), ID);
+    if (authorization != null && endpoint.getScheme().equals("http") && !loopback(endpoint.getHost())) {
+      LOG.warn("profile {} sends its password to {} over plain http, unencrypted; use https, or the StratusLab proxy"
+          + " (a bare host name)", profile.name(), endpoint.getHost());
+    }
+    XmlRpcClient rpc = new XmlRpcClient(endpoint, http.build(), authorization, settings.maxAnswerBytes(), transport, ID,
+        profile.name());
     OneApi.Version version = profile.setting("opennebula_version").map(OneApi.Version::parse).orElse(null);
     return new StratusLabProvider(new OneApi(rpc, user + ":" + password, version, ID), settings);
   }
@@ -98,10 +107,14 @@ public final class StratusLabProviderFactory implements ProviderFactory {
         + ".endpoint", "is missing; give the StratusLab host, such as cloud.lal.stratuslab.eu, or an OpenNebula URL"
         + " such as http://one.example.org:2633/RPC2"));
     if (e.contains("://")) {
-      return URI.create(e);
+      return Endpoints.http(e, "profiles." + profile.name() + ".auth.endpoint");
     }
     String host = e.contains(":") ? e : e + ":2634";
     return URI.create("https://" + host + (certificate ? "/cert/xmlrpc" : "/pswd/xmlrpc"));
+  }
+
+  private static boolean loopback(String host) {
+    return host != null && (host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]") || host.equals("::1"));
   }
 
   private static SSLContext sslContext(Profile profile) {

@@ -319,6 +319,15 @@ class StratusLabTest {
   }
 
   @Test
+  @org.junit.jupiter.api.Timeout(60)
+  void silentSlowAndAbsentEndpointsFailWithinTheProfilesDeadlines() throws Exception {
+    server("6.8.0");
+    dev.flotilla.vm.testkit.TransportChecks.assertDeadlinesHold("lal", url -> new StratusLabProviderFactory().open(
+        profile("/RPC2").endpoint(url + "/RPC2").setting("opennebula_version", "6.8").setting("idle_timeout", "0.5")
+            .setting("request_timeout", "1.5").build()), Provider::list);
+  }
+
+  @Test
   void answersThatAreNotOpenNebulasAreErrorsAndChangeNoRecord() throws IOException {
     server("6.8.0");
     Provider p = provider(profile("/RPC2").build());

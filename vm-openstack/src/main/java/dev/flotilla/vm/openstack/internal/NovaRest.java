@@ -111,7 +111,7 @@ public final class NovaRest {
         return new JsonObject();
       }
       try (InputStream in = response.getPayload().openStream()) {
-        String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        String text = new String(in.readNBytes(4 << 20), StandardCharsets.UTF_8); // an error page, at most 4 MB
         if (response.getStatusCode() >= 300) {
           throw NovaErrors.of(method + " " + path, response.getStatusCode(), text);
         }

@@ -14,9 +14,12 @@ import org.xml.sax.SAXException;
 
 /**
  * The JDK's XML parser with every door closed: no DOCTYPE (so no entity expansion), no external
- * entities or DTDs, no XInclude. Answers from a server are data, never instructions to fetch more.
+ * entities or DTDs, no XInclude, no nesting deeper than {@value #MAX_DEPTH}. Answers from a server are
+ * data, never instructions to fetch more.
  */
 public final class SafeXml {
+  /** The deepest element nesting accepted; OpenNebula's answers stay under 20. */
+  public static final int MAX_DEPTH = 100;
   private static final DocumentBuilderFactory FACTORY = factory();
 
   private SafeXml() {}
@@ -31,6 +34,8 @@ public final class SafeXml {
       f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
       f.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
       f.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+      // deeper nesting than any OpenNebula answer has is refused by the parser, before it can cost the stack
+      f.setAttribute("jdk.xml.maxElementDepth", MAX_DEPTH);
       f.setXIncludeAware(false);
       f.setExpandEntityReferences(false);
       f.setNamespaceAware(false);

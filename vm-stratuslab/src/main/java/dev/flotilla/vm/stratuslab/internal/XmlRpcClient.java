@@ -1,6 +1,8 @@
 package dev.flotilla.vm.stratuslab.internal;
 
 import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.internal.Transport;
+import dev.flotilla.vm.internal.Watchdog;
 import dev.flotilla.vm.CloudException.Kind;
 import java.io.IOException;
 import java.io.InputStream;
@@ -29,24 +31,29 @@ public final class XmlRpcClient {
   private final HttpClient http;
   private final String authorization;
   private final int maxAnswerBytes;
-  private final Duration timeout;
+  private final Transport transport;
   private final String api;
+  private final String profile;
 
   /**
    * @param endpoint where to POST
-   * @param http the HTTP client (its TLS settings carry any client certificate)
+   * @param http the HTTP client (its TLS settings carry any client certificate; its connect timeout the
+   *     transport's)
    * @param authorization the Authorization header value, or null
    * @param maxAnswerBytes the largest answer read
-   * @param timeout the longest one call may take
+   * @param transport how long a call may wait for a byte, and take in all
    * @param api the provider's api id, for errors
+   * @param profile the profile's name, for errors
    */
-  public XmlRpcClient(URI endpoint, HttpClient http, String authorization, int maxAnswerBytes, Duration timeout, String api) {
+  public XmlRpcClient(URI endpoint, HttpClient http, String authorization, int maxAnswerBytes, Transport transport,
+      String api, String profile) {
     this.endpoint = endpoint;
     this.http = http;
     this.authorization = authorization;
     this.maxAnswerBytes = maxAnswerBytes;
-    this.timeout = timeout;
+    this.transport = transport;
     this.api = api;
+    this.profile = profile;
   }
 
   /** The endpoint calls go to. */
@@ -61,22 +68,40 @@ public final class XmlRpcClient {
    * @throws CloudException for HTTP errors, faults, refused or malformed answers
    */
   public Object call(String method, Object... params) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(timeout)
+    HttpRequest.Builder request = HttpRequest.newBuilder(endpoint).timeout(transport.request())
         .header("Content-Type", "text/xml; charset=utf-8")
         .POST(HttpRequest.BodyPublishers.ofString(request(method, params), StandardCharsets.UTF_8));
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
+    long start = System.nanoTime();
     HttpResponse<InputStream> response;
     try {
       response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+    } catch (java.net.http.HttpConnectTimeoutException e) {
+      throw new CloudException(Kind.UNREACHABLE, api, "ConnectTimeout", "cannot reach " + where() + ": no connection"
+          + " within the profile's connect_timeout (" + transport.connect().toSeconds() + " s)", e);
+    } catch (java.net.http.HttpTimeoutException e) {
+      throw new CloudException(Kind.TRANSIENT, api, "Timeout", method + ": " + where() + " did not answer within the"
+          + " profile's request_timeout (" + transport.request().toSeconds() + " s)", e);
+    } catch (java.net.ConnectException e) {
+      throw new CloudException(Kind.UNREACHABLE, api, null, "cannot reach " + where() + ": connection refused; check"
+          + " the profile's endpoint and the network", e);
     } catch (IOException e) {
-      throw new CloudException(Kind.TRANSIENT, api, null, method + " could not reach " + endpoint + ": " + e.getMessage(), e);
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      if (cause instanceof java.net.UnknownHostException || cause instanceof java.net.NoRouteToHostException
+          || cause instanceof java.net.ConnectException) {
+        throw new CloudException(Kind.UNREACHABLE, api, null, "cannot reach " + where() + ": "
+            + (cause instanceof java.net.UnknownHostException ? "unknown host" : cause instanceof java.net.ConnectException
+                ? "connection refused" : "no route to host") + "; check the profile's endpoint and the network", e);
+      }
+      throw new CloudException(Kind.TRANSIENT, api, null, method + " could not reach " + where() + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CloudException(Kind.TRANSIENT, api, null, method + " was interrupted", e);
     }
-    byte[] body = read(response, method);
+    Duration left = transport.request().minusNanos(System.nanoTime() - start);
+    byte[] body = read(response, method, left.isNegative() ? Duration.ZERO : left);
     int status = response.statusCode();
     if (status != 200) {
       throw new CloudException(kindOf(status), api, "HTTP " + status, method + " answered HTTP " + status
@@ -95,17 +120,53 @@ public final class XmlRpcClient {
     return status >= 500 ? Kind.TRANSIENT : Kind.INVALID_REQUEST;
   }
 
-  private byte[] read(HttpResponse<InputStream> response, String method) {
-    try (InputStream in = response.body()) {
-      byte[] bytes = in.readNBytes(maxAnswerBytes + 1);
-      if (bytes.length > maxAnswerBytes) {
-        throw new CloudException(Kind.UNKNOWN, api, "AnswerTooLarge", method + " answered more than " + maxAnswerBytes
-            + " bytes; refused. Raise the profile's max_answer_bytes if the server is trusted.");
+  /**
+   * The body, read under the transport's deadlines: a byte at least every idle time, the whole within
+   * what is left of the request's; past either the stream is closed and the call fails.
+   */
+  private byte[] read(HttpResponse<InputStream> response, String method, Duration left) {
+    InputStream in = response.body();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    byte[] chunk = new byte[8192];
+    try (in; Watchdog deadline = Watchdog.arm(() -> close(in), left, transport.idle())) {
+      for (int n; (n = read(in, chunk, deadline, method)) >= 0; ) {
+        out.write(chunk, 0, n);
+        if (out.size() > maxAnswerBytes) {
+          throw new CloudException(Kind.UNKNOWN, api, "AnswerTooLarge", method + " answered more than " + maxAnswerBytes
+              + " bytes; refused. Raise the profile's max_answer_bytes if the server is trusted.");
+        }
+        deadline.progress();
       }
-      return bytes;
+      return out.toByteArray();
     } catch (IOException e) {
       throw new CloudException(Kind.TRANSIENT, api, null, method + ": the answer broke off: " + e.getMessage(), e);
     }
+  }
+
+  private int read(InputStream in, byte[] chunk, Watchdog deadline, String method) throws IOException {
+    try {
+      return in.read(chunk);
+    } catch (IOException e) {
+      if (deadline.fired() != null) {
+        throw new CloudException(Kind.TRANSIENT, api, "Timeout", method + ": " + where() + " did not send "
+            + deadline.fired() + " in time (the profile's " + (deadline.fired().equals("a byte") ? "idle_timeout, "
+            + transport.idle().toSeconds() : "request_timeout, " + transport.request().toSeconds()) + " s)", e);
+      }
+      throw e;
+    }
+  }
+
+  private static void close(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException ignored) {
+      // closing is how the read is stopped; the read reports it
+    }
+  }
+
+  private String where() {
+    return endpoint.getScheme() + "://" + endpoint.getHost() + (endpoint.getPort() < 0 ? "" : ":" + endpoint.getPort())
+        + " (profile " + profile + ")";
   }
 
   /** The XML of a method call. */

@@ -215,4 +215,37 @@ class FileNodeStoreTest {
       assertThat(files.map(f -> f.getFileName().toString())).noneMatch(f -> f.endsWith(".tmp"));
     }
   }
+
+  @Test
+  void nodesThatIsAFileIsAnErrorNotAnEmptyStore() throws IOException {
+    Files.writeString(dir.resolve("nodes"), "not a folder");
+    assertThatThrownBy(() -> store().list()).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining(dir.resolve("nodes").toString()).hasMessageContaining("is not a folder");
+  }
+
+  @Test
+  void aRecordFarLargerThanARecordIsRefusedUnread() throws IOException {
+    Path file = writeRecord("web1", "{\"tags\": [\"" + "x".repeat(2 << 20) + "\"]}");
+    assertThatThrownBy(() -> store().get("web1")).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining(file.toString()).hasMessageContaining("holds at most 1024 KB");
+  }
+
+  @Test
+  void aLinkWhereTheStoreWritesIsReplacedNeverWrittenThrough() throws IOException {
+    Path outside = Files.writeString(dir.resolve("precious.txt"), "keep me");
+    Files.createDirectories(dir.resolve("nodes/.locks"));
+    Files.createSymbolicLink(dir.resolve("nodes/.web1.json.tmp"), outside);
+    Files.createSymbolicLink(dir.resolve("nodes/web0.json"), outside);
+
+    store().put(Node.builder("web1").tag("new").build());
+    assertThatThrownBy(() -> store().put(Node.builder("web0").build())).as("what the link points at is no record")
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("web0.json").hasMessageContaining("not JSON");
+
+    assertThat(Files.readString(outside)).isEqualTo("keep me");
+    assertThat(store().get("web1").orElseThrow().tags()).containsExactly("new");
+    Files.createSymbolicLink(dir.resolve("nodes/.locks/web2.lock"), outside);
+    assertThatThrownBy(() -> store().lock(List.of("web2"), java.time.Duration.ZERO)).isInstanceOf(
+        dev.flotilla.vm.VmException.class).hasMessageContaining("web2");
+    assertThat(Files.readString(outside)).isEqualTo("keep me");
+  }
 }
