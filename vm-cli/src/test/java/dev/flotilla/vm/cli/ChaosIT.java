@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Bounded for CI ({@code -Dchaos.rounds}, 40 on the fake cloud and a quarter of that on the EC2 test
  * server by default), seeded and replayable ({@code -Dchaos.seed}); the long run is
- * {@code mvn -B verify -pl vm-cli -am -Dit.test=ChaosIT -Dchaos.rounds=200}.
+ * {@code mvn -B verify -pl vm-cli -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ChaosIT
+ * -Dchaos.rounds=200} (see the README).
  */
 @Timeout(3600)
 class ChaosIT {
