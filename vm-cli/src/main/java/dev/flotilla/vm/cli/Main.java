@@ -27,8 +27,9 @@ public final class Main {
     // the command prints CloudConfig's warnings itself, once, as "warning: ..."
     System.setProperty("org.slf4j.simpleLogger.log.dev.flotilla.vm.store.CloudConfig", "error");
     CommandLine cli = new CommandLine(new Cli());
-    cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+    cli.setExecutionExceptionHandler((thrown, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
+      Exception e = inCloudJson(thrown, (Cli) cmd.getCommandSpec().root().userObject());
       err.println("error: " + oneLine(describe(e)) + (verbosity < 3 && !(e instanceof VmException)
           ? " (run again with -vvv to see where it failed)" : ""));
       if (verbosity >= 3) {
@@ -62,6 +63,18 @@ public final class Main {
         // the hook is running or about to: nothing to undo
       }
     }
+  }
+
+  /** A profile's bad setting, found when its provider opens, said of the cloud.json it came from. */
+  private static Exception inCloudJson(Exception e, Cli cli) {
+    if (e instanceof dev.flotilla.vm.ConfigurationException c && c.file().isEmpty()
+        && c.field().filter(f -> f.startsWith("profiles.")).isPresent() && cli.dir != null) {
+      java.nio.file.Path cloudJson = cli.dir.resolve("cloud.json").toAbsolutePath().normalize();
+      if (java.nio.file.Files.exists(cloudJson)) {
+        return c.inFile(cloudJson);
+      }
+    }
+    return e;
   }
 
   private static String subcommandPath(CommandLine cl) {
