@@ -884,13 +884,28 @@ public final class VmClient implements AutoCloseable {
       List<Target> rest = adoptExisting(boundMeanwhile(targets, toStart), toStart, Look.BEFORE_CREATE);
       Map<List<Object>, List<Target>> bySpec = new LinkedHashMap<>();
       for (Target t : rest) {
-        bySpec.computeIfAbsent(List.of(t.provider, t.profile, Tokens.spec(t.node)), k -> new ArrayList<>()).add(t);
+        bySpec.computeIfAbsent(List.of(t.provider, t.profile, Tokens.spec(withDefaults(t.node, t.profile))),
+            k -> new ArrayList<>()).add(t);
       }
       for (Map.Entry<List<Object>, List<Target>> e : bySpec.entrySet()) {
         launch(e.getValue(), (Node) e.getKey().get(2), toStart);
       }
     }
     return toStart;
+  }
+
+  /**
+   * {@code node} with its profile's default options under its own (LEAP's {@code default_options}): the
+   * node's win, the profile's fill in, and the adapter's defaults apply to what neither sets.
+   */
+  private Node withDefaults(Node node, String profile) {
+    Profile p = profiles.get(profile);
+    if (p == null || p.defaultOptions().isEmpty()) {
+      return node;
+    }
+    Map<String, String> merged = new LinkedHashMap<>(p.defaultOptions());
+    merged.putAll(node.options());
+    return node.toBuilder().options(merged).build();
   }
 
   private static List<String> names(List<Target> targets) {
@@ -1221,10 +1236,9 @@ public final class VmClient implements AutoCloseable {
   }
 
   private List<String> names() {
-    List<String> all = new ArrayList<>(explicitProviders.keySet());
+    java.util.TreeSet<String> all = new java.util.TreeSet<>(explicitProviders.keySet());
     all.addAll(profiles.keySet());
-    all.sort(null);
-    return all;
+    return List.copyOf(all);
   }
 
   private Provider provider(String name) {
@@ -1316,6 +1330,17 @@ public final class VmClient implements AutoCloseable {
     public Builder profile(Profile profile) {
       checkUnique(profile.name());
       profiles.put(profile.name(), profile);
+      return this;
+    }
+
+    /**
+     * Adds a profile whose provider is {@code provider} (a test kit's fake, say): the profile's defaults
+     * (its {@code default_options}) apply to its nodes as they would with the provider it names.
+     */
+    public Builder profile(Profile profile, Provider provider) {
+      checkUnique(profile.name());
+      profiles.put(profile.name(), profile);
+      providers.put(profile.name(), provider);
       return this;
     }
 

@@ -107,7 +107,8 @@ final class AwsProvider implements Provider {
     Node spec = request.spec();
     Map<String, String> tags = launchTags(request, names);
     TaggedRunInstancesOptions options = new TaggedRunInstancesOptions(tags);
-    options.asType(spec.options().getOrDefault("InstanceType", spec.type().orElse("t3.micro")));
+    // the node's type, else the InstanceType option (the node's, or its profile's default_options), else t3.micro
+    options.asType(spec.type().orElse(spec.options().getOrDefault("InstanceType", "t3.micro")));
     options.withClientToken(token);
     spec.keyPair().or(() -> java.util.Optional.ofNullable(spec.options().get("KeyName"))).ifPresent(options::withKeyName);
     if (!spec.securityGroups().isEmpty()) {

@@ -177,6 +177,20 @@ class AwsProviderTest {
   }
 
   @Test
+  void aProfilesDefaultOptionsReachRunInstancesUnderTheNodesOwn() {
+    dev.flotilla.vm.Profile leap = AwsContractTest.profile(server).toBuilder().defaultOption("InstanceType", "t2.micro")
+        .defaultOption("KeyName", "team").build();
+    try (VmClient c = VmClient.builder().profile(leap).clock(clock).sleeper(clock).build()) {
+      c.start(Node.builder("d1").build());
+      c.start(Node.builder("d2").type("m5.large").option("KeyName", "mine").build());
+    }
+    List<Map<String, String>> runs = server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action"))).toList();
+    assertThat(runs.get(0)).containsEntry("InstanceType", "t2.micro").containsEntry("KeyName", "team");
+    assertThat(runs.get(1)).as("the node's own win").containsEntry("InstanceType", "m5.large")
+        .containsEntry("KeyName", "mine");
+  }
+
+  @Test
   void nodePropertiesReachRunInstances() {
     client().start(Node.builder("web1").image("ami-0aaaaaaaaaaaaaaaa").type("m5.large").keyPair("ops").zone("us-east-1b")
         .securityGroups("ssh", "http").userData("#cloud-config\n").option("SubnetId", "subnet-1").build());

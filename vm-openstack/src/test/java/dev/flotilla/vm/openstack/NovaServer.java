@@ -525,6 +525,7 @@ final class NovaServer implements AutoCloseable {
     s.add("links", new JsonArray());
     s.addProperty("OS-EXT-AZ:availability_zone", req.has("availability_zone") ? str(req, "availability_zone") : "nova");
     s.addProperty("key_name", keyName);
+    s.addProperty("config_drive", req.has("config_drive") && req.get("config_drive").getAsBoolean() ? "True" : "");
     s.add("OS-EXT-STS:task_state", JsonNull.INSTANCE);
     s.addProperty("OS-EXT-STS:vm_state", "building");
     s.addProperty("OS-EXT-STS:power_state", 0);

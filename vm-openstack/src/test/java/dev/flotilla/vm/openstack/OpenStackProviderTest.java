@@ -99,6 +99,18 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void aProfilesDefaultOptionsReachNovaUnderTheNodesOwn() {
+    Profile withDefaults = OpenStackContractTest.profile(server, 3).toBuilder().defaultOption("config_drive", "true")
+        .build();
+    try (VmClient c = VmClient.builder().profile(withDefaults).build()) {
+      Instance plain = c.start(node("dflt1"));
+      Instance own = c.start(node("dflt2").toBuilder().option("config_drive", "false").build());
+      assertThat(server.server(plain.id()).get("config_drive").getAsString()).isEqualTo("True");
+      assertThat(server.server(own.id()).get("config_drive").getAsString()).as("the node's own wins").isEmpty();
+    }
+  }
+
+  @Test
   void keystoneV2CloudsWork() {
     open(OpenStackContractTest.profile(server, 2));
 

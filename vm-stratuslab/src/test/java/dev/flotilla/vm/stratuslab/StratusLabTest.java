@@ -319,6 +319,19 @@ class StratusLabTest {
   }
 
   @Test
+  void aProfilesDefaultOptionsReachTheTemplateUnderTheNodesOwn() throws IOException {
+    server("6.8.0");
+    Profile withDefaults = profile("/RPC2").setting("opennebula_version", "6.8")
+        .defaultOption("public_key", "ssh-ed25519 AAAAC3Nza profile@lal").build();
+    try (VmClient c = VmClient.builder().profile(withDefaults).build()) {
+      c.start(Node.builder("dflt1").image(IMAGE).build());
+      c.start(Node.builder("dflt2").image(IMAGE).option("public_key", "ssh-ed25519 AAAAC3Nza node@lal").build());
+    }
+    assertThat(server.templates.get(0)).contains("profile@lal");
+    assertThat(server.templates.get(1)).contains("node@lal").doesNotContain("profile@lal");
+  }
+
+  @Test
   @org.junit.jupiter.api.Timeout(60)
   void silentSlowAndAbsentEndpointsFailWithinTheProfilesDeadlines() throws Exception {
     server("6.8.0");
