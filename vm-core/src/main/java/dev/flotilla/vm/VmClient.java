@@ -701,16 +701,41 @@ public final class VmClient implements AutoCloseable {
     require(t, Capability.SNAPSHOT_TO_IMAGE);
     Image image = backoff.retry(() -> t.provider.createImage(t.vmId(), name));
     Map<String, String> lastSeen = new LinkedHashMap<>();
-    return waiter.until(() -> {
-      Optional<Snapshot.Status> status = backoff.retry(() -> t.provider.imageStatus(image.id()));
-      lastSeen.put(image.id(), status.map(Enum::name).orElse("not listed"));
-      if (status.isEmpty() || status.get() == Snapshot.Status.ERROR) {
-        throw new CloudException(CloudException.Kind.UNKNOWN, t.provider.api(), null, "image '" + name + "' ("
-            + image.id() + ") of " + t.subject() + " is " + lastSeen.get(image.id()) + "; delete it with"
-            + " VmClient.deleteImage and try again");
+    try {
+      return waiter.until(() -> {
+        Optional<Snapshot.Status> status = backoff.retry(() -> t.provider.imageStatus(image.id()));
+        lastSeen.put(image.id(), status.map(Enum::name).orElse("not listed"));
+        if (status.isEmpty() || status.get() == Snapshot.Status.ERROR) {
+          throw new CloudException(CloudException.Kind.UNKNOWN, t.provider.api(), null, "image '" + name + "' ("
+              + image.id() + ") of " + t.subject() + " is " + lastSeen.get(image.id()));
+        }
+        return status.filter(s -> s == Snapshot.Status.READY).map(s -> image);
+      }, elapsed -> new WaitTimeoutException("image READY", lastSeen, elapsed));
+    } catch (VmException failed) {
+      throw withoutImage(t.provider, image, failed);
+    }
+  }
+
+  /**
+   * A failed save leaves no image behind: the image it began is deleted, or, when that fails too, the error
+   * says how to delete it.
+   */
+  private VmException withoutImage(Provider p, Image image, VmException failed) {
+    try {
+      backoff.retry(() -> p.deleteImage(image.id()));
+      return new VmException(failed.getMessage() + "; the unfinished image " + image.id() + " was deleted", failed);
+    } catch (CloudException e) {
+      if (e.kind() == CloudException.Kind.NOT_FOUND) {
+        return new VmException(failed.getMessage() + "; the cloud no longer has image " + image.id(), failed);
       }
-      return status.filter(s -> s == Snapshot.Status.READY).map(s -> image);
-    }, elapsed -> new WaitTimeoutException("image READY", lastSeen, elapsed));
+      return new VmException(failed.getMessage() + "; image " + image.id() + " may be left: delete it with"
+          + " 'vm image-rm " + image.id() + "' (VmClient.deleteImage)", failed);
+    }
+  }
+
+  /** Deletes an image made by {@link #saveImage}, on the client's profile (the explicit one, or the only one). */
+  public void deleteImage(String imageId) {
+    deleteImage(null, imageId);
   }
 
   /** Deletes an image made by {@link #saveImage}, on the provider of {@code node}. */

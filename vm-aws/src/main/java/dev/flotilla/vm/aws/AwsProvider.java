@@ -11,6 +11,9 @@ import dev.flotilla.vm.KeyPair;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.aws.internal.Ec2Errors;
+import dev.flotilla.vm.aws.internal.Ec2Raw;
+import dev.flotilla.vm.internal.SafeXml;
+import org.w3c.dom.Element;
 import dev.flotilla.vm.aws.internal.NodeNames;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.jclouds.Calls;
@@ -46,19 +49,34 @@ final class AwsProvider implements Provider {
   static final String API_VERSION = "2016-11-15";
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AwsProvider.class);
   private static final List<String> OPTIONS = List.of("InstanceType", "KeyName", "SubnetId", "IamInstanceProfile.Name",
-      "PlacementGroup");
+      "PlacementGroup", "ports");
   private static final Pattern INSTANCE_ID = Pattern.compile("i-[0-9a-f]+");
 
   private final String region;
   private final String defaultImage;
-  private final Lazy<AWSEC2Api> api;
+  /** The jclouds context, built on first use: its typed API and the raw calls it lacks. */
+  private record Ec2(AWSEC2Api api, Ec2Raw raw) implements java.io.Closeable {
+    @Override
+    public void close() throws java.io.IOException {
+      api.close();
+    }
+  }
+
+  private final Lazy<Ec2> ec2;
+  private final boolean createSecurityGroups;
+  private final Map<String, String> spreadGroups = new java.util.concurrent.ConcurrentHashMap<>();
   private final Calls calls;
 
-  AwsProvider(String profile, String region, String defaultImage, java.util.function.Supplier<ContextBuilder> builder) {
+  AwsProvider(String profile, String region, String defaultImage, boolean createSecurityGroups,
+      java.util.function.Supplier<ContextBuilder> builder) {
+    this.createSecurityGroups = createSecurityGroups;
     this.calls = new Calls(AwsProviderFactory.ID, profile, Ec2Errors::classify);
     this.region = region;
     this.defaultImage = defaultImage;
-    this.api = new Lazy<>(() -> builder.get().buildApi(AWSEC2Api.class));
+    this.ec2 = new Lazy<>(() -> {
+      com.google.inject.Injector injector = builder.get().buildInjector();
+      return new Ec2(injector.getInstance(AWSEC2Api.class), new Ec2Raw(injector, region, API_VERSION));
+    });
   }
 
   @Override
@@ -72,7 +90,7 @@ final class AwsProvider implements Provider {
   }
 
   private AWSInstanceApi instances() {
-    return api.get().getInstanceApiForRegion(region).get();
+    return ec2.get().api().getInstanceApiForRegion(region).get();
   }
 
   @Override
@@ -89,21 +107,117 @@ final class AwsProvider implements Provider {
             + " knows " + String.join(", ", OPTIONS));
       }
     }
+    List<String> groupIds = securityGroupIds(spec);
+    String placement = spec.antiAffinityGroup().map(this::spreadGroup)
+        .orElse(spec.options().get("PlacementGroup"));
     List<List<String>> launches = NodeNames.chunks(request.nodeNames());
     List<Instance> out = new ArrayList<>();
     for (int k = 0; k < launches.size(); k++) {
       // one token per RunInstances; every VM carries the request's in its tags
       String token = launches.size() == 1 ? request.clientToken() : request.clientToken() + "-" + k;
-      out.addAll(launch(request, image, launches.get(k), token));
+      out.addAll(launch(request, image, launches.get(k), token, groupIds, placement));
     }
     return out;
+  }
+
+  /**
+   * The ids of the security groups a node names, looked up by name (one DescribeSecurityGroups): EC2 takes
+   * names only in a default VPC, ids everywhere. A group that does not exist is made, with the node's
+   * {@code ports} open, when the profile says {@code create_security_groups}; otherwise it is an error,
+   * never silently left out.
+   */
+  private List<String> securityGroupIds(Node spec) {
+    List<String> names = spec.securityGroups();
+    if (names.isEmpty()) {
+      return List.of();
+    }
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("Filter.1.Name", "group-name");
+    for (int i = 0; i < names.size(); i++) {
+      params.put("Filter.1.Value." + (i + 1), names.get(i));
+    }
+    Element answer = calls.call("DescribeSecurityGroups", () -> raw().call("DescribeSecurityGroups", params));
+    Map<String, String> ids = new LinkedHashMap<>();
+    for (Element g : Ec2Raw.items(answer, "securityGroupInfo")) {
+      ids.put(SafeXml.text(g, "groupName"), SafeXml.text(g, "groupId"));
+    }
+    List<String> out = new ArrayList<>();
+    for (String name : names) {
+      String id = ids.get(name);
+      if (id == null && !createSecurityGroups) {
+        throw new ConfigurationException(null, "vm.security_groups", "names security group '" + name + "', which the"
+            + " region has not; create it (aws ec2 create-security-group), fix the name, or set the profile's"
+            + " create_security_groups to make it with the node's ports");
+      }
+      out.add(id != null ? id : createSecurityGroup(name, spec.options().getOrDefault("ports", "")));
+    }
+    return out;
+  }
+
+  private String createSecurityGroup(String name, String ports) {
+    Element made = calls.call("CreateSecurityGroup", () -> raw().call("CreateSecurityGroup", new LinkedHashMap<>(Map.of(
+        "GroupName", name, "GroupDescription", "made by Flotilla for its nodes"))));
+    String id = SafeXml.text(made, "groupId");
+    int i = 1;
+    Map<String, String> rules = new LinkedHashMap<>(Map.of("GroupId", id));
+    for (String port : ports.split("\\s*,\\s*")) {
+      if (port.isBlank()) {
+        continue;
+      }
+      if (!port.matches("\\d{1,5}(-\\d{1,5})?")) {
+        throw new ConfigurationException(null, "vm.options.ports", "'" + port + "' is not a port or a range such as"
+            + " 8000-8080; write the TCP ports to open, comma-separated: 22,80,443");
+      }
+      String[] range = port.split("-");
+      rules.put("IpPermissions." + i + ".IpProtocol", "tcp");
+      rules.put("IpPermissions." + i + ".FromPort", range[0]);
+      rules.put("IpPermissions." + i + ".ToPort", range[range.length - 1]);
+      rules.put("IpPermissions." + i + ".IpRanges.1.CidrIp", "0.0.0.0/0");
+      i++;
+    }
+    if (i > 1) {
+      calls.call("AuthorizeSecurityGroupIngress", () -> raw().call("AuthorizeSecurityGroupIngress", rules));
+    }
+    LOG.info("made security group {} ({}) with ports [{}]", name, id, ports);
+    return id;
+  }
+
+  /**
+   * The placement group of an anti-affinity group: a {@code spread} group of that name, made on first use,
+   * so that EC2 puts each instance on distinct hardware.
+   */
+  private String spreadGroup(String name) {
+    return spreadGroups.computeIfAbsent(name, n -> {
+      Element answer;
+      try {
+        answer = calls.call("DescribePlacementGroups", () -> raw().call("DescribePlacementGroups", Map.of("GroupName.1", n)));
+      } catch (CloudException e) {
+        if (e.kind() != Kind.NOT_FOUND && !e.code().orElse("").startsWith("InvalidPlacementGroup")) {
+          throw e;
+        }
+        answer = null;
+      }
+      Element group = answer == null ? null : Ec2Raw.items(answer, "placementGroupSet").stream().findFirst().orElse(null);
+      if (group == null) {
+        calls.call("CreatePlacementGroup", () -> raw().call("CreatePlacementGroup", new LinkedHashMap<>(Map.of(
+            "GroupName", n, "Strategy", "spread"))));
+        return n;
+      }
+      if (!"spread".equals(SafeXml.text(group, "strategy"))) {
+        throw new ConfigurationException(null, "vm.anti_affinity_group", "names placement group '" + n + "', whose"
+            + " strategy is " + SafeXml.text(group, "strategy") + ", not spread; anti-affinity needs a spread group: use"
+            + " another name, or set the group with vm.options.PlacementGroup instead");
+      }
+      return n;
+    });
   }
 
   /**
    * One RunInstances for {@code names}, tagged at launch: the request's tags, and the node names in one
    * value each instance reads by its launch index, so no instance is ever without its node's name.
    */
-  private List<Instance> launch(CreateRequest request, String image, List<String> names, String token) {
+  private List<Instance> launch(CreateRequest request, String image, List<String> names, String token,
+      List<String> groupIds, String placement) {
     Node spec = request.spec();
     Map<String, String> tags = launchTags(request, names);
     TaggedRunInstancesOptions options = new TaggedRunInstancesOptions(tags);
@@ -111,13 +225,13 @@ final class AwsProvider implements Provider {
     options.asType(spec.type().orElse(spec.options().getOrDefault("InstanceType", "t3.micro")));
     options.withClientToken(token);
     spec.keyPair().or(() -> java.util.Optional.ofNullable(spec.options().get("KeyName"))).ifPresent(options::withKeyName);
-    if (!spec.securityGroups().isEmpty()) {
-      options.withSecurityGroups(spec.securityGroups());
+    if (!groupIds.isEmpty()) {
+      options.withSecurityGroupIds(groupIds);
     }
     spec.userData().ifPresent(u -> options.withUserData(u.getBytes(StandardCharsets.UTF_8)));
     java.util.Optional.ofNullable(spec.options().get("SubnetId")).ifPresent(options::withSubnetId);
     java.util.Optional.ofNullable(spec.options().get("IamInstanceProfile.Name")).ifPresent(options::withIAMInstanceProfileName);
-    java.util.Optional.ofNullable(spec.options().get("PlacementGroup")).ifPresent(options::inPlacementGroup);
+    java.util.Optional.ofNullable(placement).ifPresent(options::inPlacementGroup);
     int n = names.size();
     Reservation<? extends AWSRunningInstance> reservation = calls.call("RunInstances", () -> instances().runInstancesInRegion(
         region, spec.zone().orElse(null), image, n, n, options));
@@ -247,7 +361,7 @@ final class AwsProvider implements Provider {
 
   @Override
   public void tag(String id, Map<String, String> tags) {
-    calls.run("CreateTags", () -> api.get().getTagApiForRegion(region).get().applyToResources(tags, List.of(id)));
+    calls.run("CreateTags", () -> ec2.get().api().getTagApiForRegion(region).get().applyToResources(tags, List.of(id)));
   }
 
   @Override
@@ -255,46 +369,69 @@ final class AwsProvider implements Provider {
     return AwsProviderFactory.TYPES;
   }
 
+  /** The images this account made (DescribeImages, read by Flotilla: optional fields may be missing). */
   @Override
   public List<Image> images() {
-    return calls.call("DescribeImages", () -> api.get().getAMIApiForRegion(region).get().describeImagesInRegion(region,
-        org.jclouds.ec2.options.DescribeImagesOptions.Builder.ownedBy("self"))).stream()
-        .map(i -> new Image(i.getId(), i.getName(), i.getImageOwnerId())).toList();
+    Element answer = calls.call("DescribeImages", () -> raw().call("DescribeImages", Map.of("Owner.1", "self")));
+    return Ec2Raw.items(answer, "imagesSet").stream().map(i -> {
+      String id = SafeXml.text(i, "imageId");
+      String name = SafeXml.text(i, "name");
+      String owner = SafeXml.text(i, "imageOwnerId");
+      return new Image(id, name == null || name.isEmpty() ? id : name, owner == null ? "self" : owner);
+    }).toList();
+  }
+
+  private Ec2Raw raw() {
+    return ec2.get().raw();
   }
 
   @Override
   public Image createImage(String id, String name) {
-    String imageId = calls.call("CreateImage", () -> api.get().getAMIApiForRegion(region).get().createImageInRegion(region, name, id));
+    String imageId = calls.call("CreateImage", () -> ec2.get().api().getAMIApiForRegion(region).get().createImageInRegion(region, name, id));
     return new Image(imageId, name, "self");
   }
 
-  /** {@code available} is READY; {@code pending} (which jclouds 2.7.0 reads as UNRECOGNIZED) is CREATING. */
+  /**
+   * {@code available} is READY, {@code pending} CREATING, {@code failed} (and {@code error}) ERROR; an image
+   * EC2 no longer knows, or that is deregistered, is gone. Only the id and state are read, so an answer that
+   * leaves optional fields out (an image location, say) reads as well.
+   */
   @Override
   public java.util.Optional<dev.flotilla.vm.Snapshot.Status> imageStatus(String imageId) {
-    return calls.call("DescribeImages", () -> api.get().getAMIApiForRegion(region).get().describeImagesInRegion(region,
-        org.jclouds.ec2.options.DescribeImagesOptions.Builder.imageIds(imageId))).stream()
-        .filter(i -> imageId.equals(i.getId())).findFirst().flatMap(i -> switch (i.getImageState()) {
-          case AVAILABLE -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.READY);
-          case DEREGISTERED -> java.util.Optional.<dev.flotilla.vm.Snapshot.Status>empty();
+    Element answer;
+    try {
+      answer = calls.call("DescribeImages", () -> raw().call("DescribeImages", Map.of("ImageId.1", imageId)));
+    } catch (CloudException e) {
+      if (e.kind() == Kind.NOT_FOUND) {
+        return java.util.Optional.empty();
+      }
+      throw e;
+    }
+    return Ec2Raw.items(answer, "imagesSet").stream().filter(i -> imageId.equals(SafeXml.text(i, "imageId")))
+        .findFirst().flatMap(i -> switch (String.valueOf(SafeXml.text(i, "imageState"))) {
+          case "available" -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.READY);
+          case "deregistered" -> java.util.Optional.<dev.flotilla.vm.Snapshot.Status>empty();
+          case "failed", "error", "invalid" -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.ERROR);
           default -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.CREATING);
         });
   }
 
   @Override
   public void deleteImage(String imageId) {
-    calls.run("DeregisterImage", () -> api.get().getAMIApiForRegion(region).get().deregisterImageInRegion(region, imageId));
+    calls.run("DeregisterImage", () -> ec2.get().api().getAMIApiForRegion(region).get().deregisterImageInRegion(region, imageId));
   }
 
+  /**
+   * ImportKeyPair with the key as it is: RSA, ed25519 or ECDSA, whatever EC2 accepts (jclouds 2.7.0's call
+   * is not used: it is RSA-only in practice). EC2 shows RSA keys by the MD5 of their DER form, ed25519 keys by
+   * SHA-256.
+   */
   @Override
   public KeyPair importKey(String name, String publicKey) {
-    if (!publicKey.trim().startsWith("ssh-rsa ")) {
-      throw new ConfigurationException(null, "public key", "jclouds 2.7.0 imports only ssh-rsa keys into EC2, and this"
-          + " is a " + publicKey.trim().split("\\s+")[0] + " key; register an RSA key (ssh-keygen -t rsa -b 4096), or import"
-          + " this one with the AWS console and name it as the node's key pair");
-    }
-    org.jclouds.ec2.domain.KeyPair k = calls.call("ImportKeyPair", () -> api.get().getKeyPairApiForRegion(region).get()
-        .importKeyPairInRegion(region, name, publicKey.trim()));
-    return keyPair(k);
+    String material = java.util.Base64.getEncoder().encodeToString(publicKey.trim().getBytes(StandardCharsets.UTF_8));
+    Element answer = calls.call("ImportKeyPair", () -> raw().call("ImportKeyPair", new LinkedHashMap<>(Map.of(
+        "KeyName", name, "PublicKeyMaterial", material))));
+    return new KeyPair(SafeXml.text(answer, "keyName"), SafeXml.text(answer, "keyFingerprint"));
   }
 
   /** jclouds reads EC2's keyFingerprint into "sha1OfPrivateKey", whatever the key. */
@@ -304,17 +441,85 @@ final class AwsProvider implements Provider {
 
   @Override
   public List<KeyPair> keys() {
-    return calls.call("DescribeKeyPairs", () -> api.get().getKeyPairApiForRegion(region).get().describeKeyPairsInRegion(region))
+    return calls.call("DescribeKeyPairs", () -> ec2.get().api().getKeyPairApiForRegion(region).get().describeKeyPairsInRegion(region))
         .stream().map(AwsProvider::keyPair).toList();
+  }
+
+  // ---- console and Elastic IPs (EC2's floating addresses), on VPC's AllocationId and AssociationId ------------------
+
+  /** GetConsoleOutput, base64-decoded; empty text while EC2 has none yet. */
+  @Override
+  public String consoleOutput(String id) {
+    Element answer = calls.call("GetConsoleOutput", () -> raw().call("GetConsoleOutput", Map.of("InstanceId", id)));
+    String encoded = SafeXml.text(answer, "output");
+    return encoded == null || encoded.isEmpty() ? ""
+        : new String(java.util.Base64.getMimeDecoder().decode(encoded), StandardCharsets.UTF_8);
+  }
+
+  /** The account's Elastic IPs in the region: their pool ({@code amazon} or a BYOIP pool) and instance. */
+  @Override
+  public List<dev.flotilla.vm.FloatingAddress> addresses() {
+    return elasticIps(Map.of()).stream().map(a -> new dev.flotilla.vm.FloatingAddress(SafeXml.text(a, "publicIp"),
+        java.util.Optional.ofNullable(SafeXml.text(a, "publicIpv4Pool")).filter(p -> !p.isEmpty()).orElse("amazon"),
+        java.util.Optional.ofNullable(SafeXml.text(a, "instanceId")).filter(i -> !i.isEmpty()).orElse(null))).toList();
+  }
+
+  private List<Element> elasticIps(Map<String, String> params) {
+    return Ec2Raw.items(calls.call("DescribeAddresses", () -> raw().call("DescribeAddresses", params)), "addressesSet");
+  }
+
+  private Element elasticIp(String address) {
+    return elasticIps(Map.of("PublicIp.1", address)).stream().filter(a -> address.equals(SafeXml.text(a, "publicIp")))
+        .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, "aws", "InvalidAddress.NotFound", "the account"
+            + " has no Elastic IP " + address + " in " + region + "; 'vm ips' lists them"));
+  }
+
+  /** AllocateAddress for VPC, from {@code pool} (a BYOIP pool) or Amazon's. */
+  @Override
+  public dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
+    Map<String, String> params = new LinkedHashMap<>(Map.of("Domain", "vpc"));
+    if (pool != null && !pool.equals("amazon")) {
+      params.put("PublicIpv4Pool", pool);
+    }
+    Element made = calls.call("AllocateAddress", () -> raw().call("AllocateAddress", params));
+    return new dev.flotilla.vm.FloatingAddress(SafeXml.text(made, "publicIp"), pool == null ? "amazon" : pool, null);
+  }
+
+  @Override
+  public void associateAddress(String address, String id) {
+    String allocation = SafeXml.text(elasticIp(address), "allocationId");
+    Map<String, String> params = new LinkedHashMap<>(Map.of("InstanceId", id));
+    params.put(allocation == null || allocation.isEmpty() ? "PublicIp" : "AllocationId",
+        allocation == null || allocation.isEmpty() ? address : allocation);
+    calls.call("AssociateAddress", () -> raw().call("AssociateAddress", params));
+  }
+
+  @Override
+  public void disassociateAddress(String address, String id) {
+    Element a = elasticIp(address);
+    if (!id.equals(SafeXml.text(a, "instanceId"))) {
+      throw new CloudException(Kind.INVALID_REQUEST, "aws", "InvalidAssociationID.NotFound", address + " does not point"
+          + " at instance " + id);
+    }
+    String association = SafeXml.text(a, "associationId");
+    calls.call("DisassociateAddress", () -> raw().call("DisassociateAddress", association == null || association.isEmpty()
+        ? Map.of("PublicIp", address) : Map.of("AssociationId", association)));
+  }
+
+  @Override
+  public void releaseAddress(String address) {
+    String allocation = SafeXml.text(elasticIp(address), "allocationId");
+    calls.call("ReleaseAddress", () -> raw().call("ReleaseAddress", allocation == null || allocation.isEmpty()
+        ? Map.of("PublicIp", address) : Map.of("AllocationId", allocation)));
   }
 
   /** Whether the jclouds context has been built (it is, on the first call). */
   boolean contextBuilt() {
-    return api.isBuilt();
+    return ec2.isBuilt();
   }
 
   @Override
   public void close() {
-    api.close();
+    ec2.close();
   }
 }

@@ -38,7 +38,8 @@ public final class AwsProviderFactory implements ProviderFactory {
   /** What EC2 can do through this adapter. */
   static final Set<Capability> CAPABILITIES = java.util.Collections.unmodifiableSet(EnumSet.of(Capability.STOP_START,
       Capability.REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT, Capability.USER_DATA,
-      Capability.IDEMPOTENT_CREATE, Capability.TAGS));
+      Capability.IDEMPOTENT_CREATE, Capability.TAGS, Capability.FLOATING_IP, Capability.CONSOLE_OUTPUT,
+      Capability.ANTI_AFFINITY));
 
   /** A few current general-purpose types, for {@code vm types}; EC2 accepts any type name it knows. */
   static final List<InstanceType> TYPES = List.of(
@@ -67,7 +68,10 @@ public final class AwsProviderFactory implements ProviderFactory {
 
   @Override
   public Map<String, String> settings() {
-    return new LinkedHashMap<>();
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("create_security_groups", "true to make the security groups nodes name that the region lacks, with the"
+        + " TCP ports of the node's option 'ports' (22,80,443) open; otherwise such a group is an error");
+    return out;
   }
 
   @Override
@@ -81,7 +85,8 @@ public final class AwsProviderFactory implements ProviderFactory {
     URI endpoint = profile.endpoint().map(e -> Endpoints.http(e, "profiles." + profile.name() + ".auth.endpoint"))
         .orElse(null);
     Transport transport = Transport.of(profile);
-    return new AwsProvider(profile.name(), region, profile.defaultImage().orElse(null), () -> {
+    boolean createGroups = Boolean.parseBoolean(profile.setting("create_security_groups").orElse("false"));
+    return new AwsProvider(profile.name(), region, profile.defaultImage().orElse(null), createGroups, () -> {
       Properties overrides = new Properties();
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");

@@ -193,12 +193,12 @@ class AwsProviderTest {
   @Test
   void nodePropertiesReachRunInstances() {
     client().start(Node.builder("web1").image("ami-0aaaaaaaaaaaaaaaa").type("m5.large").keyPair("ops").zone("us-east-1b")
-        .securityGroups("ssh", "http").userData("#cloud-config\n").option("SubnetId", "subnet-1").build());
+        .securityGroups("default").userData("#cloud-config\n").option("SubnetId", "subnet-1").build());
     Map<String, String> run = server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action"))).findFirst()
         .orElseThrow();
     assertThat(run).containsEntry("ImageId", "ami-0aaaaaaaaaaaaaaaa").containsEntry("InstanceType", "m5.large")
         .containsEntry("KeyName", "ops").containsEntry("Placement.AvailabilityZone", "us-east-1b")
-        .containsEntry("SecurityGroup.1", "ssh").containsEntry("SecurityGroup.2", "http")
+        .containsEntry("SecurityGroupId.1", "sg-1").doesNotContainKey("SecurityGroup.1")
         .containsEntry("SubnetId", "subnet-1").containsKey("UserData");
     assertThat(run.get("ClientToken")).startsWith("flotilla-");
     assertThat(run).containsEntry("Version", AwsProvider.API_VERSION).containsEntry("TagSpecification.1.ResourceType",
@@ -228,9 +228,64 @@ class AwsProviderTest {
     assertThat(client().keys()).containsExactly(k);
     assertThat(k.fingerprint()).isEqualTo(dev.flotilla.vm.internal.SshKeys.ec2Md5(key).orElseThrow())
         .isNotEqualTo(dev.flotilla.vm.internal.SshKeys.md5(key).orElseThrow());
-    assertThatThrownBy(() -> client().registerKey("ops2", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsab"
-        + "gH5C9okWi0dh2l9GKJl ops@example")).isInstanceOf(ConfigurationException.class)
-        .hasMessageContaining("jclouds 2.7.0 imports only ssh-rsa keys");
+    String ed25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ops@example";
+    KeyPair modern = client().registerKey("ops2", ed25519);
+    assertThat(modern.fingerprint()).as("EC2 shows ed25519 keys by SHA-256")
+        .isEqualTo(dev.flotilla.vm.internal.SshKeys.sha256(ed25519).orElseThrow());
+    assertThat(client().keys()).containsExactlyInAnyOrder(k, modern);
+    assertThat(server.requests).filteredOn(r -> "ImportKeyPair".equals(r.get("Action"))).hasSize(2);
+  }
+
+  @Test
+  void securityGroupsAreLookedUpAndMadeOnlyWhenTheProfileSaysSo() {
+    Node web = Node.builder("web1").securityGroups("default", "web").option("ports", "22,80,8000-8080").build();
+    assertThatThrownBy(() -> client().start(web)).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("'web'").hasMessageContaining("create_security_groups");
+    assertThat(server.count("RunInstances")).as("never launched without the group").isZero();
+
+    dev.flotilla.vm.Profile making = AwsContractTest.profile(server).toBuilder().setting("create_security_groups", "true")
+        .build();
+    try (VmClient c = VmClient.builder().profile(making).clock(clock).sleeper(clock).build()) {
+      c.start(web);
+    }
+    String id = server.groups.get("web");
+    assertThat(server.rules.get(id)).containsExactly("tcp 22-22 0.0.0.0/0", "tcp 80-80 0.0.0.0/0",
+        "tcp 8000-8080 0.0.0.0/0");
+    assertThat(server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action"))).findFirst().orElseThrow())
+        .containsEntry("SecurityGroupId.1", "sg-1").containsEntry("SecurityGroupId.2", id);
+  }
+
+  @Test
+  void antiAffinityIsASpreadPlacementGroupMadeOnFirstUse() {
+    List<Node> db = IntStream.rangeClosed(1, 3).mapToObj(i -> Node.builder("db" + i).antiAffinityGroup("db").build())
+        .toList();
+    client().start(db);
+    client().start(Node.builder("db4").antiAffinityGroup("db").build());
+
+    assertThat(server.placementGroups).containsEntry("db", "spread");
+    assertThat(server.count("CreatePlacementGroup")).isEqualTo(1);
+    assertThat(server.vms.values()).allSatisfy(vm -> assertThat(vm.placementGroup).isEqualTo("db"));
+    List<Node> tooMany = IntStream.rangeClosed(5, 8).mapToObj(i -> Node.builder("db" + i).antiAffinityGroup("db")
+        .build()).toList();
+    assertThatThrownBy(() -> client().start(tooMany)).isInstanceOfSatisfying(CloudException.class,
+        e -> assertThat(e.kind()).isEqualTo(Kind.CAPACITY)).hasMessageContaining("spread placement group");
+
+    server.placementGroups.put("hpc", "cluster");
+    assertThatThrownBy(() -> client().start(Node.builder("x1").antiAffinityGroup("hpc").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("not spread");
+  }
+
+  @Test
+  void imagesAreReadWhenTheAnswersLeaveOptionalFieldsOut() {
+    server.imagesWithoutOptionalFields = true;
+    VmClient client = client();
+    Node web = nodes(1).get(0);
+    client.start(web);
+    Image image = client.saveImage(web, "web-golden");
+    assertThat(provider.images()).extracting(Image::id).containsExactly(image.id());
+    assertThat(provider.imageStatus(image.id())).contains(dev.flotilla.vm.Snapshot.Status.READY);
+    client.deleteImage(web, image.id());
+    assertThat(provider.imageStatus(image.id())).as("gone: EC2 no longer knows it").isEmpty();
   }
 
   @Test

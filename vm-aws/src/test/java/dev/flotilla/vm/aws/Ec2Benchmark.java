@@ -30,8 +30,10 @@ public final class Ec2Benchmark {
 
   public static void main(String[] args) throws Exception {
     firstCall();
+    Map<String, Long> padded = flotilla(100, i -> String.format(Locale.ROOT, "n%03d", i));
+    System.out.printf(Locale.ROOT, "N=100 zero-padded names n001..n100, Flotilla start+destroy: %s%n", describe(padded));
     for (int n : List.of(10, 100)) {
-      Map<String, Long> flotilla = flotilla(n);
+      Map<String, Long> flotilla = flotilla(n, i -> "web" + i);
       System.out.printf(Locale.ROOT, "N=%d Flotilla start+destroy: %s%n", n, describe(flotilla));
       try {
         Map<String, Long> portable = portable(n);
@@ -70,12 +72,13 @@ public final class Ec2Benchmark {
     }
   }
 
-  private static Map<String, Long> flotilla(int n) throws Exception {
+  private static Map<String, Long> flotilla(int n, java.util.function.IntFunction<String> name) throws Exception {
     try (Ec2Server server = Ec2Server.start()) {
       VmClient client = VmClient.builder().profile(AwsContractTest.profile(server))
           .waitPolicy(new WaitPolicy(Duration.ofMinutes(5), Duration.ofMillis(50), Duration.ofSeconds(1), 1.5, 0.5,
               Duration.ofSeconds(30))).build();
-      List<Node> nodes = IntStream.rangeClosed(1, n).mapToObj(i -> Node.builder("web" + i).type("t3.micro").build()).toList();
+      List<Node> nodes = IntStream.rangeClosed(1, n).mapToObj(i -> Node.builder(name.apply(i)).type("t3.micro").build())
+          .toList();
       client.list();
       server.resetCounts();
       client.start(nodes);

@@ -45,6 +45,8 @@ final class Ec2Server implements AutoCloseable {
     final String keyName;
     final String zone;
     final String userData;
+    final String placementGroup;
+    final List<String> securityGroupIds;
     final String token;
     final Map<String, String> tags = new LinkedHashMap<>();
     String state = "pending";
@@ -60,6 +62,8 @@ final class Ec2Server implements AutoCloseable {
       this.keyName = p.get("KeyName");
       this.zone = p.getOrDefault("Placement.AvailabilityZone", REGION + "a");
       this.userData = p.get("UserData");
+      this.placementGroup = p.get("Placement.GroupName");
+      this.securityGroupIds = list(p, "SecurityGroupId");
       this.token = p.get("ClientToken");
     }
   }
@@ -73,6 +77,12 @@ final class Ec2Server implements AutoCloseable {
   /** Images just made: "pending" at their first look, as EC2 copies the volume. */
   private final java.util.Set<String> pendingImages = new java.util.HashSet<>();
   final Map<String, String> groups = new TreeMap<>(Map.of("default", "sg-1"));
+  /** Ingress rules by security group id: "tcp 22-22 0.0.0.0/0". */
+  final Map<String, List<String>> rules = new TreeMap<>();
+  /** Placement groups by name: their strategy. */
+  final Map<String, String> placementGroups = new TreeMap<>();
+  /** Elastic IPs by address: allocation id, and the instance and association when associated. */
+  final Map<String, String[]> elasticIps = new TreeMap<>();
   final Map<String, AtomicLong> counts = new ConcurrentHashMap<>();
   final List<Map<String, String>> requests = Collections.synchronizedList(new ArrayList<>());
   /** Every SigV4 signature received, for tests that make sure none is ever printed. */
@@ -83,6 +93,8 @@ final class Ec2Server implements AutoCloseable {
   volatile int bootPolls = 2;
   /** Whether RunInstances ignores ClientToken (a repeat makes new instances). */
   volatile boolean ignoreClientTokens;
+  /** Whether DescribeImages leaves out every optional field (imageLocation, name, owner...). */
+  volatile boolean imagesWithoutOptionalFields;
   /** Whether RunInstances ignores TagSpecification (instances start untagged). */
   volatile boolean ignoreTagSpecifications;
   private final Map<String, Deque<Garbage>> garbage = new HashMap<>();
@@ -351,8 +363,9 @@ final class Ec2Server implements AutoCloseable {
           return fail("InvalidKeyPair.Duplicate", "The keypair '" + name + "' already exists.");
         }
         String material = new String(Base64.getDecoder().decode(p.get("PublicKeyMaterial")), StandardCharsets.UTF_8);
-        // EC2 shows imported RSA keys by the MD5 of their DER public key.
-        String fingerprint = dev.flotilla.vm.internal.SshKeys.ec2Md5(material).orElse(null);
+        // EC2 shows imported RSA keys by the MD5 of their DER public key, ed25519 keys by SHA-256.
+        String fingerprint = material.startsWith("ssh-ed25519 ") ? dev.flotilla.vm.internal.SshKeys.sha256(material)
+            .orElse(null) : dev.flotilla.vm.internal.SshKeys.ec2Md5(material).orElse(null);
         if (fingerprint == null) {
           return fail("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
         }
@@ -381,14 +394,30 @@ final class Ec2Server implements AutoCloseable {
         }
         return ok(ns("DeregisterImageResponse", "<return>true</return>"));
       case "DescribeImages": {
+        List<String> asked = list(p, "ImageId");
+        for (String id : asked) {
+          if (!images.containsKey(id)) {
+            return fail("InvalidAMIID.NotFound", "The image id '[" + id + "]' does not exist");
+          }
+        }
         StringBuilder sb = new StringBuilder("<imagesSet>");
-        images.forEach((id, name) -> sb.append("<item><imageId>").append(id).append("</imageId><imageLocation>123456789012/")
-            .append(esc(name)).append("</imageLocation><imageState>").append(pendingImages.remove(id) ? "pending"
-                : "available").append("</imageState><imageOwnerId>123456789012"
-                + "</imageOwnerId><isPublic>false</isPublic><architecture>x86_64</architecture><imageType>machine"
-                + "</imageType><name>").append(esc(name)).append("</name><rootDeviceType>ebs</rootDeviceType>"
-                + "<rootDeviceName>/dev/sda1</rootDeviceName><blockDeviceMapping/><virtualizationType>hvm"
-                + "</virtualizationType><hypervisor>xen</hypervisor></item>"));
+        images.forEach((id, name) -> {
+          if (!asked.isEmpty() && !asked.contains(id)) {
+            return;
+          }
+          String state = pendingImages.remove(id) ? "pending" : "available";
+          if (imagesWithoutOptionalFields) { // as some EC2-compatible services answer: the required fields only
+            sb.append("<item><imageId>").append(id).append("</imageId><imageState>").append(state)
+                .append("</imageState></item>");
+            return;
+          }
+          sb.append("<item><imageId>").append(id).append("</imageId><imageLocation>123456789012/")
+              .append(esc(name)).append("</imageLocation><imageState>").append(state).append("</imageState><imageOwnerId>"
+                  + "123456789012</imageOwnerId><isPublic>false</isPublic><architecture>x86_64</architecture><imageType>"
+                  + "machine</imageType><name>").append(esc(name)).append("</name><rootDeviceType>ebs</rootDeviceType>"
+                  + "<rootDeviceName>/dev/sda1</rootDeviceName><blockDeviceMapping/><virtualizationType>hvm"
+                  + "</virtualizationType><hypervisor>xen</hypervisor></item>");
+        });
         return ok(ns("DescribeImagesResponse", sb.append("</imagesSet>").toString()));
       }
       // What jclouds' portable ComputeService needs besides, so that the benchmark can compare call counts.
@@ -419,10 +448,16 @@ final class Ec2Server implements AutoCloseable {
         groups.keySet().removeIf(name -> name.equals(p.get("GroupName")));
         return ok(ns("DeleteSecurityGroupResponse", "<return>true</return>"));
       case "AuthorizeSecurityGroupIngress":
+        for (int i = 1; p.containsKey("IpPermissions." + i + ".IpProtocol"); i++) {
+          rules.computeIfAbsent(p.get("GroupId"), g -> new ArrayList<>()).add(p.get("IpPermissions." + i + ".IpProtocol")
+              + " " + p.get("IpPermissions." + i + ".FromPort") + "-" + p.get("IpPermissions." + i + ".ToPort") + " "
+              + p.get("IpPermissions." + i + ".IpRanges.1.CidrIp"));
+        }
         return ok(ns("AuthorizeSecurityGroupIngressResponse", "<return>true</return>"));
       case "DescribeSecurityGroups": {
         List<String> names = new ArrayList<>(list(p, "GroupName"));
         List<String> ids = new ArrayList<>(list(p, "GroupId"));
+        List<String> asked = List.copyOf(names); // named outright, a missing one is an error; filtered, it is left out
         filters(p).forEach((k, v) -> (k.equals("group-id") ? ids : names).addAll(v));
         StringBuilder sb = new StringBuilder("<securityGroupInfo>");
         groups.forEach((name, id) -> {
@@ -432,15 +467,101 @@ final class Ec2Server implements AutoCloseable {
                 .append("</groupDescription><ipPermissions/><ipPermissionsEgress/></item>");
           }
         });
-        if (!names.isEmpty() && names.stream().anyMatch(n -> !groups.containsKey(n))) {
-          return fail("InvalidGroup.NotFound", "The security group '" + names.get(0) + "' does not exist");
+        if (asked.stream().anyMatch(n -> !groups.containsKey(n))) {
+          return fail("InvalidGroup.NotFound", "The security group '" + asked.get(0) + "' does not exist");
         }
         return ok(ns("DescribeSecurityGroupsResponse", sb.append("</securityGroupInfo>").toString()));
       }
       case "DescribeSpotInstanceRequests":
         return ok(ns("DescribeSpotInstanceRequestsResponse", "<spotInstanceRequestSet/>"));
-      case "DescribePlacementGroups":
-        return ok(ns("DescribePlacementGroupsResponse", "<placementGroupSet/>"));
+      case "DescribePlacementGroups": {
+        List<String> asked = list(p, "GroupName");
+        StringBuilder sb = new StringBuilder("<placementGroupSet>");
+        for (String name : asked.isEmpty() ? placementGroups.keySet() : asked) {
+          if (!placementGroups.containsKey(name)) {
+            return fail("InvalidPlacementGroup.Unknown", "The Placement Group '" + name + "' is unknown.");
+          }
+          sb.append("<item><groupName>").append(esc(name)).append("</groupName><strategy>").append(placementGroups.get(name))
+              .append("</strategy><state>available</state></item>");
+        }
+        return ok(ns("DescribePlacementGroupsResponse", sb.append("</placementGroupSet>").toString()));
+      }
+      case "CreatePlacementGroup": {
+        String name = p.get("GroupName");
+        if (placementGroups.containsKey(name)) {
+          return fail("InvalidPlacementGroup.Duplicate", "The Placement Group '" + name + "' already exists.");
+        }
+        placementGroups.put(name, p.getOrDefault("Strategy", "cluster"));
+        return ok(ns("CreatePlacementGroupResponse", "<return>true</return>"));
+      }
+      case "GetConsoleOutput": {
+        Vm vm = vms.get(p.get("InstanceId"));
+        if (vm == null) {
+          return fail("InvalidInstanceID.NotFound", "The instance ID '" + p.get("InstanceId") + "' does not exist");
+        }
+        String text = "[    0.000000] Linux version 6.1.0-ec2 (" + vm.image + ")\nCloud-init v. 22.4 finished\n"
+            + vm.tags.getOrDefault("node_name", vm.id) + " login: \n";
+        return ok(ns("GetConsoleOutputResponse", "<instanceId>" + vm.id + "</instanceId><timestamp>2026-12-01T00:00:00.000Z"
+            + "</timestamp><output>" + Base64.getEncoder().encodeToString(text.getBytes(StandardCharsets.UTF_8))
+            + "</output>"));
+      }
+      case "AllocateAddress": {
+        String ip = "203.0.113." + (elasticIps.size() + 10);
+        String allocation = "eipalloc-" + hex();
+        elasticIps.put(ip, new String[] {allocation, null, null});
+        return ok(ns("AllocateAddressResponse", "<publicIp>" + ip + "</publicIp><domain>vpc</domain><allocationId>"
+            + allocation + "</allocationId>"));
+      }
+      case "DescribeAddresses": {
+        List<String> asked = list(p, "PublicIp");
+        StringBuilder sb = new StringBuilder("<addressesSet>");
+        for (String ip : asked.isEmpty() ? elasticIps.keySet() : asked) {
+          String[] a = elasticIps.get(ip);
+          if (a == null) {
+            return fail("InvalidAddress.NotFound", "Address '" + ip + "' not found.");
+          }
+          sb.append("<item><publicIp>").append(ip).append("</publicIp><allocationId>").append(a[0])
+              .append("</allocationId><domain>vpc</domain>").append(a[1] == null ? "" : "<instanceId>" + a[1]
+                  + "</instanceId><associationId>" + a[2] + "</associationId>")
+              .append("<publicIpv4Pool>amazon</publicIpv4Pool></item>");
+        }
+        return ok(ns("DescribeAddressesResponse", sb.append("</addressesSet>").toString()));
+      }
+      case "AssociateAddress": {
+        String ip = byAllocation(p.get("AllocationId"));
+        if (ip == null) {
+          return fail("InvalidAllocationID.NotFound", "The allocation ID '" + p.get("AllocationId") + "' does not exist");
+        }
+        if (!vms.containsKey(p.get("InstanceId"))) {
+          return fail("InvalidInstanceID.NotFound", "The instance ID '" + p.get("InstanceId") + "' does not exist");
+        }
+        String association = "eipassoc-" + hex();
+        elasticIps.get(ip)[1] = p.get("InstanceId");
+        elasticIps.get(ip)[2] = association;
+        return ok(ns("AssociateAddressResponse", "<return>true</return><associationId>" + association
+            + "</associationId>"));
+      }
+      case "DisassociateAddress": {
+        for (String[] a : elasticIps.values()) {
+          if (p.get("AssociationId") != null && p.get("AssociationId").equals(a[2])) {
+            a[1] = null;
+            a[2] = null;
+            return ok(ns("DisassociateAddressResponse", "<return>true</return>"));
+          }
+        }
+        return fail("InvalidAssociationID.NotFound", "The association ID '" + p.get("AssociationId") + "' does not exist");
+      }
+      case "ReleaseAddress": {
+        String ip = byAllocation(p.get("AllocationId"));
+        if (ip == null) {
+          return fail("InvalidAllocationID.NotFound", "The allocation ID '" + p.get("AllocationId") + "' does not exist");
+        }
+        if (elasticIps.get(ip)[1] != null) {
+          return fail("InvalidIPAddress.InUse", "Address " + ip + " is in use.");
+        }
+        elasticIps.remove(ip);
+        return ok(ns("ReleaseAddressResponse", "<return>true</return>"));
+      }
       case "DescribeTags":
         return ok(ns("DescribeTagsResponse", "<tagSet/>"));
       case "DeleteTags":
@@ -448,6 +569,15 @@ final class Ec2Server implements AutoCloseable {
       default:
         return fail("InvalidAction", "The action " + action + " is not valid for this web service.");
     }
+  }
+
+  private String byAllocation(String allocation) {
+    for (Map.Entry<String, String[]> e : elasticIps.entrySet()) {
+      if (e.getValue()[0].equals(allocation)) {
+        return e.getKey();
+      }
+    }
+    return null;
   }
 
   private String hex() {
@@ -463,6 +593,23 @@ final class Ec2Server implements AutoCloseable {
       return fail("InvalidAMIID.Malformed", "Invalid id: \"" + p.get("ImageId") + "\" (expecting \"ami-...\")");
     }
     int n = Integer.parseInt(p.getOrDefault("MaxCount", "1"));
+    for (String id : list(p, "SecurityGroupId")) {
+      if (!groups.containsValue(id)) {
+        return fail("InvalidGroup.NotFound", "The security group '" + id + "' does not exist");
+      }
+    }
+    String placement = p.get("Placement.GroupName");
+    if (placement != null) {
+      if (!placementGroups.containsKey(placement)) {
+        return fail("InvalidPlacementGroup.Unknown", "The Placement Group '" + placement + "' is unknown.");
+      }
+      long inGroup = vms.values().stream().filter(v -> placement.equals(v.placementGroup)
+          && !v.state.equals("terminated") && !v.state.equals("shutting-down")).count();
+      if (placementGroups.get(placement).equals("spread") && inGroup + n > 7) { // EC2: 7 per zone in a spread group
+        return fail("InsufficientInstanceCapacity", "A spread placement group holds at most 7 running instances"
+            + " per Availability Zone; '" + placement + "' has " + inGroup + ".");
+      }
+    }
     String reservation = "r-" + hex();
     List<String> ids = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -631,12 +778,23 @@ final class Ec2Server implements AutoCloseable {
         + "</dnsName><reason/>" + (vm.keyName == null ? "" : "<keyName>" + esc(vm.keyName) + "</keyName>")
         + "<amiLaunchIndex>" + vm.launchIndex + "</amiLaunchIndex><instanceType>" + vm.type + "</instanceType><launchTime>"
         + Instant.ofEpochSecond(1_700_000_000L).toString().replace("Z", ".000Z") + "</launchTime><placement>"
-        + "<availabilityZone>" + vm.zone + "</availabilityZone><tenancy>default</tenancy></placement><monitoring>"
+        + "<availabilityZone>" + vm.zone + "</availabilityZone>" + (vm.placementGroup == null ? "" : "<groupName>"
+        + esc(vm.placementGroup) + "</groupName>") + "<tenancy>default</tenancy></placement><monitoring>"
         + "<state>disabled</state></monitoring><privateIpAddress>10.0.0." + n + "</privateIpAddress>"
-        + (up ? "<ipAddress>198.51.100." + n + "</ipAddress>" : "") + "<rootDeviceType>ebs</rootDeviceType>"
+        + (up ? "<ipAddress>" + publicIp(vm, n) + "</ipAddress>" : "") + "<rootDeviceType>ebs</rootDeviceType>"
         + "<rootDeviceName>/dev/sda1</rootDeviceName><blockDeviceMapping/><virtualizationType>hvm</virtualizationType>"
         + (vm.token == null ? "" : "<clientToken>" + esc(vm.token) + "</clientToken>")
         + (tags.length() == 0 ? "" : "<tagSet>" + tags + "</tagSet>") + "<hypervisor>xen</hypervisor></item>";
+  }
+
+  /** The Elastic IP associated with {@code vm}, else its own public address. */
+  private String publicIp(Vm vm, long n) {
+    for (Map.Entry<String, String[]> e : elasticIps.entrySet()) {
+      if (vm.id.equals(e.getValue()[1])) {
+        return e.getKey();
+      }
+    }
+    return "198.51.100." + n;
   }
 
   private static String pem;

@@ -421,8 +421,28 @@ final class Cli {
       KeyPair k = client.registerKey(name != null ? name : "flotilla_" + System.getProperty("user.name"), text.trim());
       o.say("registered key " + k.name() + " (" + k.fingerprint() + ") from " + key);
       o.json(k);
+      remember(key);
     }
     return 0;
+  }
+
+  /** Where registered keys came from, so key-list finds them wherever they lie: one path a line. */
+  private Path registeredKeys() {
+    return dir.toAbsolutePath().normalize().resolve(".flotilla/registered-keys");
+  }
+
+  private void remember(Path key) {
+    try {
+      Path list = registeredKeys();
+      Files.createDirectories(list.getParent());
+      String path = key.toAbsolutePath().normalize().toString();
+      if (!Files.exists(list) || Files.readAllLines(list).stream().noneMatch(path::equals)) {
+        Files.writeString(list, path + System.lineSeparator(), java.nio.file.StandardOpenOption.CREATE,
+            java.nio.file.StandardOpenOption.APPEND);
+      }
+    } catch (IOException e) {
+      // key-list then matches it only if it lies where ssh looks
+    }
   }
 
   @Command(name = "key-list", description = "List the registered SSH keys, their fingerprints, and which local key matches.")
@@ -452,25 +472,51 @@ final class Cli {
     return Stream.of("id_ed25519.pub", "id_rsa.pub", "id_ecdsa.pub").map(ssh::resolve).filter(Files::exists).findFirst();
   }
 
-  /** Local public keys by fingerprint (SSH's MD5 and EC2's): ~/.ssh/*.pub and DIR/keys/*.pub. */
+  /**
+   * Local public keys by every fingerprint a cloud may show (SSH's MD5, EC2's MD5 of RSA keys, SHA-256): the
+   * files key-register registered, where ssh looks (~/.ssh/*.pub and the IdentityFile lines of
+   * ~/.ssh/config, with .pub), and DIR/keys/*.pub.
+   */
   private Map<String, Path> localKeys() {
-    Map<String, Path> out = new LinkedHashMap<>();
-    for (Path folder : List.of(Path.of(System.getProperty("user.home"), ".ssh"), dir.resolve("keys"))) {
-      if (!Files.isDirectory(folder)) {
-        continue;
+    Path home = Path.of(System.getProperty("user.home"));
+    java.util.Set<Path> candidates = new java.util.LinkedHashSet<>();
+    try {
+      if (Files.exists(registeredKeys())) {
+        Files.readAllLines(registeredKeys()).stream().filter(l -> !l.isBlank()).map(Path::of).forEach(candidates::add);
       }
-      try (Stream<Path> files = Files.list(folder)) {
-        files.filter(p -> p.toString().endsWith(".pub")).forEach(p -> {
-          try {
-            String text = dev.flotilla.vm.internal.Json.readFile(p, 64 * 1024);
-            SshKeys.md5(text).ifPresent(f -> out.putIfAbsent(f, p));
-            SshKeys.ec2Md5(text).ifPresent(f -> out.putIfAbsent(f, p)); // EC2's form for imported RSA keys
-          } catch (IOException | ConfigurationException e) {
-            // an unreadable or oversized key file matches nothing
+    } catch (IOException e) {
+      // the list is a convenience: the folders below are still searched
+    }
+    try {
+      Path config = home.resolve(".ssh/config");
+      if (Files.isRegularFile(config)) {
+        for (String line : dev.flotilla.vm.internal.Json.readFile(config, 256 * 1024).lines().toList()) {
+          String[] words = line.strip().split("\\s+", 2);
+          if (words.length == 2 && words[0].equalsIgnoreCase("IdentityFile")) {
+            String f = words[1].replace("\"", "").replaceFirst("^~", home.toString());
+            candidates.add(Path.of(f.endsWith(".pub") ? f : f + ".pub"));
           }
-        });
-      } catch (IOException e) {
-        // an unreadable folder holds no keys we can match
+        }
+      }
+    } catch (IOException | ConfigurationException e) {
+      // an unreadable ssh config names no keys
+    }
+    for (Path folder : List.of(home.resolve(".ssh"), dir.toAbsolutePath().normalize().resolve("keys"))) {
+      if (Files.isDirectory(folder)) {
+        try (Stream<Path> files = Files.list(folder)) {
+          files.filter(p -> p.toString().endsWith(".pub")).sorted().forEach(candidates::add);
+        } catch (IOException e) {
+          // an unreadable folder holds no keys we can match
+        }
+      }
+    }
+    Map<String, Path> out = new LinkedHashMap<>();
+    for (Path p : candidates) {
+      try {
+        String text = dev.flotilla.vm.internal.Json.readFile(p, 64 * 1024);
+        SshKeys.fingerprints(text).forEach(f -> out.putIfAbsent(f, p));
+      } catch (IOException | ConfigurationException e) {
+        // a missing, unreadable or oversized key file matches nothing
       }
     }
     return out;
@@ -514,6 +560,17 @@ final class Cli {
       o.say("saved " + name + " as image " + image.name() + "; boot it with vm.image " + image.id());
       o.answer(image.id());
       o.json(Output.fields("id", image.id(), "name", image.name()));
+    }
+    return 0;
+  }
+
+  @Command(name = "image-rm", description = "Delete image IMAGE_ID, one 'vm image-save' made (or a failed save left).")
+  int imageRm(@Parameters(index = "0", paramLabel = "IMAGE_ID") String imageId) {
+    Output o = out();
+    try (VmClient client = workspace(o).client(false)) {
+      client.deleteImage(imageId);
+      o.say("deleted image " + imageId);
+      o.json(Output.fields("deleted", imageId));
     }
     return 0;
   }

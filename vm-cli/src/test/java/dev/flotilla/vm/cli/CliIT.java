@@ -206,6 +206,11 @@ class CliIT {
         .contains("registered key ops (");
     Result list = ok("key-list");
     assertThat(list.out()).contains("ops").contains("fingerprint: ").contains("matches local key: " + keys.resolve("ops.pub"));
+    Path elsewhere = Files.createTempDirectory("elsewhere").resolve("deploy.pub");
+    Files.writeString(elsewhere, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJ6v0Yp3t7wQmZ2k1m4X0d2cQfS8n0f2rW7cQe3lYk9a deploy\n");
+    ok("key-register", elsewhere.toString(), "--name", "deploy");
+    assertThat(ok("key-list").out()).as("a key registered from anywhere is matched where it lies")
+        .contains("matches local key: " + elsewhere);
     Files.writeString(keys.resolve("bad.pub"), "-----BEGIN OPENSSH PRIVATE KEY-----\n");
     assertThat(vm("key-register", keys.resolve("bad.pub").toString()).err()).contains("is not an OpenSSH public key");
   }

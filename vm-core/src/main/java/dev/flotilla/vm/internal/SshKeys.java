@@ -54,6 +54,31 @@ public final class SshKeys {
     }
   }
 
+  /**
+   * The SHA-256 fingerprint of a public key line, base64 with padding, as EC2 shows imported ed25519 keys
+   * (and {@code ssh-keygen -l} after its {@code SHA256:}, without the padding); empty for text that is no key.
+   */
+  public static Optional<String> sha256(String publicKeyLine) {
+    if (md5(publicKeyLine).isEmpty()) {
+      return Optional.empty();
+    }
+    try {
+      byte[] blob = Base64.getDecoder().decode(publicKeyLine.trim().split("\\s+")[1]);
+      return Optional.of(Base64.getEncoder().encodeToString(MessageDigest.getInstance("SHA-256").digest(blob)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
+  }
+
+  /** Every fingerprint a cloud may show for {@code publicKeyLine}: SSH's MD5, EC2's MD5 of RSA keys, SHA-256. */
+  public static java.util.List<String> fingerprints(String publicKeyLine) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    md5(publicKeyLine).ifPresent(out::add);
+    ec2Md5(publicKeyLine).ifPresent(out::add);
+    sha256(publicKeyLine).ifPresent(out::add);
+    return out;
+  }
+
   private static byte[] next(java.nio.ByteBuffer blob) {
     byte[] out = new byte[blob.getInt()];
     blob.get(out);

@@ -166,7 +166,11 @@ public final class CloudConfig {
       values.put(e.getKey(), Json.scalar(e.getValue(), file, name + ".auth." + e.getKey()));
     }
     List<Key> keys = new ArrayList<>(AUTH.containsKey(api) ? AUTH.get(api) : declaredKeys(api, values.keySet()));
-    COMMON.stream().filter(k -> keys.stream().noneMatch(x -> x.name().equals(k.name()))).forEach(keys::add);
+    List<Key> more = new ArrayList<>(COMMON);
+    if (AUTH.containsKey(api)) {
+      more.addAll(declaredKeys(api, List.of())); // what the installed adapter documents besides
+    }
+    more.stream().filter(k -> keys.stream().noneMatch(x -> x.name().equals(k.name()))).forEach(keys::add);
     applyAuth(b, keys, values, file, name + ".auth");
     if (api.equals("stratuslab") && !(values.containsKey("username") && values.containsKey("password"))
         && !values.containsKey("certificate")) {

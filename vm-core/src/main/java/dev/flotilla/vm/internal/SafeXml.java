@@ -1,4 +1,4 @@
-package dev.flotilla.vm.stratuslab.internal;
+package dev.flotilla.vm.internal;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -18,7 +18,7 @@ import org.xml.sax.SAXException;
  * data, never instructions to fetch more.
  */
 public final class SafeXml {
-  /** The deepest element nesting accepted; OpenNebula's answers stay under 20. */
+  /** The deepest element nesting accepted; real answers stay far below it. */
   public static final int MAX_DEPTH = 100;
   private static final DocumentBuilderFactory FACTORY = factory();
 

@@ -1,0 +1,67 @@
+package dev.flotilla.vm.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.flotilla.vm.aws.Ec2TestServer;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The vm commands other clouds have, on EC2 (its test server): console, Elastic IPs, keys, images. */
+@Timeout(300)
+class Ec2CommandsIT {
+  @TempDir
+  Path dir;
+
+  private String ok(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", System.getProperty("vm.jar"), "--dir", dir.toString()));
+    cmd.addAll(List.of(args));
+    Path out = dir.resolve("out.txt");
+    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+    String text = Files.readString(out, StandardCharsets.UTF_8);
+    assertThat(p.exitValue()).as("vm %s\n%s", String.join(" ", args), text).isZero();
+    return text;
+  }
+
+  @Test
+  void consoleElasticIpsKeysAndImagesWorkOnEc2() throws Exception {
+    try (Ec2TestServer server = Ec2TestServer.start()) {
+      Files.writeString(dir.resolve("cloud.json"), """
+          {"ec2": {"api": "aws", "auth": {"region": "%s", "aws_access_key_id": "%s", "aws_secret_access_key": "%s",
+           "endpoint": "%s"}, "default_image": "ami-0123456789abcdef0"}}
+          """.formatted(Ec2TestServer.REGION, Ec2TestServer.ACCESS_KEY, Ec2TestServer.SECRET_KEY, server.url()));
+      Files.setPosixFilePermissions(dir.resolve("cloud.json"), java.nio.file.attribute.PosixFilePermissions
+          .fromString("rw-------"));
+      ok("add", "web1", "--wait");
+
+      assertThat(ok("console", "web1")).contains("Cloud-init").contains("web1 login:");
+      String ip = ok("-q", "ip-add", "web1").strip();
+      assertThat(ip).matches("203\\.0\\.113\\.\\d+");
+      assertThat(ok("ips")).contains(ip + "  amazon  i-");
+      assertThat(ok("status")).contains(ip);
+      ok("ip-rm", "web1", ip);
+      assertThat(ok("ips")).doesNotContain(ip);
+
+      Path key = dir.resolve("ops.pub");
+      Files.writeString(key, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ops\n");
+      assertThat(ok("key-register", key.toString(), "--name", "ops")).contains("registered key ops (");
+      assertThat(ok("key-list")).contains("matches local key: " + key);
+
+      String image = ok("-q", "image-save", "web1", "golden").strip();
+      assertThat(ok("images")).contains(image);
+      ok("image-rm", image);
+      assertThat(ok("images")).doesNotContain(image);
+      ok("rm", "web1", "--wait");
+    }
+  }
+}
