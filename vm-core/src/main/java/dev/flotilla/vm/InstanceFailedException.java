@@ -10,8 +10,9 @@ public class InstanceFailedException extends VmException {
   public InstanceFailedException(Instance instance) {
     super("VM " + instance.id() + instance.nodeName().map(n -> " of node " + n).orElse("")
         + " went to ERROR (provider state '" + instance.providerState() + "'"
-        + instance.fault().map(f -> ": " + f).orElse("") + "). It still exists; destroy it with"
-        + " VmClient.destroy and start the node again.");
+        + instance.fault().map(f -> ": " + f).orElse("") + "). It still exists; remove it with 'vm rm"
+        + instance.nodeName().map(n -> " " + n).orElse("") + "' and start the node again [in code: VmClient.destroy,"
+        + " then start].");
     this.instance = instance;
   }
 

@@ -46,6 +46,7 @@ public final class Node {
   private final String publicAddress;
   private final String privateAddress;
   private final CreateIntent createIntent;
+  private final java.time.Instant removedAt;
 
   private Node(Builder b) {
     this.name = validName(b.name);
@@ -72,6 +73,7 @@ public final class Node {
     this.publicAddress = Values.blankToNull(b.publicAddress);
     this.privateAddress = Values.blankToNull(b.privateAddress);
     this.createIntent = b.createIntent;
+    this.removedAt = b.removedAt;
   }
 
   private static String validName(String name) {
@@ -113,6 +115,7 @@ public final class Node {
     b.publicAddress = publicAddress;
     b.privateAddress = privateAddress;
     b.createIntent = createIntent;
+    b.removedAt = removedAt;
     return b;
   }
 
@@ -154,7 +157,13 @@ public final class Node {
    * it held is done with.
    */
   public Node bind(String id, String publicAddr, String privateAddr) {
-    return toBuilder().vmId(id).publicAddress(publicAddr).privateAddress(privateAddr).createIntent(null).build();
+    return toBuilder().vmId(id).publicAddress(publicAddr).privateAddress(privateAddr).createIntent(null).removedAt(null)
+        .build();
+  }
+
+  /** This node with its VM destroyed on purpose at {@code when}: unbound, and status need not ask for a VM. */
+  public Node removed(java.time.Instant when) {
+    return unbind().toBuilder().removedAt(when).build();
   }
 
   /** This node with a create in flight: {@code intent} written, not bound yet. */
@@ -298,6 +307,11 @@ public final class Node {
     return Optional.ofNullable(createIntent);
   }
 
+  /** When its VM was destroyed on purpose ({@code vm rm}), while it has no other; empty otherwise. */
+  public Optional<java.time.Instant> removedAt() {
+    return Optional.ofNullable(removedAt);
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -315,13 +329,13 @@ public final class Node {
         && Objects.equals(userData, n.userData) && securityGroups.equals(n.securityGroups)
         && Objects.equals(antiAffinityGroup, n.antiAffinityGroup) && options.equals(n.options)
         && Objects.equals(vmId, n.vmId) && Objects.equals(publicAddress, n.publicAddress)
-        && Objects.equals(privateAddress, n.privateAddress) && Objects.equals(createIntent, n.createIntent);
+        && Objects.equals(privateAddress, n.privateAddress) && Objects.equals(createIntent, n.createIntent) && Objects.equals(removedAt, n.removedAt);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(name, profile, image, type, cpus, memoryMb, swapMb, region, zone, keyPair, loginUser, tags,
-        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress, createIntent);
+        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress, createIntent, removedAt);
   }
 
   /** The node's properties; user data appears only as its size, since it may hold secrets. */
@@ -351,6 +365,7 @@ public final class Node {
     append(sb, "publicAddress", publicAddress);
     append(sb, "privateAddress", privateAddress);
     append(sb, "createIntent", createIntent == null ? null : createIntent.token());
+    append(sb, "removedAt", removedAt);
     return sb.append('}').toString();
   }
 
@@ -386,6 +401,7 @@ public final class Node {
     private String publicAddress;
     private String privateAddress;
     private CreateIntent createIntent;
+    private java.time.Instant removedAt;
 
     private Builder(String name) {
       this.name = name;
@@ -562,6 +578,12 @@ public final class Node {
     /** The VM's private address. */
     public Builder privateAddress(String value) {
       this.privateAddress = value;
+      return this;
+    }
+
+    /** When its VM was destroyed on purpose; {@code null} for never, or when it has a VM again. */
+    public Builder removedAt(java.time.Instant value) {
+      this.removedAt = value;
       return this;
     }
 

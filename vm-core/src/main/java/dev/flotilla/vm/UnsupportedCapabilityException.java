@@ -13,8 +13,8 @@ public class UnsupportedCapabilityException extends VmException {
    */
   public UnsupportedCapabilityException(Capability capability, String provider) {
     super("The '" + provider + "' provider does not support " + capability.description()
-        + " (capability " + capability + "). Check VmClient.capabilities(node) before calling, or use a"
-        + " provider that declares it.");
+        + " (capability " + capability + "); use a cloud that has it [in code: check VmClient.capabilities(node)"
+        + " before calling].");
     this.capability = capability;
     this.provider = provider;
   }

@@ -184,16 +184,45 @@ public final class VmClient implements AutoCloseable {
   }
 
   private List<Instance> stopAll(Collection<Node> nodes, Action action) {
-    Batch batch = observe(nodes);
+    Batch batch = settledFor(observe(nodes), action);
     act(toAct(batch, action), action, (p, ids) -> p.stop(ids, action == Action.FORCE_STOP));
     return awaitAndRecord(batch, State.STOPPED);
   }
 
   /** {@link #reboot(Node)} for many nodes at once. */
   public List<Instance> reboot(Collection<Node> nodes) {
-    Batch batch = observe(nodes);
+    Batch batch = settledFor(observe(nodes), Action.REBOOT);
     act(toAct(batch, Action.REBOOT), Action.REBOOT, (p, ids) -> p.reboot(ids));
     return awaitAndRecord(batch, State.RUNNING);
+  }
+
+  /**
+   * The batch with the VMs that are on their way (PENDING, REBOOTING...) to a state where {@code action}
+   * may be taken waited for until they get there, by the wait policy, so that one booting VM does not
+   * stop a batch: a stop of a VM still booting stops it once it runs.
+   */
+  private Batch settledFor(Batch batch, Action action) {
+    Map<Provider, Map<String, String>> passing = new LinkedHashMap<>();
+    for (Target t : batch.targets) {
+      if (t.node.isBound() && !t.state.isSettled() && !t.state.allows(action) && !Lifecycle.isNoOp(t.state, action)) {
+        passing.computeIfAbsent(t.provider, p -> new LinkedHashMap<>()).put(t.vmId(), t.node.name());
+      }
+    }
+    if (passing.isEmpty()) {
+      return batch;
+    }
+    List<Waiter.Group> groups = new ArrayList<>();
+    passing.forEach((p, vms) -> groups.add(new Waiter.Group(p, vms, Set.of())));
+    List<Map<String, Instance>> seen = waiter.await(groups, State::isSettled, "settled");
+    Map<String, Instance> byId = new java.util.HashMap<>();
+    seen.forEach(byId::putAll);
+    for (Target t : batch.targets) {
+      Instance vm = t.node.isBound() ? byId.get(t.vmId()) : null;
+      if (vm != null) {
+        t.state = vm.state();
+      }
+    }
+    return batch;
   }
 
   /**
@@ -211,9 +240,10 @@ public final class VmClient implements AutoCloseable {
     }
     act(toAct(batch, Action.DESTROY), Action.DESTROY, (p, ids) -> p.terminate(ids));
     awaitAndRecord(batch, State.TERMINATED);
+    java.time.Instant now = clock.instant();
     for (Target t : batch.targets) {
       if (t.node.isBound()) {
-        store.update(t.node.name(), old -> old != null && old.vmId().equals(t.node.vmId()) ? old.unbind() : old);
+        store.update(t.node.name(), old -> old != null && old.vmId().equals(t.node.vmId()) ? old.removed(now) : old);
       }
     }
   }
@@ -611,11 +641,20 @@ public final class VmClient implements AutoCloseable {
         "VM " + t.vmId() + " of node " + t.node.name() + " vanished while its address was set", null));
   }
 
-  /** Takes a floating address off the VM of {@code node}; the address stays allocated. */
+  /**
+   * Takes a floating address off the VM of {@code node}; the address stays allocated, and the node's
+   * record no longer names it (it names the VM's own public address, if it has one).
+   */
   public void disassociateAddress(Node node, String address) {
     Target t = single(node);
     require(t, Capability.FLOATING_IP);
     backoff.retry(() -> t.provider.disassociateAddress(address, t.vmId()));
+    String own = backoff.retry(() -> t.provider.describe(List.of(t.vmId()))).stream()
+        .filter(i -> i.id().equals(t.vmId())).findFirst().flatMap(Instance::publicAddress)
+        .filter(a -> !a.equals(address)).orElse(null);
+    store.update(t.node.name(), old -> old != null && old.vmId().equals(t.node.vmId())
+        && old.publicAddress().equals(Optional.of(address)) ? old.bind(t.vmId(), own, old.privateAddress().orElse(null))
+        : old);
   }
 
   /** Gives a floating address of the profile of {@code node} back to its pool. */
@@ -729,7 +768,7 @@ public final class VmClient implements AutoCloseable {
         return new VmException(failed.getMessage() + "; the cloud no longer has image " + image.id(), failed);
       }
       return new VmException(failed.getMessage() + "; image " + image.id() + " may be left: delete it with"
-          + " 'vm image-rm " + image.id() + "' (VmClient.deleteImage)", failed);
+          + " 'vm image-rm " + image.id() + "' [in code: VmClient.deleteImage]", failed);
     }
   }
 
@@ -761,7 +800,8 @@ public final class VmClient implements AutoCloseable {
       lastSeen.put(snapshotId, s.map(x -> x.status().name()).orElse("not listed"));
       if (s.isPresent() && s.get().status() == Snapshot.Status.ERROR) {
         throw new CloudException(CloudException.Kind.UNKNOWN, t.provider.api(), null, "snapshot '" + s.get().name()
-            + "' of " + t.subject() + " failed; delete it with VmClient.deleteSnapshot and try again");
+            + "' of " + t.subject() + " failed; delete it with 'vm snapshot-rm " + t.node.name() + " " + s.get().name()
+            + "' and try again [in code: VmClient.deleteSnapshot]");
       }
       return s.filter(x -> x.status() == Snapshot.Status.READY);
     }, elapsed -> new WaitTimeoutException("snapshot READY", lastSeen, elapsed));
@@ -1249,11 +1289,11 @@ public final class VmClient implements AutoCloseable {
       return all.get(0);
     }
     throw new ConfigurationException(null, "profile", all.isEmpty()
-        ? "there is no profile; add one to cloud.json, export AWS_* or OS_* variables, or give the client one with"
-            + " VmClient.builder().profile(..) or .provider(..)"
+        ? "there is no profile; add one to cloud.json, or export AWS_* or OS_* variables [in code:"
+            + " VmClient.builder().profile(..) or .provider(..)]"
         : (node == null ? "there are several profiles: " : "node '" + node.name()
-            + "' names no profile and there are several: ") + all + ". Choose one with --auth"
-            + " NAME (VmClient.builder().useProfile(name))" + (node == null ? "." : ", or set the node's vm.auth."));
+            + "' names no profile and there are several: ") + all + ". Choose one with --auth NAME"
+            + (node == null ? "" : ", or set the node's vm.auth") + " [in code: VmClient.builder().useProfile(name)].");
   }
 
   private boolean knows(String name) {

@@ -19,7 +19,8 @@ public class WaitTimeoutException extends VmException {
    */
   public WaitTimeoutException(String target, Map<String, String> lastSeen, Duration elapsed) {
     super("Timed out after " + elapsed.toMillis() + " ms waiting for " + lastSeen.size() + " to be " + target
-        + "; last seen: " + abbreviate(lastSeen) + ". Raise WaitPolicy.timeout, or look with VmClient.status.");
+        + "; last seen: " + abbreviate(lastSeen) + ". Look with 'vm status'; what was asked goes on in the cloud"
+        + " [in code: VmClient.status; wait longer with a WaitPolicy of a longer timeout].");
     this.target = target;
     this.lastSeen = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(lastSeen));
     this.elapsed = elapsed;

@@ -101,6 +101,11 @@ final class AwsProvider implements Provider {
       throw new ConfigurationException(null, "image", "no AMI given: set the node's image (vm.image) or the profile's"
           + " default_image; Flotilla does not guess an AMI, since AMI ids differ in every region");
     }
+    if (spec.cpus().isPresent() || spec.memoryMb().isPresent() || spec.swapMb().isPresent()) {
+      throw new ConfigurationException(null, "vm.cpus", "EC2 sizes a VM by its instance type only, so CPUs, memory"
+          + " and swap cannot be set apart from it; drop them (--cpu, --ram, --swap; vm.cpus, vm.memory_mb, vm.swap_mb)"
+          + " and choose a type that has them ('vm types' lists some)");
+    }
     for (String key : spec.options().keySet()) {
       if (!OPTIONS.contains(key)) {
         throw new ConfigurationException(null, "vm.options." + key, "is not an option the EC2 adapter passes on; it"

@@ -33,7 +33,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ScopeType;
 
 /** The {@code vm} command and its subcommands. */
-@Command(name = "vm", mixinStandardHelpOptions = true, version = "vm (Flotilla) 0.1.0",
+@Command(name = "vm", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "vm (Flotilla) 0.1.0",
     description = "Create, start, stop, snapshot and destroy virtual machines, as leap vm and stratus-* do.%n"
         + "Works in the directory that holds cloud.json and nodes/ (--dir); without cloud.json, on an embedded"
         + " fake cloud.",
@@ -82,19 +82,37 @@ final class Cli {
     Output o = out();
     Workspace ws = workspace(o);
     Node record = ws.store().get(name).orElse(null);
-    if (record == null) {
-      record = NodeDefinitions.seed(Node.builder(name).build(), seeds == null ? List.of() : seeds);
-      ws.store().put(record);
-      o.say("added node " + name + " (" + ws.store().fileOf(name) + ")");
-    } else if (seeds != null && !seeds.isEmpty()) {
-      record = NodeDefinitions.seed(record, seeds);
-      ws.store().put(record);
-      o.say("updated node " + name);
-    }
-    try (VmClient client = ws.client(wait)) {
-      report(o, List.of(record), client.start(List.of(record)), "started", "starting");
+    boolean added = record == null;
+    try (VmClient client = ws.client(wait)) { // cloud.json and --auth are checked before anything is written
+      if (added) {
+        record = NodeDefinitions.seed(Node.builder(name).build(), seeds == null ? List.of() : seeds);
+        ws.store().put(record);
+        o.say("added node " + name + " (" + ws.store().fileOf(name) + ")");
+      } else if (seeds != null && !seeds.isEmpty()) {
+        record = NodeDefinitions.seed(record, seeds);
+        ws.store().put(record);
+        o.say("updated node " + name);
+      }
+      try {
+        report(o, List.of(record), client.start(List.of(record)), "started", "starting");
+      } catch (RuntimeException e) {
+        if (added) {
+          forgetIfNothingWasMade(ws, List.of(name));
+        }
+        throw e;
+      }
     }
     return 0;
+  }
+
+  /**
+   * Removes the records a failed command added, where nothing of them reached the cloud (no VM, no create
+   * under way): a failed add or run leaves no node behind that status would then ask to start.
+   */
+  private static void forgetIfNothingWasMade(Workspace ws, List<String> names) {
+    for (String n : names) {
+      ws.store().update(n, old -> old != null && !old.isBound() && old.createIntent().isEmpty() ? null : old);
+    }
   }
 
   @Command(name = "start", description = "Start the VMs of the nodes FILTER names (all when none); create those that have none.")
@@ -358,9 +376,14 @@ final class Cli {
     }
     Node proto = Node.builder("run").image(image).type(type).cpus(cpu).memoryMb(ram).swapMb(swap).build();
     List<Node> nodes = NodeDefinitions.range("run{id}", first, first + count - 1, proto);
-    nodes.forEach(ws.store()::put);
     try (VmClient client = ws.client(wait)) {
-      report(o, nodes, client.start(nodes), "started", "starting");
+      nodes.forEach(ws.store()::put);
+      try {
+        report(o, nodes, client.start(nodes), "started", "starting");
+      } catch (RuntimeException e) {
+        forgetIfNothingWasMade(ws, nodes.stream().map(Node::name).toList());
+        throw e;
+      }
     }
     return 0;
   }

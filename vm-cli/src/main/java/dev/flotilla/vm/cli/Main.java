@@ -40,7 +40,11 @@ public final class Main {
     });
     cli.setParameterExceptionHandler((e, ignored) -> {
       PrintWriter err = e.getCommandLine().getErr();
-      err.println("error: " + e.getMessage());
+      err.println("error: " + oneLine(e.getMessage()));
+      if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+        err.println("Did you mean: " + String.join(" or ", u.getSuggestions().stream()
+            .map(s -> s.startsWith("-") ? s : "vm " + subcommandPath(e.getCommandLine()) + s).toList()) + "?");
+      }
       err.println("Run 'vm " + subcommandPath(e.getCommandLine()) + "--help' for how to use it.");
       err.flush();
       return 2;
@@ -84,7 +88,8 @@ public final class Main {
 
   /** An error as one line a terminal shows as it is: secrets masked, control characters and line breaks escaped. */
   static String oneLine(String message) {
-    return Output.printable(dev.flotilla.vm.internal.Redact.secrets(message).replace("\r\n", " ").replace('\n', ' '));
+    String forPeople = message.replaceAll("\\s*\\[in code: [^\\]]*\\]", ""); // the library's hints for programmers
+    return Output.printable(dev.flotilla.vm.internal.Redact.secrets(forPeople).replace("\r\n", " ").replace('\n', ' '));
   }
 
   private static String describe(Exception e) {

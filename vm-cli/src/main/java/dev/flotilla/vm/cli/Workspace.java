@@ -40,7 +40,16 @@ final class Workspace {
     this.mock = mock;
     this.force = force;
     this.output = output;
+    if (!Files.isDirectory(this.dir)) {
+      throw new ConfigurationException(this.dir, "--dir", "there is no such directory; point --dir at the directory"
+          + " that holds cloud.json and nodes/, or make it first (mkdir -p " + this.dir + ")");
+    }
     this.store = FileNodeStore.open(this.dir);
+    if (auth != null && !mock && !Files.exists(this.dir.resolve("cloud.json")) && openRc() == null) {
+      throw new ConfigurationException(this.dir.resolve("cloud.json"), "--auth", "names profile '" + auth + "', but"
+          + " there is no cloud.json in " + this.dir + " to find it in; create cloud.json with that profile, give an"
+          + " OpenStack RC file (--auth demo-openrc.sh), or leave --auth out to use the embedded fake cloud");
+    }
     if (embedded()) {
       output.say("Using the embedded fake cloud in " + this.dir.resolve(FAKE_CLOUD) + (mock ? " (--mock)."
           : " (no cloud.json in " + this.dir + ")."));

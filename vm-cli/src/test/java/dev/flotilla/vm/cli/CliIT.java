@@ -255,7 +255,7 @@ class CliIT {
             List.of("ip_address", "services", "tags", "group", "inherit", "vm.id", "vm.private_ip_address", "vm.auth",
                 "vm.image", "vm.type", "vm.cpus", "vm.memory_mb", "vm.swap_mb", "vm.region", "vm.zone", "vm.key_pair",
                 "vm.login_user", "vm.display_name", "vm.user_data", "vm.security_groups", "vm.anti_affinity_group",
-                "vm.options", "vm.intent")) + ".");
+                "vm.options", "vm.intent", "vm.removed")) + ".");
     assertThat(vm("-vvv", "status").err()).contains("at dev.flotilla.vm.");
 
     Files.delete(dir.resolve("nodes/web1.json"));
@@ -286,7 +286,12 @@ class CliIT {
 
   @Test
   void ctrlCDuringWaitStopsWaitingAndKeepsTheRecord() throws Exception {
-    Process p = command(Map.of("FLOTILLA_FAKE_BOOT_SECONDS", "3600"), "add", "web1", "--wait").start();
+    // as a shell started from a terminal would: SIGINT at its default action, even when this test runs with it
+    // ignored (a background launch ignores it, and the JVM then installs no handler of its own)
+    ProcessBuilder pb = command(Map.of("FLOTILLA_FAKE_BOOT_SECONDS", "3600"), "add", "web1", "--wait");
+    List<String> withDefaultInt = new ArrayList<>(List.of("perl", "-e", "$SIG{INT} = 'DEFAULT'; exec @ARGV or die"));
+    withDefaultInt.addAll(pb.command());
+    Process p = pb.command(withDefaultInt).start();
     try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       do {

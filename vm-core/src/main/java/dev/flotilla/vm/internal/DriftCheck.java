@@ -54,13 +54,16 @@ public final class DriftCheck {
       String name = r.name();
       List<Instance> mine = tagged.getOrDefault(name, List.of());
       if (!r.isBound()) {
-        out.add(unbound(r, mine));
+        if (!mine.isEmpty() || r.createIntent().isPresent() || r.removedAt().isEmpty()) {
+          out.add(unbound(r, mine)); // a node removed on purpose, with nothing carrying its name, is as it should be
+        }
         continue;
       }
       String id = r.vmId().get();
       Instance vm = vmsByProfile.getOrDefault(profileOf.apply(r), List.of()).stream().filter(i -> i.id().equals(id))
           .findFirst().filter(DriftCheck::live).orElse(null);
-      List<Instance> others = mine.stream().filter(i -> !i.id().equals(id)).toList();
+      // other VMs with its name; one another record is bound to is that record's matter, reported there
+      List<Instance> others = mine.stream().filter(i -> !i.id().equals(id) && !nodeOfVm.containsKey(i.id())).toList();
       if (vm == null) {
         out.add(others.size() == 1
             ? new Drift(Kind.VM_ID_MISMATCH, name, id, "node " + name + " records VM " + id + ", which is gone, but VM "
@@ -70,7 +73,11 @@ public final class DriftCheck {
         continue;
       }
       String carried = vm.nodeName().orElse(null);
-      if (carried != null && !carried.equals(name)) {
+      if (carried != null && !carried.equals(name) && others.size() == 1) {
+        out.add(new Drift(Kind.VM_OF_OTHER_NODE, name, id, "node " + name + " records VM " + id + ", which carries node"
+            + " name '" + carried + "', while VM " + others.get(0).id() + " carries its name.", bind(name,
+            others.get(0).id()), call(name, others.get(0).id())));
+      } else if (carried != null && !carried.equals(name)) {
         boolean copied = id.equals(byName.containsKey(carried) ? byName.get(carried).vmId().orElse(null) : null);
         out.add(copied
             ? new Drift(Kind.VM_OF_OTHER_NODE, name, id, "node " + name + " records VM " + id + ", which is node " + carried

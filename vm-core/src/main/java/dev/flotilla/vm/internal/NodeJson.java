@@ -55,6 +55,8 @@ public final class NodeJson {
     add(new Prop("vm.options", Type.MAP, false, Node::options, (b, v) -> b.options(cast(v))));
     add(new Prop("vm.intent", Type.INTENT, true, n -> n.createIntent().orElse(null),
         (b, v) -> b.createIntent((CreateIntent) v)));
+    add(new Prop("vm.removed", Type.STRING, true, n -> n.removedAt().map(Object::toString).orElse(null),
+        (b, v) -> b.removedAt(instant((String) v))));
   }
 
   private static void string(String key, boolean binding, Function<Node, Object> get, BiConsumer<Node.Builder, String> set) {
@@ -93,19 +95,19 @@ public final class NodeJson {
    */
   public static Node read(String name, JsonObject json, Path file) {
     Node.Builder b = Node.builder(name);
-    for (Map.Entry<String, JsonElement> e : json.entrySet()) {
-      if (e.getKey().equals("vm") && e.getValue().isJsonObject()) {
-        for (Map.Entry<String, JsonElement> vm : e.getValue().getAsJsonObject().entrySet()) {
-          set(b, "vm." + vm.getKey(), vm.getValue(), file);
-        }
-      } else {
-        set(b, e.getKey(), e.getValue(), file);
-      }
-    }
     try {
+      for (Map.Entry<String, JsonElement> e : json.entrySet()) {
+        if (e.getKey().equals("vm") && e.getValue().isJsonObject()) {
+          for (Map.Entry<String, JsonElement> vm : e.getValue().getAsJsonObject().entrySet()) {
+            set(b, "vm." + vm.getKey(), vm.getValue(), file);
+          }
+        } else {
+          set(b, e.getKey(), e.getValue(), file);
+        }
+      }
       return b.build();
     } catch (ConfigurationException ex) {
-      throw ex.inFile(file);
+      throw ex.file().isPresent() ? ex : ex.inFile(file);
     }
   }
 
@@ -154,6 +156,14 @@ public final class NodeJson {
     } catch (java.time.format.DateTimeParseException e) {
       throw new ConfigurationException(file, key + ".since", "must be a time such as 2026-12-01T10:15:30Z, got '"
           + since + "'");
+    }
+  }
+
+  private static java.time.Instant instant(String s) {
+    try {
+      return java.time.Instant.parse(s);
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new ConfigurationException(null, "vm.removed", "must be a time such as 2026-12-01T10:15:30Z, got '" + s + "'");
     }
   }
 
@@ -276,10 +286,11 @@ public final class NodeJson {
       return;
     }
     Prop p = BY_KEY.get(key);
-    if (p == null || p.type() == Type.MAP || p.type() == Type.INTENT) {
+    if (p == null || p.type() == Type.MAP || p.type() == Type.INTENT || key.equals("vm.removed")) {
       List<String> known = new ArrayList<>(keys());
       known.remove("vm.options");
       known.remove("vm.intent");
+      known.remove("vm.removed");
       known.add("vm.options.KEY");
       throw Json.unknownKey(null, key, known);
     }

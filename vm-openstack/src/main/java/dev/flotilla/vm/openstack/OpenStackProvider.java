@@ -199,6 +199,11 @@ final class OpenStackProvider implements Provider {
    * memory it asks for, else the profile's default flavor.
    */
   private String flavorId(Node spec) {
+    if (spec.type().isPresent() && (spec.cpus().isPresent() || spec.memoryMb().isPresent())) {
+      throw new ConfigurationException(null, "vm.type", "names flavor '" + spec.type().get() + "' and a size (vm.cpus,"
+          + " vm.memory_mb) too; a flavor fixes the size, so give one or the other (--cpu/--ram alone picks the"
+          + " smallest flavor that fits)");
+    }
     if (spec.type().isPresent()) {
       return resolve(spec.type().get(), flavorIds, this::flavorsByName, "flavor", "vm.type");
     }

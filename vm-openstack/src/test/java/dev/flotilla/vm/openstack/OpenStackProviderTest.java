@@ -180,7 +180,7 @@ class OpenStackProviderTest {
     assertThat(client.start(a)).isRunning();
 
     assertThatThrownBy(() -> client.start(b)).isInstanceOfSatisfying(InstanceFailedException.class,
-        e -> assertThat(e).hasMessageContaining("No valid host was found").hasMessageContaining("destroy it"));
+        e -> assertThat(e).hasMessageContaining("No valid host was found").hasMessageContaining("remove it with"));
 
     Instance failed = client.status(b).orElseThrow();
     assertThat(failed.state()).isEqualTo(State.ERROR);

@@ -115,7 +115,7 @@ class VmClientTest {
     assertThatThrownBy(() -> client.start(nodes(3)))
         .isInstanceOfSatisfying(InstanceFailedException.class, e -> assertThat(e.instance()).isInError())
         .hasMessageContaining("web1").hasMessageContaining("No valid host was found")
-        .hasMessageContaining("destroy it");
+        .hasMessageContaining("remove it with 'vm rm web1'");
     assertThat(Duration.between(start, clock.instant())).isLessThan(Duration.ofSeconds(30));
     assertThat(client.record("web1").flatMap(Node::vmId)).as("still recorded, so it can be destroyed").isPresent();
   }
