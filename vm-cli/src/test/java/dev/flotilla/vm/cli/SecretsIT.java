@@ -126,7 +126,7 @@ class SecretsIT {
     try (OneTestServer server = OneTestServer.start("6.8.0")) {
       cloudJson("""
           {"lal": {"api": "stratuslab", "auth": {"endpoint": "%s", "username": "%s", "password": "%s"},
-           "default_image": "GJ5vp8gIxhZ1w1MQF19R7dHNMo5"}}
+           "default_image": "0"}}
           """.formatted(server.url("/RPC2"), OneTestServer.USER, OneTestServer.PASSWORD));
       vm("-vvv", "add", "web1", "--wait");
       server.answerNext(500, "<html>proxy error for " + OneTestServer.USER + ":" + OneTestServer.PASSWORD + "</html>");

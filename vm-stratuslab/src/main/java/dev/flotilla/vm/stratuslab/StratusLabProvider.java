@@ -16,6 +16,7 @@ import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.stratuslab.internal.OneApi;
+import dev.flotilla.vm.stratuslab.internal.OneSnapshots;
 import dev.flotilla.vm.stratuslab.internal.OneTemplate;
 import dev.flotilla.vm.stratuslab.internal.OneVm;
 import java.util.ArrayList;
@@ -30,7 +31,7 @@ import java.util.function.Function;
 /**
  * A StratusLab (OpenNebula) cloud account. Creating N machines is N {@code one.vm.allocate} calls, sent
  * concurrently up to a bound; describing few VMs is {@code one.vm.info} each, many is one
- * {@code one.vmpool.info}. Kill, shutdown, stop and start use the action names of the server's OpenNebula
+ * {@code one.vmpool.infoset} (OpenNebula 6 and later) or one pool call. Kill, shutdown, stop and start use the action names of the server's OpenNebula
  * version. Snapshots are OpenNebula system snapshots (they hold memory); their parent/child chain is kept
  * in the VM's user template, so the adapter itself keeps no state.
  */
@@ -76,7 +77,7 @@ final class StratusLabProvider implements Provider {
     List<String> templates = new ArrayList<>();
     for (String name : request.nodeNames()) {
       templates.add(OneTemplate.build(name, withoutKey, type, image, settings.marketplace(), settings.network(), publicKey,
-          request.tagsFor(name)));
+          request.tagsFor(name), one.version()));
     }
     Parallel.Outcome<String> made = concurrently(templates, one::allocate);
     if (made.failure() != null) {
@@ -118,7 +119,8 @@ final class StratusLabProvider implements Provider {
       return out;
     }
     Set<String> wanted = Set.copyOf(ids);
-    return one.pool().stream().map(OneVm::toInstance).filter(i -> wanted.contains(i.id())).toList();
+    List<OneVm> vms = one.infoSet(wanted).orElseGet(one::pool);
+    return vms.stream().map(OneVm::toInstance).filter(i -> wanted.contains(i.id())).toList();
   }
 
   private List<Instance> describeAll(List<String> ids) {
@@ -182,7 +184,7 @@ final class StratusLabProvider implements Provider {
   @Override
   public void tag(String id, Map<String, String> tags) {
     require(Capability.TAGS);
-    OneVm vm = one.info(id).orElseThrow(() -> notFound(id));
+    OneVm vm = vm(id);
     Map<String, String> merged = new LinkedHashMap<>(vm.toInstance().tags());
     merged.putAll(tags);
     one.updateUserTemplate(id, Map.of(OneVm.TAGS, OneVm.encode(merged)));
@@ -203,26 +205,32 @@ final class StratusLabProvider implements Provider {
   @Override
   public Snapshot snapshot(String id, String name, SnapshotOptions options) {
     require(Capability.SNAPSHOTS);
-    SnapshotChain before = snapshots(id);
+    OneVm before = vm(id);
+    String parent = OneSnapshots.chain(before).current().map(Snapshot::id).orElse(null);
     String snapId = one.snapshotCreate(id, name);
-    Map<String, String> parents = one.snapshotParents(one.info(id).orElseThrow(() -> notFound(id)));
-    before.current().ifPresent(c -> parents.put(snapId, c.id()));
-    one.updateUserTemplate(id, Map.of(OneVm.SNAPSHOT_PARENTS, OneApi.pairs(parents), OneVm.SNAPSHOT_CURRENT, snapId));
-    return snapshots(id).get(snapId).orElseGet(() -> Snapshot.of(snapId, name, before.current().map(Snapshot::id)
-        .orElse(null), true, java.time.Instant.now(), Snapshot.Status.CREATING));
+    OneVm after = vm(id);
+    Map<String, String> parents = OneSnapshots.parents(after);
+    parents.remove(snapId); // an id oned reused after a delete starts afresh
+    if (parent != null) {
+      parents.put(snapId, parent);
+    }
+    one.updateUserTemplate(id, OneSnapshots.record(after, parents, snapId));
+    return snapshots(id).get(snapId).orElseGet(() -> Snapshot.of(snapId, name, parent, true, java.time.Instant.now(),
+        Snapshot.Status.CREATING));
   }
 
   @Override
   public SnapshotChain snapshots(String id) {
     require(Capability.SNAPSHOTS);
-    return one.chain(one.info(id).orElseThrow(() -> notFound(id)));
+    return OneSnapshots.chain(vm(id));
   }
 
   @Override
   public void revert(String id, String snapshotId) {
     require(Capability.SNAPSHOTS);
     one.snapshotRevert(id, snapshotId);
-    one.updateUserTemplate(id, Map.of(OneVm.SNAPSHOT_CURRENT, snapshotId));
+    OneVm vm = vm(id);
+    one.updateUserTemplate(id, OneSnapshots.record(vm, OneSnapshots.parents(vm), snapshotId));
   }
 
   @Override
@@ -232,8 +240,11 @@ final class StratusLabProvider implements Provider {
     one.snapshotDelete(id, snapshotId);
     Map<String, String> parents = new LinkedHashMap<>();
     chain.snapshots().forEach(s -> s.parentId().ifPresent(p -> parents.put(s.id(), p)));
-    one.updateUserTemplate(id, Map.of(OneVm.SNAPSHOT_PARENTS, OneApi.pairs(parents), OneVm.SNAPSHOT_CURRENT,
-        chain.current().map(Snapshot::id).orElse("")));
+    one.updateUserTemplate(id, OneSnapshots.record(vm(id), parents, chain.current().map(Snapshot::id).orElse(null)));
+  }
+
+  private OneVm vm(String id) {
+    return one.info(id).orElseThrow(() -> notFound(id));
   }
 
   private CloudException notFound(String id) {

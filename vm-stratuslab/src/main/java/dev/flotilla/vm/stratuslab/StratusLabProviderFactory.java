@@ -47,7 +47,8 @@ public final class StratusLabProviderFactory implements ProviderFactory {
     SETTINGS.put("certificate", "a PKCS#12 key store holding your client certificate, for the /cert/xmlrpc proxy path");
     SETTINGS.put("certificate_password", "the key store's password");
     SETTINGS.put("opennebula_version", "the server's OpenNebula version, such as 3.2 or 6.8; asked once when unset");
-    SETTINGS.put("network", "public (default), local or private");
+    SETTINGS.put("network", "the virtual network of the VM's NIC, by name or id: public (default), local or private on"
+        + " StratusLab, any network on OpenNebula, or none for no NIC");
     SETTINGS.put("public_key", "the SSH public key put in every VM's context");
     SETTINGS.put("marketplace", "the Marketplace metadata URL image ids are appended to");
     SETTINGS.put("instance_types", "replaces the guide's types: 'NAME CPU RAM_MB SWAP_MB [*]', comma-separated");

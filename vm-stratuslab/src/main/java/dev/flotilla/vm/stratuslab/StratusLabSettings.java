@@ -20,9 +20,9 @@ final class StratusLabSettings {
     this.profile = profile;
     this.types = profile.setting("instance_types").map(v -> parseTypes(profile, v)).orElse(GUIDE_TYPES);
     String network = network();
-    if (!List.of("public", "local", "private").contains(network)) {
+    if (network.isBlank() || network.chars().anyMatch(Character::isISOControl)) {
       throw new ConfigurationException(null, "profiles." + profile.name() + ".network", "'" + network
-          + "' is not a StratusLab network; use public, local or private");
+          + "' is not a virtual network; give its name or id (StratusLab: public, local or private), or none");
     }
   }
 

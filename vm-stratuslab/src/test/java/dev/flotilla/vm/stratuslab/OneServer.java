@@ -35,6 +35,8 @@ import org.w3c.dom.NodeList;
 final class OneServer implements AutoCloseable {
   static final String USER = "alice";
   static final String PASSWORD = "s3cret-pass";
+  /** The image pool: id to name. */
+  static final Map<String, String> IMAGES = new java.util.TreeMap<>(Map.of("0", "ttylinux", "1", "debian-12"));
 
   /** One VM. */
   static final class Vm {
@@ -43,6 +45,8 @@ final class OneServer implements AutoCloseable {
     final String template;
     final Map<String, String> attributes = new LinkedHashMap<>();
     final Map<Integer, String[]> snapshots = new TreeMap<>();
+    /** The snapshot being taken (shown with ACTION=CREATE, as oned does), or -1. */
+    int taking = -1;
     int state = 1;
     int lcm;
     boolean failBoot;
@@ -58,6 +62,8 @@ final class OneServer implements AutoCloseable {
   private java.util.concurrent.ExecutorService pool;
   private final String version;
   private final int major;
+  /** OpenNebula 5.10 and later: one.vmpool.info leaves out the user template; infoextended has it. */
+  private final boolean reducedPool;
   final Map<Integer, Vm> vms = Collections.synchronizedMap(new TreeMap<>());
   final List<String> calls = Collections.synchronizedList(new ArrayList<>());
   final List<String> templates = Collections.synchronizedList(new ArrayList<>());
@@ -66,12 +72,16 @@ final class OneServer implements AutoCloseable {
   private final AtomicInteger inFlight = new AtomicInteger();
   final AtomicInteger maxInFlight = new AtomicInteger();
   private int nextVm;
-  private int nextSnapshot;
+  private int snapshotClock;
   volatile boolean failBoots;
+  /** The most VMs (not DONE) the user may have, as a VMS quota; 0 for no limit. */
+  volatile int vmQuota;
 
   private OneServer(String version) throws IOException {
     this.version = version;
     this.major = Integer.parseInt(version.split("\\.")[0]);
+    int minor = Integer.parseInt(version.split("\\.")[1]);
+    this.reducedPool = major > 5 || major == 5 && minor >= 10;
     this.http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     http.createContext("/RPC2", ex -> handle(ex, false));
     http.createContext("/pswd/xmlrpc", ex -> handle(ex, true));
@@ -189,14 +199,37 @@ final class OneServer implements AutoCloseable {
             return fail("[one.vm.info] Error getting virtual machine [" + p.get(1) + "].", 0x400);
           }
           advance(vm);
-          return ok(string(xml(vm)));
+          return ok(string(xml(vm, false)));
         }
-        case "one.vmpool.info": {
+        case "one.vmpool.info", "one.vmpool.infoextended": {
+          if (method.endsWith("extended") && !reducedPool) {
+            return fault(-506, "Method '" + method + "' not defined");
+          }
           StringBuilder pool = new StringBuilder("<VM_POOL>");
           for (Vm vm : new ArrayList<>(vms.values())) {
             advance(vm);
             if (vm.state != 6) {
-              pool.append(xml(vm));
+              pool.append(xml(vm, reducedPool && method.equals("one.vmpool.info")));
+            }
+          }
+          return ok(string(pool.append("</VM_POOL>").toString()));
+        }
+        case "one.vmpool.infoset": {
+          if (major < 6) {
+            return fault(-506, "Method '" + method + "' not defined");
+          }
+          StringBuilder pool = new StringBuilder("<VM_POOL>");
+          java.util.Set<Integer> wanted = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+          for (String id : ((String) p.get(1)).split(",")) {
+            if (id.trim().matches("\\d+")) {
+              wanted.add(Integer.valueOf(id.trim()));
+            }
+          }
+          for (int id : wanted) {
+            Vm vm = vms.get(id);
+            if (vm != null) {
+              advance(vm);
+              pool.append(xml(vm, !(Boolean) p.get(2)));
             }
           }
           return ok(string(pool.append("</VM_POOL>").toString()));
@@ -215,33 +248,48 @@ final class OneServer implements AutoCloseable {
           return ok("<int>" + vm.id + "</int>");
         }
         case "one.vm.snapshotcreate": {
-          Vm vm = running(p.get(1));
+          Vm vm = vms.get((Integer) p.get(1));
           if (vm == null) {
-            return fail("[one.vm.snapshotcreate] Wrong state to perform action", 0x800);
+            return fail("[one.vm.snapshotcreate] Error getting virtual machine [" + p.get(1) + "].", 0x400);
           }
-          int sid = nextSnapshot++;
-          vm.snapshots.put(sid, new String[] {(String) p.get(2), Long.toString(1_700_000_000L + sid)});
+          if (running(p.get(1)) == null) {
+            return fail("[one.vm.snapshotcreate] Could not create a new snapshot for VM " + vm.id + ", wrong state "
+                + stateName(vm) + ".", 0x800);
+          }
+          // ids are per VM, the highest plus one: a deleted newest id is used again, as oned does
+          int sid = vm.snapshots.isEmpty() ? 0 : ((TreeMap<Integer, String[]>) vm.snapshots).lastKey() + 1;
+          vm.snapshots.put(sid, new String[] {(String) p.get(2), Long.toString(1_700_000_000L + 10L * vm.id
+              + snapshotClock++)});
           vm.lcm = 24;
+          vm.taking = sid;
           return ok("<int>" + sid + "</int>");
         }
         case "one.vm.snapshotrevert": {
           Vm vm = running(p.get(1));
           if (vm == null || !vm.snapshots.containsKey((Integer) p.get(2))) {
-            return fail("[one.vm.snapshotrevert] Wrong state or snapshot", 0x800);
+            return fail("[one.vm.snapshotrevert] Could not revert VM " + p.get(1) + " to snapshot " + p.get(2)
+                + ", it does not exist.", 0x800);
           }
           vm.lcm = 24;
           return ok("<int>" + vm.id + "</int>");
         }
         case "one.vm.snapshotdelete": {
           Vm vm = vms.get((Integer) p.get(1));
-          if (vm == null || vm.snapshots.remove((Integer) p.get(2)) == null) {
-            return fail("[one.vm.snapshotdelete] No such snapshot", 0x400);
+          if (vm == null) {
+            return fail("[one.vm.snapshotdelete] Error getting virtual machine [" + p.get(1) + "].", 0x400);
+          }
+          if (vm.snapshots.remove((Integer) p.get(2)) == null) {
+            return fail("[one.vm.snapshotdelete] Could not delete snapshot " + p.get(2) + " for VM " + vm.id
+                + ", it does not exist.", 0x800);
           }
           return ok("<int>" + vm.id + "</int>");
         }
-        case "one.imagepool.info":
-          return ok(string("<IMAGE_POOL><IMAGE><ID>0</ID><NAME>ttylinux</NAME><UNAME>oneadmin</UNAME></IMAGE>"
-              + "<IMAGE><ID>1</ID><NAME>debian-12</NAME><UNAME>alice</UNAME></IMAGE></IMAGE_POOL>"));
+        case "one.imagepool.info": {
+          StringBuilder images = new StringBuilder("<IMAGE_POOL>");
+          IMAGES.forEach((id, name) -> images.append("<IMAGE><ID>").append(id).append("</ID><NAME>").append(name)
+              .append("</NAME><UNAME>").append(id.equals("0") ? "oneadmin" : USER).append("</UNAME></IMAGE>"));
+          return ok(string(images.append("</IMAGE_POOL>").toString()));
+        }
         default:
           return fail("[" + method + "] Method not found", 0x1000);
       }
@@ -262,8 +310,13 @@ final class OneServer implements AutoCloseable {
     try {
       String template = (String) p.get(1);
       Map<String, String> attrs = attributes(template);
-      if (!attrs.containsKey("MEMORY") || !attrs.containsKey("DISK")) {
-        return fail("[one.vm.allocate] Error allocating a new virtual machine. No MEMORY or DISK in template", 0x4000);
+      String refused = refused(attrs);
+      if (refused != null) {
+        return fail("[one.vm.allocate] " + refused, 0x2000); // oned's INTERNAL, for every template it cannot use
+      }
+      long live = vms.values().stream().filter(v -> v.state != 6).count();
+      if (vmQuota > 0 && live >= vmQuota) {
+        return fail("[one.vm.allocate] User [0] : user [0] limit of " + vmQuota + " reached for VMS quota in VM.", 0x200);
       }
       templates.add(template);
       Vm vm = new Vm(nextVm++, attrs.getOrDefault("NAME", "one-" + nextVm), template);
@@ -289,6 +342,9 @@ final class OneServer implements AutoCloseable {
     String kill = major >= 5 ? "terminate-hard" : "finalize";
     String shutdown = major >= 5 ? "terminate" : "shutdown";
     boolean running = vm.state == 3 && vm.lcm == 3;
+    if ((action.equals(kill) || action.equals(shutdown)) && vm.state == 6 && major >= 6) {
+      return ok("<int>" + id + "</int>"); // oned 7.4 answers success to terminating a DONE VM
+    }
     if (action.equals(kill)) {
       if (vm.state == 6) {
         return fail("[one.vm.action] Wrong state to perform action", 0x800);
@@ -342,30 +398,45 @@ final class OneServer implements AutoCloseable {
           vm.state = 8;
           vm.lcm = 0;
         }
-        case 20, 24 -> vm.lcm = 3;
+        case 20, 24 -> {
+          vm.lcm = 3;
+          vm.taking = -1;
+        }
         default -> { }
       }
     }
   }
 
-  private String xml(Vm vm) {
+  private String xml(Vm vm, boolean reduced) {
     StringBuilder t = new StringBuilder();
     Map<String, String> a = attributes(vm.template);
     t.append("<CPU>").append(a.get("CPU")).append("</CPU><MEMORY>").append(a.get("MEMORY")).append("</MEMORY>");
     Matcher source = Pattern.compile("SOURCE = \"([^\"]*)\"").matcher(vm.template);
-    if (source.find()) {
+    Matcher image = Pattern.compile("DISK = \\[ IMAGE(_ID)? = \"([^\"]*)\"").matcher(vm.template);
+    if (image.find()) {
+      String id = image.group(1) != null ? image.group(2) : IMAGES.entrySet().stream()
+          .filter(e -> e.getValue().equals(image.group(2))).findFirst().orElseThrow().getKey();
+      t.append("<DISK><IMAGE>").append(IMAGES.get(id)).append("</IMAGE><IMAGE_ID>").append(id)
+          .append("</IMAGE_ID><SOURCE>dummy_path</SOURCE></DISK>");
+    } else if (source.find()) {
       t.append("<DISK><SOURCE>").append(esc(source.group(1))).append("</SOURCE></DISK>");
     }
-    Matcher network = Pattern.compile("NIC = \\[ NETWORK = \"([^\"]*)\"").matcher(vm.template);
-    String net = network.find() ? network.group(1) : "public";
-    if (vm.state != 1 && vm.state != 6) {
+    Matcher network = Pattern.compile("NIC = \\[ NETWORK(_ID)? = \"([^\"]*)\"").matcher(vm.template);
+    boolean nic = network.find();
+    String net = !nic ? null : network.group(1) == null ? network.group(2)
+        : List.of("public", "local", "private").get(Integer.parseInt(network.group(2)));
+    if (nic && vm.state != 1 && vm.state != 6) {
       String prefix = net.equals("public") ? "134.158.75." : "172.17.0.";
       t.append("<NIC><IP>").append(prefix).append(10 + vm.id).append("</IP><NETWORK>").append(net).append("</NETWORK></NIC>");
     }
-    vm.snapshots.forEach((id, s) -> t.append("<SNAPSHOT><SNAPSHOT_ID>").append(id).append("</SNAPSHOT_ID><NAME>")
-        .append(esc(s[0])).append("</NAME><TIME>").append(s[1]).append("</TIME></SNAPSHOT>"));
+    vm.snapshots.forEach((id, s) -> t.append("<SNAPSHOT>").append(id == vm.taking ? "<ACTION>CREATE</ACTION>" : "")
+        .append("<SNAPSHOT_ID>").append(id).append("</SNAPSHOT_ID><NAME>").append(esc(s[0])).append("</NAME><TIME>")
+        .append(s[1]).append("</TIME></SNAPSHOT>"));
     StringBuilder user = new StringBuilder();
-    vm.attributes.forEach((k, v) -> user.append('<').append(k).append('>').append(esc(v)).append("</").append(k).append('>'));
+    if (!reduced) {
+      vm.attributes.forEach((k, v) -> user.append('<').append(k).append('>').append(esc(v)).append("</").append(k)
+          .append('>'));
+    }
     boolean v4 = major >= 4;
     return "<VM><ID>" + vm.id + "</ID><NAME>" + esc(vm.name) + "</NAME><STATE>" + vm.state + "</STATE><LCM_STATE>"
         + vm.lcm + "</LCM_STATE><STIME>" + (1_700_000_000 + vm.id) + "</STIME><TEMPLATE>" + t + (v4 ? "" : user)
@@ -393,8 +464,61 @@ final class OneServer implements AutoCloseable {
   private String fail(String message, int code) {
     return "<?xml version=\"1.0\"?><methodResponse><params><param><value><array><data>"
         + "<value><boolean>0</boolean></value><value><string>" + esc(message) + "</string></value><value><int>" + code
-        + "</int></value>" + (major >= 5 ? "<value><i8>-1</i8></value>" : "")
+        + "</int></value>" + (major >= 5 ? "<value><int>-1</int></value><value><int>-1</int></value>" : "")
         + "</data></array></value></param></params></methodResponse>";
+  }
+
+  private static String fault(int code, String message) {
+    return "<?xml version=\"1.0\"?><methodResponse><fault><value><struct><member><name>faultCode</name><value><int>"
+        + code + "</int></value></member><member><name>faultString</name><value><string>" + esc(message)
+        + "</string></value></member></struct></value></fault></methodResponse>";
+  }
+
+  /**
+   * Why oned 7.4 would refuse a template, in its words, or null: MEMORY and CPU must be numbers, a disk names
+   * an image by IMAGE_ID or IMAGE (a bare SOURCE is StratusLab's, refused since OpenNebula 6 as an unknown
+   * disk type) or is a volatile disk, and a NIC names one of the networks public, local and private.
+   */
+  private String refused(Map<String, String> attrs) {
+    if (!attrs.getOrDefault("MEMORY", "").matches("\\d+")) {
+      return "MEMORY attribute must be a positive integer value.";
+    }
+    if (!attrs.getOrDefault("CPU", "").matches("[0-9.]+")) {
+      return "CPU attribute must be a positive float or integer value.";
+    }
+    String[] disks = attrs.getOrDefault("DISK", "").split("\n");
+    for (int i = 0; i < disks.length; i++) {
+      String d = disks[i];
+      if (d.isEmpty() || d.contains("TYPE = \"swap\"") || d.contains("TYPE = \"fs\"")) {
+        continue;
+      }
+      Matcher image = Pattern.compile("IMAGE(_ID)? = \"([^\"]*)\"").matcher(d);
+      if (image.find()) {
+        boolean byId = image.group(1) != null;
+        if (!(byId ? IMAGES.containsKey(image.group(2)) : IMAGES.containsValue(image.group(2)))) {
+          return "DISK " + i + ": " + (byId ? "Image with ID: " + image.group(2) + " does not exist"
+              : "User 0 does not own an image with name: " + image.group(2) + " . Set IMAGE_UNAME or IMAGE_UID of"
+              + " owner in DISK.");
+        }
+      } else if (major >= 6) {
+        return "DISK " + i + ": Unknown disk type ";
+      }
+    }
+    Matcher nic = Pattern.compile("NETWORK(_ID)? = \"([^\"]*)\"").matcher(attrs.getOrDefault("NIC", ""));
+    if (nic.find()) {
+      List<String> nets = List.of("public", "local", "private");
+      boolean byId = nic.group(1) != null;
+      if (byId ? !nic.group(2).matches("[0-2]") : !nets.contains(nic.group(2))) {
+        return byId ? "Virtual network with ID: " + nic.group(2) + " does not exist"
+            : "User 0 does not own a network with name: " + nic.group(2) + " . Set NETWORK_UNAME or NETWORK_UID of"
+            + " owner in NIC.";
+      }
+    }
+    return null;
+  }
+
+  private static String stateName(Vm vm) {
+    return dev.flotilla.vm.stratuslab.internal.OneStates.label(vm.state, vm.lcm).toUpperCase(java.util.Locale.ROOT);
   }
 
   private static String string(String s) {

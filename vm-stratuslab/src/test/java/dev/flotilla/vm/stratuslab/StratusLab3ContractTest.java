@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
  * the version is asked, and what 3.2 lacks (poweroff, snapshots, template updates) is declared missing.
  */
 class StratusLab3ContractTest extends ProviderContract {
+  /** A StratusLab Marketplace image id. */
+  static final String IMAGE = "GJ5vp8gIxhZ1w1MQF19R7dHNMo5";
   private static OneServer server;
 
   @BeforeAll

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.BeforeAll;
  * the StratusLab proxy path with Basic authentication.
  */
 class StratusLabContractTest extends ProviderContract {
-  static final String IMAGE = "GJ5vp8gIxhZ1w1MQF19R7dHNMo5";
+  static final String IMAGE = "0";
   private static OneServer server;
 
   @BeforeAll

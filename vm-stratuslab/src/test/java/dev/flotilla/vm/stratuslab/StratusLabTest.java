@@ -28,10 +28,13 @@ import java.util.Map;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** The StratusLab adapter's own behaviour, over HTTP to the OpenNebula test server. */
 class StratusLabTest {
   private static final String IMAGE = StratusLabContractTest.IMAGE;
+  private static final String MARKETPLACE_IMAGE = StratusLab3ContractTest.IMAGE;
   private OneServer server;
 
   private OneServer server(String version) throws IOException {
@@ -61,18 +64,18 @@ class StratusLabTest {
 
   @Test
   void theTemplateIsWhatStratusRunInstanceBuilds() throws IOException {
-    server("6.8.0");
+    server("3.2.1");
     Provider p = provider(profile("/RPC2").setting("public_key", "ssh-ed25519 AAAAC3Nza ops@lal").build());
     String cloudInit = "#include https://www.canfar.net/cloud-init/astro.yaml\n";
 
-    client(p).start(Node.builder("web1").image(IMAGE).type("c1.xlarge").memoryMb(4096).userData(cloudInit).build());
+    client(p).start(Node.builder("web1").image(MARKETPLACE_IMAGE).type("c1.xlarge").memoryMb(4096).userData(cloudInit).build());
     client(p).start(Node.builder("db1").image("https://example.org/db.img").type("m1.small").swapMb(0)
         .option("public_key", "ssh-rsa AAAAB3 db@lal").option("REQUIREMENTS", "HOSTNAME = \"node-1\"").build());
 
     Map<String, String> web = OneServer.attributes(server.templates.get(0));
     assertThat(web).containsEntry("NAME", "web1").containsEntry("CPU", "4").containsEntry("VCPU", "4")
         .containsEntry("MEMORY", "4096").containsEntry("INSTANCE_TYPE", "c1.xlarge");
-    assertThat(web.get("DISK")).contains("SOURCE = \"https://marketplace.stratuslab.eu/metadata/" + IMAGE + "\"")
+    assertThat(web.get("DISK")).contains("SOURCE = \"https://marketplace.stratuslab.eu/metadata/" + MARKETPLACE_IMAGE + "\"")
         .contains("TYPE = \"swap\", SIZE = 2048");
     assertThat(web.get("NIC")).isEqualTo("[ NETWORK = \"public\" ]");
     assertThat(web.get("CONTEXT")).contains("PUBLIC_KEY = \"ssh-ed25519 AAAAC3Nza ops@lal\"")
@@ -92,14 +95,18 @@ class StratusLabTest {
   void badImagesTypesAndSettingsAreRefusedBeforeAnyCall() throws IOException {
     server("6.8.0");
     Provider p = provider(profile("/RPC2").build());
-    assertThatThrownBy(() -> client(p).start(Node.builder("a").image("ttylinux").build()))
-        .isInstanceOf(ConfigurationException.class).hasMessageContaining("'ttylinux' is neither a Marketplace image id");
+    assertThatThrownBy(() -> client(p).start(Node.builder("a").image("ftp://example.org/a.img").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("'ftp://example.org/a.img' is not an image id,"
+            + " name, Marketplace id or http(s) URL");
+    assertThatThrownBy(() -> client(p).start(Node.builder("a").image(MARKETPLACE_IMAGE).build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("is a StratusLab Marketplace id, which"
+            + " OpenNebula 6.8 cannot boot; give an image id or name from 'vm images'");
     assertThatThrownBy(() -> client(p).start(Node.builder("a").image(IMAGE).type("m9.huge").build()))
         .hasMessageContaining("'m9.huge' is not an instance type here");
     assertThatThrownBy(() -> client(p).start(Node.builder("a").build())).hasMessageContaining("no image given");
     assertThat(server.count("one.vm.allocate")).isZero();
-    assertThatThrownBy(() -> provider(profile("/RPC2").setting("network", "dmz").build()))
-        .hasMessageContaining("'dmz' is not a StratusLab network");
+    assertThatThrownBy(() -> provider(profile("/RPC2").setting("network", " ").build()))
+        .hasMessageContaining("' ' is not a virtual network");
     assertThatThrownBy(() -> provider(profile("/RPC2").setting("instance_types", "m1.small 1 128").build()))
         .hasMessageContaining("is not 'NAME CPU RAM_MB SWAP_MB'");
   }
@@ -145,18 +152,65 @@ class StratusLabTest {
         || a.startsWith("finalize"));
   }
 
-  @Test
-  void fewIdsAreDescribedOneByOneAndManyWithOnePoolCall() throws IOException {
-    server("6.8.0");
+  @ParameterizedTest
+  @CsvSource({"7.4.0, one.vmpool.infoset, one.vmpool.infoextended", "5.12.0, one.vmpool.infoextended,"
+      + " one.vmpool.infoextended", "4.14.2, one.vmpool.info, one.vmpool.info"})
+  void fewIdsAreDescribedOneByOneAndManyWithOneCallThatKeepsTheTags(String version, String describeCall,
+      String listCall) throws IOException {
+    server(version);
     Provider p = provider(profile("/RPC2").build());
-    List<Instance> vms = client(p).start(IntStream.rangeClosed(1, 5).mapToObj(i -> Node.builder("n" + i).image(IMAGE).build()).toList());
+    String image = version.startsWith("4") ? MARKETPLACE_IMAGE : IMAGE;
+    List<Instance> vms = client(p).start(IntStream.rangeClosed(1, 5).mapToObj(i -> Node.builder("n" + i).image(image)
+        .build()).toList());
     server.calls.clear();
 
     p.describe(List.of(vms.get(0).id(), vms.get(1).id()));
     assertThat(server.calls).containsExactly("one.vm.info", "one.vm.info");
     server.calls.clear();
-    p.describe(vms.stream().map(Instance::id).toList());
-    assertThat(server.calls).containsExactly("one.vmpool.info");
+    List<Instance> many = p.describe(vms.stream().map(Instance::id).toList());
+    List<Instance> all = p.list();
+    assertThat(server.calls).as("since 5.10 one.vmpool.info leaves the user template, and so the tags, out")
+        .containsExactly(describeCall, listCall);
+    assertThat(many).hasSize(5).allSatisfy(vm -> assertThat(vm.nodeName()).isPresent());
+    assertThat(all).hasSize(5).allSatisfy(vm -> assertThat(vm.nodeName()).isPresent());
+  }
+
+  @Test
+  void onOpenNebulaTheDiskIsAnImageByIdOrNameAndTheNicAnyNetworkOrNone() throws IOException {
+    server("7.4.0");
+    Provider ids = provider(profile("/RPC2").setting("network", "2").build());
+    Provider none = provider(profile("/RPC2").setting("network", "none").build());
+    client(ids).start(Node.builder("a1").image("0").build());
+    client(none).start(Node.builder("a2").image("debian-12").build());
+    client(none).start(Node.builder("a3").image("alice/debian-12").swapMb(0).build());
+
+    Map<String, String> a1 = OneServer.attributes(server.templates.get(0));
+    assertThat(a1.get("DISK")).startsWith("[ IMAGE_ID = \"0\" ]");
+    assertThat(a1.get("NIC")).isEqualTo("[ NETWORK_ID = \"2\" ]");
+    Map<String, String> a2 = OneServer.attributes(server.templates.get(1));
+    assertThat(a2.get("DISK")).startsWith("[ IMAGE = \"debian-12\" ]");
+    assertThat(a2).doesNotContainKey("NIC");
+    assertThat(OneServer.attributes(server.templates.get(2)).get("DISK"))
+        .isEqualTo("[ IMAGE = \"debian-12\", IMAGE_UNAME = \"alice\" ]");
+    assertThat(ids.list()).filteredOn(vm -> vm.nodeName().orElse("").equals("a1")).singleElement()
+        .satisfies(vm -> assertThat(vm.image()).contains("0")).satisfies(vm -> assertThat(vm.privateAddress()).isPresent());
+  }
+
+  @Test
+  void whatOnedRefusesIsOneClearLineAndLeavesNothing() throws IOException {
+    server("7.4.0");
+    Provider p = provider(profile("/RPC2").setting("network", "dmz").build());
+    assertThatThrownBy(() -> client(p).start(Node.builder("b1").image("0").build()))
+        .isInstanceOfSatisfying(dev.flotilla.vm.CloudException.class, e -> assertThat(e.kind())
+            .isEqualTo(dev.flotilla.vm.CloudException.Kind.INVALID_REQUEST))
+        .hasMessageContaining("one.vm.allocate: User 0 does not own a network with name: dmz").hasMessageNotContaining("[one");
+    Provider q = provider(profile("/RPC2").build());
+    server.vmQuota = 1;
+    client(q).start(Node.builder("b2").image("0").build());
+    assertThatThrownBy(() -> client(q).start(Node.builder("b3").image("0").build()))
+        .isInstanceOfSatisfying(dev.flotilla.vm.CloudException.class, e -> assertThat(e.kind())
+            .isEqualTo(dev.flotilla.vm.CloudException.Kind.CAPACITY)).hasMessageContaining("VMS quota");
+    assertThat(q.list()).extracting(vm -> vm.nodeName().orElseThrow()).containsExactly("b2");
   }
 
   @Test
@@ -329,6 +383,26 @@ class StratusLabTest {
     }
     assertThat(server.templates.get(0)).contains("profile@lal");
     assertThat(server.templates.get(1)).contains("node@lal").doesNotContain("profile@lal");
+  }
+
+  @Test
+  void anOptionNamingATemplateAttributeReplacesWhatFlotillaWritesButNeverTheBinding() throws IOException {
+    server("7.4.0");
+    Profile fractional = profile("/RPC2").defaultOption("CPU", "0.1").build();
+    try (VmClient c = VmClient.builder().profile(fractional).build()) {
+      c.start(Node.builder("o1").image(IMAGE).option("disk", "[ IMAGE = \"debian-12\" ]").build());
+      for (String reserved : List.of("name", "FLOTILLA_TAGS")) {
+        assertThatThrownBy(() -> c.start(Node.builder("o2").image(IMAGE).option(reserved, "x").build()))
+            .isInstanceOf(ConfigurationException.class).hasMessageContaining("vm.options." + reserved)
+            .hasMessageContaining("is written by Flotilla");
+      }
+      assertThatThrownBy(() -> c.start(Node.builder("o3").image(IMAGE).option("CONTEXT", "[ A = 1 ]\nNAME = \"x\"")
+          .build())).hasMessageContaining("vm.options.CONTEXT").hasMessageContaining("holds a line break");
+    }
+    Map<String, String> o1 = OneServer.attributes(server.templates.get(0));
+    assertThat(o1).containsEntry("CPU", "0.1").containsEntry("VCPU", "1").containsEntry("DISK", "[ IMAGE = \"debian-12\" ]")
+        .containsEntry("NAME", "o1");
+    assertThat(server.templates).hasSize(1);
   }
 
   @Test

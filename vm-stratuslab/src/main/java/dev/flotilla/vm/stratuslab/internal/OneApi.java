@@ -4,11 +4,9 @@ import dev.flotilla.vm.internal.SafeXml;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.CloudException.Kind;
 import dev.flotilla.vm.Image;
-import dev.flotilla.vm.Snapshot;
-import dev.flotilla.vm.SnapshotChain;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -48,6 +46,8 @@ public final class OneApi {
   private final String session;
   private final String api;
   private volatile Version version;
+  private volatile boolean extendedPool = true;
+  private volatile boolean infoSet = true;
 
   /**
    * @param rpc the XML-RPC client
@@ -111,9 +111,48 @@ public final class OneApi {
     }
   }
 
-  /** Every VM of the user that is not DONE, in one call. */
+  /**
+   * Every VM of the user that is not DONE, in one call. Since OpenNebula 5.10 {@code one.vmpool.info} leaves
+   * out the user template (and with it the tags), so servers of version 5 and later are asked with
+   * {@code one.vmpool.infoextended}, and with {@code one.vmpool.info} only when they do not have it.
+   */
   public List<OneVm> pool() {
+    if (extendedPool && version().atLeast(5, 0)) {
+      try {
+        return OneVm.parse(text("one.vmpool.infoextended", rpc.call("one.vmpool.infoextended", session, -3, -1, -1, -1)),
+            api);
+      } catch (CloudException e) {
+        if (!OneErrors.noSuchMethod(e)) {
+          throw e;
+        }
+        extendedPool = false;
+      }
+    }
     return OneVm.parse(text("one.vmpool.info", rpc.call("one.vmpool.info", session, -3, -1, -1, -1)), api);
+  }
+
+  /**
+   * The VMs with {@code ids} the user may see, DONE ones included, in one {@code one.vmpool.infoset} call;
+   * empty when the server has no such call (before OpenNebula 6).
+   */
+  public Optional<List<OneVm>> infoSet(Collection<String> ids) {
+    if (!infoSet || !version().atLeast(6, 0)) {
+      return Optional.empty();
+    }
+    String list = ids.stream().map(OneApi::number).filter(java.util.Objects::nonNull).map(String::valueOf)
+        .collect(java.util.stream.Collectors.joining(","));
+    if (list.isEmpty()) {
+      return Optional.of(List.of());
+    }
+    try {
+      return Optional.of(OneVm.parse(text("one.vmpool.infoset", rpc.call("one.vmpool.infoset", session, list, true)), api));
+    } catch (CloudException e) {
+      if (!OneErrors.noSuchMethod(e)) {
+        throw e;
+      }
+      infoSet = false;
+      return Optional.empty();
+    }
   }
 
   /** Performs {@code action} (such as {@code poweroff}) on VM {@code id}; the action name comes before the id. */
@@ -158,47 +197,6 @@ public final class OneApi {
       throw new CloudException(Kind.UNKNOWN, api, "MalformedAnswer", "the image list was refused: " + e.getMessage());
     }
     return out;
-  }
-
-  /** Each snapshot's parent, as the VM's user template records it. */
-  public Map<String, String> snapshotParents(OneVm vm) {
-    Map<String, String> out = new LinkedHashMap<>();
-    String pairs = vm.attribute(OneVm.SNAPSHOT_PARENTS);
-    if (pairs != null) {
-      for (String pair : pairs.trim().split("\\s+")) {
-        int colon = pair.indexOf(':');
-        if (colon > 0) {
-          out.put(pair.substring(0, colon), pair.substring(colon + 1));
-        }
-      }
-    }
-    return out;
-  }
-
-  /** {@code child:parent} pairs, space-separated. */
-  public static String pairs(Map<String, String> parents) {
-    StringBuilder sb = new StringBuilder();
-    parents.forEach((c, p) -> sb.append(sb.length() == 0 ? "" : " ").append(c).append(':').append(p));
-    return sb.toString();
-  }
-
-  /** The snapshot chain of a VM: OpenNebula's snapshots, with the parents and current one the user template keeps. */
-  public SnapshotChain chain(OneVm vm) {
-    List<OneVm.OneSnapshot> snaps = vm.snapshots();
-    Map<String, String> parents = snapshotParents(vm);
-    java.util.Set<String> known = new java.util.HashSet<>();
-    snaps.forEach(s -> known.add(s.id()));
-    List<Snapshot> out = new ArrayList<>();
-    for (int i = 0; i < snaps.size(); i++) {
-      OneVm.OneSnapshot s = snaps.get(i);
-      boolean taking = i == snaps.size() - 1 && vm.state == 3 && vm.lcm == OneStates.HOTPLUG_SNAPSHOT;
-      String parent = parents.get(s.id());
-      out.add(Snapshot.of(s.id(), s.name() == null ? "snapshot-" + s.id() : s.name(),
-          parent != null && known.contains(parent) ? parent : null, true, s.time().plusNanos(i),
-          taking ? Snapshot.Status.CREATING : Snapshot.Status.READY));
-    }
-    String current = vm.attribute(OneVm.SNAPSHOT_CURRENT);
-    return SnapshotChain.of(out, current != null && known.contains(current) ? current : null, 0);
   }
 
   private Object result(String method, Object answer) {

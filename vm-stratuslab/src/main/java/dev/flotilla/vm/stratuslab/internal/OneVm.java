@@ -23,8 +23,8 @@ public final class OneVm {
   /** The user-template attribute that holds the current snapshot's id. */
   public static final String SNAPSHOT_CURRENT = "FLOTILLA_SNAPSHOT_CURRENT";
 
-  /** One system snapshot. */
-  public record OneSnapshot(String id, String name, Instant time) {}
+  /** One system snapshot; {@code action} is what oned is doing with it (CREATE while it is taken), or null. */
+  public record OneSnapshot(String id, String name, Instant time, String action) {}
 
   final String id;
   final int state;
@@ -100,8 +100,10 @@ public final class OneVm {
       for (Element s : SafeXml.children(template)) {
         if (s.getTagName().equals("SNAPSHOT")) {
           String time = SafeXml.text(s, "TIME");
+          String action = SafeXml.text(s, "ACTION");
           out.add(new OneSnapshot(SafeXml.text(s, "SNAPSHOT_ID"), SafeXml.text(s, "NAME"),
-              Instant.ofEpochSecond(time == null || time.isEmpty() ? 0 : Long.parseLong(time))));
+              Instant.ofEpochSecond(time == null || !time.matches("\\d{1,18}") ? 0 : Long.parseLong(time)),
+              action == null || action.isEmpty() ? null : action));
         }
       }
     }
@@ -126,9 +128,12 @@ public final class OneVm {
         }
       }
       Element disk = SafeXml.child(template, "DISK");
+      String imageId = disk == null ? null : SafeXml.text(disk, "IMAGE_ID");
       String source = disk == null ? null : SafeXml.text(disk, "SOURCE");
-      if (source != null) {
-        b.image(source.replaceFirst(".*/metadata/", ""));
+      if (imageId != null && !imageId.isEmpty()) {
+        b.image(imageId); // an OpenNebula image, as 'vm images' lists it
+      } else if (source != null) {
+        b.image(source.replaceFirst(".*/metadata/", "")); // a StratusLab Marketplace id or URL
       }
     }
     String stime = SafeXml.text(xml, "STIME");
