@@ -58,6 +58,9 @@ final class StratusLabProvider implements Provider {
     if (one.version().atLeast(4, 0)) {
       caps.addAll(List.of(Capability.STOP_START, Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY, Capability.TAGS));
     }
+    if (one.version().atLeast(5, 0)) {
+      caps.add(Capability.HARD_REBOOT);
+    }
     return caps;
   }
 
@@ -156,15 +159,23 @@ final class StratusLabProvider implements Provider {
   }
 
   @Override
+  public void reboot(Collection<String> ids, boolean hard) {
+    if (hard) {
+      require(Capability.HARD_REBOOT);
+    }
+    act(ids, hard ? "reboot-hard" : "reboot");
+  }
+
+  @Override
   public void terminate(Collection<String> ids) {
     String action = settings.gracefulDestroy() ? one.shutdownAction() : one.killAction();
     concurrently(new ArrayList<>(ids), id -> {
       try {
         one.action(action, id);
       } catch (CloudException e) {
-        // Destroying what is already gone is not an error.
-        boolean gone = e.kind() == Kind.NOT_FOUND
-            || one.info(id).map(vm -> vm.toInstance().state() == State.TERMINATED).orElse(true);
+        // Destroying what is already gone, or going (oned refuses terminate-hard in EPILOG), is not an error.
+        boolean gone = e.kind() == Kind.NOT_FOUND || one.info(id).map(vm -> vm.toInstance().state())
+            .map(st -> st == State.TERMINATED || st == State.TERMINATING).orElse(true);
         if (!gone) {
           throw e;
         }
@@ -215,8 +226,9 @@ final class StratusLabProvider implements Provider {
       parents.put(snapId, parent);
     }
     one.updateUserTemplate(id, OneSnapshots.record(after, parents, snapId));
-    return snapshots(id).get(snapId).orElseGet(() -> Snapshot.of(snapId, name, parent, true, java.time.Instant.now(),
-        Snapshot.Status.CREATING));
+    Snapshot taken = OneSnapshots.chain(after).get(snapId).orElse(null);
+    return Snapshot.of(snapId, name, parent, true, taken == null ? java.time.Instant.now() : taken.createdAt(),
+        taken == null ? Snapshot.Status.CREATING : taken.status());
   }
 
   @Override

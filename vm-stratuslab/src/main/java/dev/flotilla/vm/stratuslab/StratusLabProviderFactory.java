@@ -69,8 +69,8 @@ public final class StratusLabProviderFactory implements ProviderFactory {
 
   @Override
   public Set<Capability> capabilities() {
-    return EnumSet.of(Capability.STOP_START, Capability.REBOOT, Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY,
-        Capability.USER_DATA, Capability.TAGS);
+    return EnumSet.of(Capability.STOP_START, Capability.REBOOT, Capability.HARD_REBOOT, Capability.SNAPSHOTS,
+        Capability.SNAPSHOT_MEMORY, Capability.USER_DATA, Capability.TAGS);
   }
 
   @Override

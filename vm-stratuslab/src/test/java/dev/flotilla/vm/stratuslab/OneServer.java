@@ -347,7 +347,8 @@ final class OneServer implements AutoCloseable {
     }
     if (action.equals(kill)) {
       if (vm.state == 6) {
-        return fail("[one.vm.action] Wrong state to perform action", 0x800);
+        return fail("[one.vm.action] Error performing action \"" + action + "\": This action is not available for state "
+            + stateName(vm), 0x800);
       }
       vm.state = 6;
       vm.lcm = 0;
@@ -358,11 +359,12 @@ final class OneServer implements AutoCloseable {
     } else if (action.equals("resume") && major >= 4 && (vm.state == 8 || vm.state == 3 && vm.lcm == 16)) {
       vm.state = 3;
       vm.lcm = 20;
-    } else if (action.equals("reboot") && running) {
+    } else if ((action.equals("reboot") || action.equals("reboot-hard") && major >= 5) && running) {
       vm.lcm = 3;
     } else if (List.of(kill, shutdown, "poweroff", "resume", "reboot").contains(action)
-        || action.equals("poweroff-hard") && major >= 5) {
-      return fail("[one.vm.action] Wrong state to perform action", 0x800);
+        || (action.equals("poweroff-hard") || action.equals("reboot-hard")) && major >= 5) {
+      return fail("[one.vm.action] Error performing action \"" + action + "\": This action is not available for state "
+            + stateName(vm), 0x800);
     } else {
       return fail("[one.vm.action] Action '" + action + "' is not supported by OpenNebula " + version, 0x1000);
     }

@@ -18,6 +18,7 @@ import dev.flotilla.vm.UnsupportedCapabilityException;
 import dev.flotilla.vm.VmClient;
 import dev.flotilla.vm.WaitPolicy;
 import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.stratuslab.internal.OneErrors;
 import dev.flotilla.vm.stratuslab.internal.OneStates;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -203,7 +204,9 @@ class StratusLabTest {
     assertThatThrownBy(() -> client(p).start(Node.builder("b1").image("0").build()))
         .isInstanceOfSatisfying(dev.flotilla.vm.CloudException.class, e -> assertThat(e.kind())
             .isEqualTo(dev.flotilla.vm.CloudException.Kind.INVALID_REQUEST))
-        .hasMessageContaining("one.vm.allocate: User 0 does not own a network with name: dmz").hasMessageNotContaining("[one");
+        .hasMessageContaining("one.vm.allocate: User 0 does not own a network with name: dmz")
+        .hasMessageEndingWith("; set the profile's network to a virtual network's name or id, or to none")
+        .hasMessageNotContaining("[one");
     Provider q = provider(profile("/RPC2").build());
     server.vmQuota = 1;
     client(q).start(Node.builder("b2").image("0").build());
@@ -211,6 +214,26 @@ class StratusLabTest {
         .isInstanceOfSatisfying(dev.flotilla.vm.CloudException.class, e -> assertThat(e.kind())
             .isEqualTo(dev.flotilla.vm.CloudException.Kind.CAPACITY)).hasMessageContaining("VMS quota");
     assertThat(q.list()).extracting(vm -> vm.nodeName().orElseThrow()).containsExactly("b2");
+  }
+
+  @Test
+  void onedsErrorsAreClassifiedByWhatTheyMeanNotOnlyByTheirCode() {
+    assertThat(OneErrors.classify("stratuslab", "one.vm.snapshotcreate", 0x800, "[one.vm.snapshotcreate] Could not"
+        + " create a new snapshot for VM 3, wrong state HOTPLUG_SNAPSHOT.").kind()).as("busy for a moment")
+        .isEqualTo(Kind.TRANSIENT);
+    assertThat(OneErrors.classify("stratuslab", "one.vm.action", 0x800, "[one.vm.action] Error performing action"
+        + " \"resume\": This action is not available for state RUNNING").kind()).isEqualTo(Kind.INVALID_REQUEST);
+    assertThat(OneErrors.classify("stratuslab", "one.vm.allocate", 0x200, "[one.vm.allocate] User [2] : user [2]"
+        + " limit of 1 reached for VMS quota in VM.").kind()).isEqualTo(Kind.CAPACITY);
+    assertThat(OneErrors.classify("stratuslab", "one.vm.allocate", 0x200, "[one.vm.allocate] User [2] : Not"
+        + " authorized to perform USE IMAGE [0].").kind()).isEqualTo(Kind.AUTHENTICATION);
+    CloudException template = OneErrors.classify("stratuslab", "one.vm.allocate", 0x2000, "[one.vm.allocate] DISK 0:"
+        + " Unknown disk type ");
+    assertThat(template.kind()).as("oned's INTERNAL is a template it cannot use: not worth a retry")
+        .isEqualTo(Kind.INVALID_REQUEST);
+    assertThat(template).hasMessageContaining("one.vm.allocate: DISK 0: Unknown disk type").hasMessageNotContaining("[");
+    assertThat(OneErrors.noSuchMethod(OneErrors.classify("stratuslab", "one.vmpool.infoset", -506,
+        "Method 'one.vmpool.infoset' not defined"))).isTrue();
   }
 
   @Test
@@ -222,17 +245,21 @@ class StratusLabTest {
     assertThat(OneStates.label(7, 0)).isEqualTo("Failed");
     assertThat(OneStates.label(3, 2)).isEqualTo("Boot");
     assertThat(OneStates.label(8, 0)).isEqualTo("Poweroff");
+    assertThat(OneStates.label(3, 71)).isEqualTo("Restore");
     assertThat(OneStates.label(3, 99)).isEqualTo("Lcm_99");
     Map<State, List<int[]>> expected = Map.of(
         State.PENDING, List.of(new int[] {0, 0}, new int[] {1, 0}, new int[] {2, 0}, new int[] {10, 0}, new int[] {3, 0},
             new int[] {3, 1}, new int[] {3, 2}, new int[] {3, 20}),
-        State.RUNNING, List.of(new int[] {3, 3}, new int[] {3, 4}, new int[] {3, 17}, new int[] {3, 24}),
-        State.STOPPING, List.of(new int[] {3, 5}, new int[] {3, 18}, new int[] {3, 29}),
+        State.RUNNING, List.of(new int[] {3, 3}, new int[] {3, 4}, new int[] {3, 17}, new int[] {3, 24},
+            new int[] {3, 57}, new int[] {3, 66}, new int[] {3, 69}),
+        State.STOPPING, List.of(new int[] {3, 5}, new int[] {3, 18}, new int[] {3, 29}, new int[] {3, 33},
+            new int[] {3, 51}, new int[] {3, 63}, new int[] {3, 70}, new int[] {3, 71}),
         State.STOPPED, List.of(new int[] {4, 0}, new int[] {8, 0}, new int[] {9, 0}),
-        State.SUSPENDED, List.of(new int[] {5, 0}),
+        State.SUSPENDED, List.of(new int[] {5, 0}, new int[] {3, 54}),
         State.TERMINATING, List.of(new int[] {3, 11}, new int[] {3, 12}, new int[] {3, 23}),
         State.TERMINATED, List.of(new int[] {6, 0}),
-        State.ERROR, List.of(new int[] {7, 0}, new int[] {11, 0}, new int[] {3, 14}, new int[] {3, 36}, new int[] {3, 50}),
+        State.ERROR, List.of(new int[] {7, 0}, new int[] {11, 0}, new int[] {3, 14}, new int[] {3, 36}, new int[] {3, 50},
+            new int[] {3, 61}),
         State.UNKNOWN, List.of(new int[] {3, 16}, new int[] {42, 0}));
     expected.forEach((state, pairs) -> pairs.forEach(p -> assertThat(OneStates.state(p[0], p[1]))
         .as("STATE %d LCM_STATE %d", p[0], p[1]).isEqualTo(state)));

@@ -36,8 +36,11 @@ public final class OneErrors {
     String text = message == null ? "" : message.replaceFirst("^\\[" + java.util.regex.Pattern.quote(method) + "\\]\\s*", "");
     String lower = text.toLowerCase(Locale.ROOT);
     Kind kind;
+    java.util.regex.Matcher state = java.util.regex.Pattern.compile("state ([A-Z_]+)").matcher(text);
     if (lower.contains("quota") || lower.contains("ip/mac lease")) {
       kind = Kind.CAPACITY;
+    } else if (code == ACTION && state.find() && OneStates.busy(state.group(1))) {
+      kind = Kind.TRANSIENT; // "wrong state HOTPLUG_SNAPSHOT": the VM is busy for a moment, not in the wrong state
     } else {
       kind = switch (code) {
         case AUTHENTICATION, AUTHORIZATION -> Kind.AUTHENTICATION;
@@ -48,7 +51,18 @@ public final class OneErrors {
       };
     }
     String codeText = code == -1 ? null : code < 0 ? "fault " + code : "0x" + Integer.toHexString(code);
-    return new CloudException(kind, api, codeText, method + ": " + text);
+    return new CloudException(kind, api, codeText, method + ": " + text.trim() + hint(lower));
+  }
+
+  /** What to do about a template oned refused, in the vm command's words. */
+  private static String hint(String lower) {
+    if (lower.contains("image with") || lower.contains("an image with name")) {
+      return "; 'vm images' lists the images you may use";
+    }
+    if (lower.contains("network with") || lower.contains("a network with name")) {
+      return "; set the profile's network to a virtual network's name or id, or to none";
+    }
+    return "";
   }
 
   /** Whether {@code e} says the server has no such method (an older OpenNebula). */

@@ -63,7 +63,7 @@ public final class XmlRpcClient {
   }
 
   /**
-   * Calls {@code method} with {@code params} (String, Integer, Long or Boolean).
+   * Calls {@code method} with {@code params} (String, Integer, Long, Boolean or a List of them).
    *
    * @return the answer: String, Integer, Long, Boolean, Double, byte[], List or Map
    * @throws CloudException for HTTP errors, faults, refused or malformed answers
@@ -175,21 +175,31 @@ public final class XmlRpcClient {
     StringBuilder sb = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?><methodCall><methodName>")
         .append(escape(method)).append("</methodName><params>");
     for (Object p : params) {
-      sb.append("<param><value>");
-      if (p instanceof String s) {
-        sb.append("<string>").append(escape(s)).append("</string>");
-      } else if (p instanceof Integer i) {
-        sb.append("<int>").append(i).append("</int>");
-      } else if (p instanceof Long l) {
-        sb.append("<i8>").append(l).append("</i8>");
-      } else if (p instanceof Boolean b) {
-        sb.append("<boolean>").append(b ? 1 : 0).append("</boolean>");
-      } else {
-        throw new IllegalArgumentException("XML-RPC parameter of unsupported type: " + p.getClass());
-      }
-      sb.append("</value></param>");
+      sb.append("<param>");
+      value(sb, p);
+      sb.append("</param>");
     }
     return sb.append("</params></methodCall>").toString();
+  }
+
+  private static void value(StringBuilder sb, Object p) {
+    sb.append("<value>");
+    if (p instanceof String s) {
+      sb.append("<string>").append(escape(s)).append("</string>");
+    } else if (p instanceof Integer i) {
+      sb.append("<int>").append(i).append("</int>");
+    } else if (p instanceof Long l) {
+      sb.append("<i8>").append(l).append("</i8>");
+    } else if (p instanceof Boolean b) {
+      sb.append("<boolean>").append(b ? 1 : 0).append("</boolean>");
+    } else if (p instanceof List<?> list) {
+      sb.append("<array><data>");
+      list.forEach(item -> value(sb, item));
+      sb.append("</data></array>");
+    } else {
+      throw new IllegalArgumentException("XML-RPC parameter of unsupported type: " + p.getClass());
+    }
+    sb.append("</value>");
   }
 
   static String escape(String s) {
