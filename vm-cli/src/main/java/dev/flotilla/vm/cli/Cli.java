@@ -37,7 +37,7 @@ import picocli.CommandLine.ScopeType;
     description = "Create, start, stop, snapshot and destroy virtual machines, as leap vm and stratus-* do.%n"
         + "Works in the directory that holds cloud.json and nodes/ (--dir); without cloud.json, on an embedded"
         + " fake cloud.",
-    subcommands = picocli.CommandLine.HelpCommand.class, sortOptions = false)
+    subcommands = {picocli.CommandLine.HelpCommand.class, StoreCommand.class}, sortOptions = false)
 final class Cli {
   @Option(names = "--auth", scope = ScopeType.INHERIT, paramLabel = "PROFILE",
       description = "The cloud.json profile to use, or an OpenStack RC file (demo-openrc.sh); otherwise the node's"
@@ -47,6 +47,12 @@ final class Cli {
   @Option(names = "--dir", scope = ScopeType.INHERIT, paramLabel = "DIR", defaultValue = ".",
       description = "The directory that holds cloud.json and nodes/ (default: the current one).")
   Path dir;
+
+  @Option(names = "--store", scope = ScopeType.INHERIT, paramLabel = "STORE",
+      description = "Where node records are kept: a directory, or postgresql://USER@HOST:PORT/DB for records a team"
+          + " shares (password from PGPASSWORD or ~/.pgpass). Default: $FLOTILLA_STORE, else cloud.json's \"store\","
+          + " else DIR/nodes.")
+  String store;
 
   @Option(names = "--mock", scope = ScopeType.INHERIT, description = "Use the embedded fake cloud even if there is a cloud.json.")
   boolean mock;
@@ -68,8 +74,20 @@ final class Cli {
     return new Output(System.out, quiet, json);
   }
 
+  private Workspace workspace;
+
   private Workspace workspace(Output o) {
-    return new Workspace(dir, auth, mock, force, o);
+    if (workspace == null) {
+      workspace = new Workspace(dir, auth, mock, force, store, o);
+    }
+    return workspace;
+  }
+
+  /** Closes what the command opened: the store's connections. */
+  void close() {
+    if (workspace != null) {
+      workspace.close();
+    }
   }
 
   // ---- nodes -------------------------------------------------------------------------------------------------
@@ -87,7 +105,7 @@ final class Cli {
       if (added) {
         record = NodeDefinitions.seed(Node.builder(name).build(), seeds == null ? List.of() : seeds);
         ws.store().put(record);
-        o.say("added node " + name + " (" + ws.store().fileOf(name) + ")");
+        o.say("added node " + name + " (" + ws.store().whereIs(name) + ")");
       } else if (seeds != null && !seeds.isEmpty()) {
         record = NodeDefinitions.seed(record, seeds);
         ws.store().put(record);
@@ -556,7 +574,7 @@ final class Cli {
   // ---- snapshots ---------------------------------------------------------------------------------------------
 
   private Node node(Workspace ws, String name) {
-    return ws.store().get(name).orElseThrow(() -> new ConfigurationException(ws.store().fileOf(name), null,
+    return ws.store().get(name).orElseThrow(() -> new ConfigurationException(null, null,
         "there is no node " + name + "; 'vm status' lists the nodes"));
   }
 

@@ -26,7 +26,8 @@ public final class Main {
     System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
     // the command prints CloudConfig's warnings itself, once, as "warning: ..."
     System.setProperty("org.slf4j.simpleLogger.log.dev.flotilla.vm.store.CloudConfig", "error");
-    CommandLine cli = new CommandLine(new Cli());
+    Cli command = new Cli();
+    CommandLine cli = new CommandLine(command);
     cli.setExecutionExceptionHandler((thrown, cmd, parsed) -> {
       PrintWriter err = cmd.getErr();
       Exception e = inCloudJson(thrown, (Cli) cmd.getCommandSpec().root().userObject());
@@ -61,6 +62,7 @@ public final class Main {
       return cli.execute(args);
     } finally {
       Output.waiting = false;
+      command.close();
       try {
         Runtime.getRuntime().removeShutdownHook(onInterrupt);
       } catch (IllegalStateException shuttingDown) {

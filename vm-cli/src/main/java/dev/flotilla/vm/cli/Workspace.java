@@ -6,7 +6,8 @@ import dev.flotilla.vm.Node;
 import dev.flotilla.vm.VmClient;
 import dev.flotilla.vm.WaitPolicy;
 import dev.flotilla.vm.store.CloudConfig;
-import dev.flotilla.vm.store.FileNodeStore;
+import dev.flotilla.vm.store.NodeStore;
+import dev.flotilla.vm.store.NodeStores;
 import dev.flotilla.vm.testkit.FakeCloud;
 import dev.flotilla.vm.testkit.FileBackedFakeCloud;
 import java.nio.file.FileSystems;
@@ -22,8 +23,13 @@ import java.util.Map;
 /**
  * The directory the command works in: {@code cloud.json} and {@code nodes/}, as LEAP keeps them. Without
  * a {@code cloud.json}, or with {@code --mock}, the embedded fake cloud kept in {@code .flotilla/} is used.
+ * The records live in {@code nodes/} unless {@code --store}, {@code FLOTILLA_STORE} or cloud.json's
+ * {@code "store"} (in that order) name another place, such as {@code postgresql://db.example.org/flotilla}.
  */
-final class Workspace {
+final class Workspace implements AutoCloseable {
+  /** The variable that names where records are kept, when --store does not. */
+  static final String STORE_VARIABLE = "FLOTILLA_STORE";
+
   /** Where the embedded fake cloud is kept, under the directory. */
   static final String FAKE_CLOUD = ".flotilla/fake-cloud.json";
 
@@ -32,9 +38,9 @@ final class Workspace {
   private final boolean mock;
   private final boolean force;
   private final Output output;
-  private final FileNodeStore store;
+  private final NodeStore store;
 
-  Workspace(Path dir, String auth, boolean mock, boolean force, Output output) {
+  Workspace(Path dir, String auth, boolean mock, boolean force, String storeOption, Output output) {
     this.dir = dir.toAbsolutePath().normalize();
     this.auth = auth;
     this.mock = mock;
@@ -44,7 +50,7 @@ final class Workspace {
       throw new ConfigurationException(this.dir, "--dir", "there is no such directory; point --dir at the directory"
           + " that holds cloud.json and nodes/, or make it first (mkdir -p " + this.dir + ")");
     }
-    this.store = FileNodeStore.open(this.dir);
+    this.store = NodeStores.open(storeLocation(storeOption), this.dir, System.getenv());
     if (auth != null && !mock && !Files.exists(this.dir.resolve("cloud.json")) && openRc() == null) {
       throw new ConfigurationException(this.dir.resolve("cloud.json"), "--auth", "names profile '" + auth + "', but"
           + " there is no cloud.json in " + this.dir + " to find it in; create cloud.json with that profile, give an"
@@ -56,8 +62,32 @@ final class Workspace {
     }
   }
 
-  FileNodeStore store() {
+  /** Where the records are: --store, else FLOTILLA_STORE, else cloud.json's "store", else this directory. */
+  private String storeLocation(String option) {
+    if (option != null && !option.isBlank()) {
+      return option;
+    }
+    String variable = System.getenv(STORE_VARIABLE);
+    if (variable != null && !variable.isBlank()) {
+      return variable;
+    }
+    Path cloudJson = dir.resolve("cloud.json");
+    if (Files.exists(cloudJson)) {
+      java.util.Optional<String> inFile = CloudConfig.load(cloudJson).store();
+      if (inFile.isPresent()) {
+        return inFile.get();
+      }
+    }
+    return ".";
+  }
+
+  NodeStore store() {
     return store;
+  }
+
+  @Override
+  public void close() {
+    store.close();
   }
 
   boolean embedded() {

@@ -7,6 +7,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.store.FileNodeStore;
+import dev.flotilla.vm.store.NodeStore;
+import dev.flotilla.vm.store.NodeStores;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -98,6 +100,8 @@ final class Chaos {
 
   private final Backend backend;
   private final Path dir;
+  /** Where the processes keep the records: null for dir/nodes, else a URL they all get as FLOTILLA_STORE. */
+  private final String store;
   private final long seed;
   private final int rounds;
   private final ScheduledExecutorService killer = Executors.newSingleThreadScheduledExecutor();
@@ -116,8 +120,13 @@ final class Chaos {
   private int commandNumber;
 
   Chaos(Backend backend, Path dir, long seed, int rounds) {
+    this(backend, dir, null, seed, rounds);
+  }
+
+  Chaos(Backend backend, Path dir, String store, long seed, int rounds) {
     this.backend = backend;
     this.dir = dir;
+    this.store = store;
     this.seed = seed;
     this.rounds = rounds;
   }
@@ -266,7 +275,7 @@ final class Chaos {
     }
     List<Vm> end = backend.vms();
     Map<String, String> bindings = new HashMap<>();
-    for (Node n : FileNodeStore.open(dir).list()) {
+    for (Node n : records()) {
       bindings.put(n.name(), n.vmId().orElse(null));
     }
     for (String node : NODES) {
@@ -283,6 +292,9 @@ final class Chaos {
         orphans++;
         problems.add(at + "after reconcile and start, VM " + vm.id() + " (node " + vm.node() + ") is bound to no record");
       }
+    }
+    if (store != null) {
+      return; // no files: each record is written in one transaction
     }
     try (Stream<Path> files = Files.list(dir.resolve("nodes"))) {
       List<String> temp = files.map(f -> f.getFileName().toString()).filter(f -> f.endsWith(".tmp")).toList();
@@ -330,7 +342,7 @@ final class Chaos {
   private Set<String> bound(String at) {
     Set<String> out = new HashSet<>();
     try {
-      for (Node n : FileNodeStore.open(dir).list()) {
+      for (Node n : records()) {
         n.vmId().ifPresent(out::add);
       }
     } catch (RuntimeException e) {
@@ -338,6 +350,16 @@ final class Chaos {
       problems.add(at + "a record cannot be read: " + e.getMessage());
     }
     return out;
+  }
+
+  /** Every record, read as another host would. */
+  private List<Node> records() {
+    if (store == null) {
+      return FileNodeStore.open(dir).list();
+    }
+    try (NodeStore s = NodeStores.open(store, dir, System.getenv())) {
+      return s.list();
+    }
   }
 
   private List<JsonObject> status(String at) throws Exception {
@@ -424,6 +446,9 @@ final class Chaos {
       pb.redirectError(ProcessBuilder.Redirect.DISCARD);
     }
     pb.environment().putAll(env);
+    if (store != null) {
+      pb.environment().put(Workspace.STORE_VARIABLE, store);
+    }
     return pb.start();
   }
 

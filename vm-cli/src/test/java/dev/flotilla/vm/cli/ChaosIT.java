@@ -53,6 +53,19 @@ class ChaosIT {
     }
   }
 
+  /**
+   * The processes keep their records in one PostgreSQL database, as hosts of a team would, and share nothing
+   * else but the cloud; run by vm-store-postgresql/real-db/test.sh, which starts the database.
+   */
+  @Test
+  void withRecordsInPostgreSQLNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
+    String url = PostgresStoreIT.testStore();
+    String store = url + "?schema=chaos_" + Long.toHexString(System.nanoTime());
+    Chaos.Report report = new Chaos(new FakeBackend(dir), dir, store, SEED + 2, Math.max(2, ROUNDS / 2)).run();
+    System.out.println(report.toString().replaceFirst("^chaos on ", "chaos with records in PostgreSQL, on "));
+    report.assertClean();
+  }
+
   /** The embedded fake cloud of the {@code vm} command, made to ignore tokens and to answer garbage. */
   static final class FakeBackend implements Chaos.Backend {
     private final Path file;

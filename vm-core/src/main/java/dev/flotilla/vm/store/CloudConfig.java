@@ -84,12 +84,21 @@ public final class CloudConfig {
   private static final List<Key> COMMON = Transport.SETTINGS.stream().map(k -> new Key(k, Target.SETTING, false))
       .toList();
 
+  /** The top-level key that names where node records are kept instead of a profile. */
+  public static final String STORE_KEY = "store";
+
   private final List<Profile> profiles;
   private final List<String> warnings;
+  private final String store;
 
   private CloudConfig(List<Profile> profiles, List<String> warnings) {
+    this(profiles, warnings, null);
+  }
+
+  private CloudConfig(List<Profile> profiles, List<String> warnings, String store) {
     this.profiles = List.copyOf(profiles);
     this.warnings = List.copyOf(warnings);
+    this.store = store;
   }
 
   /** No profiles. */
@@ -119,14 +128,26 @@ public final class CloudConfig {
     }
     JsonObject root = Json.parseObject(text, file);
     List<Profile> profiles = new ArrayList<>();
+    String store = null;
     for (Map.Entry<String, JsonElement> e : root.entrySet()) {
+      if (e.getKey().equals(STORE_KEY)) {
+        if (!e.getValue().isJsonPrimitive() || !e.getValue().getAsJsonPrimitive().isString()
+            || e.getValue().getAsString().isBlank()) {
+          throw new ConfigurationException(file, STORE_KEY, "is where node records are kept: a directory or a URL"
+              + " such as \"postgresql://db.example.org/flotilla\", not " + (e.getValue().isJsonPrimitive()
+              && e.getValue().getAsJsonPrimitive().isString() ? "an empty string" : Json.kind(e.getValue()))
+              + " (a profile cannot be called 'store')");
+        }
+        store = e.getValue().getAsString().trim();
+        continue;
+      }
       profiles.add(profile(file, e.getKey(), Json.object(e.getValue(), file, e.getKey()), installedApis));
     }
     List<String> warnings = new ArrayList<>();
     if (profiles.stream().anyMatch(CloudConfig::holdsSecrets)) {
       readableByOthers(file).ifPresent(warnings::add);
     }
-    return new CloudConfig(profiles, warnings);
+    return new CloudConfig(profiles, warnings, store);
   }
 
   private static Profile profile(Path file, String name, JsonObject json, Collection<String> installed) {
@@ -345,7 +366,15 @@ public final class CloudConfig {
     }
     List<String> w = new ArrayList<>(warnings);
     w.addAll(other.warnings);
-    return new CloudConfig(all, w);
+    return new CloudConfig(all, w, store != null ? store : other.store);
+  }
+
+  /**
+   * Where cloud.json says node records are kept (its top-level {@code "store"}: a directory, or a URL such as
+   * {@code postgresql://db.example.org/flotilla}); empty when it does not say, and records are in {@code nodes/}.
+   */
+  public Optional<String> store() {
+    return Optional.ofNullable(store);
   }
 
   /** The profiles, in the order they were given. */

@@ -83,6 +83,16 @@ public final class FileNodeStore implements NodeStore {
   }
 
   @Override
+  public String location() {
+    return dir.toString();
+  }
+
+  @Override
+  public String whereIs(String name) {
+    return fileOf(name).toString();
+  }
+
+  @Override
   public Optional<Node> get(String name) {
     return readRaw(name).map(raw -> resolve(raw, new LinkedHashSet<>()));
   }

@@ -2,37 +2,78 @@ package dev.flotilla.vm.store;
 
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Node;
+import dev.flotilla.vm.internal.NodeJson;
 import dev.flotilla.vm.internal.NodeLocks;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.function.UnaryOperator;
 
-/** A {@link NodeStore} in memory: the default of a client, and handy in tests. Thread-safe. */
+/**
+ * A {@link NodeStore} in memory: the default of a client, and handy in tests. Thread-safe; updates run one
+ * at a time, each change applied once. A record that names a parent keeps only what differs from it, and
+ * inherits the rest, as in {@link FileNodeStore}.
+ */
 public final class InMemoryNodeStore implements NodeStore {
+  /** Each record as it was written: with a parent, only what differs from it. */
   private final ConcurrentSkipListMap<String, Node> nodes = new ConcurrentSkipListMap<>();
   private final java.util.Map<String, java.util.concurrent.Semaphore> locks = NodeLocks.table();
 
   @Override
   public Optional<Node> get(String name) {
-    return Optional.ofNullable(nodes.get(name));
+    Node raw = nodes.get(name);
+    return raw == null ? Optional.empty() : Optional.of(resolve(raw, new LinkedHashSet<>()));
   }
 
   @Override
   public List<Node> list() {
-    return List.copyOf(nodes.values());
+    List<Node> out = new ArrayList<>();
+    for (Node raw : nodes.values()) {
+      out.add(resolve(raw, new LinkedHashSet<>()));
+    }
+    return out;
   }
 
   @Override
-  public Optional<Node> update(String name, UnaryOperator<Node> change) {
-    return Optional.ofNullable(nodes.compute(name, (k, old) -> {
-      Node updated = change.apply(old);
-      if (updated != null && !updated.name().equals(name)) {
-        throw new ConfigurationException(null, "name", "the record of node '" + name + "' cannot be saved as node '"
-            + updated.name() + "'; rename by adding the new record and removing the old one");
-      }
-      return updated;
-    }));
+  public synchronized Optional<Node> update(String name, UnaryOperator<Node> change) {
+    Node updated = change.apply(get(name).orElse(null));
+    if (updated == null) {
+      nodes.remove(name);
+      return Optional.empty();
+    }
+    if (!updated.name().equals(name)) {
+      throw new ConfigurationException(null, "name", "the record of node '" + name + "' cannot be saved as node '"
+          + updated.name() + "'; rename by adding the new record and removing the old one");
+    }
+    Node raw = updated;
+    if (updated.parent().isPresent()) {
+      String parentName = updated.parent().get();
+      Node parent = get(parentName).orElseThrow(() -> new ConfigurationException(null, "inherit", "names node '"
+          + parentName + "', which has no record; save the parent first"));
+      raw = NodeJson.read(name, NodeJson.write(updated, parent), null);
+    }
+    nodes.put(name, raw);
+    return Optional.of(updated);
+  }
+
+  private Node resolve(Node raw, Set<String> seen) {
+    if (raw.parent().isEmpty()) {
+      return raw;
+    }
+    if (!seen.add(raw.name())) {
+      throw new ConfigurationException(null, "inherit", "inheritance loops back to itself: " + String.join(" -> ", seen)
+          + " -> " + raw.name() + "; remove one 'inherit'");
+    }
+    String parentName = raw.parent().get();
+    Node parent = nodes.get(parentName);
+    if (parent == null) {
+      throw new ConfigurationException(null, "inherit", "the record of node '" + raw.name() + "' names node '"
+          + parentName + "', which has no record; create it or fix the name");
+    }
+    return NodeJson.resolve(raw, resolve(parent, seen));
   }
 
   /** Locks that threads of this JVM honour; the store lives in this JVM only. */
@@ -41,6 +82,11 @@ public final class InMemoryNodeStore implements NodeStore {
     java.time.Instant start = java.time.Instant.now();
     return NodeLocks.takeAll(names, NodeLocks.deadline(wait),
         (name, deadline) -> NodeLocks.takeInJvm(locks, name, start, deadline));
+  }
+
+  @Override
+  public String location() {
+    return "memory";
   }
 
   @Override

@@ -12,8 +12,12 @@ import java.util.function.UnaryOperator;
  * it created. Implementations must be thread-safe, and {@link #update} must be atomic: two writers never
  * lose each other's changes. {@link #lock} gives one writer per node across every client that shares the
  * store: threads, processes and, for a shared store, hosts.
+ *
+ * <p>{@link NodeStores#open} opens a store by its location: a directory ({@link FileNodeStore}) or a URL whose
+ * scheme an installed {@link dev.flotilla.vm.spi.NodeStoreFactory} serves, such as {@code postgresql://host/db}
+ * (module vm-store-postgresql). Close a store you opened; closing one that holds nothing open does nothing.
  */
-public interface NodeStore {
+public interface NodeStore extends AutoCloseable {
   /** Locks taken with {@link #lock}; closing releases them. */
   interface Lock extends AutoCloseable {
     @Override
@@ -50,6 +54,20 @@ public interface NodeStore {
    * @return the new record, or empty when it was deleted
    */
   Optional<Node> update(String name, UnaryOperator<Node> change);
+
+  /** Where the records are kept, for messages: a folder, or a database's URL (never with a password). */
+  default String location() {
+    return toString();
+  }
+
+  /** Where the record of {@code name} is kept, for messages: a file, or a row of {@link #location()}. */
+  default String whereIs(String name) {
+    return location() + ", record " + name;
+  }
+
+  /** Releases what the store holds open (connections, pools); records stay where they are. */
+  @Override
+  default void close() {}
 
   /** Deletes the record of {@code name}; returns whether there was one. */
   default boolean remove(String name) {
