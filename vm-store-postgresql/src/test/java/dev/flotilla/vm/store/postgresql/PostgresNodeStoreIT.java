@@ -72,10 +72,11 @@ class PostgresNodeStoreIT {
   @Test
   void noPasswordAnywhereIsOneLineSayingWhereToPutIt() throws Exception {
     Path empty = Files.createFile(dir.resolve("pgpass"));
+    String url = TestDatabase.url();
     String before = System.getProperty("org.postgresql.pgpassfile");
     System.setProperty("org.postgresql.pgpassfile", empty.toString());
     try {
-      assertThatThrownBy(() -> PostgresNodeStore.open(TestDatabase.url(), Map.of()))
+      assertThatThrownBy(() -> PostgresNodeStore.open(url, Map.of()))
           .isInstanceOf(ConfigurationException.class).hasMessageContaining("PGPASSWORD")
           .hasMessageContaining("127.0.0.1:");
     } finally {
