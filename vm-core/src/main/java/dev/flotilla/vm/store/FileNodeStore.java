@@ -8,6 +8,7 @@ import dev.flotilla.vm.VmException;
 import dev.flotilla.vm.internal.Json;
 import dev.flotilla.vm.internal.NodeLocks;
 import dev.flotilla.vm.internal.NodeJson;
+import dev.flotilla.vm.internal.Records;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -135,16 +136,7 @@ public final class FileNodeStore implements NodeStore {
         delete(file);
         return Optional.empty();
       }
-      if (!after.name().equals(name)) {
-        throw new ConfigurationException(file, "name", "the record of node '" + name + "' cannot be saved as node '"
-            + after.name() + "'; add the new record and remove the old one");
-      }
-      Node parent = null;
-      if (after.parent().isPresent()) {
-        String parentName = after.parent().get();
-        parent = get(parentName).orElseThrow(() -> new ConfigurationException(file, "inherit", "names node '"
-            + parentName + "', which has no record " + fileOf(parentName) + "; save the parent first"));
-      }
+      Node parent = Records.parentOf(name, after, this::get, file, this::whereIs);
       write(file, NodeJson.write(after, parent));
       return Optional.of(after);
     });

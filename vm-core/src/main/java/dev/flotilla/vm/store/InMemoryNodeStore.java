@@ -4,6 +4,7 @@ import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.internal.NodeJson;
 import dev.flotilla.vm.internal.NodeLocks;
+import dev.flotilla.vm.internal.Records;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -44,18 +45,8 @@ public final class InMemoryNodeStore implements NodeStore {
       nodes.remove(name);
       return Optional.empty();
     }
-    if (!updated.name().equals(name)) {
-      throw new ConfigurationException(null, "name", "the record of node '" + name + "' cannot be saved as node '"
-          + updated.name() + "'; rename by adding the new record and removing the old one");
-    }
-    Node raw = updated;
-    if (updated.parent().isPresent()) {
-      String parentName = updated.parent().get();
-      Node parent = get(parentName).orElseThrow(() -> new ConfigurationException(null, "inherit", "names node '"
-          + parentName + "', which has no record; save the parent first"));
-      raw = NodeJson.read(name, NodeJson.write(updated, parent), null);
-    }
-    nodes.put(name, raw);
+    Node parent = Records.parentOf(name, updated, this::get, null, this::whereIs);
+    nodes.put(name, parent == null ? updated : NodeJson.read(name, NodeJson.write(updated, parent), null));
     return Optional.of(updated);
   }
 

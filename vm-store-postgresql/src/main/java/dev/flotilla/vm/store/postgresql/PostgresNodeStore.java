@@ -11,6 +11,7 @@ import dev.flotilla.vm.VmException;
 import dev.flotilla.vm.internal.Json;
 import dev.flotilla.vm.internal.NodeJson;
 import dev.flotilla.vm.internal.NodeLocks;
+import dev.flotilla.vm.internal.Records;
 import dev.flotilla.vm.store.NodeStore;
 import dev.flotilla.vm.store.postgresql.internal.PgErrors;
 import dev.flotilla.vm.store.postgresql.internal.PgLocation;
@@ -182,16 +183,13 @@ public final class PostgresNodeStore implements NodeStore {
   }
 
   private void write(Connection c, String name, Node after) throws SQLException {
-    if (!after.name().equals(name)) {
-      throw new ConfigurationException(null, "name", "the record of node '" + name + "' cannot be saved as node '"
-          + after.name() + "'; add the new record and remove the old one");
-    }
-    Node parent = null;
-    if (after.parent().isPresent()) {
-      String parentName = after.parent().get();
-      parent = chain(c, parentName).orElseThrow(() -> new ConfigurationException(null, "inherit", "names node '"
-          + parentName + "', which has no record in " + at + "; save the parent first"));
-    }
+    Node parent = Records.parentOf(name, after, parentName -> {
+      try {
+        return chain(c, parentName);
+      } catch (SQLException e) {
+        throw PgErrors.translate(e, at, "reading the record of node " + parentName);
+      }
+    }, null, this::whereIs);
     JsonObject json = NodeJson.write(after, parent);
     try (PreparedStatement s = c.prepareStatement("INSERT INTO flotilla_node (name, record, updated_at, updated_by)"
         + " VALUES (?, ?::jsonb, now(), ?) ON CONFLICT (name) DO UPDATE"
