@@ -65,6 +65,8 @@ public final class PostgresNodeStore implements NodeStore {
   private final PGSimpleDataSource direct;
   private final HikariDataSource pool;
   private final String lockPrefix;
+  /** The sessions holding this client's node locks, by node: an update under a lock checks it still holds. */
+  private final Map<String, Connection> lockSessions = new java.util.concurrent.ConcurrentHashMap<>();
 
   private PostgresNodeStore(PgLocation at, PGSimpleDataSource direct, HikariDataSource pool) {
     this.at = at;
@@ -156,6 +158,7 @@ public final class PostgresNodeStore implements NodeStore {
 
   @Override
   public Optional<Node> update(String name, UnaryOperator<Node> change) {
+    checkStillLocked(name);
     return withConnection("writing the record of node " + name, c -> {
       c.setAutoCommit(false);
       try {
@@ -283,7 +286,36 @@ public final class PostgresNodeStore implements NodeStore {
       close(c);
       throw e;
     }
-    return () -> close(c);
+    sorted.forEach(name -> lockSessions.put(name, c));
+    return () -> {
+      sorted.forEach(name -> lockSessions.remove(name, c));
+      close(c);
+    };
+  }
+
+  /**
+   * Refuses to write the record of a node this client has locked when the session holding the lock has
+   * ended (the network dropped it, or the server restarted): PostgreSQL released the lock with it, and
+   * another host may hold it now.
+   */
+  private void checkStillLocked(String name) {
+    Connection session = lockSessions.get(name);
+    if (session == null) {
+      return;
+    }
+    boolean alive;
+    synchronized (session) {
+      try {
+        alive = session.isValid(10);
+      } catch (SQLException e) {
+        alive = false;
+      }
+    }
+    if (!alive) {
+      throw new VmException("The lock of node " + name + " was lost: the connection to the node store " + at
+          + " that held it ended, and PostgreSQL released the lock with it. Nothing was written; run the command"
+          + " again.");
+    }
   }
 
   /** Takes the advisory lock {@code key} in this session, polling until {@code deadline}. */

@@ -122,6 +122,27 @@ class PostgresNodeStoreIT {
   }
 
   @Test
+  void aLockWhoseSessionEndedRefusesTheWriteItGuarded() throws Exception {
+    try (NodeStore store = PostgresNodeStore.open(TestDatabase.freshSchemaUrl(), TestDatabase.env())) {
+      store.put(web());
+      try (NodeStore.Lock lock = store.lock(List.of("web1"), Duration.ZERO)) {
+        try (Connection c = TestDatabase.connect(); Statement s = c.createStatement();
+            ResultSet r = s.executeQuery("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                + " AND granted AND pid <> pg_backend_pid()")) {
+          assertThat(r.next()).as("the lock's session was found and ended").isTrue();
+        }
+        assertThatThrownBy(() -> store.update("web1", n -> n.toBuilder().vmId("i-0other").build()))
+            .hasMessageContaining("lock of node web1 was lost").hasMessageContaining("Nothing was written");
+      }
+      assertThat(store.get("web1").flatMap(Node::vmId)).contains("i-0abc");
+      try (NodeStore.Lock again = store.lock(List.of("web1"), Duration.ZERO)) {
+        assertThat(store.update("web1", n -> n.toBuilder().vmId("i-0def").build()).flatMap(Node::vmId))
+            .contains("i-0def");
+      }
+    }
+  }
+
+  @Test
   void aBatchOfTenThousandNodesTakesOneServerLockNotTenThousand() throws Exception {
     List<String> many = java.util.stream.IntStream.range(0, 10_000).mapToObj(i -> "n" + i).toList();
     try (NodeStore store = PostgresNodeStore.open(TestDatabase.freshSchemaUrl(), TestDatabase.env());
