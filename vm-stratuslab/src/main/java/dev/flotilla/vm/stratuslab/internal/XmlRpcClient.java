@@ -3,16 +3,12 @@ package dev.flotilla.vm.stratuslab.internal;
 import dev.flotilla.vm.internal.SafeXml;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.internal.Transport;
-import dev.flotilla.vm.internal.Watchdog;
+import dev.flotilla.vm.internal.HttpCall;
 import dev.flotilla.vm.CloudException.Kind;
-import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -75,94 +71,13 @@ public final class XmlRpcClient {
     if (authorization != null) {
       request.header("Authorization", authorization);
     }
-    long start = System.nanoTime();
-    HttpResponse<InputStream> response;
-    try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-    } catch (java.net.http.HttpConnectTimeoutException e) {
-      throw new CloudException(Kind.UNREACHABLE, api, "ConnectTimeout", "cannot reach " + where() + ": no connection"
-          + " within the profile's connect_timeout (" + transport.connect().toSeconds() + " s)", e);
-    } catch (java.net.http.HttpTimeoutException e) {
-      throw new CloudException(Kind.TRANSIENT, api, "Timeout", method + ": " + where() + " did not answer within the"
-          + " profile's request_timeout (" + transport.request().toSeconds() + " s)", e);
-    } catch (java.net.ConnectException e) {
-      throw new CloudException(Kind.UNREACHABLE, api, null, "cannot reach " + where() + ": connection refused; check"
-          + " the profile's endpoint and the network", e);
-    } catch (IOException e) {
-      Throwable cause = e.getCause() != null ? e.getCause() : e;
-      if (cause instanceof java.net.UnknownHostException || cause instanceof java.net.NoRouteToHostException
-          || cause instanceof java.net.ConnectException) {
-        throw new CloudException(Kind.UNREACHABLE, api, null, "cannot reach " + where() + ": "
-            + (cause instanceof java.net.UnknownHostException ? "unknown host" : cause instanceof java.net.ConnectException
-                ? "connection refused" : "no route to host") + "; check the profile's endpoint and the network", e);
-      }
-      throw new CloudException(Kind.TRANSIENT, api, null, method + " could not reach " + where() + ": " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CloudException(Kind.TRANSIENT, api, null, method + " was interrupted", e);
-    }
-    Duration left = transport.request().minusNanos(System.nanoTime() - start);
-    byte[] body = read(response, method, left.isNegative() ? Duration.ZERO : left);
-    int status = response.statusCode();
+    HttpCall.Answer answer = HttpCall.send(http, request.build(), transport, maxAnswerBytes, api, method, where());
+    int status = answer.status();
     if (status != 200) {
-      throw new CloudException(kindOf(status), api, "HTTP " + status, method + " answered HTTP " + status
+      throw new CloudException(HttpCall.kindOf(status), api, "HTTP " + status, method + " answered HTTP " + status
           + (status == 401 || status == 403 ? "; check the profile's username and password or certificate" : ""));
     }
-    return parse(body, method);
-  }
-
-  private static Kind kindOf(int status) {
-    if (status == 401 || status == 403) {
-      return Kind.AUTHENTICATION;
-    }
-    if (status == 429) {
-      return Kind.THROTTLED;
-    }
-    return status >= 500 ? Kind.TRANSIENT : Kind.INVALID_REQUEST;
-  }
-
-  /**
-   * The body, read under the transport's deadlines: a byte at least every idle time, the whole within
-   * what is left of the request's; past either the stream is closed and the call fails.
-   */
-  private byte[] read(HttpResponse<InputStream> response, String method, Duration left) {
-    InputStream in = response.body();
-    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-    byte[] chunk = new byte[8192];
-    try (in; Watchdog deadline = Watchdog.arm(() -> close(in), left, transport.idle())) {
-      for (int n; (n = read(in, chunk, deadline, method)) >= 0; ) {
-        out.write(chunk, 0, n);
-        if (out.size() > maxAnswerBytes) {
-          throw new CloudException(Kind.UNKNOWN, api, "AnswerTooLarge", method + " answered more than " + maxAnswerBytes
-              + " bytes; refused. Raise the profile's max_answer_bytes if the server is trusted.");
-        }
-        deadline.progress();
-      }
-      return out.toByteArray();
-    } catch (IOException e) {
-      throw new CloudException(Kind.TRANSIENT, api, null, method + ": the answer broke off: " + e.getMessage(), e);
-    }
-  }
-
-  private int read(InputStream in, byte[] chunk, Watchdog deadline, String method) throws IOException {
-    try {
-      return in.read(chunk);
-    } catch (IOException e) {
-      if (deadline.fired() != null) {
-        throw new CloudException(Kind.TRANSIENT, api, "Timeout", method + ": " + where() + " did not send "
-            + deadline.fired() + " in time (the profile's " + (deadline.fired().equals("a byte") ? "idle_timeout, "
-            + transport.idle().toSeconds() : "request_timeout, " + transport.request().toSeconds()) + " s)", e);
-      }
-      throw e;
-    }
-  }
-
-  private static void close(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException ignored) {
-      // closing is how the read is stopped; the read reports it
-    }
+    return parse(answer.body(), method);
   }
 
   private String where() {
