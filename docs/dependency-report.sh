@@ -6,7 +6,7 @@
 # Needs the modules installed first: mvn -B install -DskipTests
 set -euo pipefail
 cd "$(dirname "$0")/.."
-modules=(vm-core vm-testkit vm-aws vm-openstack vm-stratuslab vm-store-postgresql)
+modules=(vm-core vm-testkit vm-aws vm-openstack vm-stratuslab vm-cloudstack vm-store-postgresql)
 
 mvn -B -q -Dstyle.color=never dependency:list -pl "$(IFS=,; echo "${modules[*]}")" -DincludeScope=runtime \
   -DoutputAbsoluteArtifactFilename=true -DoutputFile=target/runtime-dependencies.txt >/dev/null

@@ -17,7 +17,8 @@ import java.util.TreeMap;
  */
 public final class ProviderRegistry {
   private static final String MODULES = "dev.flotilla:vm-aws (api aws), dev.flotilla:vm-openstack (api openstack),"
-      + " dev.flotilla:vm-stratuslab (api stratuslab) or dev.flotilla:vm-testkit (api fake)";
+      + " dev.flotilla:vm-stratuslab (api stratuslab), dev.flotilla:vm-cloudstack (api cloudstack) or"
+      + " dev.flotilla:vm-testkit (api fake)";
 
   private final Map<String, List<ProviderFactory>> byId;
   private final List<String> loadErrors;

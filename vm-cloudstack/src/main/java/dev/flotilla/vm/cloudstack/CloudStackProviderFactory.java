@@ -1,0 +1,76 @@
+package dev.flotilla.vm.cloudstack;
+
+import dev.flotilla.vm.Capability;
+import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.cloudstack.internal.CsClient;
+import dev.flotilla.vm.internal.Endpoints;
+import dev.flotilla.vm.internal.Transport;
+import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.spi.ProviderFactory;
+import java.net.URI;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Apache CloudStack clouds, on CloudStack's signed query API (api id {@code cloudstack}). A profile gives
+ * {@code api_url} (such as {@code https://cloud.example.org/client/api}), {@code api_key} and
+ * {@code secret_key}, and optionally the {@code zone}, the {@code network} and {@code max_parallel}.
+ */
+public final class CloudStackProviderFactory implements ProviderFactory {
+  /** The api id. */
+  public static final String ID = "cloudstack";
+
+  static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.STOP_START, Capability.REBOOT,
+      Capability.HARD_REBOOT, Capability.USER_DATA, Capability.TAGS);
+
+  private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
+
+  static {
+    SETTINGS.put("zone", "the zone VMs are made in, by name or id; needed when the cloud has several");
+    SETTINGS.put("network", "the ids of the networks VMs attach to, comma-separated; needed where the zone has several");
+    SETTINGS.put("max_parallel", "how many calls run at once when many VMs are created or acted on (default 8)");
+    SETTINGS.put("expunge", "true to expunge VMs as they are destroyed (needs the right, or an admin key)");
+  }
+
+  /** For {@link java.util.ServiceLoader}. */
+  public CloudStackProviderFactory() {}
+
+  @Override
+  public String id() {
+    return ID;
+  }
+
+  @Override
+  public String description() {
+    return "Apache CloudStack clouds (signed query API)";
+  }
+
+  @Override
+  public Set<Capability> capabilities() {
+    return CAPABILITIES;
+  }
+
+  @Override
+  public Map<String, String> settings() {
+    return SETTINGS;
+  }
+
+  @Override
+  public Provider open(Profile profile) {
+    String at = "profiles." + profile.name() + ".auth.";
+    URI endpoint = Endpoints.http(profile.endpoint().orElseThrow(() -> new ConfigurationException(null, at + "api_url",
+        "is missing; give the API URL, such as https://cloud.example.org/client/api")), at + "api_url");
+    String apiKey = profile.identity().orElseThrow(() -> new ConfigurationException(null, at + "api_key", "is missing;"
+        + " copy it from the CloudStack UI (your user, Generate keys)"));
+    Secret secretKey = profile.secret().orElseThrow(() -> new ConfigurationException(null, at + "secret_key",
+        "is missing; it comes with the api_key"));
+    CsClient client = new CsClient(endpoint, apiKey, secretKey, Transport.of(profile), ID, profile.name(),
+        Clock.systemUTC());
+    return new CloudStackProvider(client, profile);
+  }
+}

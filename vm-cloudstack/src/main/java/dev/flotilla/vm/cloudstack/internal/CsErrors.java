@@ -1,0 +1,28 @@
+package dev.flotilla.vm.cloudstack.internal;
+
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.CloudException.Kind;
+
+/** CloudStack's error codes (ApiErrorCode; the number is also the HTTP status) as cloud errors. */
+public final class CsErrors {
+  private CsErrors() {}
+
+  /** The error of {@code command} that CloudStack answered with {@code code} and {@code text}. */
+  public static CloudException classify(String api, String command, int code, String text, String profile) {
+    if (code == 431 && text.contains("entity does not exist")) {
+      return new CloudException(Kind.NOT_FOUND, api, "431", command + " (profile " + profile + "): " + text);
+    }
+    Kind kind = switch (code) {
+      case 401 -> Kind.AUTHENTICATION;
+      case 531 -> Kind.AUTHENTICATION;
+      case 429 -> Kind.THROTTLED;
+      case 503 -> Kind.TRANSIENT;
+      case 532, 533, 534, 535 -> Kind.CAPACITY;
+      case 400, 405, 430, 431, 432, 536, 537 -> Kind.INVALID_REQUEST;
+      default -> code >= 500 && code < 600 && code != 530 ? Kind.TRANSIENT : Kind.UNKNOWN;
+    };
+    String hint = code == 401 ? "; check the profile's api_key and secret_key (and that the clock is right: requests"
+        + " expire)" : "";
+    return new CloudException(kind, api, Integer.toString(code), command + " (profile " + profile + "): " + text + hint);
+  }
+}

@@ -1,0 +1,2 @@
+/** The Apache CloudStack provider: api id {@code cloudstack}, on CloudStack's signed query API. */
+package dev.flotilla.vm.cloudstack;

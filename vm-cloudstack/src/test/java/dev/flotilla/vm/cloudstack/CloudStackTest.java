@@ -1,0 +1,150 @@
+package dev.flotilla.vm.cloudstack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.InstanceFailedException;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.Secret;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.WaitPolicy;
+import dev.flotilla.vm.cloudstack.internal.CsClient;
+import dev.flotilla.vm.cloudstack.internal.CsStates;
+import dev.flotilla.vm.store.InMemoryNodeStore;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class CloudStackTest {
+  private CsServer server;
+
+  @BeforeEach
+  void start() throws Exception {
+    server = new CsServer();
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  private VmClient client(Profile profile) {
+    return VmClient.builder().profile(profile).store(new InMemoryNodeStore())
+        .waitPolicy(new WaitPolicy(Duration.ofMinutes(1), Duration.ofMillis(50), Duration.ofMillis(400), 1.5, 0.2,
+            Duration.ofSeconds(10))).build();
+  }
+
+  private static Node node(String name) {
+    return Node.builder(name).profile("acs").image("debian-12").type("Small Instance").build();
+  }
+
+  @Test
+  void theSignatureIsHmacSha1OfTheSortedEncodedLowerCasedQuery() throws Exception {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("command", "createTags");
+    params.put("tags[0].value", "web 1~*");
+    params.put("tags[0].key", "node_name");
+    params.put("Zone", "Z");
+    params.put("apikey", "Key");
+    // names sorted as sent, case-sensitively ("Zone" before "apikey"), then the whole string lower-cased;
+    // values URL-encoded with spaces as %20 and ~ as %7E; names not encoded
+    String expected = "zone=z&apikey=key&command=createtags&tags[0].key=node_name&tags[0].value=web%201%7e*";
+    Mac mac = Mac.getInstance("HmacSHA1");
+    mac.init(new SecretKeySpec("s3cret".getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
+    assertThat(CsClient.sign(params, "s3cret"))
+        .isEqualTo(Base64.getEncoder().encodeToString(mac.doFinal(expected.getBytes(StandardCharsets.UTF_8))));
+  }
+
+  @Test
+  void aWrongSecretKeyIsRefusedAsCredentialsWithoutShowingIt() {
+    Profile wrong = Profile.builder("acs", "cloudstack").endpoint(server.url())
+        .credentials(CsServer.API_KEY, Secret.of("not-the-secret-42")).build();
+    try (VmClient client = client(wrong)) {
+      assertThatThrownBy(() -> client.start(node("web1")))
+          .isInstanceOf(CloudException.class)
+          .satisfies(e -> assertThat(((CloudException) e).kind()).isEqualTo(CloudException.Kind.AUTHENTICATION))
+          .hasMessageContaining("api_key and secret_key").hasMessageNotContaining("not-the-secret-42");
+    }
+    assertThat(server.liveVms()).isZero();
+  }
+
+  @Test
+  void tenNodesAreTenDeploysThenOneListPerPollRound() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      List<Node> nodes = new ArrayList<>();
+      for (int i = 1; i <= 10; i++) {
+        nodes.add(node("web" + i));
+      }
+      client.start(nodes);
+      assertThat(server.liveVms()).isEqualTo(10);
+      assertThat(server.calls("deployVirtualMachine")).isEqualTo(10);
+      int rounds = server.calls("listVirtualMachines");
+      assertThat(rounds).as("describe is one listVirtualMachines ids=... per poll round").isBetween(1, 40);
+      server.clearCalls();
+      client.destroy(nodes);
+      assertThat(server.calls("destroyVirtualMachine")).isEqualTo(10);
+      assertThat(server.liveVms()).isZero();
+      System.out.println("CloudStack test server, start and destroy 10 nodes: " + server.calls());
+    }
+  }
+
+  @Test
+  void aDeployThatFailsIsAnErrorWithCloudStacksReason() {
+    server.failNextDeployJob = 533;
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOf(InstanceFailedException.class)
+          .hasMessageContaining("Unable to create a deployment");
+    }
+  }
+
+  @Test
+  void aGarbageAnswerIsAnErrorThatChangesNoRecord() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      server.garbage = true;
+      assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOf(CloudException.class)
+          .hasMessageContaining("not JSON");
+      server.garbage = false;
+      assertThat(client.record("web1").flatMap(Node::vmId)).isEmpty();
+      assertThat(server.liveVms()).isZero();
+    }
+  }
+
+  @Test
+  void aClientWithoutTheRecordSeesTheVmByItsNameAndGroupAndMakesNoSecond() {
+    try (VmClient one = client(CloudStackContractTest.profile(server));
+        VmClient other = client(CloudStackContractTest.profile(server))) {
+      String first = one.start(node("web1")).id();
+      // another client, with records of its own, knows the VM as web1's from its name and group alone
+      assertThatThrownBy(() -> other.start(node("web1"))).hasMessageContaining(first)
+          .hasMessageContaining("carry node web1's name").hasMessageContaining("nothing was created");
+      assertThat(server.liveVms()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void everyCloudStackStateHasItsLifecycleState() {
+    assertThat(CsStates.state("Starting", false)).isEqualTo(State.PENDING);
+    assertThat(CsStates.state("Running", false)).isEqualTo(State.RUNNING);
+    assertThat(CsStates.state("Stopping", false)).isEqualTo(State.STOPPING);
+    assertThat(CsStates.state("Stopped", false)).isEqualTo(State.STOPPED);
+    assertThat(CsStates.state("Stopped", true)).as("deployed, its job about to start it").isEqualTo(State.PENDING);
+    assertThat(CsStates.state("Destroyed", false)).isEqualTo(State.TERMINATED);
+    assertThat(CsStates.state("Expunging", false)).isEqualTo(State.TERMINATING);
+    assertThat(CsStates.state("Migrating", false)).isEqualTo(State.PENDING);
+    assertThat(CsStates.state("Error", false)).isEqualTo(State.ERROR);
+    assertThat(CsStates.state("Unknown", false)).isEqualTo(State.UNKNOWN);
+    assertThat(CsStates.state("Shutdown", false)).isEqualTo(State.STOPPED);
+  }
+}

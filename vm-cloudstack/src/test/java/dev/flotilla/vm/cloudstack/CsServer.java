@@ -1,0 +1,548 @@
+package dev.flotilla.vm.cloudstack;
+
+import com.google.gson.Gson;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.flotilla.vm.cloudstack.internal.CsClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+
+/**
+ * A CloudStack management server's API on 127.0.0.1, as ../shared/CLOUDSTACK.md reads it from CloudStack's
+ * source: signatures verified (401 for anything wrong, unknown commands included), GET and form POST alike,
+ * asynchronous commands answering a job id at once and finishing after {@link #jobMillis}, errors with their
+ * HTTP status equal to the error code, an unknown id in {@code ids} an error rather than left out, Destroyed
+ * VMs hidden from users, host names unique, VMs deployed Stopped and then started by their job. It counts
+ * the commands it receives, and can answer garbage.
+ */
+final class CsServer implements AutoCloseable {
+  static final String API_KEY = "flotilla-api-key";
+  static final String SECRET_KEY = "flotilla-secret-key";
+  private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ");
+  private static final Pattern HOST_LABEL = Pattern.compile("[a-zA-Z][a-zA-Z0-9-]{0,62}");
+
+  static final String ZONE = "5f5c3a2e-1111-4a57-9c7e-0a0000000001";
+  static final String TEMPLATE = "5f5c3a2e-2222-4a57-9c7e-0a0000000001";
+  static final Map<String, String> OFFERINGS = Map.of("Small Instance", "5f5c3a2e-3333-4a57-9c7e-0a0000000001",
+      "Medium Instance", "5f5c3a2e-3333-4a57-9c7e-0a0000000002");
+
+  private final HttpServer http;
+  private final Gson gson = new Gson();
+  private final Map<String, Vm> vms = new ConcurrentHashMap<>();
+  private final Map<String, Job> jobs = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final AtomicInteger ips = new AtomicInteger(10);
+  volatile long jobMillis = 150;
+  volatile boolean garbage;
+  volatile Integer failNextDeployJob;
+
+  private static final class Vm {
+    final String id = UUID.randomUUID().toString();
+    final String name;
+    final String offering;
+    final String created = DATE.format(OffsetDateTime.now(ZoneOffset.UTC));
+    final String ip;
+    final String group;
+    final Map<String, String> tags = new LinkedHashMap<>();
+    volatile String state = "Stopped";
+    volatile String pendingJob;
+
+    Vm(String name, String offering, String ip, String group) {
+      this.name = name;
+      this.offering = offering;
+      this.ip = ip;
+      this.group = group;
+    }
+  }
+
+  private static final class Job {
+    final String id = UUID.randomUUID().toString();
+    final Instant done;
+    final Consumer<Job> finish;
+    volatile int status;
+    volatile JsonObject result;
+
+    Job(Instant done, Consumer<Job> finish) {
+      this.done = done;
+      this.finish = finish;
+    }
+  }
+
+  CsServer() throws IOException {
+    http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    http.createContext("/client/api", this::handle);
+    http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
+    http.start();
+  }
+
+  String url() {
+    return "http://127.0.0.1:" + http.getAddress().getPort() + "/client/api";
+  }
+
+  int calls(String command) {
+    return calls.getOrDefault(command, new AtomicInteger()).get();
+  }
+
+  Map<String, Integer> calls() {
+    Map<String, Integer> out = new TreeMap<>();
+    calls.forEach((k, v) -> out.put(k, v.get()));
+    return out;
+  }
+
+  void clearCalls() {
+    calls.clear();
+  }
+
+  /** The VMs users can see: neither Destroyed nor Expunging. */
+  long liveVms() {
+    return vms.values().stream().filter(v -> !v.state.equals("Destroyed")).count();
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+  }
+
+  // ---- the request -------------------------------------------------------------------------------------------
+
+  private void handle(HttpExchange ex) throws IOException {
+    Map<String, String> params = new LinkedHashMap<>();
+    parse(ex.getRequestURI().getRawQuery(), params);
+    if (ex.getRequestMethod().equals("POST")) {
+      parse(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), params);
+    }
+    String command = params.getOrDefault("command", "");
+    calls.computeIfAbsent(command, k -> new AtomicInteger()).incrementAndGet();
+    String key = command.toLowerCase(java.util.Locale.ROOT) + "response";
+    if (garbage) {
+      send(ex, 200, "<html><body>502 Bad Gateway</body></html>");
+      return;
+    }
+    if (!verified(params)) {
+      error(ex, KNOWN.contains(command) ? key : "errorresponse", 401,
+          "unable to verify user credentials and/or request signature");
+      return;
+    }
+    try {
+      JsonObject answer = switch (command) {
+        case "listZones" -> list("zone", List.of(object("id", ZONE, "name", "zone1")));
+        case "listServiceOfferings" -> list("serviceoffering", OFFERINGS.entrySet().stream().sorted(Map.Entry
+            .comparingByKey()).map(e -> offering(e.getKey(), e.getValue())).toList());
+        case "listTemplates" -> {
+          required(params, "templatefilter");
+          yield list("template", List.of(object("id", TEMPLATE, "name", "debian-12", "isready", true)));
+        }
+        case "deployVirtualMachine" -> deploy(params);
+        case "startVirtualMachine" -> act(params, vm -> {
+          if (!vm.state.equals("Stopped")) {
+            return "VM " + vm.name + " is already running";
+          }
+          vm.state = "Starting";
+          return null;
+        }, vm -> vm.state = "Running");
+        case "stopVirtualMachine" -> act(params, vm -> {
+          if (vm.state.equals("Running")) {
+            vm.state = "Stopping";
+          }
+          return null;
+        }, vm -> vm.state = "Stopped");
+        case "rebootVirtualMachine" -> act(params, vm -> vm.state.equals("Running") ? null
+            : "VM " + vm.name + " is not running, unable to reboot it", vm -> vm.state = "Running");
+        case "destroyVirtualMachine" -> act(params, vm -> {
+          if (params.containsKey("expunge")) {
+            return "expunge: only an admin may expunge";
+          }
+          return null;
+        }, vm -> vm.state = "Destroyed");
+        case "listVirtualMachines" -> listVms(params);
+        case "queryAsyncJobResult" -> jobResult(required(params, "jobid"));
+        case "createTags" -> createTags(params);
+        case "deleteTags" -> deleteTags(params);
+        default -> throw new CsError(401, "unable to verify user credentials and/or request signature");
+      };
+      JsonObject body = new JsonObject();
+      body.add(key, answer);
+      send(ex, 200, gson.toJson(body));
+    } catch (CsError e) {
+      error(ex, key, e.code, e.getMessage());
+    }
+  }
+
+  private static final List<String> KNOWN = List.of("listZones", "listServiceOfferings", "listTemplates",
+      "deployVirtualMachine", "startVirtualMachine", "stopVirtualMachine", "rebootVirtualMachine",
+      "destroyVirtualMachine", "listVirtualMachines", "queryAsyncJobResult", "createTags", "deleteTags");
+
+  private static final class CsError extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int code;
+
+    CsError(int code, String text) {
+      super(text);
+      this.code = code;
+    }
+  }
+
+  private static void parse(String raw, Map<String, String> into) {
+    if (raw == null || raw.isEmpty()) {
+      return;
+    }
+    for (String pair : raw.split("&")) {
+      String[] kv = pair.split("=", 2);
+      into.put(URLDecoder.decode(kv[0], StandardCharsets.UTF_8), kv.length > 1
+          ? URLDecoder.decode(kv[1], StandardCharsets.UTF_8) : "");
+    }
+  }
+
+  /** ApiServer.verifyRequest: the key, the signature over every other parameter, an expiry not past. */
+  private static boolean verified(Map<String, String> params) {
+    String signature = params.get("signature");
+    if (signature == null || !API_KEY.equals(params.get("apikey")) || !KNOWN.contains(params.get("command"))) {
+      return false;
+    }
+    if ("3".equals(params.get("signatureversion"))) {
+      try {
+        if (OffsetDateTime.parse(params.get("expires"), DATE).toInstant().isBefore(Instant.now())) {
+          return false;
+        }
+      } catch (RuntimeException e) {
+        return false;
+      }
+    }
+    Map<String, String> signed = new LinkedHashMap<>(params);
+    signed.remove("signature");
+    return java.security.MessageDigest.isEqual(CsClient.sign(signed, SECRET_KEY).getBytes(StandardCharsets.UTF_8),
+        signature.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static String required(Map<String, String> params, String name) {
+    String v = params.get(name);
+    if (v == null || v.isEmpty()) {
+      throw new CsError(431, "Unable to execute API command " + params.get("command").toLowerCase(java.util.Locale.ROOT)
+          + " due to missing parameter " + name);
+    }
+    return v;
+  }
+
+  private Vm vm(Map<String, String> params, String idParam) {
+    String id = required(params, idParam);
+    Vm vm = vms.get(id);
+    if (vm == null || vm.state.equals("Destroyed") && !params.get("command").equals("destroyVirtualMachine")) {
+      throw new CsError(431, "Unable to execute API command " + params.get("command").toLowerCase(java.util.Locale.ROOT)
+          + " due to invalid value. Invalid parameter " + idParam + " value=" + id + " due to incorrect long value"
+          + " format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.");
+    }
+    return vm;
+  }
+
+  // ---- commands ----------------------------------------------------------------------------------------------
+
+  private JsonObject deploy(Map<String, String> params) {
+    String offering = required(params, "serviceofferingid");
+    if (!OFFERINGS.containsValue(offering)) {
+      throw new CsError(431, "Unable to execute API command deployvirtualmachine due to invalid value. Invalid parameter"
+          + " serviceofferingid value=" + offering + " due to incorrect long value format, or entity does not exist");
+    }
+    if (!ZONE.equals(required(params, "zoneid"))) {
+      throw new CsError(431, "Unable to execute API command deployvirtualmachine due to invalid value. Invalid parameter"
+          + " zoneid value=" + params.get("zoneid") + " due to incorrect long value format, or entity does not exist");
+    }
+    if (!TEMPLATE.equals(params.get("templateid"))) {
+      throw new CsError(530, "Unable to deploy: give exactly one of templateid, volumeid and snapshotid");
+    }
+    String name = params.getOrDefault("name", "VM-" + UUID.randomUUID());
+    if (!HOST_LABEL.matcher(name).matches()) {
+      throw new CsError(431, "Invalid value for instance name " + name + ": it must be a host label");
+    }
+    synchronized (vms) {
+      if (vms.values().stream().anyMatch(v -> v.name.equals(name) && !v.state.equals("Destroyed"))) {
+        throw new CsError(431, "The vm with hostName " + name + " already exists in the network domain: cs1cloud.internal;"
+            + " network=Isolated");
+      }
+      if (params.containsKey("userdata")) {
+        try {
+          Base64.getDecoder().decode(params.get("userdata"));
+        } catch (IllegalArgumentException e) {
+          throw new CsError(431, "User data is not base64 encoded.");
+        }
+      }
+      String offeringName = OFFERINGS.entrySet().stream().filter(e -> e.getValue().equals(offering)).findFirst()
+          .orElseThrow().getKey();
+      Vm vm = new Vm(name, offeringName, "10.1.1." + ips.getAndIncrement(), params.get("group"));
+      vms.put(vm.id, vm);
+      Integer fail = failNextDeployJob;
+      failNextDeployJob = null;
+      Job job = job(vm, j -> {
+        if (fail != null) {
+          vm.state = "Error";
+          failed(j, fail, "Unable to create a deployment for VM[User|i-2-" + vm.name + "-VM]");
+        } else {
+          vm.state = "Running";
+          j.result = new JsonObject();
+          j.result.add("virtualmachine", vmObject(vm));
+        }
+      });
+      vm.state = "Starting";
+      JsonObject out = new JsonObject();
+      out.addProperty("id", vm.id);
+      out.addProperty("jobid", job.id);
+      return out;
+    }
+  }
+
+  /** An asynchronous action on one VM: {@code check} refuses it in the job (an error text) or starts it. */
+  private JsonObject act(Map<String, String> params, java.util.function.Function<Vm, String> check,
+      Consumer<Vm> finish) {
+    Vm vm = vm(params, "id");
+    String refused = check.apply(vm);
+    Job job = job(vm, j -> {
+      if (refused != null) {
+        failed(j, 431, refused);
+      } else {
+        finish.accept(vm);
+        j.result = new JsonObject();
+        j.result.add("virtualmachine", vmObject(vm));
+      }
+    });
+    JsonObject out = new JsonObject();
+    out.addProperty("jobid", job.id);
+    return out;
+  }
+
+  private Job job(Vm vm, Consumer<Job> finish) {
+    Job job = new Job(Instant.now().plusMillis(jobMillis), j -> {
+      finish.accept(j);
+      if (vm != null) {
+        vm.pendingJob = null;
+      }
+    });
+    jobs.put(job.id, job);
+    if (vm != null) {
+      vm.pendingJob = job.id;
+    }
+    return job;
+  }
+
+  private static void failed(Job j, int code, String text) {
+    j.status = 2;
+    j.result = object("errorcode", code, "errortext", text);
+  }
+
+  /** Jobs whose time has come are finished, in the order they were made. */
+  private void settle() {
+    List<Job> due = jobs.values().stream().filter(j -> j.status == 0 && !j.done.isAfter(Instant.now()))
+        .sorted(Comparator.comparing(j -> j.done)).toList();
+    for (Job j : due) {
+      synchronized (j) {
+        if (j.status == 0) {
+          j.finish.accept(j);
+          if (j.status == 0) {
+            j.status = 1;
+          }
+        }
+      }
+    }
+  }
+
+  private JsonObject jobResult(String id) {
+    settle();
+    Job j = jobs.get(id);
+    if (j == null) {
+      throw new CsError(431, "Unable to execute API command queryasyncjobresult due to invalid value. Invalid parameter"
+          + " jobid value=" + id + " due to incorrect long value format, or entity does not exist");
+    }
+    JsonObject out = object("jobid", j.id, "jobstatus", j.status, "jobprocstatus", 0, "jobresultcode",
+        j.status == 2 ? j.result.get("errorcode").getAsInt() : 0);
+    if (j.status != 0) {
+      out.addProperty("jobresulttype", "object");
+      out.add("jobresult", j.result == null ? object("success", true) : j.result);
+    }
+    return out;
+  }
+
+  private JsonObject listVms(Map<String, String> params) {
+    settle();
+    if (params.containsKey("id") && params.containsKey("ids")) {
+      throw new CsError(431, "Specify either id or ids but not both parameters");
+    }
+    int pageSize = Integer.parseInt(params.getOrDefault("pagesize", "500"));
+    if (pageSize > 500) {
+      throw new CsError(431, "Page size can't exceed max allowed page size value: 500");
+    }
+    if (params.containsKey("pagesize") && !params.containsKey("page")) {
+      throw new CsError(431, "\"page\" parameter is required when \"pagesize\" is specified");
+    }
+    List<Vm> matched = new ArrayList<>();
+    String ids = params.containsKey("ids") ? params.get("ids") : params.get("id");
+    if (ids != null) {
+      for (String id : ids.split(",")) {
+        Vm vm = vms.get(id);
+        if (vm == null) {
+          throw new CsError(431, "Unable to execute API command listvirtualmachines due to invalid value. Invalid"
+              + " parameter ids value=" + id + " due to incorrect long value format, or entity does not exist");
+        }
+        matched.add(vm);
+      }
+    } else {
+      matched.addAll(vms.values());
+    }
+    List<Vm> visible = matched.stream().filter(v -> !v.state.equals("Destroyed"))
+        .sorted(Comparator.comparing(v -> v.created + v.id)).toList();
+    int page = Integer.parseInt(params.getOrDefault("page", "1"));
+    List<JsonObject> out = visible.stream().skip((long) (page - 1) * pageSize).limit(pageSize).map(this::vmObject)
+        .toList();
+    JsonObject answer = out.isEmpty() ? new JsonObject() : list("virtualmachine", out);
+    if (!out.isEmpty()) {
+      answer.addProperty("count", visible.size());
+    }
+    return answer;
+  }
+
+  private JsonObject createTags(Map<String, String> params) {
+    required(params, "resourcetype");
+    Map<String, String> tags = new LinkedHashMap<>();
+    for (int i = 0; params.containsKey("tags[" + i + "].key"); i++) {
+      String value = params.get("tags[" + i + "].value");
+      if (value == null || value.isEmpty()) {
+        throw new CsError(431, "Value for the key " + params.get("tags[" + i + "].key") + " is either null or empty");
+      }
+      tags.put(params.get("tags[" + i + "].key"), value);
+    }
+    List<Vm> targets = new ArrayList<>();
+    for (String id : required(params, "resourceids").split(",")) {
+      targets.add(vm(Map.of("command", "createTags", "resourceids", id), "resourceids"));
+    }
+    Job job = job(null, j -> {
+      for (Vm vm : targets) {
+        for (String key : tags.keySet()) {
+          if (vm.tags.containsKey(key)) {
+            failed(j, 530, "tag " + key + " already on UserVm with id " + vm.id);
+            return;
+          }
+        }
+        vm.tags.putAll(tags);
+      }
+    });
+    return object("jobid", job.id);
+  }
+
+  private JsonObject deleteTags(Map<String, String> params) {
+    required(params, "resourcetype");
+    List<String> keys = new ArrayList<>();
+    for (int i = 0; params.containsKey("tags[" + i + "].key"); i++) {
+      keys.add(params.get("tags[" + i + "].key"));
+    }
+    List<Vm> targets = new ArrayList<>();
+    for (String id : required(params, "resourceids").split(",")) {
+      targets.add(vm(Map.of("command", "deleteTags", "resourceids", id), "resourceids"));
+    }
+    Job job = job(null, j -> {
+      boolean any = false;
+      for (Vm vm : targets) {
+        for (String key : keys.isEmpty() ? new ArrayList<>(vm.tags.keySet()) : keys) {
+          any |= vm.tags.remove(key) != null;
+        }
+      }
+      if (!any) {
+        failed(j, 530, "Failed to delete tags");
+      }
+    });
+    return object("jobid", job.id);
+  }
+
+  // ---- answers -----------------------------------------------------------------------------------------------
+
+  private JsonObject vmObject(Vm vm) {
+    JsonObject o = object("id", vm.id, "name", vm.name, "displayname", vm.name, "state", vm.state,
+        "zoneid", ZONE, "zonename", "zone1", "templateid", TEMPLATE, "templatename", "debian-12",
+        "serviceofferingid", OFFERINGS.get(vm.offering), "serviceofferingname", vm.offering, "created", vm.created,
+        "ipaddress", vm.ip, "haenable", false);
+    if (vm.group != null) {
+      o.addProperty("group", vm.group);
+    }
+    JsonArray nic = new JsonArray();
+    nic.add(object("id", UUID.nameUUIDFromBytes(vm.id.getBytes(StandardCharsets.UTF_8)).toString(), "ipaddress", vm.ip,
+        "isdefault", true));
+    o.add("nic", nic);
+    JsonArray tags = new JsonArray();
+    vm.tags.forEach((k, v) -> tags.add(object("key", k, "value", v, "resourcetype", "UserVm", "resourceid", vm.id)));
+    o.add("tags", tags);
+    o.add("securitygroup", new JsonArray());
+    o.add("affinitygroup", new JsonArray());
+    if (vm.pendingJob != null) {
+      o.addProperty("jobid", vm.pendingJob);
+      o.addProperty("jobstatus", 0);
+    }
+    return o;
+  }
+
+  private static JsonObject offering(String name, String id) {
+    return object("id", id, "name", name, "cpunumber", name.startsWith("Small") ? 1 : 2, "cpuspeed", 1000,
+        "memory", name.startsWith("Small") ? 512 : 1024, "offerha", false);
+  }
+
+  private static JsonObject list(String key, List<JsonObject> items) {
+    JsonObject o = new JsonObject();
+    o.addProperty("count", items.size());
+    JsonArray a = new JsonArray();
+    items.forEach(a::add);
+    o.add(key, a);
+    return o;
+  }
+
+  private static JsonObject object(Object... kv) {
+    JsonObject o = new JsonObject();
+    for (int i = 0; i < kv.length; i += 2) {
+      Object v = kv[i + 1];
+      if (v instanceof Number n) {
+        o.addProperty((String) kv[i], n);
+      } else if (v instanceof Boolean b) {
+        o.addProperty((String) kv[i], b);
+      } else {
+        o.addProperty((String) kv[i], String.valueOf(v));
+      }
+    }
+    return o;
+  }
+
+  private void error(HttpExchange ex, String key, int code, String text) throws IOException {
+    JsonObject inner = object("uuidList", "[]", "errorcode", code, "errortext", text);
+    inner.add("uuidList", new JsonArray());
+    if (code != 401) {
+      inner.addProperty("cserrorcode", code == 431 ? 4350 : 4250);
+    }
+    JsonObject body = new JsonObject();
+    body.add(key, inner);
+    ex.getResponseHeaders().add("X-Description", text);
+    send(ex, code, gson.toJson(body));
+  }
+
+  private static void send(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "application/json; charset=UTF-8");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (var out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+}
