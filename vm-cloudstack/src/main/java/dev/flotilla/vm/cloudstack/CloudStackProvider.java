@@ -13,6 +13,9 @@ import dev.flotilla.vm.InstanceType;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.Snapshot;
+import dev.flotilla.vm.SnapshotChain;
+import dev.flotilla.vm.SnapshotOptions;
 import dev.flotilla.vm.cloudstack.internal.CsClient;
 import dev.flotilla.vm.cloudstack.internal.CsErrors;
 import dev.flotilla.vm.cloudstack.internal.CsStates;
@@ -422,6 +425,79 @@ final class CloudStackProvider implements Provider {
       }
       pause = Math.min(pause * 2, 2000);
     }
+  }
+
+  // ---- VM snapshots ---------------------------------------------------------------------------------------
+
+  /** createVMSnapshot: CloudStack makes it a child of the current snapshot, and then the current one. */
+  @Override
+  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("virtualmachineid", id);
+    params.put("name", name);
+    params.put("snapshotmemory", Boolean.toString(options.memory()));
+    params.put("quiescevm", Boolean.toString(options.quiesce()));
+    JsonObject answer = cs.call("createVMSnapshot", params);
+    String parent = snapshots(id).current().map(Snapshot::id).orElse(null);
+    return Snapshot.of(string(answer, "id"), name, parent, options.memory(), Instant.now(), Snapshot.Status.CREATING);
+  }
+
+  /** listVMSnapshot: the chain as CloudStack keeps it, parents and the current one included. */
+  @Override
+  public SnapshotChain snapshots(String id) {
+    List<JsonObject> listed = new ArrayList<>(list("listVMSnapshot", Map.of("virtualmachineid", id), "vmSnapshot"));
+    java.util.Collections.reverse(listed); // newest first as listed; oldest first keeps order within a second
+    List<Snapshot> out = new ArrayList<>();
+    String current = null;
+    for (JsonObject o : listed) {
+      Snapshot.Status status = switch (String.valueOf(string(o, "state"))) {
+        case "Allocated", "Creating" -> Snapshot.Status.CREATING;
+        case "Ready", "Reverting" -> Snapshot.Status.READY;
+        case "Error" -> Snapshot.Status.ERROR;
+        default -> null; // Expunging, Removed, Hidden: going or gone
+      };
+      if (status == null) {
+        continue;
+      }
+      String name = string(o, "displayname") != null ? string(o, "displayname") : string(o, "name");
+      Instant created = time(string(o, "created"));
+      out.add(Snapshot.of(string(o, "id"), name, string(o, "parent"), "DiskAndMemory".equals(string(o, "type")),
+          created == null ? Instant.EPOCH : created, status));
+      if (o.has("current") && o.get("current").getAsBoolean()) {
+        current = string(o, "id");
+      }
+    }
+    java.util.Set<String> kept = new HashSet<>();
+    out.forEach(sn -> kept.add(sn.id()));
+    // a parent going away (Expunging) leaves its children to the one above it, as CloudStack will
+    List<Snapshot> chain = out.stream().map(sn -> sn.parentId().filter(kept::contains).isPresent() ? sn
+        : sn.withParent(null)).toList();
+    return SnapshotChain.of(chain, kept.contains(current) ? current : null, maxSnapshots());
+  }
+
+  private int maxSnapshots() {
+    return Integer.parseInt(profile.setting("vm_snapshot_max").orElse("10"));
+  }
+
+  /**
+   * revertToVMSnapshot, waited for. CloudStack reverts a running VM only to a snapshot with memory, and a
+   * stopped one only to a disk snapshot; a running VM reverted to a disk snapshot is stopped first.
+   */
+  @Override
+  public void revert(String id, String snapshotId) {
+    Snapshot target = snapshots(id).get(snapshotId).orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null,
+        "VM " + id + " has no snapshot " + snapshotId));
+    List<Instance> vm = describe(List.of(id));
+    if (!target.includesMemory() && !vm.isEmpty() && vm.get(0).state() == State.RUNNING) {
+      awaitJob(string(cs.call("stopVirtualMachine", Map.of("id", id)), "jobid"), "stopVirtualMachine");
+    }
+    awaitJob(string(cs.call("revertToVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "revertToVMSnapshot");
+  }
+
+  /** deleteVMSnapshot, waited for: its children move to its parent. */
+  @Override
+  public void deleteSnapshot(String id, String snapshotId) {
+    awaitJob(string(cs.call("deleteVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "deleteVMSnapshot");
   }
 
   @Override

@@ -26,7 +26,7 @@ public final class CloudStackProviderFactory implements ProviderFactory {
   public static final String ID = "cloudstack";
 
   static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.STOP_START, Capability.REBOOT,
-      Capability.HARD_REBOOT, Capability.USER_DATA, Capability.TAGS);
+      Capability.HARD_REBOOT, Capability.USER_DATA, Capability.TAGS, Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY);
 
   private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
 
@@ -34,6 +34,7 @@ public final class CloudStackProviderFactory implements ProviderFactory {
     SETTINGS.put("zone", "the zone VMs are made in, by name or id; needed when the cloud has several");
     SETTINGS.put("network", "the ids of the networks VMs attach to, comma-separated; needed where the zone has several");
     SETTINGS.put("max_parallel", "how many calls run at once when many VMs are created or acted on (default 8)");
+    SETTINGS.put("vm_snapshot_max", "the cloud's vmsnapshot.max: how many VM snapshots a VM may have (default 10)");
     SETTINGS.put("expunge", "true to expunge VMs as they are destroyed (needs the right, or an admin key)");
   }
 

@@ -67,12 +67,29 @@ final class CsServer implements AutoCloseable {
     final Map<String, String> tags = new LinkedHashMap<>();
     volatile String state = "Stopped";
     volatile String pendingJob;
+    final List<VmSnapshot> snapshots = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Vm(String name, String offering, String ip, String group) {
       this.name = name;
       this.offering = offering;
       this.ip = ip;
       this.group = group;
+    }
+  }
+
+  private static final class VmSnapshot {
+    final String id = UUID.randomUUID().toString();
+    final String displayName;
+    final boolean memory;
+    final String created = DATE.format(OffsetDateTime.now(ZoneOffset.UTC));
+    volatile String parent;
+    volatile boolean current;
+    volatile String state = "Creating";
+
+    VmSnapshot(String displayName, boolean memory, String parent) {
+      this.displayName = displayName;
+      this.memory = memory;
+      this.parent = parent;
     }
   }
 
@@ -179,6 +196,10 @@ final class CsServer implements AutoCloseable {
         case "queryAsyncJobResult" -> jobResult(required(params, "jobid"));
         case "createTags" -> createTags(params);
         case "deleteTags" -> deleteTags(params);
+        case "createVMSnapshot" -> createSnapshot(params);
+        case "listVMSnapshot" -> listSnapshots(params);
+        case "revertToVMSnapshot" -> revertSnapshot(params);
+        case "deleteVMSnapshot" -> deleteSnapshot(params);
         default -> throw new CsError(401, "unable to verify user credentials and/or request signature");
       };
       JsonObject body = new JsonObject();
@@ -191,7 +212,7 @@ final class CsServer implements AutoCloseable {
 
   private static final List<String> KNOWN = List.of("listZones", "listServiceOfferings", "listTemplates",
       "deployVirtualMachine", "startVirtualMachine", "stopVirtualMachine", "rebootVirtualMachine",
-      "destroyVirtualMachine", "listVirtualMachines", "queryAsyncJobResult", "createTags", "deleteTags");
+      "destroyVirtualMachine", "listVirtualMachines", "queryAsyncJobResult", "createTags", "deleteTags", "createVMSnapshot", "listVMSnapshot", "revertToVMSnapshot", "deleteVMSnapshot");
 
   private static final class CsError extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -466,6 +487,101 @@ final class CsServer implements AutoCloseable {
       if (!any) {
         failed(j, 530, "Failed to delete tags");
       }
+    });
+    return object("jobid", job.id);
+  }
+
+  /** VSM's checks run in the request: VM Running or Stopped, an unused name, below vmsnapshot.max. */
+  private JsonObject createSnapshot(Map<String, String> params) {
+    settle();
+    Vm vm = vm(params, "virtualmachineid");
+    String name = params.getOrDefault("name", vm.name + "_VS_" + System.nanoTime());
+    boolean memory = Boolean.parseBoolean(params.get("snapshotmemory"));
+    String refused = !vm.state.equals("Running") && !vm.state.equals("Stopped") ? "VM is not Running or Stopped"
+        : vm.snapshots.stream().anyMatch(x -> x.displayName.equals(name)) ? "There is other active vm snapshot"
+            + " with the same display name " + name
+        : vm.snapshots.size() >= 10 ? "The number of vm snapshots of vm " + vm.name + " has reached the maximum 10"
+        : memory && !vm.state.equals("Running") ? "memory snapshots need a running VM" : null;
+    if (refused != null) {
+      throw new CsError(530, "Failed to create vm snapshot: " + refused);
+    }
+    String parent = vm.snapshots.stream().filter(x -> x.current).map(x -> x.id).findFirst().orElse(null);
+    VmSnapshot snap = new VmSnapshot(name, memory, parent);
+    vm.snapshots.add(snap);
+    Job job = job(vm, j -> {
+      vm.snapshots.forEach(x -> x.current = false);
+      snap.current = true;
+      snap.state = "Ready";
+    });
+    return object("id", snap.id, "jobid", job.id);
+  }
+
+  private JsonObject listSnapshots(Map<String, String> params) {
+    settle();
+    Vm vm = vm(params, "virtualmachineid");
+    List<JsonObject> out = new ArrayList<>();
+    for (int i = vm.snapshots.size() - 1; i >= 0; i--) { // newest first
+      VmSnapshot x = vm.snapshots.get(i);
+      JsonObject o = object("id", x.id, "name", "i-2-" + vm.name + "-VM_VS_" + x.created, "displayname",
+          x.displayName, "state", x.state, "type", x.memory ? "DiskAndMemory" : "Disk", "current", x.current,
+          "virtualmachineid", vm.id, "created", x.created);
+      if (x.parent != null) {
+        o.addProperty("parent", x.parent);
+      }
+      out.add(o);
+    }
+    return out.isEmpty() ? new JsonObject() : list("vmSnapshot", out);
+  }
+
+  private Object[] snapshot(Map<String, String> params) {
+    String id = required(params, "vmsnapshotid");
+    for (Vm vm : vms.values()) {
+      for (VmSnapshot x : vm.snapshots) {
+        if (x.id.equals(id)) {
+          return new Object[] {vm, x};
+        }
+      }
+    }
+    throw new CsError(431, "Unable to execute API command " + params.get("command").toLowerCase(java.util.Locale.ROOT)
+        + " due to invalid value. Invalid parameter vmsnapshotid value=" + id + " due to incorrect long value format,"
+        + " or entity does not exist");
+  }
+
+  /** The job refuses what DVS refuses: a running VM reverts only to memory, a stopped one only to disk. */
+  private JsonObject revertSnapshot(Map<String, String> params) {
+    settle();
+    Object[] found = snapshot(params);
+    Vm vm = (Vm) found[0];
+    VmSnapshot target = (VmSnapshot) found[1];
+    Job job = job(vm, j -> {
+      boolean running = vm.state.equals("Running");
+      if (!target.state.equals("Ready") || running != target.memory) {
+        failed(j, 431, "VM Snapshot revert not allowed. This will result in VM state change. You can revert running"
+            + " VM to disk and memory type snapshot and stopped VM to disk type snapshot");
+        return;
+      }
+      vm.snapshots.forEach(x -> x.current = false);
+      target.current = true;
+      vm.state = target.memory ? "Running" : "Stopped";
+    });
+    return object("jobid", job.id);
+  }
+
+  private JsonObject deleteSnapshot(Map<String, String> params) {
+    settle();
+    Object[] found = snapshot(params);
+    Vm vm = (Vm) found[0];
+    VmSnapshot gone = (VmSnapshot) found[1];
+    Job job = job(vm, j -> {
+      for (VmSnapshot x : vm.snapshots) {
+        if (gone.id.equals(x.parent)) {
+          x.parent = gone.parent;
+        }
+      }
+      if (gone.current && gone.parent != null) {
+        vm.snapshots.stream().filter(x -> x.id.equals(gone.parent)).forEach(x -> x.current = true);
+      }
+      vm.snapshots.remove(gone);
     });
     return object("jobid", job.id);
   }

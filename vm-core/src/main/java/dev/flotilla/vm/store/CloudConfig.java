@@ -75,7 +75,7 @@ public final class CloudConfig {
       "cloudstack", List.of(new Key("api_url", Target.ENDPOINT, true), new Key("api_key", Target.IDENTITY, true),
           new Key("secret_key", Target.SECRET, true), new Key("zone", Target.SETTING, false),
           new Key("network", Target.SETTING, false), new Key("max_parallel", Target.SETTING, false),
-          new Key("expunge", Target.SETTING, false)),
+          new Key("expunge", Target.SETTING, false), new Key("vm_snapshot_max", Target.SETTING, false)),
       "stratuslab", List.of(new Key("endpoint", Target.ENDPOINT, true), new Key("username", Target.IDENTITY, false),
           new Key("password", Target.SECRET, false), new Key("certificate", Target.SETTING, false),
           new Key("certificate_password", Target.SECRET_SETTING, false),
