@@ -7,6 +7,8 @@ import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.CloudException.Kind;
 import dev.flotilla.vm.ConfigurationException;
+import dev.flotilla.vm.FloatingAddress;
+import dev.flotilla.vm.KeyPair;
 import dev.flotilla.vm.Image;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.InstanceType;
@@ -58,6 +60,7 @@ final class CloudStackProvider implements Provider {
   private final int maxParallel;
   private final Map<String, String> offeringIds = new ConcurrentHashMap<>();
   private final Map<String, String> templateIds = new ConcurrentHashMap<>();
+  private final Map<String, String> affinityGroups = new ConcurrentHashMap<>();
   /** The deploy job of each VM this provider made, to tell why one went to Error. */
   private final Map<String, String> deployJobs = new ConcurrentHashMap<>();
   private volatile String zoneId;
@@ -98,6 +101,7 @@ final class CloudStackProvider implements Provider {
       common.put("securitygroupnames", String.join(",", spec.securityGroups()));
     }
     profile.setting("network").ifPresent(n -> common.put("networkids", n));
+    spec.antiAffinityGroup().ifPresent(g -> common.put("affinitygroupids", affinityGroup(g)));
     return Parallel.map(request.nodeNames(), maxParallel, "cloudstack-deploy", name -> {
       Map<String, String> params = new LinkedHashMap<>(common);
       params.put("name", name);
@@ -139,6 +143,25 @@ final class CloudStackProvider implements Provider {
       i++;
     }
     return string(cs.call("createTags", params), "jobid");
+  }
+
+  /** The id of the host anti-affinity group {@code name}, made on first use. */
+  private String affinityGroup(String name) {
+    return affinityGroups.computeIfAbsent(name, n -> {
+      for (JsonObject g : list("listAffinityGroups", Map.of("name", n), "affinitygroup")) {
+        if (n.equals(string(g, "name"))) {
+          if (!String.valueOf(string(g, "type")).contains("anti-affinity")) {
+            throw new ConfigurationException(null, "vm.anti_affinity_group", "names affinity group '" + n + "', whose"
+                + " type is '" + string(g, "type") + "', not host anti-affinity; give another name");
+          }
+          return string(g, "id");
+        }
+      }
+      JsonObject made = cs.call("createAffinityGroup", Map.of("name", n, "type", "host anti-affinity",
+          "description", "made by Flotilla for nodes that must not share a host"));
+      awaitJob(string(made, "jobid"), "createAffinityGroup");
+      return string(made, "id");
+    });
   }
 
   private String offering(Node spec) {
@@ -498,6 +521,73 @@ final class CloudStackProvider implements Provider {
   @Override
   public void deleteSnapshot(String id, String snapshotId) {
     awaitJob(string(cs.call("deleteVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "deleteVMSnapshot");
+  }
+
+  // ---- SSH keys, public addresses -------------------------------------------------------------------------
+
+  @Override
+  public KeyPair importKey(String name, String publicKey) {
+    JsonObject answer = cs.call("registerSSHKeyPair", Map.of("name", name, "publickey", publicKey.trim()));
+    JsonObject key = answer.has("keypair") ? answer.getAsJsonObject("keypair") : answer;
+    return new KeyPair(string(key, "name"), string(key, "fingerprint"));
+  }
+
+  @Override
+  public List<KeyPair> keys() {
+    return list("listSSHKeyPairs", Map.of(), "sshkeypair").stream()
+        .map(k -> new KeyPair(string(k, "name"), string(k, "fingerprint"))).toList();
+  }
+
+  /** The account's public addresses; one with static NAT points at its VM. */
+  @Override
+  public List<FloatingAddress> addresses() {
+    return list("listPublicIpAddresses", Map.of(), "publicipaddress").stream()
+        .filter(o -> !"true".equals(string(o, "issourcenat")))
+        .map(o -> new FloatingAddress(string(o, "ipaddress"), string(o, "zonename") == null ? "zone"
+            : string(o, "zonename"), "true".equals(string(o, "isstaticnat")) ? string(o, "virtualmachineid") : null))
+        .toList();
+  }
+
+  /** associateIpAddress in the profile's zone (or the network {@code pool} names), waited for. */
+  @Override
+  public FloatingAddress allocateAddress(String pool) {
+    Map<String, String> params = new LinkedHashMap<>();
+    if (pool != null && UUID.matcher(pool).matches()) {
+      params.put("networkid", pool);
+    } else {
+      params.put("zoneid", zone());
+    }
+    JsonObject made = cs.call("associateIpAddress", params);
+    awaitJob(string(made, "jobid"), "associateIpAddress");
+    JsonObject ip = list("listPublicIpAddresses", Map.of("id", string(made, "id")), "publicipaddress").stream()
+        .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the address associateIpAddress"
+            + " made (" + string(made, "id") + ") is not listed"));
+    return new FloatingAddress(string(ip, "ipaddress"), pool == null ? "zone" : pool, null);
+  }
+
+  /** enableStaticNat: the address now reaches the VM. */
+  @Override
+  public void associateAddress(String address, String id) {
+    cs.call("enableStaticNat", Map.of("ipaddressid", addressId(address), "virtualmachineid", id));
+  }
+
+  @Override
+  public void disassociateAddress(String address, String id) {
+    awaitJob(string(cs.call("disableStaticNat", Map.of("ipaddressid", addressId(address))), "jobid"),
+        "disableStaticNat");
+  }
+
+  @Override
+  public void releaseAddress(String address) {
+    awaitJob(string(cs.call("disassociateIpAddress", Map.of("id", addressId(address))), "jobid"),
+        "disassociateIpAddress");
+  }
+
+  private String addressId(String address) {
+    return list("listPublicIpAddresses", Map.of("ipaddress", address), "publicipaddress").stream()
+        .filter(o -> address.equals(string(o, "ipaddress"))).map(o -> string(o, "id")).findFirst()
+        .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the account has no public address "
+            + address + "; `vm ips` lists them"));
   }
 
   @Override

@@ -26,7 +26,8 @@ public final class CloudStackProviderFactory implements ProviderFactory {
   public static final String ID = "cloudstack";
 
   static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.STOP_START, Capability.REBOOT,
-      Capability.HARD_REBOOT, Capability.USER_DATA, Capability.TAGS, Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY);
+      Capability.HARD_REBOOT, Capability.USER_DATA, Capability.TAGS, Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY,
+      Capability.KEY_IMPORT, Capability.ANTI_AFFINITY, Capability.FLOATING_IP);
 
   private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
 

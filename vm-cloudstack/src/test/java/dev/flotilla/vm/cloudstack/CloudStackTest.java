@@ -134,6 +134,31 @@ class CloudStackTest {
   }
 
   @Test
+  void aKeyIsRegisteredWithItsMd5FingerprintAndListed() {
+    String key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ops@example";
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      dev.flotilla.vm.KeyPair registered = client.registerKey("ops", key);
+      assertThat(registered.fingerprint()).matches("([0-9a-f]{2}:){15}[0-9a-f]{2}");
+      assertThat(client.keys()).containsExactly(registered);
+      assertThatThrownBy(() -> client.registerKey("ops", key)).hasMessageContaining("already exists");
+    }
+  }
+
+  @Test
+  void anAntiAffinityGroupIsMadeOnFirstUseAndServesEveryNode() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      List<Node> nodes = new ArrayList<>();
+      for (int i = 1; i <= 3; i++) {
+        nodes.add(node("db" + i).toBuilder().antiAffinityGroup("spread-db").build());
+      }
+      client.start(nodes);
+      client.start(node("db4").toBuilder().antiAffinityGroup("spread-db").build());
+      assertThat(server.calls("createAffinityGroup")).isEqualTo(1);
+      assertThat(server.liveVms()).isEqualTo(4);
+    }
+  }
+
+  @Test
   void everyCloudStackStateHasItsLifecycleState() {
     assertThat(CsStates.state("Starting", false)).isEqualTo(State.PENDING);
     assertThat(CsStates.state("Running", false)).isEqualTo(State.RUNNING);

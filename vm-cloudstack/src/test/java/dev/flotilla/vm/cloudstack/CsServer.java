@@ -53,6 +53,21 @@ final class CsServer implements AutoCloseable {
   private final Map<String, Job> jobs = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
   private final AtomicInteger ips = new AtomicInteger(10);
+  private final AtomicInteger publicIps = new AtomicInteger(10);
+  private final Map<String, String[]> keys = new ConcurrentHashMap<>(); // name -> {id, fingerprint, key}
+  private final Map<String, String> affinityGroups = new ConcurrentHashMap<>(); // name -> id
+  private final Map<String, PublicIp> addresses = new ConcurrentHashMap<>();
+
+  private static final class PublicIp {
+    final String id = UUID.randomUUID().toString();
+    final String address;
+    volatile String state = "Allocating";
+    volatile String vmId;
+
+    PublicIp(String address) {
+      this.address = address;
+    }
+  }
   volatile long jobMillis = 150;
   volatile boolean garbage;
   volatile Integer failNextDeployJob;
@@ -67,6 +82,8 @@ final class CsServer implements AutoCloseable {
     final Map<String, String> tags = new LinkedHashMap<>();
     volatile String state = "Stopped";
     volatile String pendingJob;
+    volatile String publicIp;
+    volatile String affinityGroup;
     final List<VmSnapshot> snapshots = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Vm(String name, String offering, String ip, String group) {
@@ -196,6 +213,40 @@ final class CsServer implements AutoCloseable {
         case "queryAsyncJobResult" -> jobResult(required(params, "jobid"));
         case "createTags" -> createTags(params);
         case "deleteTags" -> deleteTags(params);
+        case "registerSSHKeyPair" -> registerKey(params);
+        case "listSSHKeyPairs" -> {
+          List<JsonObject> out = keys.entrySet().stream().filter(e -> !params.containsKey("name")
+              || e.getKey().equals(params.get("name"))).sorted(Map.Entry.comparingByKey())
+              .map(e -> object("id", e.getValue()[0], "name", e.getKey(), "fingerprint", e.getValue()[1])).toList();
+          yield out.isEmpty() ? new JsonObject() : list("sshkeypair", out);
+        }
+        case "createAffinityGroup" -> createAffinityGroup(params);
+        case "listAffinityGroups" -> {
+          List<JsonObject> out = affinityGroups.entrySet().stream().filter(e -> !params.containsKey("name")
+              || e.getKey().equals(params.get("name")))
+              .map(e -> object("id", e.getValue(), "name", e.getKey(), "type", "host anti-affinity")).toList();
+          yield out.isEmpty() ? new JsonObject() : list("affinitygroup", out);
+        }
+        case "associateIpAddress" -> associateIp(params);
+        case "listPublicIpAddresses" -> listIps(params);
+        case "enableStaticNat" -> enableStaticNat(params);
+        case "disableStaticNat" -> {
+          PublicIp ip = ip(required(params, "ipaddressid"));
+          yield object("jobid", job(null, j -> {
+            if (ip.vmId == null) {
+              failed(j, 431, "Specified IP address id is not associated with any vm Id");
+              return;
+            }
+            unNat(ip);
+          }).id);
+        }
+        case "disassociateIpAddress" -> {
+          PublicIp ip = ip(required(params, "id"));
+          yield object("jobid", job(null, j -> {
+            unNat(ip);
+            addresses.remove(ip.id);
+          }).id);
+        }
         case "createVMSnapshot" -> createSnapshot(params);
         case "listVMSnapshot" -> listSnapshots(params);
         case "revertToVMSnapshot" -> revertSnapshot(params);
@@ -212,7 +263,9 @@ final class CsServer implements AutoCloseable {
 
   private static final List<String> KNOWN = List.of("listZones", "listServiceOfferings", "listTemplates",
       "deployVirtualMachine", "startVirtualMachine", "stopVirtualMachine", "rebootVirtualMachine",
-      "destroyVirtualMachine", "listVirtualMachines", "queryAsyncJobResult", "createTags", "deleteTags", "createVMSnapshot", "listVMSnapshot", "revertToVMSnapshot", "deleteVMSnapshot");
+      "destroyVirtualMachine", "listVirtualMachines", "queryAsyncJobResult", "createTags", "deleteTags", "createVMSnapshot", "listVMSnapshot", "revertToVMSnapshot", "deleteVMSnapshot",
+      "registerSSHKeyPair", "listSSHKeyPairs", "createAffinityGroup", "listAffinityGroups", "associateIpAddress",
+      "listPublicIpAddresses", "enableStaticNat", "disableStaticNat", "disassociateIpAddress");
 
   private static final class CsError extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -309,6 +362,12 @@ final class CsServer implements AutoCloseable {
       }
       String offeringName = OFFERINGS.entrySet().stream().filter(e -> e.getValue().equals(offering)).findFirst()
           .orElseThrow().getKey();
+      if (params.containsKey("affinitygroupids") && !affinityGroups.containsValue(params.get("affinitygroupids"))) {
+        throw new CsError(431, "Unable to find affinity group by id " + params.get("affinitygroupids"));
+      }
+      if (params.containsKey("keypair") && !keys.containsKey(params.get("keypair"))) {
+        throw new CsError(431, "Not all specified keypairs exist");
+      }
       Vm vm = new Vm(name, offeringName, "10.1.1." + ips.getAndIncrement(), params.get("group"));
       vms.put(vm.id, vm);
       Integer fail = failNextDeployJob;
@@ -491,6 +550,106 @@ final class CsServer implements AutoCloseable {
     return object("jobid", job.id);
   }
 
+  private JsonObject registerKey(Map<String, String> params) {
+    String name = required(params, "name");
+    String[] parts = required(params, "publickey").trim().split("\\s+");
+    if (parts.length < 2 || !(parts[0].equals("ssh-rsa") || parts[0].equals("ssh-dss") || parts[0].equals("ssh-ed25519")
+        || parts[0].startsWith("ecdsa-sha2-nistp"))) {
+      throw new CsError(431, "Public key is invalid");
+    }
+    if (keys.containsKey(name)) {
+      throw new CsError(431, "A key pair with name '" + name + "' already exists.");
+    }
+    String fingerprint;
+    try {
+      byte[] md5 = java.security.MessageDigest.getInstance("MD5").digest(Base64.getDecoder().decode(parts[1]));
+      StringBuilder sb = new StringBuilder();
+      for (byte b : md5) {
+        sb.append(sb.length() == 0 ? "" : ":").append(String.format("%02x", b));
+      }
+      fingerprint = sb.toString();
+    } catch (java.security.NoSuchAlgorithmException | IllegalArgumentException e) {
+      throw new CsError(431, "Public key is invalid");
+    }
+    String id = UUID.randomUUID().toString();
+    keys.put(name, new String[] {id, fingerprint, params.get("publickey")});
+    JsonObject out = new JsonObject();
+    out.add("keypair", object("id", id, "name", name, "fingerprint", fingerprint));
+    return out;
+  }
+
+  private JsonObject createAffinityGroup(Map<String, String> params) {
+    String name = required(params, "name");
+    required(params, "type");
+    if (affinityGroups.containsKey(name)) {
+      throw new CsError(431, "Unable to create affinity group, a group with name " + name + " already exists.");
+    }
+    String id = UUID.randomUUID().toString();
+    affinityGroups.put(name, id);
+    return object("id", id, "jobid", job(null, j -> { }).id);
+  }
+
+  private JsonObject associateIp(Map<String, String> params) {
+    if (!params.containsKey("zoneid") && !params.containsKey("networkid")) {
+      throw new CsError(431, "Unable to figure out zone to assign IP to. Please specify either zoneId, or networkId,"
+          + " or vpcId in the call");
+    }
+    PublicIp ip = new PublicIp("203.0.113." + publicIps.getAndIncrement());
+    addresses.put(ip.id, ip);
+    return object("id", ip.id, "jobid", job(null, j -> ip.state = "Allocated").id);
+  }
+
+  private PublicIp ip(String id) {
+    PublicIp ip = addresses.get(id);
+    if (ip == null) {
+      throw new CsError(431, "Unable to execute API command due to invalid value. Invalid parameter ipaddressid"
+          + " value=" + id + " due to incorrect long value format, or entity does not exist");
+    }
+    return ip;
+  }
+
+  private JsonObject listIps(Map<String, String> params) {
+    settle();
+    List<JsonObject> out = new ArrayList<>();
+    for (PublicIp ip : addresses.values()) {
+      if (params.containsKey("id") && !params.get("id").equals(ip.id)
+          || params.containsKey("ipaddress") && !params.get("ipaddress").equals(ip.address)) {
+        continue;
+      }
+      JsonObject o = object("id", ip.id, "ipaddress", ip.address, "state", ip.state, "zoneid", ZONE, "zonename",
+          "zone1", "issourcenat", false, "isstaticnat", ip.vmId != null);
+      if (ip.vmId != null) {
+        o.addProperty("virtualmachineid", ip.vmId);
+      }
+      out.add(o);
+    }
+    return out.isEmpty() ? new JsonObject() : list("publicipaddress", out);
+  }
+
+  /** Synchronous, as EnableStaticNatCmd is; an address already NATed to another VM is a rule conflict. */
+  private JsonObject enableStaticNat(Map<String, String> params) {
+    settle();
+    PublicIp ip = ip(required(params, "ipaddressid"));
+    Vm vm = vm(params, "virtualmachineid");
+    if (ip.vmId != null && !ip.vmId.equals(vm.id)) {
+      throw new CsError(537, "Failed to enable static nat for the ip address id=" + ip.id + " as it's already assigned"
+          + " to static nat for another vm");
+    }
+    ip.vmId = vm.id;
+    vm.publicIp = ip.address;
+    return object("success", true);
+  }
+
+  private void unNat(PublicIp ip) {
+    if (ip.vmId != null) {
+      Vm vm = vms.get(ip.vmId);
+      if (vm != null) {
+        vm.publicIp = null;
+      }
+      ip.vmId = null;
+    }
+  }
+
   /** VSM's checks run in the request: VM Running or Stopped, an unused name, below vmsnapshot.max. */
   private JsonObject createSnapshot(Map<String, String> params) {
     settle();
@@ -595,6 +754,9 @@ final class CsServer implements AutoCloseable {
         "ipaddress", vm.ip, "haenable", false);
     if (vm.group != null) {
       o.addProperty("group", vm.group);
+    }
+    if (vm.publicIp != null) {
+      o.addProperty("publicip", vm.publicIp);
     }
     JsonArray nic = new JsonArray();
     nic.add(object("id", UUID.nameUUIDFromBytes(vm.id.getBytes(StandardCharsets.UTF_8)).toString(), "ipaddress", vm.ip,
