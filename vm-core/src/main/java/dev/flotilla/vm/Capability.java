@@ -12,8 +12,13 @@ public enum Capability {
   SNAPSHOT_MEMORY("snapshots that include memory"),
   /** Save a VM as an image that new nodes can boot from. */
   SNAPSHOT_TO_IMAGE("saving a VM as an image"),
-  /** Change a VM's instance type. Reserved: no provider declares it yet, and VmClient has no resize call. */
+  /** Change a VM's instance type ({@code VmClient.resize}); a provider has it when it has the Resizing facet. */
   RESIZE("resizing VMs"),
+  /**
+   * Make a VM without starting it ({@code VmClient.create}); a provider has it when it has the StoppedCreation
+   * facet.
+   */
+  CREATE_STOPPED("creating VMs without starting them"),
   /** Register a local SSH public key with the cloud. */
   KEY_IMPORT("importing SSH keys"),
   /** Pass cloud-init user data to new VMs. */

@@ -545,9 +545,66 @@ public final class VmClient implements AutoCloseable {
     return store.get(name);
   }
 
-  /** What the provider of {@code node} can do. */
+  /** What the provider of {@code node} can do: what it declares, and what its facets add. */
   public Set<Capability> capabilities(Node node) {
-    return providerFor(node).capabilities();
+    Provider p = providerFor(node);
+    Set<Capability> out = java.util.EnumSet.noneOf(Capability.class);
+    out.addAll(p.capabilities());
+    p.resizing().ifPresent(r -> out.add(Capability.RESIZE));
+    p.stoppedCreation().ifPresent(c -> out.add(Capability.CREATE_STOPPED));
+    return java.util.Collections.unmodifiableSet(out);
+  }
+
+  /**
+   * Changes the instance type of the VM of {@code node} (CloudStack's service offering, EC2's instance type),
+   * waits until it settles, and records the new type as the node's. The VM must be stopped, unless the cloud
+   * resizes running VMs.
+   *
+   * @throws UnsupportedCapabilityException when the provider cannot resize VMs
+   * @throws ForbiddenTransitionException when the VM runs and the cloud resizes stopped VMs only
+   */
+  public Instance resize(Node node, String type) {
+    Target t = single(node);
+    dev.flotilla.vm.spi.Resizing resizing = t.provider.resizing()
+        .orElseThrow(() -> new UnsupportedCapabilityException(Capability.RESIZE, t.provider.api()));
+    if (!(t.state == State.RUNNING && resizing.live())) {
+      Lifecycle.check(t.subject(), t.state, Action.RESIZE);
+    }
+    backoff.retry(() -> {
+      resizing.resize(t.vmId(), type);
+      return null;
+    });
+    Instance vm = waiter.await(List.of(t.group()), st -> st.isSettled() && st != State.TERMINATED, "settled").get(0)
+        .get(t.vmId());
+    store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old
+        : old.toBuilder().type(type).build());
+    return vm;
+  }
+
+  /**
+   * Makes the VM of {@code node} without starting it (CloudStack's {@code startvm=false}), with the same
+   * guarantees as {@link #start(Node)}: one VM per node, recorded as soon as it is made. A node that has a
+   * VM already keeps it as it is.
+   *
+   * @throws UnsupportedCapabilityException when the provider cannot make VMs without starting them
+   */
+  public Instance create(Node node) {
+    return create(List.of(node)).get(0);
+  }
+
+  /** {@link #create(Node)} for many nodes at once; the VMs come back in the order of the nodes. */
+  public List<Instance> create(Collection<Node> nodes) {
+    Batch batch = observe(nodes);
+    List<Target> toCreate = new ArrayList<>();
+    for (Target t : batch.targets) {
+      if (stepToRunning(t) == Action.CREATE) {
+        t.provider.stoppedCreation().orElseThrow(() -> new UnsupportedCapabilityException(Capability.CREATE_STOPPED,
+            t.provider.api()));
+        toCreate.add(t);
+      }
+    }
+    create(toCreate, true);
+    return awaitAndRecord(batch, st -> st.isSettled(), "settled");
   }
 
   /** The instance types of the client's profile (the explicit one, or the only one). */
@@ -941,6 +998,11 @@ public final class VmClient implements AutoCloseable {
    * @return the targets that turned out to have a stopped VM, to be started
    */
   private List<Target> create(List<Target> targets) {
+    return create(targets, false);
+  }
+
+  /** Makes the VMs of {@code targets}, stopped or not; returns those found stopped that a start should start. */
+  private List<Target> create(List<Target> targets, boolean stopped) {
     if (targets.isEmpty()) {
       return List.of();
     }
@@ -953,7 +1015,7 @@ public final class VmClient implements AutoCloseable {
             k -> new ArrayList<>()).add(t);
       }
       for (Map.Entry<List<Object>, List<Target>> e : bySpec.entrySet()) {
-        launch(e.getValue(), (Node) e.getKey().get(2), toStart);
+        launch(e.getValue(), (Node) e.getKey().get(2), toStart, stopped);
       }
     }
     return toStart;
@@ -1095,7 +1157,7 @@ public final class VmClient implements AutoCloseable {
    * every record (a repeat of the same create keeps its token, so a cloud that keeps tokens answers with
    * what the first try made), then the call, then each binding.
    */
-  private void launch(List<Target> group, Node spec, List<Target> toStart) {
+  private void launch(List<Target> group, Node spec, List<Target> toStart, boolean stopped) {
     Target first = group.get(0);
     String digest = Tokens.digest(first.profile, spec);
     List<Target> pending = new ArrayList<>(group);
@@ -1117,7 +1179,8 @@ public final class VmClient implements AutoCloseable {
       CreateRequest request = new CreateRequest(spec, names, token, tags);
       List<Instance> made;
       try {
-        made = first.provider.create(request);
+        made = stopped ? first.provider.stoppedCreation().orElseThrow().createStopped(request)
+            : first.provider.create(request);
       } catch (CloudException failure) {
         boolean again = failure.retryable() && backoff.again(attempt, started);
         if (again) {
@@ -1179,6 +1242,15 @@ public final class VmClient implements AutoCloseable {
   }
 
   private List<Instance> awaitAndRecord(Batch batch, State target) {
+    return awaitAndRecord(batch, st -> st == target, target.name(), target);
+  }
+
+  private List<Instance> awaitAndRecord(Batch batch, java.util.function.Predicate<State> wanted, String label) {
+    return awaitAndRecord(batch, wanted, label, null);
+  }
+
+  private List<Instance> awaitAndRecord(Batch batch, java.util.function.Predicate<State> wanted, String label,
+      State target) {
     List<Waiter.Group> groups = new ArrayList<>();
     Map<Provider, Integer> groupOf = new java.util.HashMap<>();
     for (Map.Entry<Provider, List<Target>> e : byProvider(batch.targets, t -> t.node.isBound()).entrySet()) {
@@ -1193,7 +1265,7 @@ public final class VmClient implements AutoCloseable {
       groupOf.put(e.getKey(), groups.size());
       groups.add(new Waiter.Group(e.getKey(), nodeByVm, fresh));
     }
-    List<Map<String, Instance>> seen = waiter.await(groups, target);
+    List<Map<String, Instance>> seen = waiter.await(groups, wanted, label);
     List<Instance> out = new ArrayList<>(batch.targets.size());
     for (Target t : batch.targets) {
       if (!t.node.isBound()) {

@@ -96,7 +96,9 @@ final class Cli {
   int add(@Parameters(index = "0", paramLabel = "NAME") String name,
       @Parameters(index = "1..*", paramLabel = "SEED", description = "Such as services:webapp tags:seattle"
           + " vm.options.InstanceType:t2.small") List<String> seeds,
-      @Option(names = "--wait", description = "Wait until it runs.") boolean wait) {
+      @Option(names = "--wait", description = "Wait until it runs.") boolean wait,
+      @Option(names = "--stopped", description = "Make the VM without starting it (CloudStack's startvm=false);"
+          + " 'vm start' starts it later.") boolean stopped) {
     Output o = out();
     Workspace ws = workspace(o);
     Node record = ws.store().get(name).orElse(null);
@@ -112,7 +114,11 @@ final class Cli {
         o.say("updated node " + name);
       }
       try {
-        report(o, List.of(record), client.start(List.of(record)), "started", "starting");
+        if (stopped) {
+          report(o, List.of(record), client.create(List.of(record)), "made", "making");
+        } else {
+          report(o, List.of(record), client.start(List.of(record)), "started", "starting");
+        }
       } catch (RuntimeException e) {
         if (added) {
           forgetIfNothingWasMade(ws, List.of(name));
@@ -576,6 +582,58 @@ final class Cli {
   private Node node(Workspace ws, String name) {
     return ws.store().get(name).orElseThrow(() -> new ConfigurationException(null, null,
         "there is no node " + name + "; 'vm status' lists the nodes"));
+  }
+
+  @Command(name = "resize", description = "Give NODE's VM the instance type TYPE (a service offering, flavor or"
+      + " EC2 type); stop it first, unless the cloud resizes running VMs. The record keeps the new type.")
+  int resize(@Parameters(index = "0", paramLabel = "NODE") String name,
+      @Parameters(index = "1", paramLabel = "TYPE") String type) {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(true)) {
+      Instance vm = client.resize(node(ws, name), type);
+      o.say("resized " + name + " (" + vm.id() + ", " + o.state(vm.state(), vm.providerState()) + ") to " + type);
+      o.json(Output.fields("vm", vmJson(vm)));
+    }
+    return 0;
+  }
+
+  @Command(name = "ssh", description = "Run ssh to NODE's address, as stratus-connect-instance does: the node's login"
+      + " user, and the private key of its key pair from ~/.ssh (NAME or NAME.pem) when there is one.")
+  int ssh(@Parameters(index = "0", paramLabel = "NODE") String name,
+      @Parameters(index = "1..*", paramLabel = "COMMAND", description = "What to run there (after --); a shell"
+          + " when none.") List<String> command,
+      @Option(names = "--print", description = "Print the ssh command instead of running it.") boolean print)
+      throws java.io.IOException, InterruptedException {
+    Output o = out();
+    Workspace ws = workspace(o);
+    Node node = node(ws, name);
+    String address = node.publicAddress().or(node::privateAddress).orElseThrow(() -> new ConfigurationException(null,
+        null, "node " + name + " has no address yet: start it (vm start " + name + "), or see 'vm status'"));
+    List<String> cmd = new ArrayList<>(List.of("ssh"));
+    node.keyPair().flatMap(Cli::privateKeyOf).ifPresent(k -> cmd.addAll(List.of("-i", k.toString())));
+    node.loginUser().ifPresent(u -> cmd.addAll(List.of("-l", u)));
+    cmd.add(address);
+    if (command != null) {
+      cmd.addAll(command);
+    }
+    if (print) {
+      o.answer(String.join(" ", cmd.stream().map(Cli::shellQuoted).toList()));
+      return 0;
+    }
+    Process p = new ProcessBuilder(cmd).inheritIO().start();
+    return p.waitFor();
+  }
+
+  /** The private key of key pair {@code name} in ~/.ssh, as EC2 and CloudStack users keep them. */
+  private static Optional<Path> privateKeyOf(String name) {
+    Path ssh = Path.of(System.getProperty("user.home"), ".ssh");
+    return java.util.stream.Stream.of(ssh.resolve(name), ssh.resolve(name + ".pem")).filter(Files::isRegularFile)
+        .findFirst();
+  }
+
+  private static String shellQuoted(String word) {
+    return word.matches("[A-Za-z0-9@%+=:,./_-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
   }
 
   @Command(name = "console", description = "Print what NODE's VM printed on its console (boot, cloud-init).")

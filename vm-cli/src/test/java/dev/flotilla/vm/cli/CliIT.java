@@ -328,4 +328,38 @@ class CliIT {
     assertThat(ok("-vv", "stop", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient");
     assertThat(ok("stop", "web1").err()).isEmpty();
   }
+
+  @Test
+  void addStoppedThenResizeAStoppedVmAndRefuseARunningOne() throws Exception {
+    Result made = ok("add", "web1", "--stopped");
+    assertThat(made.out()).contains("made web1 (vm-000001, stopped");
+    assertThat(ok("resize", "web1", "m1.large").out()).contains("resized web1 (vm-000001, stopped) to m1.large");
+    assertThat(JsonParser.parseString(Files.readString(dir.resolve("nodes/web1.json"))).getAsJsonObject()
+        .getAsJsonObject("vm").get("type").getAsString()).isEqualTo("m1.large");
+    assertThat(ok("start", "web1").out()).contains("started web1 (vm-000001, running");
+    Result refused = vm("resize", "web1", "m1.small");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("Cannot RESIZE").contains("RUNNING").contains("STOP");
+  }
+
+  @Test
+  void sshRunsSshToTheNodesAddressAsItsLoginUser() throws Exception {
+    ok("add", "web1");
+    JsonObject record = JsonParser.parseString(Files.readString(dir.resolve("nodes/web1.json"))).getAsJsonObject();
+    record.getAsJsonObject("vm").addProperty("login_user", "debian");
+    Files.writeString(dir.resolve("nodes/web1.json"), record.toString());
+    String ip = record.get("ip_address").getAsString();
+
+    assertThat(ok("ssh", "web1", "--print", "--", "uptime", "-p").out().lines().toList())
+        .endsWith("ssh -l debian " + ip + " uptime -p");
+
+    // a real process: an ssh on the PATH that says what it was given
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path fake = bin.resolve("ssh");
+    Files.writeString(fake, "#!/bin/sh\necho \"ssh got: $*\"\nexit 7\n");
+    fake.toFile().setExecutable(true);
+    Result ran = vm(Map.of("PATH", bin + ":" + System.getenv("PATH")), "ssh", "web1", "--", "hostname");
+    assertThat(ran.exit()).as("ssh's own exit status").isEqualTo(7);
+    assertThat(ran.out()).contains("ssh got: -l debian " + ip + " hostname");
+  }
 }

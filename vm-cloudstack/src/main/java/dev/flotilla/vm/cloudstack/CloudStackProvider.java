@@ -24,6 +24,8 @@ import dev.flotilla.vm.cloudstack.internal.CsStates;
 import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.spi.Resizing;
+import dev.flotilla.vm.spi.StoppedCreation;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
@@ -86,6 +88,43 @@ final class CloudStackProvider implements Provider {
   /** One deployVirtualMachine per node, several at a time; each answers the VM's id at once. */
   @Override
   public List<Instance> create(CreateRequest request) {
+    return deploy(request, true);
+  }
+
+  /** deployVirtualMachine with {@code startvm=false}: the VM is made, and stays Stopped. */
+  @Override
+  public java.util.Optional<StoppedCreation> stoppedCreation() {
+    return java.util.Optional.of(request -> deploy(request, false));
+  }
+
+  /**
+   * changeServiceForVirtualMachine for a stopped VM; scaleVirtualMachine for a running one, which CloudStack
+   * does where the hypervisor, both offerings and {@code enable.dynamic.scale.vm} allow it, and otherwise
+   * refuses with its reason.
+   */
+  @Override
+  public java.util.Optional<Resizing> resizing() {
+    return java.util.Optional.of(new Resizing() {
+      @Override
+      public void resize(String id, String type) {
+        Map<String, String> params = Map.of("id", id, "serviceofferingid", resolve(type, offeringIds,
+            () -> byName(list("listServiceOfferings", Map.of(), "serviceoffering")), "service offering", "type"));
+        List<Instance> vm = describe(List.of(id));
+        if (!vm.isEmpty() && vm.get(0).state() == State.RUNNING) {
+          awaitJob(string(cs.call("scaleVirtualMachine", params), "jobid"), "scaleVirtualMachine");
+        } else {
+          cs.call("changeServiceForVirtualMachine", params);
+        }
+      }
+
+      @Override
+      public boolean live() {
+        return true;
+      }
+    });
+  }
+
+  private List<Instance> deploy(CreateRequest request, boolean start) {
     Node spec = request.spec();
     Map<String, String> common = new LinkedHashMap<>();
     common.put("serviceofferingid", offering(spec));
@@ -94,6 +133,9 @@ final class CloudStackProvider implements Provider {
         + " lists the templates"))));
     common.put("zoneid", spec.zone().map(this::zone).orElseGet(this::zone));
     common.put("group", GROUP);
+    if (!start) {
+      common.put("startvm", "false");
+    }
     spec.keyPair().ifPresent(k -> common.put("keypair", k));
     spec.userData().ifPresent(u -> common.put("userdata", Base64.getEncoder().encodeToString(
         u.getBytes(StandardCharsets.UTF_8))));
@@ -118,7 +160,7 @@ final class CloudStackProvider implements Provider {
       }
       Map<String, String> tags = request.tagsFor(name);
       tagQuietly(id, tags);
-      return Instance.builder(id, State.PENDING).providerState("Starting").type(spec.type().orElse(null))
+      return Instance.builder(id, start ? State.PENDING : State.STOPPED).providerState(start ? "Starting" : "Stopped").type(spec.type().orElse(null))
           .image(spec.image().or(profile::defaultImage).orElse(null)).tags(tags).build();
     }).orThrow();
   }

@@ -42,4 +42,9 @@ class CloudStackContractTest extends ProviderContract {
   protected String unknownId() {
     return "00000000-0000-4000-8000-000000000000";
   }
+
+  @Override
+  protected String otherType() {
+    return "Medium Instance";
+  }
 }

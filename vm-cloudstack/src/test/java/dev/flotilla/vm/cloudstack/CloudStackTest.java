@@ -159,6 +159,17 @@ class CloudStackTest {
   }
 
   @Test
+  void aRunningVmIsScaledWhereTheCloudAllowsItAndOtherwiseRefusedWithItsReason() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      Node web = node("web1");
+      client.start(web);
+      assertThatThrownBy(() -> client.resize(web, "Medium Instance")).isInstanceOf(CloudException.class)
+          .hasMessageContaining("scaleVirtualMachine").hasMessageContaining("dynamic scaling");
+      assertThat(client.record("web1").flatMap(Node::type)).contains("Small Instance");
+    }
+  }
+
+  @Test
   void everyCloudStackStateHasItsLifecycleState() {
     assertThat(CsStates.state("Starting", false)).isEqualTo(State.PENDING);
     assertThat(CsStates.state("Running", false)).isEqualTo(State.RUNNING);

@@ -75,7 +75,7 @@ final class CsServer implements AutoCloseable {
   private static final class Vm {
     final String id = UUID.randomUUID().toString();
     final String name;
-    final String offering;
+    volatile String offering;
     final String created = DATE.format(OffsetDateTime.now(ZoneOffset.UTC));
     final String ip;
     final String group;
@@ -247,6 +247,29 @@ final class CsServer implements AutoCloseable {
             addresses.remove(ip.id);
           }).id);
         }
+        case "changeServiceForVirtualMachine" -> {
+          Vm vm = vm(params, "id");
+          String offering = offeringName(required(params, "serviceofferingid"));
+          if (!vm.state.equals("Stopped")) {
+            throw new CsError(431, "Unable to upgrade virtual machine " + vm.name + ", make sure the virtual machine"
+                + " is stopped");
+          }
+          vm.offering = offering;
+          JsonObject out = new JsonObject();
+          out.add("virtualmachine", vmObject(vm));
+          yield out;
+        }
+        case "scaleVirtualMachine" -> {
+          Vm vm = vm(params, "id");
+          String offering = offeringName(required(params, "serviceofferingid"));
+          yield object("jobid", job(vm, j -> {
+            if (vm.state.equals("Running")) {
+              failed(j, 530, "Unable to scale the vm: dynamic scaling is not enabled (enable.dynamic.scale.vm)");
+              return;
+            }
+            vm.offering = offering;
+          }).id);
+        }
         case "createVMSnapshot" -> createSnapshot(params);
         case "listVMSnapshot" -> listSnapshots(params);
         case "revertToVMSnapshot" -> revertSnapshot(params);
@@ -265,7 +288,8 @@ final class CsServer implements AutoCloseable {
       "deployVirtualMachine", "startVirtualMachine", "stopVirtualMachine", "rebootVirtualMachine",
       "destroyVirtualMachine", "listVirtualMachines", "queryAsyncJobResult", "createTags", "deleteTags", "createVMSnapshot", "listVMSnapshot", "revertToVMSnapshot", "deleteVMSnapshot",
       "registerSSHKeyPair", "listSSHKeyPairs", "createAffinityGroup", "listAffinityGroups", "associateIpAddress",
-      "listPublicIpAddresses", "enableStaticNat", "disableStaticNat", "disassociateIpAddress");
+      "listPublicIpAddresses", "enableStaticNat", "disableStaticNat", "disassociateIpAddress",
+      "changeServiceForVirtualMachine", "scaleVirtualMachine");
 
   private static final class CsError extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -372,8 +396,13 @@ final class CsServer implements AutoCloseable {
       vms.put(vm.id, vm);
       Integer fail = failNextDeployJob;
       failNextDeployJob = null;
+      boolean start = !"false".equals(params.get("startvm"));
       Job job = job(vm, j -> {
-        if (fail != null) {
+        if (!start) {
+          vm.state = "Stopped";
+          j.result = new JsonObject();
+          j.result.add("virtualmachine", vmObject(vm));
+        } else if (fail != null) {
           vm.state = "Error";
           failed(j, fail, "Unable to create a deployment for VM[User|i-2-" + vm.name + "-VM]");
         } else {
@@ -382,7 +411,7 @@ final class CsServer implements AutoCloseable {
           j.result.add("virtualmachine", vmObject(vm));
         }
       });
-      vm.state = "Starting";
+      vm.state = start ? "Starting" : "Stopped";
       JsonObject out = new JsonObject();
       out.addProperty("id", vm.id);
       out.addProperty("jobid", job.id);
@@ -548,6 +577,12 @@ final class CsServer implements AutoCloseable {
       }
     });
     return object("jobid", job.id);
+  }
+
+  private static String offeringName(String id) {
+    return OFFERINGS.entrySet().stream().filter(e -> e.getValue().equals(id)).map(Map.Entry::getKey).findFirst()
+        .orElseThrow(() -> new CsError(431, "Unable to execute API command due to invalid value. Invalid parameter"
+            + " serviceofferingid value=" + id + " due to incorrect long value format, or entity does not exist"));
   }
 
   private JsonObject registerKey(Map<String, String> params) {

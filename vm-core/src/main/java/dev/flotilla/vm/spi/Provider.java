@@ -168,6 +168,22 @@ public interface Provider extends AutoCloseable {
     throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
   }
 
+  /**
+   * Makes VMs without starting them, where the cloud can; the client's {@code create} uses it and reports
+   * {@link Capability#CREATE_STOPPED} from it.
+   */
+  default java.util.Optional<StoppedCreation> stoppedCreation() {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * Changes instance types, where the cloud can; the client's {@code resize} uses it and reports
+   * {@link Capability#RESIZE} from it.
+   */
+  default java.util.Optional<Resizing> resizing() {
+    return java.util.Optional.empty();
+  }
+
   /** Releases connections and threads. The default does nothing. */
   @Override
   default void close() {}

@@ -70,6 +70,8 @@ public final class FakeCloud implements Provider {
     REBOOT,
     /** {@link FakeCloud#terminate}. */
     TERMINATE,
+    /** {@link FakeCloud#resize}. */
+    RESIZE,
     /** {@link FakeCloud#tag}. */
     TAG,
     /** {@link FakeCloud#types()}. */
@@ -364,6 +366,43 @@ public final class FakeCloud implements Provider {
 
   @Override
   public List<Instance> create(CreateRequest request) {
+    return create(request, true);
+  }
+
+  /** Makes the VMs of {@code request} and leaves them STOPPED, as CloudStack's {@code startvm=false} does. */
+  public List<Instance> createStopped(CreateRequest request) {
+    return create(request, false);
+  }
+
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.StoppedCreation> stoppedCreation() {
+    return java.util.Optional.of(this::createStopped);
+  }
+
+  /** Gives a stopped VM another instance type, with its CPUs and memory. */
+  public void resize(String id, String type) {
+    synchronized (lock) {
+      receive(Op.RESIZE, List.of(id));
+      FakeVm vm = existing(id);
+      vm.settle(clock.instant());
+      checkAllowed(vm, Action.RESIZE);
+      InstanceType t = types.get(type);
+      if (t == null) {
+        throw error(Kind.INVALID_REQUEST, "InvalidInstanceType", "no instance type '" + type + "'; types: "
+            + types.keySet());
+      }
+      vm.type = t.name();
+      vm.cpus = t.cpus();
+      vm.memoryMb = t.memoryMb();
+    }
+  }
+
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.Resizing> resizing() {
+    return java.util.Optional.of(this::resize);
+  }
+
+  private List<Instance> create(CreateRequest request, boolean start) {
     synchronized (lock) {
       receive(Op.CREATE, List.of());
       Instant now = clock.instant();
@@ -398,7 +437,12 @@ public final class FakeCloud implements Provider {
         vm.host = placement.get(i);
         vm.tags.putAll(request.tagsFor(request.nodeNames().get(i)));
         vm.hiddenUntil = now.plus(hideNewFor);
-        boot(vm, now);
+        if (start) {
+          boot(vm, now);
+        } else {
+          vm.state = State.STOPPED;
+          vm.providerState = "stopped";
+        }
         vms.put(vm.id, vm);
         ids.add(vm.id);
         out.add(withFloating(vm.observe()));

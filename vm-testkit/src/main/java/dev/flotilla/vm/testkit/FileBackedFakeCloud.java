@@ -134,6 +134,20 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   @Override
+  public java.util.Optional<dev.flotilla.vm.spi.StoppedCreation> stoppedCreation() {
+    return java.util.Optional.of(request -> {
+      List<Instance> made = locked(true, () -> cloud.createStopped(request));
+      dev.flotilla.vm.internal.Failpoints.hit("cloud-created");
+      return made;
+    });
+  }
+
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.Resizing> resizing() {
+    return java.util.Optional.of((id, type) -> change(() -> cloud.resize(id, type)));
+  }
+
+  @Override
   public List<Instance> describe(Collection<String> ids) {
     return locked(false, () -> cloud.describe(ids));
   }

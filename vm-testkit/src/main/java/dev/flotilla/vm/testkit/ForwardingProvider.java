@@ -172,6 +172,16 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
+  public java.util.Optional<dev.flotilla.vm.spi.StoppedCreation> stoppedCreation() {
+    return delegate.stoppedCreation();
+  }
+
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.Resizing> resizing() {
+    return delegate.resizing();
+  }
+
+  @Override
   public void close() {
     delegate.close();
   }

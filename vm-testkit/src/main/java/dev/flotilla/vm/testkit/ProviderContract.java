@@ -98,7 +98,15 @@ public abstract class ProviderContract {
   }
 
   private boolean can(Capability c) {
-    return provider.capabilities().contains(c);
+    return client.capabilities(named("capabilities")).contains(c);
+  }
+
+  /**
+   * An instance type this provider has besides the one {@link #node} gives, for the resize behaviour; null
+   * (the default) leaves it out.
+   */
+  protected String otherType() {
+    return null;
   }
 
   @Test
@@ -324,5 +332,40 @@ public abstract class ProviderContract {
 
     assertThat(client.revert(n, "warm")).isRunning();
     assertThat(client.snapshots(n).current().map(Snapshot::id)).contains(warm.id());
+  }
+
+  @Test
+  void aVmMadeWithoutStartingIsStoppedAndStartsLaterTheSameVm() {
+    assumeTrue(can(Capability.CREATE_STOPPED), "provider cannot make VMs without starting them");
+    Node n = named("cold");
+
+    Instance made = client.create(n);
+    assertThat(made).isStopped().belongsTo(n.name());
+    assertThat(client.record(n.name()).flatMap(Node::vmId)).contains(made.id());
+    assertThat(client.create(n).id()).as("a node that has a VM keeps it").isEqualTo(made.id());
+
+    Instance started = client.start(n);
+    assertThat(started).isRunning();
+    assertThat(started.id()).isEqualTo(made.id());
+  }
+
+  @Test
+  void aStoppedVmTakesAnotherTypeAndARunningOneIsRefusedUnlessTheCloudResizesLive() {
+    assumeTrue(can(Capability.RESIZE), "provider cannot resize VMs");
+    assumeTrue(otherType() != null, "the test names no second instance type");
+    Node n = named("resize");
+    client.start(n);
+    if (!provider.resizing().orElseThrow().live()) {
+      assertThatThrownBy(() -> client.resize(n, otherType()))
+          .isInstanceOf(dev.flotilla.vm.ForbiddenTransitionException.class).hasMessageContaining("RUNNING");
+    }
+    client.stop(n);
+
+    Instance resized = client.resize(n, otherType());
+
+    assertThat(resized).isStopped();
+    assertThat(resized.type()).contains(otherType());
+    assertThat(client.record(n.name()).flatMap(Node::type)).contains(otherType());
+    assertThat(client.start(n)).isRunning();
   }
 }

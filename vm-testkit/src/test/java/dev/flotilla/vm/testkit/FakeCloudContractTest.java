@@ -14,4 +14,9 @@ class FakeCloudContractTest extends ProviderContract {
   protected VmClient.Builder clientBuilder(Provider p) {
     return ((FakeCloud) p).clientBuilder();
   }
+
+  @Override
+  protected String otherType() {
+    return "m1.large";
+  }
 }

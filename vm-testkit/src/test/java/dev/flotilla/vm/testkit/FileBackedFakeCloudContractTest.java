@@ -30,4 +30,9 @@ class FileBackedFakeCloudContractTest extends ProviderContract {
         .satisfies(i -> assertThat(i.nodeName()).contains("shared1"));
     assertThat(other.peek(FakeCloud::liveCount)).isEqualTo(1);
   }
+
+  @Override
+  protected String otherType() {
+    return "m1.large";
+  }
 }

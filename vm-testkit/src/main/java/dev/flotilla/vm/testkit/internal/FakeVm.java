@@ -10,11 +10,11 @@ import java.util.Map;
 /** One VM of the fake cloud. Mutable; guarded by the cloud's lock. */
 public final class FakeVm {
   public final String id;
-  public final String type;
+  public String type;
   public final String image;
   public final String zone;
-  public final int cpus;
-  public final int memoryMb;
+  public int cpus;
+  public int memoryMb;
   public final String antiAffinityGroup;
   public final Instant launchTime;
   public final String privateAddress;
