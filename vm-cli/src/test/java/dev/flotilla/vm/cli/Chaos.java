@@ -172,7 +172,8 @@ final class Chaos {
             failpoint = null;
           } else {
             serverKillArmed = true;
-            serverKill.arm(this::killPid);
+            String armed = failpoint;
+            serverKill.arm(pid -> killPid(pid, armed));
           }
         } else {
           env.put("FLOTILLA_TEST_FAILPOINT", failpoint);
@@ -235,11 +236,11 @@ final class Chaos {
   }
 
   /** Kills the process {@code pid} (the server holds its request's answer meanwhile). */
-  private void killPid(long pid) {
+  private void killPid(long pid, String failpoint) {
     ProcessHandle.of(pid).ifPresent(h -> {
       h.destroyForcibly();
       h.onExit().orTimeout(60, TimeUnit.SECONDS).join();
-      count("server:run-instances");
+      count(failpoint);
     });
   }
 

@@ -53,6 +53,16 @@ class ChaosIT {
     }
   }
 
+  @Test
+  void onTheCloudStackTestServerNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
+    try (CloudStackBackend backend = new CloudStackBackend(dir)) {
+      Chaos.Report report = new Chaos(backend, dir, SEED + 3, Math.max(2, ROUNDS / 4)).run();
+      System.out.println(report);
+      report.assertClean();
+      assertThat(report.kills()).isPositive();
+    }
+  }
+
   /**
    * The processes keep their records in one PostgreSQL database, as hosts of a team would, and share nothing
    * else but the cloud; run by vm-store-postgresql/real-db/test.sh, which starts the database.
@@ -191,5 +201,69 @@ class ChaosIT {
       out.add("n" + i);
     }
     return out;
+  }
+
+  /** The CloudStack test server (no create tokens at all), with 5% garbage answers while processes run. */
+  static final class CloudStackBackend implements Chaos.Backend, AutoCloseable {
+    private final dev.flotilla.vm.cloudstack.CsServer server;
+
+    CloudStackBackend(Path dir) throws IOException {
+      server = new dev.flotilla.vm.cloudstack.CsServer();
+      Files.writeString(dir.resolve("cloud.json"), """
+          {"acs": {"api": "cloudstack", "auth": {"api_url": "%s", "api_key": "%s", "secret_key": "%s",
+           "service_offering": "Small Instance"},
+           "default_image": "debian-12", "default_options": {}}}
+          """.formatted(server.url(), dev.flotilla.vm.cloudstack.CsServer.API_KEY,
+          dev.flotilla.vm.cloudstack.CsServer.SECRET_KEY));
+      Files.setPosixFilePermissions(dir.resolve("cloud.json"), java.nio.file.attribute.PosixFilePermissions
+          .fromString("rw-------"));
+    }
+
+    @Override
+    public String name() {
+      return "CloudStack test server (no create tokens, 5% garbage)";
+    }
+
+    @Override
+    public Map<String, String> env(boolean chaos, long seed) {
+      return Map.of();
+    }
+
+    @Override
+    public void chaos(boolean on, long seed) {
+      server.garbage(on ? 0.05 : 0, seed);
+      if (!on) {
+        server.holdNextDeploy(null);
+      }
+    }
+
+    @Override
+    public List<String> failpoints() {
+      return List.of("before-intent", "after-intent", "server:deploy", "after-create", "after-record");
+    }
+
+    @Override
+    public Chaos.Kill serverSideKill(String failpoint) {
+      if (!failpoint.equals("server:deploy")) {
+        return null;
+      }
+      return onKill -> server.holdNextDeploy(userAgent -> {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(pid (\\d+)\\)").matcher(userAgent);
+        if (m.find()) {
+          onKill.accept(Long.parseLong(m.group(1)));
+        }
+      });
+    }
+
+    @Override
+    public List<Chaos.Vm> vms() {
+      return server.instances().stream().map(v -> new Chaos.Vm(v.id(), v.node(), !Set.of("Destroyed", "Expunging")
+          .contains(v.state()), Set.of("Stopping", "Stopped").contains(v.state()), true)).toList();
+    }
+
+    @Override
+    public void close() {
+      server.close();
+    }
   }
 }

@@ -207,8 +207,9 @@ final class CloudStackProvider implements Provider {
   }
 
   private String offering(Node spec) {
-    String wanted = spec.type().orElseThrow(() -> new ConfigurationException(null, "vm.type", "no service offering"
-        + " given: set the node's type (vm.type); `vm types` lists the offerings"));
+    String wanted = spec.type().or(() -> profile.setting("service_offering")).orElseThrow(() ->
+        new ConfigurationException(null, "vm.type", "no service offering given: set the node's type (vm.type) or the"
+        + " profile's service_offering; `vm types` lists the offerings"));
     return resolve(wanted, offeringIds, () -> byName(list("listServiceOfferings", Map.of(), "serviceoffering")),
         "service offering", "vm.type");
   }

@@ -32,6 +32,7 @@ public final class CloudStackProviderFactory implements ProviderFactory {
   private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
 
   static {
+    SETTINGS.put("service_offering", "the service offering of nodes that name no type, by name or id");
     SETTINGS.put("zone", "the zone VMs are made in, by name or id; needed when the cloud has several");
     SETTINGS.put("network", "the ids of the networks VMs attach to, comma-separated; needed where the zone has several");
     SETTINGS.put("max_parallel", "how many calls run at once when many VMs are created or acted on (default 8)");

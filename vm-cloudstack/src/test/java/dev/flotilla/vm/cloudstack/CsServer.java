@@ -36,9 +36,9 @@ import java.util.regex.Pattern;
  * VMs hidden from users, host names unique, VMs deployed Stopped and then started by their job. It counts
  * the commands it receives, and can answer garbage.
  */
-final class CsServer implements AutoCloseable {
-  static final String API_KEY = "flotilla-api-key";
-  static final String SECRET_KEY = "flotilla-secret-key";
+public final class CsServer implements AutoCloseable {
+  public static final String API_KEY = "flotilla-api-key";
+  public static final String SECRET_KEY = "flotilla-secret-key";
   private static final DateTimeFormatter DATE = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ");
   private static final Pattern HOST_LABEL = Pattern.compile("[a-zA-Z][a-zA-Z0-9-]{0,62}");
 
@@ -70,6 +70,9 @@ final class CsServer implements AutoCloseable {
   }
   volatile long jobMillis = 150;
   volatile boolean garbage;
+  private volatile double garbageShare;
+  private java.util.Random garbageDraws = new java.util.Random(0);
+  private volatile Consumer<String> beforeDeployAnswer;
   volatile Integer failNextDeployJob;
 
   private static final class Vm {
@@ -123,14 +126,14 @@ final class CsServer implements AutoCloseable {
     }
   }
 
-  CsServer() throws IOException {
+  public CsServer() throws IOException {
     http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     http.createContext("/client/api", this::handle);
     http.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(8));
     http.start();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + http.getAddress().getPort() + "/client/api";
   }
 
@@ -153,6 +156,36 @@ final class CsServer implements AutoCloseable {
     return vms.values().stream().filter(v -> !v.state.equals("Destroyed")).count();
   }
 
+  /** A share (0 to 1) of answers, drawn from {@code seed}, is garbage: HTML, a body cut short, or {@code {}}. */
+  public void garbage(double share, long seed) {
+    synchronized (this) {
+      garbageDraws = new java.util.Random(seed);
+    }
+    garbageShare = share;
+  }
+
+  /**
+   * The next deployVirtualMachine makes its VM, then calls {@code beforeAnswer} with the caller's User-Agent
+   * (which names its pid), then answers: a crash test kills the caller there, after the cloud made the VM.
+   */
+  public void holdNextDeploy(Consumer<String> beforeAnswer) {
+    beforeDeployAnswer = beforeAnswer;
+  }
+
+  /** One VM as the cloud has it, for crash tests: its node (by tag, or name in group flotilla), state, tags. */
+  public record Listed(String id, String node, String state, Map<String, String> tags) {}
+
+  /** Every VM, Destroyed ones included, as it is now. */
+  public List<Listed> instances() {
+    settle();
+    List<Listed> out = new ArrayList<>();
+    for (Vm v : vms.values()) {
+      String node = v.tags.getOrDefault("node_name", "flotilla".equals(v.group) ? v.name : null);
+      out.add(new Listed(v.id, node, v.state, Map.copyOf(v.tags)));
+    }
+    return out;
+  }
+
   @Override
   public void close() {
     http.stop(0);
@@ -167,10 +200,16 @@ final class CsServer implements AutoCloseable {
       parse(new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8), params);
     }
     String command = params.getOrDefault("command", "");
+    String userAgent = ex.getRequestHeaders().getFirst("User-Agent");
     calls.computeIfAbsent(command, k -> new AtomicInteger()).incrementAndGet();
     String key = command.toLowerCase(java.util.Locale.ROOT) + "response";
-    if (garbage) {
-      send(ex, 200, "<html><body>502 Bad Gateway</body></html>");
+    double draw;
+    synchronized (this) {
+      draw = garbageDraws.nextDouble();
+    }
+    if (garbage || draw < garbageShare) {
+      String[] junk = {"<html><body>502 Bad Gateway</body></html>", "{}", "{\"" + key + "\":{\"count\":1,\"virtualma"};
+      send(ex, 200, junk[(int) (draw * 1000) % junk.length]);
       return;
     }
     if (!verified(params)) {
@@ -187,7 +226,15 @@ final class CsServer implements AutoCloseable {
           required(params, "templatefilter");
           yield list("template", List.of(object("id", TEMPLATE, "name", "debian-12", "isready", true)));
         }
-        case "deployVirtualMachine" -> deploy(params);
+        case "deployVirtualMachine" -> {
+          JsonObject made = deploy(params);
+          Consumer<String> hold = beforeDeployAnswer;
+          beforeDeployAnswer = null;
+          if (hold != null) {
+            hold.accept(String.valueOf(userAgent)); // the VM exists; its caller may not live to hear of it
+          }
+          yield made;
+        }
         case "startVirtualMachine" -> act(params, vm -> {
           if (!vm.state.equals("Stopped")) {
             return "VM " + vm.name + " is already running";

@@ -74,6 +74,7 @@ public final class CloudConfig {
           new Key("max_parallel", Target.SETTING, false)),
       "cloudstack", List.of(new Key("api_url", Target.ENDPOINT, true), new Key("api_key", Target.IDENTITY, true),
           new Key("secret_key", Target.SECRET, true), new Key("zone", Target.SETTING, false),
+          new Key("service_offering", Target.SETTING, false),
           new Key("network", Target.SETTING, false), new Key("max_parallel", Target.SETTING, false),
           new Key("expunge", Target.SETTING, false), new Key("vm_snapshot_max", Target.SETTING, false)),
       "stratuslab", List.of(new Key("endpoint", Target.ENDPOINT, true), new Key("username", Target.IDENTITY, false),

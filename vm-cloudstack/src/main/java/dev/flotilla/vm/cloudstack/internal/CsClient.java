@@ -42,6 +42,8 @@ public final class CsClient {
   private static final DateTimeFormatter EXPIRES = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ")
       .withZone(ZoneOffset.UTC);
   private static final int MAX_ANSWER_BYTES = 32 << 20;
+  /** Who calls, for the cloud's logs: this process. */
+  private static final String USER_AGENT = "Flotilla/0.1 (pid " + ProcessHandle.current().pid() + ")";
 
   private final URI endpoint;
   private final String apiKey;
@@ -84,8 +86,9 @@ public final class CsClient {
     String query = encode(all) + "&signature=" + URLEncoder.encode(sign(all, secretKey.reveal()), StandardCharsets.UTF_8);
     boolean reads = command.startsWith("list") || command.startsWith("query") || command.startsWith("get");
     HttpRequest request = reads
-        ? HttpRequest.newBuilder(URI.create(endpoint + "?" + query)).timeout(transport.request()).GET().build()
-        : HttpRequest.newBuilder(endpoint).timeout(transport.request())
+        ? HttpRequest.newBuilder(URI.create(endpoint + "?" + query)).timeout(transport.request())
+            .header("User-Agent", USER_AGENT).GET().build()
+        : HttpRequest.newBuilder(endpoint).timeout(transport.request()).header("User-Agent", USER_AGENT)
             .header("Content-Type", "application/x-www-form-urlencoded")
             .POST(HttpRequest.BodyPublishers.ofString(query, StandardCharsets.UTF_8)).build();
     HttpCall.Answer answer = HttpCall.send(http, request, transport, MAX_ANSWER_BYTES, api, command, where());
