@@ -47,6 +47,8 @@ public final class Node {
   private final String privateAddress;
   private final CreateIntent createIntent;
   private final java.time.Instant removedAt;
+  private final boolean ha;
+  private final java.time.Instant stoppedAt;
 
   private Node(Builder b) {
     this.name = validName(b.name);
@@ -74,6 +76,8 @@ public final class Node {
     this.privateAddress = Values.blankToNull(b.privateAddress);
     this.createIntent = b.createIntent;
     this.removedAt = b.removedAt;
+    this.ha = b.ha;
+    this.stoppedAt = b.stoppedAt;
   }
 
   private static String validName(String name) {
@@ -116,6 +120,7 @@ public final class Node {
     b.privateAddress = privateAddress;
     b.createIntent = createIntent;
     b.removedAt = removedAt;
+    b.stoppedAt = stoppedAt;
     return b;
   }
 
@@ -149,6 +154,7 @@ public final class Node {
     b.securityGroups = securityGroups;
     b.antiAffinityGroup = antiAffinityGroup;
     b.options.putAll(options);
+    b.ha = ha;
     return b;
   }
 
@@ -312,6 +318,19 @@ public final class Node {
     return Optional.ofNullable(removedAt);
   }
 
+  /**
+   * Whether the high-availability supervisor ({@code vm watch}) keeps this node running: it restarts its VM
+   * when it is found stopped or gone and no Flotilla call stopped or removed it (CloudStack's HA, opt-in).
+   */
+  public boolean ha() {
+    return ha;
+  }
+
+  /** When a Flotilla call stopped its VM on purpose, while it stays stopped; empty otherwise. */
+  public Optional<java.time.Instant> stoppedAt() {
+    return Optional.ofNullable(stoppedAt);
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -329,13 +348,14 @@ public final class Node {
         && Objects.equals(userData, n.userData) && securityGroups.equals(n.securityGroups)
         && Objects.equals(antiAffinityGroup, n.antiAffinityGroup) && options.equals(n.options)
         && Objects.equals(vmId, n.vmId) && Objects.equals(publicAddress, n.publicAddress)
-        && Objects.equals(privateAddress, n.privateAddress) && Objects.equals(createIntent, n.createIntent) && Objects.equals(removedAt, n.removedAt);
+        && Objects.equals(privateAddress, n.privateAddress) && Objects.equals(createIntent, n.createIntent) && Objects.equals(removedAt, n.removedAt)
+        && ha == n.ha && Objects.equals(stoppedAt, n.stoppedAt);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(name, profile, image, type, cpus, memoryMb, swapMb, region, zone, keyPair, loginUser, tags,
-        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress, createIntent, removedAt);
+        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress, createIntent, removedAt, ha, stoppedAt);
   }
 
   /** The node's properties; user data appears only as its size, since it may hold secrets. */
@@ -366,6 +386,10 @@ public final class Node {
     append(sb, "privateAddress", privateAddress);
     append(sb, "createIntent", createIntent == null ? null : createIntent.token());
     append(sb, "removedAt", removedAt);
+    if (ha) {
+      sb.append(", ha");
+    }
+    append(sb, "stoppedAt", stoppedAt);
     return sb.append('}').toString();
   }
 
@@ -402,6 +426,8 @@ public final class Node {
     private String privateAddress;
     private CreateIntent createIntent;
     private java.time.Instant removedAt;
+    private boolean ha;
+    private java.time.Instant stoppedAt;
 
     private Builder(String name) {
       this.name = name;
@@ -584,6 +610,18 @@ public final class Node {
     /** When its VM was destroyed on purpose; {@code null} for never, or when it has a VM again. */
     public Builder removedAt(java.time.Instant value) {
       this.removedAt = value;
+      return this;
+    }
+
+    /** Whether the high-availability supervisor keeps the node running (see {@link Node#ha()}). */
+    public Builder ha(boolean value) {
+      this.ha = value;
+      return this;
+    }
+
+    /** When a Flotilla call stopped its VM on purpose; {@code null} when it was not, or was started since. */
+    public Builder stoppedAt(java.time.Instant value) {
+      this.stoppedAt = value;
       return this;
     }
 

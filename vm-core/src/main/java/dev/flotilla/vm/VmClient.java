@@ -55,6 +55,7 @@ public final class VmClient implements AutoCloseable {
   private final String explicitProfile;
   private final NodeStore store;
   private final Clock clock;
+  private final VmListener listener;
   private final Backoff backoff;
   private final Waiter waiter;
   private final Executor executor;
@@ -70,6 +71,7 @@ public final class VmClient implements AutoCloseable {
     this.explicitProfile = b.explicitProfile;
     this.store = b.store;
     this.clock = b.clock;
+    this.listener = b.listener;
     this.backoff = new Backoff(b.clock, b.sleeper, b.retryPolicy, b.waitPolicy.jitter(), b.random);
     this.waiter = new Waiter(b.clock, backoff, b.waitPolicy, b.listener);
     this.executor = b.executor;
@@ -160,8 +162,27 @@ public final class VmClient implements AutoCloseable {
       }
     }
     toStart.addAll(create(toCreate));
+    for (Target t : batch.targets) {
+      if (t.node.stoppedAt().isPresent()) { // wanted running again: the HA supervisor may restart it from now
+        store.update(t.node.name(), old -> old == null ? null : old.toBuilder().stoppedAt(null).build());
+      }
+    }
     act(toStart, Action.START, (p, ids) -> p.start(ids));
     return awaitAndRecord(batch, State.RUNNING);
+  }
+
+  /**
+   * Marks the records of the bound nodes of {@code batch} as stopped on purpose, before the call that stops or
+   * destroys their VMs: the HA supervisor ({@link HaSupervisor}) leaves such nodes alone.
+   */
+  private void markStopped(Batch batch) {
+    java.time.Instant now = clock.instant();
+    for (Target t : batch.targets) {
+      if (t.node.isBound() && t.node.stoppedAt().isEmpty()) {
+        store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old
+            : old.toBuilder().stoppedAt(now).build());
+      }
+    }
   }
 
   /** CREATE, START, or null when the VM runs or is on its way there. */
@@ -185,6 +206,7 @@ public final class VmClient implements AutoCloseable {
 
   private List<Instance> stopAll(Collection<Node> nodes, Action action) {
     Batch batch = settledFor(observe(nodes), action);
+    markStopped(batch);
     act(toAct(batch, action), action, (p, ids) -> p.stop(ids, action == Action.FORCE_STOP));
     return awaitAndRecord(batch, State.STOPPED);
   }
@@ -238,6 +260,7 @@ public final class VmClient implements AutoCloseable {
         adoptExisting(boundMeanwhile(unfinished, null), null, Look.FOR_DESTROY);
       }
     }
+    markStopped(batch);
     act(toAct(batch, Action.DESTROY), Action.DESTROY, (p, ids) -> p.terminate(ids));
     awaitAndRecord(batch, State.TERMINATED);
     java.time.Instant now = clock.instant();
@@ -538,6 +561,21 @@ public final class VmClient implements AutoCloseable {
       out.put(name, backoff.retry(p::list));
     }
     return out;
+  }
+
+  /** The store of records, for the supervisor in this package. */
+  NodeStore store() {
+    return store;
+  }
+
+  /** The client's clock, for the supervisor in this package. */
+  Clock clock() {
+    return clock;
+  }
+
+  /** The client's listener, for the supervisor in this package. */
+  VmListener listener() {
+    return listener;
   }
 
   /** The record the client keeps of {@code name}: its properties and binding. */
@@ -1330,7 +1368,8 @@ public final class VmClient implements AutoCloseable {
     }
     return store.get(node.name())
         .map(r -> r.isBound() ? node.bind(r.vmId().get(), r.publicAddress().orElse(null), r.privateAddress().orElse(null))
-            .intending(r.createIntent().orElse(null)) : node.intending(r.createIntent().orElse(null)))
+            .intending(r.createIntent().orElse(null)).toBuilder().stoppedAt(r.stoppedAt().orElse(null)).build()
+            : node.intending(r.createIntent().orElse(null)))
         .orElse(node);
   }
 

@@ -11,6 +11,39 @@ public interface VmListener {
   /** A wait made progress. */
   default void onProgress(Progress progress) {}
 
+  /** The high-availability supervisor found a node down, restarted it, or gave up on it. */
+  default void onHa(HaEvent event) {}
+
+  /**
+   * What the high-availability supervisor ({@link HaSupervisor}) did about one node.
+   *
+   * @param node the node's name
+   * @param vmId its VM, or {@code null} when it had none
+   * @param kind what happened
+   * @param message the details, for people
+   */
+  record HaEvent(String node, String vmId, HaEvent.Kind kind, String message) {
+    /** What happened. */
+    public enum Kind {
+      /** Found stopped or gone with no Flotilla call behind it: being restarted. */
+      RESTARTING,
+      /** Running again. */
+      RESTARTED,
+      /** The restart failed; it is tried again after a pause that grows each time. */
+      FAILED,
+      /** It went down more often than the restart budget allows; left alone until someone starts it. */
+      BUDGET_SPENT,
+      /** In a state no restart mends (ERROR): left for a person to look at. */
+      NEEDS_ATTENTION
+    }
+
+    @Override
+    public String toString() {
+      return node + (vmId == null ? "" : " (" + vmId + ")") + ": " + kind.name().toLowerCase(java.util.Locale.ROOT)
+          .replace('_', ' ') + (message == null || message.isEmpty() ? "" : ", " + message);
+    }
+  }
+
   /**
    * A VM seen in a new state.
    *

@@ -598,6 +598,32 @@ final class Cli {
     return 0;
   }
 
+  @Command(name = "watch", description = "Keep the nodes marked \"ha\" running (vm add NAME vm.ha:true): restart a VM"
+      + " found stopped or gone that no vm command stopped, within a budget of restarts, printing what it does;"
+      + " until Ctrl-C.")
+  int watch(@Option(names = "--once", description = "Look once, act, and exit (for cron).") boolean once,
+      @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "30",
+          description = "How long between looks (default 30).") int interval) throws InterruptedException {
+    Output o = out();
+    Workspace ws = workspace(o);
+    try (VmClient client = ws.client(true)) {
+      dev.flotilla.vm.HaSupervisor supervisor = dev.flotilla.vm.HaSupervisor.of(client);
+      List<String> watched = supervisor.watched();
+      o.say("watching " + watched.size() + " HA node(s)" + (watched.isEmpty() ? " (mark one: vm add NAME vm.ha:true)"
+          : ": " + String.join(", ", watched)) + (once ? "" : "; a look every " + interval + " s, Ctrl-C ends"));
+      do {
+        for (dev.flotilla.vm.VmListener.HaEvent e : supervisor.check()) {
+          o.say(e.toString());
+          o.json(Output.fields("node", e.node(), "vm", e.vmId(), "event", e.kind().name(), "message", e.message()));
+        }
+        if (!once) {
+          Thread.sleep(java.time.Duration.ofSeconds(Math.max(1, interval)).toMillis());
+        }
+      } while (!once);
+    }
+    return 0;
+  }
+
   @Command(name = "ssh", description = "Run ssh to NODE's address, as stratus-connect-instance does: the node's login"
       + " user, and the private key of its key pair from ~/.ssh (NAME or NAME.pem) when there is one.")
   int ssh(@Parameters(index = "0", paramLabel = "NODE") String name,

@@ -362,4 +362,21 @@ class CliIT {
     assertThat(ran.exit()).as("ssh's own exit status").isEqualTo(7);
     assertThat(ran.out()).contains("ssh got: -l debian " + ip + " hostname");
   }
+
+  @Test
+  void watchRestartsAnHaNodeStoppedOutsideFlotillaAndLeavesOneStoppedByVmStop() throws Exception {
+    ok("add", "web1", "vm.ha:true");
+    ok("add", "web2", "vm.ha:true");
+    ok("stop", "web2", "--wait");
+    dev.flotilla.vm.testkit.FileBackedFakeCloud cloud = dev.flotilla.vm.testkit.FileBackedFakeCloud.open(
+        dir.resolve(Workspace.FAKE_CLOUD));
+    cloud.stop(List.of("vm-000001"), true); // behind Flotilla's back
+
+    Result watched = ok("watch", "--once");
+
+    assertThat(watched.out()).contains("watching 2 HA node(s): web1, web2")
+        .contains("web1 (vm-000001): restarting, found stopped").contains("web1 (vm-000001): restarted, running")
+        .doesNotContain("web2 (");
+    assertThat(ok("status").out()).containsPattern("vm-000001 +web1 +running").containsPattern("vm-000002 +web2 +stopped");
+  }
 }

@@ -21,7 +21,7 @@ import java.util.function.Function;
  * {@code vm.image}), Flotilla's for the rest, all in one table so files and seeds read alike.
  */
 public final class NodeJson {
-  private enum Type { STRING, INT, LIST, MAP, INTENT }
+  private enum Type { STRING, INT, BOOL, LIST, MAP, INTENT }
 
   /** One key: how to read it into a builder and take it from a node. Binding keys are never inherited. */
   private record Prop(String key, Type type, boolean binding, Function<Node, Object> get,
@@ -55,6 +55,9 @@ public final class NodeJson {
     add(new Prop("vm.options", Type.MAP, false, Node::options, (b, v) -> b.options(cast(v))));
     add(new Prop("vm.intent", Type.INTENT, true, n -> n.createIntent().orElse(null),
         (b, v) -> b.createIntent((CreateIntent) v)));
+    add(new Prop("vm.ha", Type.BOOL, false, n -> n.ha() ? Boolean.TRUE : null, (b, v) -> b.ha((Boolean) v)));
+    add(new Prop("vm.stopped", Type.STRING, true, n -> n.stoppedAt().map(Object::toString).orElse(null),
+        (b, v) -> b.stoppedAt(instant((String) v))));
     add(new Prop("vm.removed", Type.STRING, true, n -> n.removedAt().map(Object::toString).orElse(null),
         (b, v) -> b.removedAt(instant((String) v))));
   }
@@ -123,6 +126,12 @@ public final class NodeJson {
     switch (p.type()) {
       case INT:
         v = Json.integer(value, file, key);
+        break;
+      case BOOL:
+        if (!value.isJsonPrimitive() || !value.getAsJsonPrimitive().isBoolean()) {
+          throw new ConfigurationException(file, key, "must be true or false, not " + Json.kind(value));
+        }
+        v = value.getAsBoolean();
         break;
       case LIST:
         v = Json.strings(value, file, key);
@@ -248,6 +257,9 @@ public final class NodeJson {
     if (value instanceof Integer i) {
       return new com.google.gson.JsonPrimitive(i);
     }
+    if (value instanceof Boolean flag) {
+      return new com.google.gson.JsonPrimitive(flag);
+    }
     if (value instanceof List<?> list) {
       JsonArray a = new JsonArray();
       list.forEach(item -> a.add((String) item));
@@ -286,11 +298,13 @@ public final class NodeJson {
       return;
     }
     Prop p = BY_KEY.get(key);
-    if (p == null || p.type() == Type.MAP || p.type() == Type.INTENT || key.equals("vm.removed")) {
+    if (p == null || p.type() == Type.MAP || p.type() == Type.INTENT || key.equals("vm.removed")
+        || key.equals("vm.stopped")) {
       List<String> known = new ArrayList<>(keys());
       known.remove("vm.options");
       known.remove("vm.intent");
       known.remove("vm.removed");
+      known.remove("vm.stopped");
       known.add("vm.options.KEY");
       throw Json.unknownKey(null, key, known);
     }
@@ -301,6 +315,12 @@ public final class NodeJson {
         } catch (NumberFormatException e) {
           throw new ConfigurationException(null, key, "must be a whole number, got '" + value + "'");
         }
+        break;
+      case BOOL:
+        if (!value.trim().equals("true") && !value.trim().equals("false")) {
+          throw new ConfigurationException(null, key, "must be true or false, got '" + value + "'");
+        }
+        p.set().accept(b, Boolean.valueOf(value.trim()));
         break;
       case LIST:
         List<String> items = new ArrayList<>();
