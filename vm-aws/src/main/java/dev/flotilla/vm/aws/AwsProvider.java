@@ -347,6 +347,13 @@ final class AwsProvider implements Provider {
     calls.run("RebootInstances", () -> instances().rebootInstancesInRegion(region, ids.toArray(String[]::new)));
   }
 
+  /** ModifyInstanceAttribute InstanceType: EC2 changes the type of a stopped instance only. */
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.Resizing> resizing() {
+    return java.util.Optional.of((id, type) -> calls.call("ModifyInstanceAttribute", () -> raw().call(
+        "ModifyInstanceAttribute", new LinkedHashMap<>(Map.of("InstanceId", id, "InstanceType.Value", type)))));
+  }
+
   @Override
   public void terminate(Collection<String> ids) {
     try {

@@ -42,4 +42,9 @@ class AwsContractTest extends ProviderContract {
   protected String unknownId() {
     return "i-0fffffffffffffff0";
   }
+
+  @Override
+  protected String otherType() {
+    return "t3.small";
+  }
 }

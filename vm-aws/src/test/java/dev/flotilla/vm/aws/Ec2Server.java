@@ -41,7 +41,7 @@ final class Ec2Server implements AutoCloseable {
     final String reservation;
     final int launchIndex;
     final String image;
-    final String type;
+    volatile String type;
     final String keyName;
     final String zone;
     final String userData;
@@ -353,6 +353,22 @@ final class Ec2Server implements AutoCloseable {
           return fail("InvalidInstanceID.NotFound", "The instance ID '" + missing + "' does not exist");
         }
         return ok(ns("RebootInstancesResponse", "<return>true</return>"));
+      }
+      case "ModifyInstanceAttribute": {
+        Vm vm = vms.get(p.get("InstanceId"));
+        if (vm == null) {
+          return fail("InvalidInstanceID.NotFound", "The instance ID '" + p.get("InstanceId") + "' does not exist");
+        }
+        String type = p.containsKey("InstanceType.Value") ? p.get("InstanceType.Value")
+            : "instanceType".equals(p.get("Attribute")) ? p.get("Value") : null;
+        if (type == null) {
+          return fail("InvalidParameterCombination", "No attributes specified.");
+        }
+        if (!vm.state.equals("stopped")) {
+          return fail("IncorrectInstanceState", "The instance '" + vm.id + "' is not in the 'stopped' state.");
+        }
+        vm.type = type;
+        return ok(ns("ModifyInstanceAttributeResponse", "<return>true</return>"));
       }
       case "TerminateInstances":
         return change("TerminateInstancesResponse", list(p, "InstanceId"),

@@ -392,6 +392,39 @@ final class OpenStackProvider implements Provider {
     });
   }
 
+  /**
+   * Nova's resize to another flavor (a name or id), then, once the server waits in VERIFY_RESIZE, its
+   * confirmation; a server that was stopped stays stopped.
+   */
+  @Override
+  public Optional<dev.flotilla.vm.spi.Resizing> resizing() {
+    return Optional.of((id, type) -> {
+      JsonObject resize = new JsonObject();
+      resize.addProperty("flavorRef", resolve(type, flavorIds, this::flavorsByName, "flavor", "type"));
+      calls.run("resize server " + id, () -> nova().rest().action(id, "resize", resize));
+      long deadline = System.nanoTime() + java.time.Duration.ofMinutes(10).toNanos();
+      for (long pause = 200; ; pause = Math.min(pause * 2, 5000)) {
+        Server s = calls.call("show server", () -> nova().servers().get(id));
+        String status = s == null || s.getStatus() == null ? "" : s.getStatus().value();
+        if (status.equals("VERIFY_RESIZE")) {
+          break;
+        }
+        if (status.equals("ERROR") || System.nanoTime() > deadline) {
+          throw new CloudException(Kind.UNKNOWN, api(), null, "the resize of server " + id + " did not reach"
+              + " VERIFY_RESIZE (it is " + (status.isEmpty() ? "gone" : status) + "); see `openstack server show " + id
+              + "`");
+        }
+        try {
+          Thread.sleep(pause);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new CloudException(Kind.TRANSIENT, api(), null, "interrupted while resizing server " + id, e);
+        }
+      }
+      calls.run("confirm the resize of server " + id, () -> nova().rest().action(id, "confirmResize", null));
+    });
+  }
+
   /** {@code call} for every id, several at a time; the first failure is thrown once all have run. */
   private void each(Collection<String> ids, String name, java.util.function.Consumer<String> call) {
     Parallel.map(new ArrayList<>(ids), settings.maxParallel(), name, id -> {

@@ -465,6 +465,8 @@ final class NovaServer implements AutoCloseable {
   private JsonObject look(JsonObject s) {
     JsonObject seen = s.deepCopy();
     seen.remove("hints");
+    seen.remove("pre_resize");
+    seen.remove("resize_to");
     String status = s.get("status").getAsString();
     String task = s.get("OS-EXT-STS:task_state").isJsonNull() ? null : s.get("OS-EXT-STS:task_state").getAsString();
     if (!status.equals("ERROR")) {
@@ -472,6 +474,11 @@ final class NovaServer implements AutoCloseable {
     }
     if (status.equals("BUILD")) {
       s.addProperty("status", "ACTIVE");
+    } else if (status.equals("RESIZE")) {
+      s.addProperty("status", "VERIFY_RESIZE");
+      s.add("OS-EXT-STS:task_state", JsonNull.INSTANCE);
+      s.add("flavor", JsonParser.parseString("{\"id\": \"" + str(s, "resize_to") + "\", \"links\": []}"));
+      s.remove("resize_to");
     } else if ("powering-off".equals(task)) {
       s.addProperty("status", "SHUTOFF");
       s.add("OS-EXT-STS:task_state", JsonNull.INSTANCE);
@@ -587,6 +594,30 @@ final class NovaServer implements AutoCloseable {
       }
       case "reboot" -> s.addProperty("status", "SOFT".equals(str(body.getAsJsonObject("reboot"), "type")) ? "REBOOT"
           : "HARD_REBOOT");
+      case "resize" -> {
+        String flavor = str(body.getAsJsonObject("resize"), "flavorRef");
+        if (!status.equals("ACTIVE") && !status.equals("SHUTOFF")) {
+          return error(409, "conflictingRequest", "Cannot 'resize' instance " + str(s, "id") + " while it is in"
+              + " vm_state " + status.toLowerCase());
+        }
+        if (flavors().getAsJsonArray("flavors").asList().stream().noneMatch(f -> str(f.getAsJsonObject(), "id")
+            .equals(flavor))) {
+          return error(400, "badRequest", "Flavor " + flavor + " could not be found.");
+        }
+        s.addProperty("pre_resize", status);
+        s.addProperty("resize_to", flavor);
+        s.addProperty("status", "RESIZE");
+        s.addProperty("OS-EXT-STS:task_state", "resize_prep");
+      }
+      case "confirmResize" -> {
+        if (!status.equals("VERIFY_RESIZE")) {
+          return error(409, "conflictingRequest", "Cannot 'confirmResize' instance " + str(s, "id") + " while it is"
+              + " in vm_state " + status.toLowerCase());
+        }
+        s.addProperty("status", str(s, "pre_resize"));
+        s.remove("pre_resize");
+        return new Answer(204, null, Map.of());
+      }
       case "os-getConsoleOutput" -> {
         return Answer.json(200, JsonParser.parseString("{\"output\": \"[    0.000000] Linux version 6.1.0\\n"
             + "Cloud-init v. 22.4.2 finished\\n" + str(s, "name") + " login: \"}"));

@@ -44,4 +44,9 @@ class OpenStackContractTest extends ProviderContract {
   protected String unknownId() {
     return "00000000-0000-4000-8000-000000000000";
   }
+
+  @Override
+  protected String otherType() {
+    return "m1.small";
+  }
 }

@@ -64,6 +64,22 @@ final class StratusLabProvider implements Provider {
     return caps;
   }
 
+  /**
+   * one.vm.resize (OpenNebula 4.4 and later) with the CPU, VCPU and MEMORY of the instance type, for a VM that
+   * is powered off; the type's name goes in the user template, where the VM shows it.
+   */
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.Resizing> resizing() {
+    if (!one.version().atLeast(4, 4)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of((id, typeName) -> {
+      InstanceType t = settings.type(typeName);
+      one.resize(id, "CPU = " + t.cpus() + "\nVCPU = " + t.cpus() + "\nMEMORY = " + t.memoryMb() + "\n");
+      one.updateUserTemplate(id, Map.of("INSTANCE_TYPE", t.name()));
+    });
+  }
+
   private void require(Capability c) {
     if (!capabilities().contains(c)) {
       throw new UnsupportedCapabilityException(c, api() + " (OpenNebula " + one.version() + ")");

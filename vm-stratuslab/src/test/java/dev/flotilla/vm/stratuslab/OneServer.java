@@ -234,6 +234,19 @@ final class OneServer implements AutoCloseable {
           }
           return ok(string(pool.append("</VM_POOL>").toString()));
         }
+        case "one.vm.resize": {
+          Vm vm = vms.get(p.get(1));
+          if (vm == null || major < 4) {
+            return vm == null ? fail("[one.vm.resize] Error getting virtual machine [" + p.get(1) + "].", 0x400)
+                : fail("[one.vm.resize] Method not found", 0x1000);
+          }
+          if (vm.state != 8) {
+            return fail("[one.vm.resize] Error performing action \"resize\": This action is not available for state "
+                + stateName(vm), 0x800);
+          }
+          actions.add("resize " + vm.id + " " + String.valueOf(p.get(2)).replace('\n', ' ').trim());
+          return ok("<int>" + vm.id + "</int>");
+        }
         case "one.vm.action":
           return action((String) p.get(1), (Integer) p.get(2));
         case "one.vm.update": {

@@ -36,4 +36,9 @@ class RealOpenNebulaContractIT extends ProviderContract {
   protected String unknownId() {
     return "999999";
   }
+
+  @Override
+  protected String otherType() {
+    return "m1.large";
+  }
 }

@@ -46,4 +46,9 @@ class StratusLabContractTest extends ProviderContract {
   protected String unknownId() {
     return "424242";
   }
+
+  @Override
+  protected String otherType() {
+    return "m1.large";
+  }
 }

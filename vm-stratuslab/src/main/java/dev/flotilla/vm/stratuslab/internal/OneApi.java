@@ -167,6 +167,11 @@ public final class OneApi {
     result("one.vm.update", rpc.call("one.vm.update", session, requireNumber(id), t.toString(), 1));
   }
 
+  /** Gives VM {@code id} the capacity {@code template} holds (CPU, VCPU, MEMORY); oned wants it powered off. */
+  public void resize(String id, String template) {
+    result("one.vm.resize", rpc.call("one.vm.resize", session, requireNumber(id), template, false));
+  }
+
   /** Takes a system snapshot; returns its id. */
   public String snapshotCreate(String id, String name) {
     return String.valueOf(result("one.vm.snapshotcreate", rpc.call("one.vm.snapshotcreate", session, requireNumber(id),
