@@ -52,8 +52,10 @@ final class Chaos {
   interface Backend {
     String name();
 
-    /** The environment of a {@code vm} process; with {@code chaos}, one that misbehaves. */
-    Map<String, String> env(boolean chaos, long seed);
+    /** The environment of a {@code vm} process; with {@code chaos}, one that misbehaves. None by default. */
+    default Map<String, String> env(boolean chaos, long seed) {
+      return Map.of();
+    }
 
     /** Turns the cloud's own misbehaviour (garbage answers) on or off. */
     void chaos(boolean on, long seed);
@@ -66,6 +68,23 @@ final class Chaos {
 
     /** Every VM of the cloud as it is. */
     List<Vm> vms();
+  }
+
+  /** Writes {@code json} as the cloud.json of {@code dir}, readable by its owner only, as credentials should be. */
+  static void cloudJson(Path dir, String json) throws IOException {
+    Files.writeString(dir.resolve("cloud.json"), json);
+    Files.setPosixFilePermissions(dir.resolve("cloud.json"), java.nio.file.attribute.PosixFilePermissions
+        .fromString("rw-------"));
+  }
+
+  /** What a server calls with a request's User-Agent, "... (pid N)": {@code kill} of that process. */
+  static java.util.function.Consumer<String> senderOf(LongConsumer kill) {
+    return userAgent -> {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(pid (\\d+)\\)").matcher(userAgent);
+      if (m.find()) {
+        kill.accept(Long.parseLong(m.group(1)));
+      }
+    };
   }
 
   /** Arms a kill that the server triggers with the pid of the process to kill. */

@@ -136,22 +136,15 @@ class ChaosIT {
     Ec2Backend(Path dir) throws IOException {
       server = Ec2TestServer.start();
       server.ignoreClientTokens(true);
-      Files.writeString(dir.resolve("cloud.json"), """
+      Chaos.cloudJson(dir, """
           {"ec2": {"api": "aws", "auth": {"region": "%s", "aws_access_key_id": "%s", "aws_secret_access_key": "%s",
            "endpoint": "%s"}, "default_image": "ami-0123456789abcdef0"}}
           """.formatted(Ec2TestServer.REGION, Ec2TestServer.ACCESS_KEY, Ec2TestServer.SECRET_KEY, server.url()));
-      Files.setPosixFilePermissions(dir.resolve("cloud.json"), java.nio.file.attribute.PosixFilePermissions
-          .fromString("rw-------"));
     }
 
     @Override
     public String name() {
       return "EC2 test server (ignores ClientToken, 5% garbage)";
-    }
-
-    @Override
-    public Map<String, String> env(boolean chaos, long seed) {
-      return Map.of();
     }
 
     @Override
@@ -173,12 +166,7 @@ class ChaosIT {
         return null;
       }
       // the next RunInstances takes effect, then the process that sent it is killed before the answer
-      return onKill -> server.holdNextRunInstances(userAgent -> {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(pid (\\d+)\\)").matcher(userAgent);
-        if (m.find()) {
-          onKill.accept(Long.parseLong(m.group(1)));
-        }
-      });
+      return onKill -> server.holdNextRunInstances(Chaos.senderOf(onKill));
     }
 
     @Override
@@ -209,24 +197,17 @@ class ChaosIT {
 
     CloudStackBackend(Path dir) throws IOException {
       server = new dev.flotilla.vm.cloudstack.CsServer();
-      Files.writeString(dir.resolve("cloud.json"), """
+      Chaos.cloudJson(dir, """
           {"acs": {"api": "cloudstack", "auth": {"api_url": "%s", "api_key": "%s", "secret_key": "%s",
            "service_offering": "Small Instance"},
            "default_image": "debian-12", "default_options": {}}}
           """.formatted(server.url(), dev.flotilla.vm.cloudstack.CsServer.API_KEY,
           dev.flotilla.vm.cloudstack.CsServer.SECRET_KEY));
-      Files.setPosixFilePermissions(dir.resolve("cloud.json"), java.nio.file.attribute.PosixFilePermissions
-          .fromString("rw-------"));
     }
 
     @Override
     public String name() {
       return "CloudStack test server (no create tokens, 5% garbage)";
-    }
-
-    @Override
-    public Map<String, String> env(boolean chaos, long seed) {
-      return Map.of();
     }
 
     @Override
@@ -247,12 +228,7 @@ class ChaosIT {
       if (!failpoint.equals("server:deploy")) {
         return null;
       }
-      return onKill -> server.holdNextDeploy(userAgent -> {
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\(pid (\\d+)\\)").matcher(userAgent);
-        if (m.find()) {
-          onKill.accept(Long.parseLong(m.group(1)));
-        }
-      });
+      return onKill -> server.holdNextDeploy(Chaos.senderOf(onKill));
     }
 
     @Override
