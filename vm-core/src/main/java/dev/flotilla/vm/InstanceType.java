@@ -10,8 +10,11 @@ package dev.flotilla.vm;
  * @param swapMb swap in MB (0 where the cloud has none)
  * @param isDefault whether nodes that name no type get this one
  * @param diskGb the root disk in GB (0 where the type does not fix it, as on EC2 and StratusLab)
+ * @param highAvailability whether the cloud itself restarts VMs of this type when their host fails
+ *     (CloudStack's {@code offerha}); false where the cloud says nothing of it
  */
-public record InstanceType(String name, int cpus, int memoryMb, int swapMb, boolean isDefault, int diskGb) {
+public record InstanceType(String name, int cpus, int memoryMb, int swapMb, boolean isDefault, int diskGb,
+    boolean highAvailability) {
   /**
    * The instance types of the StratusLab guide (CPU, RAM MB, swap MB), m1.small the default: what
    * {@code stratus-run-instance} offers, and what the test kit's fake cloud offers too.
@@ -26,7 +29,12 @@ public record InstanceType(String name, int cpus, int memoryMb, int swapMb, bool
 
   /** A type whose disk is not part of it. */
   public InstanceType(String name, int cpus, int memoryMb, int swapMb, boolean isDefault) {
-    this(name, cpus, memoryMb, swapMb, isDefault, 0);
+    this(name, cpus, memoryMb, swapMb, isDefault, 0, false);
+  }
+
+  /** A type the cloud does not restart by itself. */
+  public InstanceType(String name, int cpus, int memoryMb, int swapMb, boolean isDefault, int diskGb) {
+    this(name, cpus, memoryMb, swapMb, isDefault, diskGb, false);
   }
 
   /** Checks the values. */

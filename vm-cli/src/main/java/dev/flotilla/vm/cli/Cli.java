@@ -418,15 +418,25 @@ final class Cli {
     try (VmClient client = workspace(o).client(false)) {
       List<InstanceType> types = client.types();
       List<List<String>> rows = new ArrayList<>();
-      // StratusLab's columns; OpenStack's flavors add their disk
+      // StratusLab's columns; OpenStack's flavors add their disk, CloudStack's offerings their HA flag
       boolean disks = types.stream().anyMatch(t -> t.diskGb() > 0);
-      rows.add(disks ? Output.row("", "TYPE", "CPU", "RAM(MB)", "SWAP(MB)", "DISK(GB)")
-          : Output.row("", "TYPE", "CPU", "RAM(MB)", "SWAP(MB)"));
+      boolean ha = types.stream().anyMatch(InstanceType::highAvailability);
+      List<String> header = new ArrayList<>(Output.row("", "TYPE", "CPU", "RAM(MB)", "SWAP(MB)"));
+      if (disks) {
+        header.add("DISK(GB)");
+      }
+      if (ha) {
+        header.add("HA");
+      }
+      rows.add(header);
       for (InstanceType t : types) {
         List<String> row = new ArrayList<>(Output.row(t.isDefault() ? "*" : " ", t.name(), "" + t.cpus(),
             "" + t.memoryMb(), "" + t.swapMb()));
         if (disks) {
           row.add("" + t.diskGb());
+        }
+        if (ha) {
+          row.add(t.highAvailability() ? "yes" : "no");
         }
         rows.add(row);
       }

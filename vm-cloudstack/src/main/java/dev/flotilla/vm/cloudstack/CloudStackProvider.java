@@ -633,12 +633,20 @@ final class CloudStackProvider implements Provider {
             + address + "; `vm ips` lists them"));
   }
 
+  /**
+   * The service offerings with their CPUs, memory and HA flag ({@code offerha}: CloudStack restarts such VMs
+   * itself); custom offerings, which fix no size, are left out.
+   */
   @Override
   public List<InstanceType> types() {
     List<InstanceType> out = new ArrayList<>();
     for (JsonObject o : list("listServiceOfferings", Map.of(), "serviceoffering")) {
-      out.add(new InstanceType(string(o, "name"), o.has("cpunumber") ? o.get("cpunumber").getAsInt() : 0,
-          o.has("memory") ? o.get("memory").getAsInt() : 0, 0, false));
+      int cpus = o.has("cpunumber") ? o.get("cpunumber").getAsInt() : 0;
+      int memory = o.has("memory") ? o.get("memory").getAsInt() : 0;
+      if (cpus > 0 && memory > 0) {
+        out.add(new InstanceType(string(o, "name"), cpus, memory, 0, string(o, "name").equals(
+            profile.setting("service_offering").orElse(null)), 0, "true".equals(string(o, "offerha"))));
+      }
     }
     return out;
   }

@@ -114,7 +114,7 @@ class CloudStackTest {
     try (VmClient client = client(CloudStackContractTest.profile(server))) {
       server.garbage = true;
       assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOf(CloudException.class)
-          .hasMessageContaining("not JSON");
+          .hasMessageContaining("was refused");
       server.garbage = false;
       assertThat(client.record("web1").flatMap(Node::vmId)).isEmpty();
       assertThat(server.liveVms()).isZero();
@@ -166,6 +166,15 @@ class CloudStackTest {
       assertThatThrownBy(() -> client.resize(web, "Medium Instance")).isInstanceOf(CloudException.class)
           .hasMessageContaining("scaleVirtualMachine").hasMessageContaining("dynamic scaling");
       assertThat(client.record("web1").flatMap(Node::type)).contains("Small Instance");
+    }
+  }
+
+  @Test
+  void serviceOfferingsAreInstanceTypesWithTheirSizeAndHaFlag() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      assertThat(client.types(node("web1"))).containsExactly(
+          new dev.flotilla.vm.InstanceType("Medium Instance", 2, 1024, 0, false, 0, true),
+          new dev.flotilla.vm.InstanceType("Small Instance", 1, 512, 0, false, 0, false));
     }
   }
 

@@ -893,7 +893,7 @@ public final class CsServer implements AutoCloseable {
 
   private static JsonObject offering(String name, String id) {
     return object("id", id, "name", name, "cpunumber", name.startsWith("Small") ? 1 : 2, "cpuspeed", 1000,
-        "memory", name.startsWith("Small") ? 512 : 1024, "offerha", false);
+        "memory", name.startsWith("Small") ? 512 : 1024, "offerha", name.startsWith("Medium"));
   }
 
   private static JsonObject list(String key, List<JsonObject> items) {
