@@ -39,6 +39,7 @@ final class Workspace implements AutoCloseable {
   private final boolean force;
   private final Output output;
   private final NodeStore store;
+  private CloudConfig cloudConfig;
 
   Workspace(Path dir, String auth, boolean mock, boolean force, String storeOption, Output output) {
     this.dir = dir.toAbsolutePath().normalize();
@@ -71,14 +72,21 @@ final class Workspace implements AutoCloseable {
     if (variable != null && !variable.isBlank()) {
       return variable;
     }
-    Path cloudJson = dir.resolve("cloud.json");
-    if (Files.exists(cloudJson)) {
-      java.util.Optional<String> inFile = CloudConfig.load(cloudJson).store();
+    if (Files.exists(dir.resolve("cloud.json"))) {
+      java.util.Optional<String> inFile = cloudConfig().store();
       if (inFile.isPresent()) {
         return inFile.get();
       }
     }
     return ".";
+  }
+
+  /** cloud.json, read once per command. */
+  private CloudConfig cloudConfig() {
+    if (cloudConfig == null) {
+      cloudConfig = CloudConfig.load(dir.resolve("cloud.json"));
+    }
+    return cloudConfig;
   }
 
   NodeStore store() {
@@ -137,7 +145,7 @@ final class Workspace implements AutoCloseable {
       config.warnings().forEach(w -> System.err.println("warning: " + w));
       return b.profiles(config.profiles()).useProfile(config.profiles().get(0).name()).build();
     }
-    CloudConfig config = CloudConfig.load(dir.resolve("cloud.json"));
+    CloudConfig config = cloudConfig();
     config.warnings().forEach(w -> System.err.println("warning: " + w));
     b.profiles(config.profiles());
     if (auth != null) {

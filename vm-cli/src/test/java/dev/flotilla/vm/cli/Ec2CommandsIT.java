@@ -3,13 +3,9 @@ package dev.flotilla.vm.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.flotilla.vm.aws.Ec2TestServer;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -21,27 +17,18 @@ class Ec2CommandsIT {
   Path dir;
 
   private String ok(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", System.getProperty("vm.jar"), "--dir", dir.toString()));
-    cmd.addAll(List.of(args));
-    Path out = dir.resolve("out.txt");
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = Files.readString(out, StandardCharsets.UTF_8);
-    assertThat(p.exitValue()).as("vm %s\n%s", String.join(" ", args), text).isZero();
-    return text;
+    VmCommand.Result r = VmCommand.together(dir, List.of(args));
+    assertThat(r.exit()).as("vm %s\n%s", String.join(" ", args), r.out()).isZero();
+    return r.out();
   }
 
   @Test
   void consoleElasticIpsKeysAndImagesWorkOnEc2() throws Exception {
     try (Ec2TestServer server = Ec2TestServer.start()) {
-      Files.writeString(dir.resolve("cloud.json"), """
+      Chaos.cloudJson(dir, """
           {"ec2": {"api": "aws", "auth": {"region": "%s", "aws_access_key_id": "%s", "aws_secret_access_key": "%s",
            "endpoint": "%s"}, "default_image": "ami-0123456789abcdef0"}}
           """.formatted(Ec2TestServer.REGION, Ec2TestServer.ACCESS_KEY, Ec2TestServer.SECRET_KEY, server.url()));
-      Files.setPosixFilePermissions(dir.resolve("cloud.json"), java.nio.file.attribute.PosixFilePermissions
-          .fromString("rw-------"));
       ok("add", "web1", "--wait");
 
       assertThat(ok("console", "web1")).contains("Cloud-init").contains("web1 login:");

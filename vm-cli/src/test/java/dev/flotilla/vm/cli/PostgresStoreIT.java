@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.store.NodeStore;
 import dev.flotilla.vm.store.NodeStores;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -44,24 +40,12 @@ class PostgresStoreIT {
     return testStore() + "?schema=cli_" + Long.toHexString(System.nanoTime());
   }
 
-  private record Result(int exit, String out, String err) {}
-
-  private Result vm(Path in, Map<String, String> env, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", System.getProperty("vm.jar"), "--dir", in.toString()));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-    pb.environment().remove(Workspace.STORE_VARIABLE);
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    return new Result(p.exitValue(), out, err);
+  private VmCommand.Result vm(Path in, Map<String, String> env, String... args) throws Exception {
+    return VmCommand.run(in, env, List.of(args));
   }
 
-  private Result ok(Path in, Map<String, String> env, String... args) throws Exception {
-    Result r = vm(in, env, args);
+  private VmCommand.Result ok(Path in, Map<String, String> env, String... args) throws Exception {
+    VmCommand.Result r = vm(in, env, args);
     assertThat(r.exit()).as("vm %s\n%s%s", String.join(" ", args), r.out(), r.err()).isZero();
     return r;
   }
@@ -81,7 +65,7 @@ class PostgresStoreIT {
     ok(dir, Map.of(Workspace.STORE_VARIABLE, byVariable), "add", "web2");
     Files.writeString(dir.resolve("cloud.json"), "{\"store\": \"" + byFile + "\"}");
     ok(dir, Map.of(), "--mock", "add", "web3");
-    Result flagWins = ok(dir, Map.of(Workspace.STORE_VARIABLE, byVariable), "--mock", "--store", byFlag, "status");
+    VmCommand.Result flagWins = ok(dir, Map.of(Workspace.STORE_VARIABLE, byVariable), "--mock", "--store", byFlag, "status");
 
     assertThat(names(byFlag, dir)).containsExactly("web1");
     assertThat(names(byVariable, dir)).containsExactly("web2");
@@ -101,16 +85,16 @@ class PostgresStoreIT {
     // a child that inherits, as Flotilla writes it: only what differs from its parent
     Files.writeString(a.resolve("nodes/web2.json"), "{\n  \"services\": [\n    \"webapp\"\n  ],\n  \"inherit\": \"base\"\n}\n");
 
-    Result there = ok(a, Map.of(), "store", "copy", "--from", a.toString(), "--to", db);
+    VmCommand.Result there = ok(a, Map.of(), "store", "copy", "--from", a.toString(), "--to", db);
     assertThat(there.out()).contains("copied 3 record(s)");
-    Result back = ok(b, Map.of(), "store", "copy", "--from", db, "--to", b.toString());
+    VmCommand.Result back = ok(b, Map.of(), "store", "copy", "--from", db, "--to", b.toString());
     assertThat(back.out()).contains("copied 3 record(s)");
     assertThat(files(b.resolve("nodes"))).isEqualTo(files(a.resolve("nodes")));
 
     // the database gets a web2 that differs from a's; copying a over it stops, and nothing is written
     Files.writeString(b.resolve("nodes/web2.json"), "{\n  \"inherit\": \"base\",\n  \"services\": [\"db\"]\n}\n");
     ok(b, Map.of(), "store", "copy", "--from", b.toString(), "--to", db, "--overwrite");
-    Result refused = vm(a, Map.of(), "store", "copy", "--from", a.toString(), "--to", db);
+    VmCommand.Result refused = vm(a, Map.of(), "store", "copy", "--from", a.toString(), "--to", db);
     assertThat(refused.exit()).isEqualTo(1);
     assertThat(refused.err()).contains("web2").contains("nothing was copied").contains("--overwrite");
     assertThat(refused.err().lines()).hasSize(1);
@@ -127,7 +111,7 @@ class PostgresStoreIT {
   void aWrongPasswordIsOneLineWithoutThePassword() throws Exception {
     Map<String, String> env = new HashMap<>();
     env.put("PGPASSWORD", "wrong-password-3k");
-    Result r = vm(dir, env, "--store", testStore(), "status");
+    VmCommand.Result r = vm(dir, env, "--store", testStore(), "status");
     assertThat(r.exit()).isEqualTo(1);
     assertThat(r.err().lines().toList()).hasSize(1);
     assertThat(r.err()).startsWith("error: ").contains("refused user").doesNotContain("wrong-password-3k");

@@ -5,13 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.flotilla.vm.aws.Ec2TestServer;
 import dev.flotilla.vm.openstack.NovaTestServer;
 import dev.flotilla.vm.stratuslab.OneTestServer;
-import java.io.File;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -33,22 +29,13 @@ class SecretsIT {
 
   /** Runs {@code vm args} in {@code dir}; keeps its stdout and stderr; returns them. */
   private String vm(String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-jar", System.getProperty("vm.jar"), "--dir", dir.toString()));
-    cmd.addAll(List.of(args));
-    Path out = dir.resolve("out.txt");
-    Process p = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    String text = Files.readString(out, StandardCharsets.UTF_8);
-    all.append("$ vm ").append(String.join(" ", args)).append(" (exit ").append(p.exitValue()).append(")\n").append(text);
-    return text;
+    VmCommand.Result r = VmCommand.together(dir, List.of(args));
+    all.append("$ vm ").append(String.join(" ", args)).append(" (exit ").append(r.exit()).append(")\n").append(r.out());
+    return r.out();
   }
 
   private void cloudJson(String json) throws Exception {
-    Files.writeString(dir.resolve("cloud.json"), json);
-    Files.setPosixFilePermissions(dir.resolve("cloud.json"), java.nio.file.attribute.PosixFilePermissions
-        .fromString("rw-------"));
+    Chaos.cloudJson(dir, json);
   }
 
   private void assertNoneOf(List<String> secrets) {

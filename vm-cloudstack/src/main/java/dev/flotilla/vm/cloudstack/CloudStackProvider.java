@@ -504,8 +504,8 @@ final class CloudStackProvider implements Provider {
     params.put("snapshotmemory", Boolean.toString(options.memory()));
     params.put("quiescevm", Boolean.toString(options.quiesce()));
     JsonObject answer = cs.call("createVMSnapshot", params);
-    String parent = snapshots(id).current().map(Snapshot::id).orElse(null);
-    return Snapshot.of(string(answer, "id"), name, parent, options.memory(), Instant.now(), Snapshot.Status.CREATING);
+    // its parent is in the chain once CloudStack lists it; the client reads it there
+    return Snapshot.of(string(answer, "id"), name, null, options.memory(), Instant.now(), Snapshot.Status.CREATING);
   }
 
   /** listVMSnapshot: the chain as CloudStack keeps it, parents and the current one included. */
