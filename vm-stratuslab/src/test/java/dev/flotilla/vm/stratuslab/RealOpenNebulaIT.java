@@ -213,11 +213,14 @@ class RealOpenNebulaIT {
       client.reboot(a);
       client.forceReboot(a);
       assertThat(client.stop(a)).isStopped();
+      recordOnce(seen); // a settled state, seen here whatever the recorder's timing on a loaded machine
       assertThat(client.start(a)).isRunning();
+      recordOnce(seen);
       assertThat(client.forceStop(a)).isStopped();
       client.start(a);
       client.destroy(a);
       graceful.destroy(b);
+      recordOnce(seen);
     } finally {
       recorder.interrupt();
       recorder.join();
@@ -252,18 +255,23 @@ class RealOpenNebulaIT {
 
   /** Polls oned's own pool for this test's VMs until interrupted, writing down each new state by name. */
   private void record(Map<String, Set<String>> seen) {
+    while (!Thread.currentThread().isInterrupted()) {
+      recordOnce(seen);
+      LockSupport.parkNanos(2_000_000L);
+    }
+  }
+
+  /** One look at oned's pool, writing down the state of each of this test's VMs by name. */
+  private void recordOnce(Map<String, Set<String>> seen) {
     Pattern vm = Pattern.compile("<VM><ID>(\\d+)</ID>.*?<NAME>" + prefix + "-([^<]*)</NAME>.*?<STATE>(\\d+)</STATE>"
         + "<LCM_STATE>(\\d+)</LCM_STATE>");
-    while (!Thread.currentThread().isInterrupted()) {
-      Matcher m = vm.matcher((String) RealOne.call("one.vmpool.info", -2, -1, -1, -2));
-      while (m.find()) {
-        int state = Integer.parseInt(m.group(3));
-        String name = OneStates.label(state, Integer.parseInt(m.group(4))).toUpperCase(java.util.Locale.ROOT);
-        synchronized (seen) {
-          seen.computeIfAbsent(m.group(2), k -> new LinkedHashSet<>()).add(name);
-        }
+    Matcher m = vm.matcher((String) RealOne.call("one.vmpool.info", -2, -1, -1, -2));
+    while (m.find()) {
+      int state = Integer.parseInt(m.group(3));
+      String name = OneStates.label(state, Integer.parseInt(m.group(4))).toUpperCase(java.util.Locale.ROOT);
+      synchronized (seen) {
+        seen.computeIfAbsent(m.group(2), k -> new LinkedHashSet<>()).add(name);
       }
-      LockSupport.parkNanos(2_000_000L);
     }
   }
 
