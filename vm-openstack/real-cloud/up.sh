@@ -297,6 +297,8 @@ heal_instance_info_cache_interval = -1
 # do not wait for neutron "vif plugged" events (no agents ever send them)
 vif_plugging_is_fatal = false
 vif_plugging_timeout = 0
+# one compute host: a resize can only land on the host the server is on
+allow_resize_to_same_host = true
 [api]
 auth_strategy = keystone
 [wsgi]

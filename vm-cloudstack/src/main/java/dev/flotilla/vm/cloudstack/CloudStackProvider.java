@@ -20,8 +20,11 @@ import dev.flotilla.vm.SnapshotChain;
 import dev.flotilla.vm.SnapshotOptions;
 import dev.flotilla.vm.cloudstack.internal.CsClient;
 import dev.flotilla.vm.cloudstack.internal.CsErrors;
+import dev.flotilla.vm.cloudstack.internal.CsJclouds;
 import dev.flotilla.vm.cloudstack.internal.CsStates;
 import dev.flotilla.vm.internal.Parallel;
+import dev.flotilla.vm.jclouds.Calls;
+import dev.flotilla.vm.jclouds.Lazy;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.Resizing;
@@ -40,7 +43,26 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.jclouds.cloudstack.CloudStackApi;
+import org.jclouds.cloudstack.domain.AsyncCreateResponse;
+import org.jclouds.cloudstack.domain.AsyncJob;
+import org.jclouds.cloudstack.domain.PublicIPAddress;
+import org.jclouds.cloudstack.domain.ServiceOffering;
+import org.jclouds.cloudstack.domain.Template;
+import org.jclouds.cloudstack.domain.TemplateFilter;
+import org.jclouds.cloudstack.domain.TemplateMetadata;
+import org.jclouds.cloudstack.domain.Volume;
+import org.jclouds.cloudstack.options.AssociateIPAddressOptions;
+import org.jclouds.cloudstack.options.CreateTagsOptions;
+import org.jclouds.cloudstack.options.ListPublicIPAddressesOptions;
+import org.jclouds.cloudstack.options.ListServiceOfferingsOptions;
+import org.jclouds.cloudstack.options.ListTemplatesOptions;
+import org.jclouds.cloudstack.options.ListVolumesOptions;
+import org.jclouds.cloudstack.options.ListZonesOptions;
+import org.jclouds.cloudstack.options.StopVirtualMachineOptions;
 
 /**
  * One CloudStack account in one zone. A VM is named after its node (CloudStack keeps host names unique in a
@@ -48,29 +70,48 @@ import java.util.regex.Pattern;
  * {@value #GROUP} from the moment it is deployed; the node's name, the profile and the create's token follow
  * as tags. Describe is one {@code listVirtualMachines ids=...} for up to 500 VMs; every action is one
  * asynchronous command per VM, whose progress the client follows through describe.
+ *
+ * <p>The commands jclouds' CloudStack API covers go through it: start, stop, reboot, destroy, change of
+ * offering, jobs, tags, SSH keys, public addresses and static NAT, offerings, templates, zones and volumes.
+ * Flotilla's own signed client sends what jclouds 2.7 lacks or cuts short: deployVirtualMachine (no
+ * {@code startvm}, security group names or affinity groups there), listVirtualMachines (no {@code ids} and
+ * no paging there: a cloud answers 500 VMs by default, and a VM missing from the list would be "gone"),
+ * VM snapshots, scaleVirtualMachine, affinity groups, forced reboot, destroy with expunge, deleteTags by
+ * key, and disassociateIpAddress (whose job jclouds drops).
  */
 final class CloudStackProvider implements Provider {
   /** The instance group every VM Flotilla deploys belongs to: what marks it as Flotilla's before its tags. */
   static final String GROUP = "flotilla";
   private static final int PAGE = 500;
+  /** CloudStack's own default for {@code vmsnapshot.max}. */
+  private static final int DEFAULT_VM_SNAPSHOT_MAX = 10;
   private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
       + "[0-9a-fA-F]{12}");
   private static final DateTimeFormatter CREATED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ");
 
   private final CsClient cs;
+  private final Lazy<CloudStackApi> jclouds;
+  private final Calls calls;
   private final Profile profile;
   private final int maxParallel;
   private final Map<String, String> offeringIds = new ConcurrentHashMap<>();
   private final Map<String, String> templateIds = new ConcurrentHashMap<>();
   private final Map<String, String> affinityGroups = new ConcurrentHashMap<>();
-  /** The deploy job of each VM this provider made, to tell why one went to Error. */
-  private final Map<String, String> deployJobs = new ConcurrentHashMap<>();
+  /** The last action this provider sent each VM, to tell why a VM did not get where it was sent. */
+  private final Map<String, Action> actions = new ConcurrentHashMap<>();
   private volatile String zoneId;
+  private volatile Integer snapshotMax;
 
-  CloudStackProvider(CsClient cs, Profile profile) {
+  /** An asynchronous command sent to a VM, its job, and the state it should bring the VM to. */
+  private record Action(String command, String job, State target) {}
+
+  CloudStackProvider(CsClient cs, Supplier<CloudStackApi> jclouds, Profile profile) {
     this.cs = cs;
+    this.jclouds = new Lazy<>(jclouds);
+    this.calls = new Calls(CloudStackProviderFactory.ID, profile.name(), (call, e) -> CsJclouds.classify(
+        CloudStackProviderFactory.ID, profile.name(), call, e));
     this.profile = profile;
-    this.maxParallel = Integer.parseInt(profile.setting("max_parallel").orElse("8"));
+    this.maxParallel = CloudStackProviderFactory.number(profile, "max_parallel", 64).orElse(8);
   }
 
   @Override
@@ -81,6 +122,16 @@ final class CloudStackProvider implements Provider {
   @Override
   public Set<Capability> capabilities() {
     return CloudStackProviderFactory.CAPABILITIES;
+  }
+
+  /** {@code command} through jclouds' API. */
+  private <T> T jc(String command, Function<CloudStackApi, T> body) {
+    return calls.call(command, () -> body.apply(jclouds.get()));
+  }
+
+  @Override
+  public void close() {
+    jclouds.close();
   }
 
   // ---- create ---------------------------------------------------------------------------------------------
@@ -107,13 +158,14 @@ final class CloudStackProvider implements Provider {
     return java.util.Optional.of(new Resizing() {
       @Override
       public void resize(String id, String type) {
-        Map<String, String> params = Map.of("id", id, "serviceofferingid", resolve(type, offeringIds,
-            () -> byName(list("listServiceOfferings", Map.of(), "serviceoffering")), "service offering", "type"));
+        String offering = offeringId(type, "type");
         List<Instance> vm = describe(List.of(id));
         if (!vm.isEmpty() && vm.get(0).state() == State.RUNNING) {
-          awaitJob(string(cs.call("scaleVirtualMachine", params), "jobid"), "scaleVirtualMachine");
+          awaitJob(string(cs.call("scaleVirtualMachine", Map.of("id", id, "serviceofferingid", offering)), "jobid"),
+              "scaleVirtualMachine");
         } else {
-          cs.call("changeServiceForVirtualMachine", params);
+          jc("changeServiceForVirtualMachine", a -> a.getVirtualMachineApi().changeServiceForVirtualMachine(id,
+              offering));
         }
       }
 
@@ -127,10 +179,12 @@ final class CloudStackProvider implements Provider {
   private List<Instance> deploy(CreateRequest request, boolean start) {
     Node spec = request.spec();
     Map<String, String> common = new LinkedHashMap<>();
-    common.put("serviceofferingid", offering(spec));
-    common.put("templateid", template(spec.image().or(profile::defaultImage).orElseThrow(() -> new ConfigurationException(
-        null, "image", "no image given: set the node's image (vm.image) or the profile's default_image; `vm images`"
-        + " lists the templates"))));
+    common.put("serviceofferingid", offeringId(spec.type().or(() -> profile.setting("service_offering"))
+        .orElseThrow(() -> new ConfigurationException(null, "vm.type", "no service offering given: set the node's"
+        + " type (vm.type) or the profile's service_offering; `vm types` lists the offerings")), "vm.type"));
+    common.put("templateid", templateId(spec.image().or(profile::defaultImage).orElseThrow(() ->
+        new ConfigurationException(null, "image", "no image given: set the node's image (vm.image) or the profile's"
+        + " default_image; `vm images` lists the templates"))));
     common.put("zoneid", spec.zone().map(this::zone).orElseGet(this::zone));
     common.put("group", GROUP);
     if (!start) {
@@ -156,12 +210,12 @@ final class CloudStackProvider implements Provider {
       }
       String job = string(answer, "jobid");
       if (job != null) {
-        deployJobs.put(id, job);
+        actions.put(id, new Action("deployVirtualMachine", job, start ? State.RUNNING : State.STOPPED));
       }
       Map<String, String> tags = request.tagsFor(name);
       tagQuietly(id, tags);
-      return Instance.builder(id, start ? State.PENDING : State.STOPPED).providerState(start ? "Starting" : "Stopped").type(spec.type().orElse(null))
-          .image(spec.image().or(profile::defaultImage).orElse(null)).tags(tags).build();
+      return Instance.builder(id, start ? State.PENDING : State.STOPPED).providerState(start ? "Starting" : "Stopped")
+          .type(spec.type().orElse(null)).image(spec.image().or(profile::defaultImage).orElse(null)).tags(tags).build();
     }).orThrow();
   }
 
@@ -174,17 +228,12 @@ final class CloudStackProvider implements Provider {
     }
   }
 
+  /** createTags on the VM; CloudStack refuses an empty value, so one is written as {@code -}. */
   private String createTags(String id, Map<String, String> tags) {
-    Map<String, String> params = new LinkedHashMap<>();
-    params.put("resourcetype", "UserVm");
-    params.put("resourceids", id);
-    int i = 0;
-    for (Map.Entry<String, String> t : tags.entrySet()) {
-      params.put("tags[" + i + "].key", t.getKey());
-      params.put("tags[" + i + "].value", t.getValue().isEmpty() ? "-" : t.getValue());
-      i++;
-    }
-    return string(cs.call("createTags", params), "jobid");
+    Map<String, String> values = new LinkedHashMap<>();
+    tags.forEach((k, v) -> values.put(k, v.isEmpty() ? "-" : v));
+    return jc("createTags", a -> a.getTagApi().createTags(CreateTagsOptions.Builder.resourceType("UserVm")
+        .resourceIds(id).tags(values))).getJobId();
   }
 
   /** The id of the host anti-affinity group {@code name}, made on first use. */
@@ -206,74 +255,64 @@ final class CloudStackProvider implements Provider {
     });
   }
 
-  private String offering(Node spec) {
-    String wanted = spec.type().or(() -> profile.setting("service_offering")).orElseThrow(() ->
-        new ConfigurationException(null, "vm.type", "no service offering given: set the node's type (vm.type) or the"
-        + " profile's service_offering; `vm types` lists the offerings"));
-    return resolve(wanted, offeringIds, () -> byName(list("listServiceOfferings", Map.of(), "serviceoffering")),
-        "service offering", "vm.type");
+  /** The service offering {@code wanted} names, by id or by name (the one {@code field} gave). */
+  private String offeringId(String wanted, String field) {
+    return resolve(wanted, offeringIds, name -> jc("listServiceOfferings", a -> a.getOfferingApi()
+        .listServiceOfferings(ListServiceOfferingsOptions.Builder.name(name))).stream()
+        .filter(o -> name.equals(o.getName())).map(ServiceOffering::getId).findFirst(),
+        () -> types().stream().map(InstanceType::name).toList(), "service offering", field);
   }
 
-  private String template(String wanted) {
-    return resolve(wanted, templateIds, () -> byName(list("listTemplates", Map.of("templatefilter", "executable"),
-        "template")), "template", "vm.image");
+  private String templateId(String wanted) {
+    return resolve(wanted, templateIds, name -> jc("listTemplates", a -> a.getTemplateApi().listTemplates(
+        ListTemplatesOptions.Builder.filter(TemplateFilter.EXECUTABLE).name(name))).stream()
+        .filter(t -> name.equals(t.getName())).map(Template::getId).findFirst(),
+        () -> images().stream().map(Image::name).toList(), "template", "vm.image");
   }
 
   /** The zone of the profile: its {@code zone} setting by name or id, else the only zone there is. */
   private String zone() {
     if (zoneId == null) {
-      List<JsonObject> zones = list("listZones", Map.of("available", "true"), "zone");
+      List<org.jclouds.cloudstack.domain.Zone> zones = zones();
       String wanted = profile.setting("zone").orElse(null);
       if (wanted == null && zones.size() != 1) {
         throw new ConfigurationException(null, "profiles." + profile.name() + ".auth.zone", "is missing and the cloud"
-            + " has " + zones.size() + " zones: " + names(zones) + "; name one");
+            + " has " + zones.size() + " zones: " + zones.stream().map(z -> z.getName()).toList() + "; name one");
       }
-      zoneId = wanted == null ? string(zones.get(0), "id") : zone(wanted, zones);
+      zoneId = wanted == null ? zones.get(0).getId() : zone(wanted, zones);
     }
     return zoneId;
   }
 
   private String zone(String wanted) {
-    return zone(wanted, list("listZones", Map.of("available", "true"), "zone"));
+    return zone(wanted, zones());
   }
 
-  private String zone(String wanted, List<JsonObject> zones) {
-    for (JsonObject z : zones) {
-      if (wanted.equals(string(z, "id")) || wanted.equals(string(z, "name"))) {
-        return string(z, "id");
+  private List<org.jclouds.cloudstack.domain.Zone> zones() {
+    return List.copyOf(jc("listZones", a -> a.getZoneApi().listZones(ListZonesOptions.Builder.available(true))));
+  }
+
+  private static String zone(String wanted, List<org.jclouds.cloudstack.domain.Zone> zones) {
+    for (org.jclouds.cloudstack.domain.Zone z : zones) {
+      if (wanted.equals(z.getId()) || wanted.equals(z.getName())) {
+        return z.getId();
       }
     }
-    throw new ConfigurationException(null, "zone", "the cloud has no zone '" + wanted + "'; it has " + names(zones));
+    throw new ConfigurationException(null, "zone", "the cloud has no zone '" + wanted + "'; it has "
+        + zones.stream().map(z -> z.getName()).toList());
   }
 
-  private static List<String> names(List<JsonObject> objects) {
-    return objects.stream().map(o -> string(o, "name")).toList();
-  }
-
-  private static Map<String, String> byName(List<JsonObject> objects) {
-    Map<String, String> out = new LinkedHashMap<>();
-    objects.forEach(o -> out.putIfAbsent(string(o, "name"), string(o, "id")));
-    return out;
-  }
-
-  /** An id as it is; a name looked up once (CloudStack takes ids only, people know names). */
-  private static String resolve(String nameOrId, Map<String, String> cache, java.util.function.Supplier<Map<String,
-      String>> byName, String what, String field) {
+  /**
+   * An id as it is; a name looked up once with the list command's name filter (CloudStack takes ids only,
+   * people know names), and when it names nothing, an error listing what there is.
+   */
+  private static String resolve(String nameOrId, Map<String, String> cache,
+      Function<String, java.util.Optional<String>> byName, Supplier<List<String>> all, String what, String field) {
     if (UUID.matcher(nameOrId).matches()) {
       return nameOrId;
     }
-    String cached = cache.get(nameOrId);
-    if (cached != null) {
-      return cached;
-    }
-    Map<String, String> all = byName.get();
-    String id = all.get(nameOrId);
-    if (id == null) {
-      throw new ConfigurationException(null, field, "the cloud has no " + what + " named '" + nameOrId + "'; it has "
-          + new TreeSet<>(all.keySet()));
-    }
-    cache.put(nameOrId, id);
-    return id;
+    return cache.computeIfAbsent(nameOrId, n -> byName.apply(n).orElseThrow(() -> new ConfigurationException(null,
+        field, "the cloud has no " + what + " named '" + n + "'; it has " + new TreeSet<>(all.get()))));
   }
 
   // ---- observe --------------------------------------------------------------------------------------------
@@ -313,7 +352,7 @@ final class CloudStackProvider implements Provider {
         .toList();
   }
 
-  /** Every object of a list command, page by page. */
+  /** Every object of a list command, page by page, through Flotilla's own client. */
   private List<JsonObject> list(String command, Map<String, String> params, String key) {
     List<JsonObject> out = new ArrayList<>();
     for (int page = 1; ; page++) {
@@ -362,28 +401,49 @@ final class CloudStackProvider implements Provider {
       privateAddress = string(nics.getAsJsonArray().get(0).getAsJsonObject(), "ipaddress");
     }
     State s = CsStates.state(state, jobPending);
-    Instance.Builder b = Instance.builder(id, s).providerState(state + (jobPending ? " (job running)" : ""))
-        .type(string(vm, "serviceofferingname")).image(string(vm, "templatename")).zone(string(vm, "zonename"))
-        .publicAddress(string(vm, "publicip")).privateAddress(privateAddress).launchTime(time(string(vm, "created")))
-        .tags(tags);
+    String word = state + (jobPending ? " (job running)" : "");
+    String fault = null;
+    Action action = actions.get(id);
     if (s == State.ERROR) {
-      b.fault(fault(id));
+      fault = action == null ? "CloudStack put the VM in Error (it does not say why; see the cloud's events)"
+          : failure(job(action.job()), action).orElse("CloudStack put the VM in Error after " + action.command());
+    } else if (action != null && s == action.target()) {
+      actions.remove(id, action);
+    } else if (action != null && !jobPending && (s == State.RUNNING || s == State.STOPPED)) {
+      // settled elsewhere than sent: the job failed (told once, as an error), or something else moved the VM
+      AsyncJob<?> job = job(action.job());
+      if (job.getStatus() != AsyncJob.Status.IN_PROGRESS) {
+        actions.remove(id, action);
+      }
+      java.util.Optional<String> failed = failure(job, action);
+      if (failed.isPresent()) {
+        s = State.ERROR;
+        word = state + " (" + action.command() + " failed)";
+        fault = failed.get();
+      }
     }
-    return b.build();
+    // the template's id: what a node's image can name exactly (template names need not be unique)
+    return Instance.builder(id, s).providerState(word).type(string(vm, "serviceofferingname"))
+        .image(string(vm, "templateid")).zone(string(vm, "zonename")).publicAddress(string(vm, "publicip"))
+        .privateAddress(privateAddress).launchTime(time(string(vm, "created"))).tags(tags).fault(fault).build();
   }
 
-  /** Why a VM went to Error: its deploy job's error text, when this provider deployed it. */
-  private String fault(String id) {
-    String job = deployJobs.get(id);
-    if (job == null) {
-      return "CloudStack put the VM in Error (it does not say why; see the cloud's events)";
+  /** The error text of {@code action}'s job, when it failed. */
+  private static java.util.Optional<String> failure(AsyncJob<?> job, Action action) {
+    if (job.getStatus() != AsyncJob.Status.FAILED) {
+      return java.util.Optional.empty();
     }
-    JsonObject result = cs.call("queryAsyncJobResult", Map.of("jobid", job));
-    JsonElement r = result.get("jobresult");
-    if (r != null && r.isJsonObject() && r.getAsJsonObject().has("errortext")) {
-      return string(r.getAsJsonObject(), "errortext");
+    return java.util.Optional.of(job.getError() == null || job.getError().getErrorText() == null
+        ? action.command() + " failed" : job.getError().getErrorText());
+  }
+
+  private AsyncJob<?> job(String id) {
+    AsyncJob<?> job = jc("queryAsyncJobResult", a -> a.getAsyncJobApi().getAsyncJob(id));
+    if (job == null || job.getStatus() == null) {
+      throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "queryAsyncJobResult answered no job "
+          + id);
     }
-    return "CloudStack put the VM in Error";
+    return job;
   }
 
   private static Instant time(String value) {
@@ -403,12 +463,13 @@ final class CloudStackProvider implements Provider {
 
   @Override
   public void start(Collection<String> ids) {
-    each(ids, "startVirtualMachine", Map.of());
+    each(ids, "startVirtualMachine", State.RUNNING, (a, id) -> a.getVirtualMachineApi().startVirtualMachine(id));
   }
 
   @Override
   public void stop(Collection<String> ids, boolean force) {
-    each(ids, "stopVirtualMachine", force ? Map.of("forced", "true") : Map.of());
+    each(ids, "stopVirtualMachine", State.STOPPED, (a, id) -> a.getVirtualMachineApi().stopVirtualMachine(id,
+        StopVirtualMachineOptions.Builder.forced(force)));
   }
 
   @Override
@@ -416,21 +477,47 @@ final class CloudStackProvider implements Provider {
     reboot(ids, false);
   }
 
+  /** rebootVirtualMachine; a hard one adds {@code forced}, which jclouds does not send. */
   @Override
   public void reboot(Collection<String> ids, boolean hard) {
-    each(ids, "rebootVirtualMachine", hard ? Map.of("forced", "true") : Map.of());
+    if (hard) {
+      own(ids, "rebootVirtualMachine", Map.of("forced", "true"));
+    } else {
+      each(ids, "rebootVirtualMachine", State.RUNNING, (a, id) -> a.getVirtualMachineApi().rebootVirtualMachine(id));
+    }
   }
 
-  /** destroyVirtualMachine, expunging too when the profile says so. */
+  /** destroyVirtualMachine; expunging too when the profile says so, which jclouds does not send. */
   @Override
   public void terminate(Collection<String> ids) {
-    boolean expunge = Boolean.parseBoolean(profile.setting("expunge").orElse("false"));
-    each(ids, "destroyVirtualMachine", expunge ? Map.of("expunge", "true") : Map.of());
+    if (Boolean.parseBoolean(profile.setting("expunge").orElse("false"))) {
+      own(ids, "destroyVirtualMachine", Map.of("expunge", "true"));
+    } else {
+      each(ids, "destroyVirtualMachine", State.TERMINATED, (a, id) -> a.getVirtualMachineApi()
+          .destroyVirtualMachine(id));
+    }
   }
 
-  /** One asynchronous command per VM, several at a time; the client follows the VMs through describe. */
-  private void each(Collection<String> ids, String command, Map<String, String> extra) {
+  /**
+   * One asynchronous command per VM through jclouds, several at a time; the client follows the VMs through
+   * describe, which tells a failed job by its text.
+   */
+  private void each(Collection<String> ids, String command, State target,
+      java.util.function.BiFunction<CloudStackApi, String, String> send) {
     Parallel.map(new ArrayList<>(ids), maxParallel, "cloudstack-" + command, id -> {
+      actions.remove(id);
+      String job = jc(command, a -> send.apply(a, id));
+      if (job != null) {
+        actions.put(id, new Action(command, job, target));
+      }
+      return job;
+    }).orThrow();
+  }
+
+  /** {@link #each} through Flotilla's own client, for parameters jclouds does not send. */
+  private void own(Collection<String> ids, String command, Map<String, String> extra) {
+    Parallel.map(new ArrayList<>(ids), maxParallel, "cloudstack-" + command, id -> {
+      actions.remove(id);
       Map<String, String> params = new LinkedHashMap<>(extra);
       params.put("id", id);
       return cs.call(command, params);
@@ -439,7 +526,8 @@ final class CloudStackProvider implements Provider {
 
   /**
    * deleteTags of these keys, then createTags, each waited for: CloudStack refuses a key a VM has already, and
-   * tags asynchronously, while a tag the client relies on must be there when this returns.
+   * tags asynchronously, while a tag the client relies on must be there when this returns. deleteTags goes
+   * through Flotilla's client, as it names keys without values, which jclouds' options cannot.
    */
   @Override
   public void tag(String id, Map<String, String> tags) {
@@ -468,17 +556,15 @@ final class CloudStackProvider implements Provider {
     long pause = 100;
     long deadline = System.nanoTime() + java.time.Duration.ofMinutes(5).toNanos();
     while (true) {
-      JsonObject r = cs.call("queryAsyncJobResult", Map.of("jobid", job));
-      int status = r.has("jobstatus") ? r.get("jobstatus").getAsInt() : 0;
-      if (status == 1) {
+      AsyncJob<?> r = job(job);
+      if (r.getStatus() == AsyncJob.Status.SUCCEEDED) {
         return;
       }
-      if (status >= 2) {
-        JsonElement result = r.get("jobresult");
-        JsonObject o = result != null && result.isJsonObject() ? result.getAsJsonObject() : new JsonObject();
-        int code = o.has("errorcode") ? o.get("errorcode").getAsInt() : 530;
-        throw CsErrors.classify(api(), command, code, string(o, "errortext") == null ? "the job failed"
-            : string(o, "errortext"), profile.name());
+      if (r.getStatus() != AsyncJob.Status.IN_PROGRESS) {
+        int code = r.getError() == null || r.getError().getErrorCode() == null ? 530 : r.getError().getErrorCode().code();
+        String text = r.getError() == null || r.getError().getErrorText() == null ? "the job failed"
+            : r.getError().getErrorText();
+        throw CsErrors.classify(api(), command, code, text, profile.name());
       }
       if (System.nanoTime() > deadline) {
         throw new CloudException(Kind.TRANSIENT, api(), "Timeout", command + " job " + job + " did not end in 5 minutes");
@@ -541,8 +627,30 @@ final class CloudStackProvider implements Provider {
     return SnapshotChain.of(chain, kept.contains(current) ? current : null, maxSnapshots());
   }
 
+  /**
+   * How many VM snapshots a VM may have: the profile's {@code vm_snapshot_max} when it says, else the cloud's
+   * {@code vmsnapshot.max} (listConfigurations, which CloudStack lets admins read), else CloudStack's default.
+   */
   private int maxSnapshots() {
-    return Integer.parseInt(profile.setting("vm_snapshot_max").orElse("10"));
+    Integer known = snapshotMax;
+    if (known == null) {
+      known = CloudStackProviderFactory.number(profile, "vm_snapshot_max", 1000).orElseGet(this::cloudSnapshotMax);
+      snapshotMax = known;
+    }
+    return known;
+  }
+
+  private int cloudSnapshotMax() {
+    try {
+      return list("listConfigurations", Map.of("name", "vmsnapshot.max"), "configuration").stream()
+          .filter(c -> "vmsnapshot.max".equals(string(c, "name"))).map(c -> string(c, "value"))
+          .filter(v -> v != null && v.matches("[0-9]{1,6}")).map(Integer::parseInt).findFirst().orElse(DEFAULT_VM_SNAPSHOT_MAX);
+    } catch (CloudException e) {
+      if (e.kind() == Kind.AUTHENTICATION || e.kind() == Kind.INVALID_REQUEST) {
+        return DEFAULT_VM_SNAPSHOT_MAX; // not an admin's key: the command is not available to it
+      }
+      throw e;
+    }
   }
 
   /**
@@ -555,7 +663,7 @@ final class CloudStackProvider implements Provider {
         "VM " + id + " has no snapshot " + snapshotId));
     List<Instance> vm = describe(List.of(id));
     if (!target.includesMemory() && !vm.isEmpty() && vm.get(0).state() == State.RUNNING) {
-      awaitJob(string(cs.call("stopVirtualMachine", Map.of("id", id)), "jobid"), "stopVirtualMachine");
+      awaitJob(jc("stopVirtualMachine", a -> a.getVirtualMachineApi().stopVirtualMachine(id)), "stopVirtualMachine");
     }
     awaitJob(string(cs.call("revertToVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "revertToVMSnapshot");
   }
@@ -570,56 +678,60 @@ final class CloudStackProvider implements Provider {
 
   @Override
   public KeyPair importKey(String name, String publicKey) {
-    JsonObject answer = cs.call("registerSSHKeyPair", Map.of("name", name, "publickey", publicKey.trim()));
-    JsonObject key = answer.has("keypair") ? answer.getAsJsonObject("keypair") : answer;
-    return new KeyPair(string(key, "name"), string(key, "fingerprint"));
+    org.jclouds.cloudstack.domain.SshKeyPair key = jc("registerSSHKeyPair", a -> a.getSSHKeyPairApi()
+        .registerSSHKeyPair(name, publicKey.trim()));
+    return new KeyPair(key.getName(), key.getFingerprint());
   }
 
   @Override
   public List<KeyPair> keys() {
-    return list("listSSHKeyPairs", Map.of(), "sshkeypair").stream()
-        .map(k -> new KeyPair(string(k, "name"), string(k, "fingerprint"))).toList();
+    return jc("listSSHKeyPairs", a -> a.getSSHKeyPairApi().listSSHKeyPairs()).stream()
+        .map(k -> new KeyPair(k.getName(), k.getFingerprint())).toList();
   }
 
-  /** The account's public addresses; one with static NAT points at its VM. */
+  /** The account's public addresses but the network's source NAT one; one with static NAT points at its VM. */
   @Override
   public List<FloatingAddress> addresses() {
-    return list("listPublicIpAddresses", Map.of(), "publicipaddress").stream()
-        .filter(o -> !"true".equals(string(o, "issourcenat")))
-        .map(o -> new FloatingAddress(string(o, "ipaddress"), string(o, "zonename") == null ? "zone"
-            : string(o, "zonename"), "true".equals(string(o, "isstaticnat")) ? string(o, "virtualmachineid") : null))
+    return jc("listPublicIpAddresses", a -> a.getAddressApi().listPublicIPAddresses()).stream()
+        .filter(ip -> !ip.isSourceNAT())
+        .map(ip -> new FloatingAddress(ip.getIPAddress(), ip.getZoneName() == null ? "zone" : ip.getZoneName(),
+            ip.isStaticNAT() ? ip.getVirtualMachineId() : null))
         .toList();
   }
 
-  /** associateIpAddress in the profile's zone (or the network {@code pool} names), waited for. */
+  /** associateIpAddress in the profile's zone (and the network {@code pool} names, if it is an id), waited for. */
   @Override
   public FloatingAddress allocateAddress(String pool) {
-    Map<String, String> params = new LinkedHashMap<>();
-    if (pool != null && UUID.matcher(pool).matches()) {
-      params.put("networkid", pool);
-    } else {
-      params.put("zoneid", zone());
+    AssociateIPAddressOptions options = pool != null && UUID.matcher(pool).matches()
+        ? AssociateIPAddressOptions.Builder.networkId(pool) : new AssociateIPAddressOptions();
+    AsyncCreateResponse made = jc("associateIpAddress", a -> a.getAddressApi().associateIPAddressInZone(zone(),
+        options));
+    awaitJob(made.getJobId(), "associateIpAddress");
+    PublicIPAddress ip = jc("listPublicIpAddresses", a -> a.getAddressApi().getPublicIPAddress(made.getId()));
+    if (ip == null) {
+      throw new CloudException(Kind.NOT_FOUND, api(), null, "the address associateIpAddress made (" + made.getId()
+          + ") is not listed");
     }
-    JsonObject made = cs.call("associateIpAddress", params);
-    awaitJob(string(made, "jobid"), "associateIpAddress");
-    JsonObject ip = list("listPublicIpAddresses", Map.of("id", string(made, "id")), "publicipaddress").stream()
-        .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the address associateIpAddress"
-            + " made (" + string(made, "id") + ") is not listed"));
-    return new FloatingAddress(string(ip, "ipaddress"), pool == null ? "zone" : pool, null);
+    return new FloatingAddress(ip.getIPAddress(), pool == null ? "zone" : pool, null);
   }
 
   /** enableStaticNat: the address now reaches the VM. */
   @Override
   public void associateAddress(String address, String id) {
-    cs.call("enableStaticNat", Map.of("ipaddressid", addressId(address), "virtualmachineid", id));
+    String ipId = addressId(address);
+    jc("enableStaticNat", a -> {
+      a.getNATApi().enableStaticNATForVirtualMachine(id, ipId);
+      return null;
+    });
   }
 
   @Override
   public void disassociateAddress(String address, String id) {
-    awaitJob(string(cs.call("disableStaticNat", Map.of("ipaddressid", addressId(address))), "jobid"),
-        "disableStaticNat");
+    String ipId = addressId(address);
+    awaitJob(jc("disableStaticNat", a -> a.getNATApi().disableStaticNATOnPublicIP(ipId)), "disableStaticNat");
   }
 
+  /** disassociateIpAddress, waited for; through Flotilla's client, as jclouds drops the job's id. */
   @Override
   public void releaseAddress(String address) {
     awaitJob(string(cs.call("disassociateIpAddress", Map.of("id", addressId(address))), "jobid"),
@@ -627,11 +739,14 @@ final class CloudStackProvider implements Provider {
   }
 
   private String addressId(String address) {
-    return list("listPublicIpAddresses", Map.of("ipaddress", address), "publicipaddress").stream()
-        .filter(o -> address.equals(string(o, "ipaddress"))).map(o -> string(o, "id")).findFirst()
+    return jc("listPublicIpAddresses", a -> a.getAddressApi().listPublicIPAddresses(
+        ListPublicIPAddressesOptions.Builder.IPAddress(address))).stream()
+        .filter(ip -> address.equals(ip.getIPAddress())).map(PublicIPAddress::getId).findFirst()
         .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the account has no public address "
             + address + "; `vm ips` lists them"));
   }
+
+  // ---- offerings, templates ------------------------------------------------------------------------------
 
   /**
    * The service offerings with their CPUs, memory and HA flag ({@code offerha}: CloudStack restarts such VMs
@@ -639,24 +754,63 @@ final class CloudStackProvider implements Provider {
    */
   @Override
   public List<InstanceType> types() {
-    List<InstanceType> out = new ArrayList<>();
-    for (JsonObject o : list("listServiceOfferings", Map.of(), "serviceoffering")) {
-      int cpus = o.has("cpunumber") ? o.get("cpunumber").getAsInt() : 0;
-      int memory = o.has("memory") ? o.get("memory").getAsInt() : 0;
-      if (cpus > 0 && memory > 0) {
-        out.add(new InstanceType(string(o, "name"), cpus, memory, 0, string(o, "name").equals(
-            profile.setting("service_offering").orElse(null)), 0, "true".equals(string(o, "offerha"))));
-      }
-    }
-    return out;
+    String preferred = profile.setting("service_offering").orElse(null);
+    return jc("listServiceOfferings", a -> a.getOfferingApi().listServiceOfferings()).stream()
+        .filter(o -> o.getCpuNumber() > 0 && o.getMemory() > 0)
+        .sorted(java.util.Comparator.comparing(ServiceOffering::getName))
+        .map(o -> new InstanceType(o.getName(), o.getCpuNumber(), o.getMemory(), 0, o.getName().equals(preferred), 0,
+            o.supportsHA()))
+        .toList();
   }
 
   @Override
   public List<Image> images() {
-    List<Image> out = new ArrayList<>();
-    for (JsonObject o : list("listTemplates", Map.of("templatefilter", "executable"), "template")) {
-      out.add(new Image(string(o, "id"), string(o, "name"), string(o, "account")));
+    return jc("listTemplates", a -> a.getTemplateApi().listTemplates(ListTemplatesOptions.Builder.filter(
+        TemplateFilter.EXECUTABLE))).stream().map(t -> new Image(t.getId(), t.getName(), t.getAccount())).toList();
+  }
+
+  /**
+   * createTemplate from the VM's root volume, waited for. CloudStack copies a stopped VM's volume only, so a
+   * running VM is stopped first and started again afterwards, whether the copy worked or not (as EC2's
+   * CreateImage reboots it). The template's OS type is the VM's.
+   */
+  @Override
+  public Image createImage(String id, String name) {
+    JsonObject vm = list("listVirtualMachines", Map.of("id", id, "listall", "true"), "virtualmachine").stream()
+        .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the cloud has no VM " + id));
+    boolean running = "Running".equals(string(vm, "state"));
+    if (running) {
+      awaitJob(jc("stopVirtualMachine", a -> a.getVirtualMachineApi().stopVirtualMachine(id)), "stopVirtualMachine");
     }
-    return out;
+    try {
+      String volume = jc("listVolumes", a -> a.getVolumeApi().listVolumes(ListVolumesOptions.Builder
+          .virtualMachineId(id).type(Volume.Type.ROOT))).stream().map(Volume::getId).findFirst()
+          .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "VM " + id + " has no root volume"));
+      AsyncCreateResponse made = jc("createTemplate", a -> a.getTemplateApi().createTemplate(TemplateMetadata.builder()
+          .name(name).displayText("saved by Flotilla from VM " + string(vm, "name")).osTypeId(string(vm, "ostypeid"))
+          .volumeId(volume).build()));
+      awaitJob(made.getJobId(), "createTemplate");
+      return new Image(made.getId(), name, null);
+    } finally {
+      if (running) {
+        awaitJob(jc("startVirtualMachine", a -> a.getVirtualMachineApi().startVirtualMachine(id)),
+            "startVirtualMachine");
+      }
+    }
+  }
+
+  /** The template's readiness: READY once CloudStack says it is ready, ERROR for a failed copy. */
+  @Override
+  public java.util.Optional<Snapshot.Status> imageStatus(String imageId) {
+    return jc("listTemplates", a -> a.getTemplateApi().listTemplates(ListTemplatesOptions.Builder
+        .filter(TemplateFilter.SELF).id(imageId))).stream().findFirst().map(t -> t.isReady() ? Snapshot.Status.READY
+        : String.valueOf(t.getStatus()).contains("ERROR") || String.valueOf(t.getStatus()).equals("ABANDONED")
+        ? Snapshot.Status.ERROR : Snapshot.Status.CREATING);
+  }
+
+  /** deleteTemplate, waited for. */
+  @Override
+  public void deleteImage(String imageId) {
+    awaitJob(jc("deleteTemplate", a -> a.getTemplateApi().deleteTemplate(imageId)).getJobId(), "deleteTemplate");
   }
 }

@@ -5,6 +5,7 @@ import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
 import dev.flotilla.vm.cloudstack.internal.CsClient;
+import dev.flotilla.vm.cloudstack.internal.CsJclouds;
 import dev.flotilla.vm.internal.Endpoints;
 import dev.flotilla.vm.internal.Transport;
 import dev.flotilla.vm.spi.Provider;
@@ -17,7 +18,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Apache CloudStack clouds, on CloudStack's signed query API (api id {@code cloudstack}). A profile gives
+ * Apache CloudStack clouds (api id {@code cloudstack}), on jclouds' CloudStack API for the commands it covers
+ * and Flotilla's own signed client for the rest, every request signed by Flotilla. A profile gives
  * {@code api_url} (such as {@code https://cloud.example.org/client/api}), {@code api_key} and
  * {@code secret_key}, and optionally the {@code zone}, the {@code network} and {@code max_parallel}.
  */
@@ -27,7 +29,7 @@ public final class CloudStackProviderFactory implements ProviderFactory {
 
   static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.STOP_START, Capability.REBOOT,
       Capability.HARD_REBOOT, Capability.USER_DATA, Capability.TAGS, Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY,
-      Capability.KEY_IMPORT, Capability.ANTI_AFFINITY, Capability.FLOATING_IP);
+      Capability.KEY_IMPORT, Capability.ANTI_AFFINITY, Capability.FLOATING_IP, Capability.SNAPSHOT_TO_IMAGE);
 
   private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
 
@@ -36,7 +38,7 @@ public final class CloudStackProviderFactory implements ProviderFactory {
     SETTINGS.put("zone", "the zone VMs are made in, by name or id; needed when the cloud has several");
     SETTINGS.put("network", "the ids of the networks VMs attach to, comma-separated; needed where the zone has several");
     SETTINGS.put("max_parallel", "how many calls run at once when many VMs are created or acted on (default 8)");
-    SETTINGS.put("vm_snapshot_max", "the cloud's vmsnapshot.max: how many VM snapshots a VM may have (default 10)");
+    SETTINGS.put("vm_snapshot_max", "how many VM snapshots a VM may have; by default the cloud's vmsnapshot.max where the key may read it (an admin's), else 10");
     SETTINGS.put("expunge", "true to expunge VMs as they are destroyed (needs the right, or an admin key)");
   }
 
@@ -50,7 +52,7 @@ public final class CloudStackProviderFactory implements ProviderFactory {
 
   @Override
   public String description() {
-    return "Apache CloudStack clouds (signed query API)";
+    return "Apache CloudStack clouds (jclouds cloudstack and signed query API)";
   }
 
   @Override
@@ -63,8 +65,26 @@ public final class CloudStackProviderFactory implements ProviderFactory {
     return SETTINGS;
   }
 
+  /** The whole-number setting {@code key} of {@code profile}, from 1 to {@code max}; empty when unset. */
+  static java.util.Optional<Integer> number(Profile profile, String key, int max) {
+    java.util.Optional<String> v = profile.setting(key);
+    if (v.isEmpty()) {
+      return java.util.Optional.empty();
+    }
+    if (v.get().trim().matches("[0-9]{1,9}")) {
+      int n = Integer.parseInt(v.get().trim());
+      if (n >= 1 && n <= max) {
+        return java.util.Optional.of(n);
+      }
+    }
+    throw new ConfigurationException(null, "profiles." + profile.name() + ".auth." + key, "is '" + v.get()
+        + "'; give a whole number from 1 to " + max);
+  }
+
   @Override
   public Provider open(Profile profile) {
+    number(profile, "max_parallel", 64); // a bad value is named now, not at the first create
+    number(profile, "vm_snapshot_max", 1000);
     String at = "profiles." + profile.name() + ".auth.";
     URI endpoint = Endpoints.http(profile.endpoint().orElseThrow(() -> new ConfigurationException(null, at + "api_url",
         "is missing; give the API URL, such as https://cloud.example.org/client/api")), at + "api_url");
@@ -72,8 +92,8 @@ public final class CloudStackProviderFactory implements ProviderFactory {
         + " copy it from the CloudStack UI (your user, Generate keys)"));
     Secret secretKey = profile.secret().orElseThrow(() -> new ConfigurationException(null, at + "secret_key",
         "is missing; it comes with the api_key"));
-    CsClient client = new CsClient(endpoint, apiKey, secretKey, Transport.of(profile), ID, profile.name(),
-        Clock.systemUTC());
-    return new CloudStackProvider(client, profile);
+    Transport transport = Transport.of(profile);
+    CsClient client = new CsClient(endpoint, apiKey, secretKey, transport, ID, profile.name(), Clock.systemUTC());
+    return new CloudStackProvider(client, () -> CsJclouds.open(client, apiKey, secretKey, transport), profile);
   }
 }

@@ -41,7 +41,11 @@ class CloudStackTest {
   }
 
   private VmClient client(Profile profile) {
-    return VmClient.builder().profile(profile).store(new InMemoryNodeStore())
+    return client(profile, new InMemoryNodeStore());
+  }
+
+  private VmClient client(Profile profile, InMemoryNodeStore store) {
+    return VmClient.builder().profile(profile).store(store)
         .waitPolicy(new WaitPolicy(Duration.ofMinutes(1), Duration.ofMillis(50), Duration.ofMillis(400), 1.5, 0.2,
             Duration.ofSeconds(10))).build();
   }
@@ -78,6 +82,95 @@ class CloudStackTest {
           .hasMessageContaining("api_key and secret_key").hasMessageNotContaining("not-the-secret-42");
     }
     assertThat(server.liveVms()).isZero();
+  }
+
+  @Test
+  void jcloudsCommandsAreSignedByFlotillaWithAnExpiryAndPostedWhenTheyChangeThings() {
+    server.enforcePostAndTimestamps = true; // what such a cloud refuses: a GET that changes things, no expiry
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      client.start(node("web1"));
+      client.stop(node("web1"));
+      client.start(node("web1"));
+      assertThat(client.types()).isNotEmpty();
+    }
+    // jclouds sent these, Flotilla's own client the deploy and the lists of VMs
+    assertThat(server.methods).containsEntry("startVirtualMachine", "POST v3")
+        .containsEntry("stopVirtualMachine", "POST v3").containsEntry("createTags", "POST v3")
+        .containsEntry("listServiceOfferings", "GET v3").containsEntry("listZones", "GET v3")
+        .containsEntry("deployVirtualMachine", "POST v3").containsEntry("listVirtualMachines", "GET v3");
+  }
+
+  @Test
+  void plainJcloudsIsRefusedByACloudThatEnforcesPostAndTimestamps() throws Exception {
+    server.enforcePostAndTimestamps = true;
+    try (org.jclouds.cloudstack.CloudStackApi plain = org.jclouds.ContextBuilder.newBuilder("cloudstack")
+        .endpoint(server.url()).credentials(CsServer.API_KEY, CsServer.SECRET_KEY)
+        .buildApi(org.jclouds.cloudstack.CloudStackApi.class)) {
+      // refused with 401 (jclouds 2.7 itself then loses the answer's text: "stream is closed")
+      assertThatThrownBy(() -> plain.getZoneApi().listZones()).isInstanceOf(RuntimeException.class);
+    }
+    assertThat(server.calls("listZones")).isPositive(); // jclouds retried it, to no avail
+    assertThat(server.methods).doesNotContainKey("listZones");
+  }
+
+  @Test
+  void aStartWhoseJobFailsIsAnErrorWithCloudStacksTextAtOnceAndTheVmIsKept() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      String id = client.start(node("web1")).id();
+      client.stop(node("web1"));
+      server.failNextStartJob = 533;
+
+      // told by the job as soon as the VM settles back in Stopped, not after the wait's minute
+      assertThatThrownBy(() -> client.start(node("web1")))
+          .isInstanceOf(InstanceFailedException.class)
+          .hasMessageContaining("insufficient capacity")
+          .hasMessageContaining("startVirtualMachine failed");
+
+      assertThat(client.status(node("web1")).orElseThrow().id()).isEqualTo(id);
+      assertThat(client.status(node("web1")).orElseThrow().state()).isEqualTo(State.STOPPED); // the failure was told once
+      assertThat(client.start(node("web1")).state()).isEqualTo(State.RUNNING);
+      assertThat(server.liveVms()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aGarbageAnswerToAJcloudsCommandIsAnErrorNotAnEmptyList() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      server.garbage = true;
+      assertThatThrownBy(() -> client.types())
+          .isInstanceOf(CloudException.class)
+          .satisfies(e -> assertThat(((CloudException) e).kind()).isEqualTo(CloudException.Kind.UNKNOWN))
+          .hasMessageContaining("listServiceOfferings");
+    }
+  }
+
+  @Test
+  void theSnapshotLimitIsTheClouds() {
+    server.vmSnapshotMax = 3;
+    server.admin = true; // an admin's key may read vmsnapshot.max
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    try (VmClient client = client(CloudStackContractTest.profile(server), store)) {
+      client.start(node("web1"));
+      assertThat(client.snapshots(node("web1")).maxCount()).isEqualTo(3);
+    }
+    server.admin = false; // a user's may not: CloudStack's default, or the profile's own word
+    try (VmClient client = client(CloudStackContractTest.profile(server), store)) {
+      assertThat(client.snapshots(node("web1")).maxCount()).isEqualTo(10);
+    }
+    Profile said = Profile.builder("acs", "cloudstack").endpoint(server.url())
+        .credentials(CsServer.API_KEY, Secret.of(CsServer.SECRET_KEY)).setting("vm_snapshot_max", "3").build();
+    try (VmClient client = client(said, store)) {
+      assertThat(client.snapshots(node("web1")).maxCount()).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void aBadNumberInTheProfileIsNamedWhenItOpens() {
+    Profile bad = Profile.builder("acs", "cloudstack").endpoint(server.url())
+        .credentials(CsServer.API_KEY, Secret.of(CsServer.SECRET_KEY)).setting("max_parallel", "eight").build();
+    assertThatThrownBy(() -> new CloudStackProviderFactory().open(bad))
+        .isInstanceOf(dev.flotilla.vm.ConfigurationException.class)
+        .hasMessageContaining("profiles.acs.auth.max_parallel").hasMessageContaining("'eight'");
   }
 
   @Test

@@ -57,6 +57,24 @@ public final class CsServer implements AutoCloseable {
   private final Map<String, String[]> keys = new ConcurrentHashMap<>(); // name -> {id, fingerprint, key}
   private final Map<String, String> affinityGroups = new ConcurrentHashMap<>(); // name -> id
   private final Map<String, PublicIp> addresses = new ConcurrentHashMap<>();
+  private final Map<String, Tmpl> templates = new ConcurrentHashMap<>();
+
+  /** A template: the one every VM boots from at first, or one createTemplate made from a root volume. */
+  private static final class Tmpl {
+    final String id;
+    final String name;
+    final String osType;
+    final String account;
+    volatile boolean ready;
+
+    Tmpl(String id, String name, String osType, String account, boolean ready) {
+      this.id = id;
+      this.name = name;
+      this.osType = osType;
+      this.account = account;
+      this.ready = ready;
+    }
+  }
 
   private static final class PublicIp {
     final String id = UUID.randomUUID().toString();
@@ -69,6 +87,14 @@ public final class CsServer implements AutoCloseable {
     }
   }
   volatile long jobMillis = 150;
+  /** The global setting {@code vmsnapshot.max}. */
+  volatile int vmSnapshotMax = 10;
+  /** Whether the key is a root admin's, who may read global settings (listConfigurations). */
+  volatile boolean admin;
+  /** CloudStack's {@code enforce.post.requests.and.timestamps}: changes POSTed, every request signature version 3. */
+  volatile boolean enforcePostAndTimestamps;
+  /** How each command last came: its HTTP method, and " v3" when it carried an expiry. */
+  final Map<String, String> methods = new ConcurrentHashMap<>();
   volatile boolean garbage;
   /** For the benchmark beside jclouds: other list commands (listProjects...) answer an empty list. */
   volatile boolean otherListsEmpty;
@@ -76,6 +102,8 @@ public final class CsServer implements AutoCloseable {
   private java.util.Random garbageDraws = new java.util.Random(0);
   private volatile Consumer<String> beforeDeployAnswer;
   volatile Integer failNextDeployJob;
+  /** The next startVirtualMachine's job fails with this code (CloudStack's capacity text), the VM left Stopped. */
+  volatile Integer failNextStartJob;
 
   private static final class Vm {
     final String id = UUID.randomUUID().toString();
@@ -84,6 +112,8 @@ public final class CsServer implements AutoCloseable {
     final String created = DATE.format(OffsetDateTime.now(ZoneOffset.UTC));
     final String ip;
     final String group;
+    final String template;
+    final String rootVolume = UUID.randomUUID().toString();
     final Map<String, String> tags = new LinkedHashMap<>();
     volatile String state = "Stopped";
     volatile String pendingJob;
@@ -91,11 +121,12 @@ public final class CsServer implements AutoCloseable {
     volatile String affinityGroup;
     final List<VmSnapshot> snapshots = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    Vm(String name, String offering, String ip, String group) {
+    Vm(String name, String offering, String ip, String group, String template) {
       this.name = name;
       this.offering = offering;
       this.ip = ip;
       this.group = group;
+      this.template = template;
     }
   }
 
@@ -137,6 +168,7 @@ public final class CsServer implements AutoCloseable {
       return t;
     }));
     http.start();
+    templates.put(TEMPLATE, new Tmpl(TEMPLATE, "debian-12", "os-1", "system", true));
   }
 
   public String url() {
@@ -219,11 +251,17 @@ public final class CsServer implements AutoCloseable {
       return;
     }
     boolean known = KNOWN.contains(command) || otherListsEmpty && command.startsWith("list");
-    if (!known || !verified(params)) {
+    if (!known || !verified(params) || enforcePostAndTimestamps && !"3".equals(params.get("signatureversion"))) {
       error(ex, KNOWN.contains(command) ? key : "errorresponse", 401,
           "unable to verify user credentials and/or request signature");
       return;
     }
+    boolean reads = command.matches("^(get|list|query|find).*");
+    if (enforcePostAndTimestamps && !reads && !ex.getRequestMethod().equals("POST")) {
+      error(ex, key, 400, "State changing command " + command + " needs to be sent using POST request");
+      return;
+    }
+    methods.put(command, ex.getRequestMethod() + (params.containsKey("expires") ? " v3" : ""));
     try {
       JsonObject answer = switch (command) {
         case "listZones" -> list("zone", List.of(object("id", ZONE, "name", "zone1", "networktype", "Basic",
@@ -240,18 +278,33 @@ public final class CsServer implements AutoCloseable {
           yield list("account", List.of(account));
         }
         case "listNetworks", "listSecurityGroups", "listPublicIpAddressesForJclouds", "listLoadBalancerRules",
-            "listPortForwardingRules", "listIpForwardingRules", "listFirewallRules", "listVolumes" -> new JsonObject();
+            "listPortForwardingRules", "listIpForwardingRules", "listFirewallRules" -> new JsonObject();
         case "listOsTypes" -> list("ostype", List.of(object("id", "os-1", "oscategoryid", "oc-1", "description",
             "Debian GNU/Linux 12 (64-bit)")));
         case "listOsCategories" -> list("oscategory", List.of(object("id", "oc-1", "name", "Debian")));
         case "listServiceOfferings" -> list("serviceoffering", OFFERINGS.entrySet().stream().sorted(Map.Entry
-            .comparingByKey()).map(e -> offering(e.getKey(), e.getValue())).toList());
-        case "listTemplates" -> {
-          required(params, "templatefilter");
-          yield list("template", List.of(object("id", TEMPLATE, "name", "debian-12", "displaytext", "debian-12",
-              "isready", true, "status", "Download Complete", "ostypeid", "os-1", "ostypename",
-              "Debian GNU/Linux 12 (64-bit)", "zoneid", ZONE, "zonename", "zone1", "hypervisor", "KVM", "format",
-              "QCOW2", "templatetype", "USER", "isfeatured", true, "ispublic", true, "account", "flotilla")));
+            .comparingByKey()).filter(e -> !params.containsKey("name") || e.getKey().equals(params.get("name")))
+            .map(e -> offering(e.getKey(), e.getValue())).toList());
+        case "listTemplates" -> listTemplates(params);
+        case "createTemplate" -> createTemplate(params);
+        case "deleteTemplate" -> {
+          Tmpl t = templates.get(required(params, "id"));
+          if (t == null || t.id.equals(TEMPLATE)) {
+            throw new CsError(431, "Unable to execute API command deletetemplate due to invalid value. Invalid"
+                + " parameter id value=" + params.get("id") + " due to incorrect long value format, or entity does not"
+                + " exist");
+          }
+          yield object("jobid", job(null, j -> templates.remove(t.id)).id);
+        }
+        case "listVolumes" -> {
+          settle();
+          List<JsonObject> out = vms.values().stream().filter(v -> !v.state.equals("Destroyed"))
+              .filter(v -> !params.containsKey("virtualmachineid") || v.id.equals(params.get("virtualmachineid")))
+              .filter(v -> !params.containsKey("type") || "ROOT".equalsIgnoreCase(params.get("type")))
+              .map(v -> object("id", v.rootVolume, "name", "ROOT-" + v.name, "type", "ROOT", "virtualmachineid", v.id,
+                  "state", "Ready", "zoneid", ZONE, "size", 8L << 30))
+              .toList();
+          yield out.isEmpty() ? new JsonObject() : list("volume", out);
         }
         case "deployVirtualMachine" -> {
           JsonObject made = deploy(params);
@@ -262,13 +315,25 @@ public final class CsServer implements AutoCloseable {
           }
           yield made;
         }
-        case "startVirtualMachine" -> act(params, vm -> {
-          if (!vm.state.equals("Stopped")) {
-            return "VM " + vm.name + " is already running";
+        case "startVirtualMachine" -> {
+          Integer fail = failNextStartJob;
+          failNextStartJob = null;
+          Vm vm = vm(params, "id");
+          if (fail == null || !vm.state.equals("Stopped")) {
+            yield act(params, v -> {
+              if (!v.state.equals("Stopped")) {
+                return "VM " + v.name + " is already running";
+              }
+              v.state = "Starting";
+              return null;
+            }, v -> v.state = "Running");
           }
           vm.state = "Starting";
-          return null;
-        }, vm -> vm.state = "Running");
+          yield object("jobid", job(vm, j -> {
+            vm.state = "Stopped";
+            failed(j, fail, "Unable to start a VM due to insufficient capacity");
+          }).id);
+        }
         case "stopVirtualMachine" -> act(params, vm -> {
           if (vm.state.equals("Running")) {
             vm.state = "Stopping";
@@ -284,6 +349,16 @@ public final class CsServer implements AutoCloseable {
           return null;
         }, vm -> vm.state = "Destroyed");
         case "listVirtualMachines" -> listVms(params);
+        case "listConfigurations" -> {
+          if (!admin) {
+            throw new CsError(401, "The given command 'listConfigurations' either does not exist, is not available for"
+                + " user.");
+          }
+          yield list("configuration", List.of(object("name", "vmsnapshot.max", "value", Integer.toString(vmSnapshotMax),
+              "category", "Advanced", "description", "Maximum vm snapshots for a vm")).stream()
+              .filter(c -> !params.containsKey("name") || params.get("name").equals(c.get("name").getAsString()))
+              .toList());
+        }
         case "queryAsyncJobResult" -> jobResult(required(params, "jobid"));
         case "createTags" -> createTags(params);
         case "deleteTags" -> deleteTags(params);
@@ -365,7 +440,8 @@ public final class CsServer implements AutoCloseable {
       "destroyVirtualMachine", "listVirtualMachines", "queryAsyncJobResult", "createTags", "deleteTags", "createVMSnapshot", "listVMSnapshot", "revertToVMSnapshot", "deleteVMSnapshot",
       "registerSSHKeyPair", "listSSHKeyPairs", "createAffinityGroup", "listAffinityGroups", "associateIpAddress",
       "listPublicIpAddresses", "enableStaticNat", "disableStaticNat", "disassociateIpAddress",
-      "changeServiceForVirtualMachine", "scaleVirtualMachine");
+      "changeServiceForVirtualMachine", "scaleVirtualMachine", "createTemplate", "deleteTemplate",
+      "listConfigurations");
 
   private static final class CsError extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -447,8 +523,14 @@ public final class CsServer implements AutoCloseable {
       throw new CsError(431, "Unable to execute API command deployvirtualmachine due to invalid value. Invalid parameter"
           + " zoneid value=" + params.get("zoneid") + " due to incorrect long value format, or entity does not exist");
     }
-    if (!TEMPLATE.equals(params.get("templateid"))) {
+    Tmpl template = templates.get(String.valueOf(params.get("templateid")));
+    if (params.get("templateid") == null) {
       throw new CsError(530, "Unable to deploy: give exactly one of templateid, volumeid and snapshotid");
+    }
+    if (template == null || !template.ready) {
+      throw new CsError(431, "Unable to execute API command deployvirtualmachine due to invalid value. Invalid parameter"
+          + " templateid value=" + params.get("templateid") + " due to incorrect long value format, or entity does"
+          + " not exist");
     }
     String name = params.getOrDefault("name", "VM-" + UUID.randomUUID());
     if (!HOST_LABEL.matcher(name).matches()) {
@@ -474,7 +556,7 @@ public final class CsServer implements AutoCloseable {
       if (params.containsKey("keypair") && !keys.containsKey(params.get("keypair"))) {
         throw new CsError(431, "Not all specified keypairs exist");
       }
-      Vm vm = new Vm(name, offeringName, "10.1.1." + ips.getAndIncrement(), params.get("group"));
+      Vm vm = new Vm(name, offeringName, "10.1.1." + ips.getAndIncrement(), params.get("group"), template.id);
       vms.put(vm.id, vm);
       Integer fail = failNextDeployJob;
       failNextDeployJob = null;
@@ -776,7 +858,8 @@ public final class CsServer implements AutoCloseable {
     String refused = !vm.state.equals("Running") && !vm.state.equals("Stopped") ? "VM is not Running or Stopped"
         : vm.snapshots.stream().anyMatch(x -> x.displayName.equals(name)) ? "There is other active vm snapshot"
             + " with the same display name " + name
-        : vm.snapshots.size() >= 10 ? "The number of vm snapshots of vm " + vm.name + " has reached the maximum 10"
+        : vm.snapshots.size() >= vmSnapshotMax ? "The number of vm snapshots of vm " + vm.name + " has reached the"
+            + " maximum " + vmSnapshotMax
         : memory && !vm.state.equals("Running") ? "memory snapshots need a running VM" : null;
     if (refused != null) {
       throw new CsError(530, "Failed to create vm snapshot: " + refused);
@@ -866,7 +949,8 @@ public final class CsServer implements AutoCloseable {
 
   private JsonObject vmObject(Vm vm) {
     JsonObject o = object("id", vm.id, "name", vm.name, "displayname", vm.name, "state", vm.state,
-        "zoneid", ZONE, "zonename", "zone1", "templateid", TEMPLATE, "templatename", "debian-12",
+        "zoneid", ZONE, "zonename", "zone1", "templateid", vm.template, "templatename", templateName(vm.template),
+        "ostypeid", "os-1",
         "serviceofferingid", OFFERINGS.get(vm.offering), "serviceofferingname", vm.offering, "created", vm.created,
         "ipaddress", vm.ip, "haenable", false);
     if (vm.group != null) {
@@ -889,6 +973,58 @@ public final class CsServer implements AutoCloseable {
       o.addProperty("jobstatus", 0);
     }
     return o;
+  }
+
+  private String templateName(String id) {
+    Tmpl t = templates.get(id);
+    return t == null ? "removed" : t.name;
+  }
+
+  /** listTemplates: {@code executable} lists the ready ones, {@code self} the account's own, ready or not. */
+  private JsonObject listTemplates(Map<String, String> params) {
+    settle();
+    String filter = required(params, "templatefilter");
+    List<JsonObject> out = templates.values().stream()
+        .filter(t -> filter.equals("self") ? !t.account.equals("system") : t.ready)
+        .filter(t -> !params.containsKey("id") || t.id.equals(params.get("id")))
+        .filter(t -> !params.containsKey("name") || t.name.equals(params.get("name")))
+        .sorted(Comparator.comparing(t -> t.name))
+        .map(t -> object("id", t.id, "name", t.name, "displaytext", t.name, "isready", t.ready, "status",
+            t.ready ? "Download Complete" : "Creating", "ostypeid", t.osType, "ostypename",
+            "Debian GNU/Linux 12 (64-bit)", "zoneid", ZONE, "zonename", "zone1", "hypervisor", "KVM", "format", "QCOW2",
+            "templatetype", "USER", "isfeatured", t.account.equals("system"), "ispublic", t.account.equals("system"),
+            "account", t.account))
+        .toList();
+    return out.isEmpty() ? new JsonObject() : list("template", out);
+  }
+
+  /** createTemplate from a stopped VM's root volume; the copy is the job. */
+  private JsonObject createTemplate(Map<String, String> params) {
+    String name = required(params, "name");
+    String osType = required(params, "ostypeid");
+    String volume = params.get("volumeid");
+    if (volume == null && !params.containsKey("snapshotid")) {
+      throw new CsError(431, "Failed to create private template record, need to specify snapshotId or volumeId");
+    }
+    Vm vm = vms.values().stream().filter(v -> v.rootVolume.equals(volume)).findFirst().orElseThrow(() ->
+        new CsError(431, "Unable to execute API command createtemplate due to invalid value. Invalid parameter volumeid"
+            + " value=" + volume + " due to incorrect long value format, or entity does not exist"));
+    settle();
+    if (!vm.state.equals("Stopped")) {
+      throw new CsError(530, "VolumeId: " + volume + " is not in Ready state but Attached to a running vm; please stop"
+          + " the VM first");
+    }
+    Tmpl t = new Tmpl(UUID.randomUUID().toString(), name, osType, "flotilla", false);
+    templates.put(t.id, t);
+    Job job = job(null, j -> {
+      t.ready = true;
+      j.result = new JsonObject();
+      j.result.add("template", object("id", t.id, "name", t.name, "isready", true));
+    });
+    JsonObject out = new JsonObject();
+    out.addProperty("id", t.id);
+    out.addProperty("jobid", job.id);
+    return out;
   }
 
   private static JsonObject offering(String name, String id) {

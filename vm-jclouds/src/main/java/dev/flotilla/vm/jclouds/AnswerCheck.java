@@ -16,4 +16,12 @@ public interface AnswerCheck {
    * @param contentType the answer's content type, or {@code null} when it gave none
    */
   Optional<String> problem(String method, String path, String contentType, byte[] body);
+
+  /**
+   * {@link #problem(String, String, String, byte[])} for a request to {@code url}, for clouds whose
+   * query names what was asked (CloudStack's {@code command}); by default the path alone decides.
+   */
+  default Optional<String> problem(String method, java.net.URL url, String contentType, byte[] body) {
+    return problem(method, url.getPath(), contentType, body);
+  }
 }

@@ -53,11 +53,28 @@ public final class CheckedHttpModule extends AbstractModule {
 
   private final AnswerCheck check;
   private final Transport transport;
+  private final RequestRewrite rewrite;
 
   /** jclouds' transport, with {@code check} applied to every 2xx answer and {@code transport}'s deadlines. */
   public CheckedHttpModule(AnswerCheck check, Transport transport) {
+    this(check, transport, request -> request);
+  }
+
+  /**
+   * As {@link #CheckedHttpModule(AnswerCheck, Transport)}, every request passing through {@code rewrite}
+   * last, after jclouds' filters: for a cloud whose requests Flotilla signs itself.
+   */
+  public CheckedHttpModule(AnswerCheck check, Transport transport, RequestRewrite rewrite) {
     this.check = check;
     this.transport = transport;
+    this.rewrite = rewrite;
+  }
+
+  /** What becomes of a request jclouds made, just before it is sent. */
+  @FunctionalInterface
+  public interface RequestRewrite {
+    /** The request to send instead of {@code request}. */
+    org.jclouds.http.HttpRequest apply(org.jclouds.http.HttpRequest request);
   }
 
   /**
@@ -77,6 +94,7 @@ public final class CheckedHttpModule extends AbstractModule {
     install(new SSLModule());
     bind(AnswerCheck.class).toInstance(check);
     bind(Transport.class).toInstance(transport);
+    bind(RequestRewrite.class).toInstance(rewrite);
     bind(HttpCommandExecutorService.class).to(CheckedExecutor.class).in(Scopes.SINGLETON);
   }
 
@@ -84,6 +102,7 @@ public final class CheckedHttpModule extends AbstractModule {
   static final class CheckedExecutor extends JavaUrlHttpCommandExecutorService {
     private final AnswerCheck check;
     private final Transport transport;
+    private final RequestRewrite rewrite;
     private final java.util.Map<HttpURLConnection, Watchdog> deadlines = new java.util.concurrent.ConcurrentHashMap<>();
 
     @Inject
@@ -92,11 +111,18 @@ public final class CheckedHttpModule extends AbstractModule {
         @Named("untrusted") HostnameVerifier verifier, @Named("untrusted") Supplier<SSLContext> untrusted,
         Function<URI, Proxy> proxyForUri, @Named(Constants.PROPERTY_IDEMPOTENT_METHODS) String idempotentMethods,
         @Named(Constants.PROPERTY_OUTPUT_SOCKET_BUFFER_SIZE) int outputSocketBufferSize,
-        @Named(Constants.PROPERTY_USER_AGENT) String userAgent, AnswerCheck check, Transport transport) {
+        @Named(Constants.PROPERTY_USER_AGENT) String userAgent, AnswerCheck check, Transport transport,
+        RequestRewrite rewrite) {
       super(utils, contentMetadataCodec, retryHandler, ioRetryHandler, errorHandler, wire, verifier, untrusted,
           proxyForUri, idempotentMethods, outputSocketBufferSize, userAgent);
       this.check = check;
       this.transport = transport;
+      this.rewrite = rewrite;
+    }
+
+    @Override
+    protected HttpURLConnection convert(org.jclouds.http.HttpRequest request) throws IOException, InterruptedException {
+      return super.convert(rewrite.apply(request));
     }
 
     /** Arms the request's deadline as its connection is made; past it the connection is closed. */
@@ -140,13 +166,14 @@ public final class CheckedHttpModule extends AbstractModule {
     private HttpResponse checked(HttpURLConnection connection) throws IOException, InterruptedException {
       HttpResponse response = super.invoke(connection);
       int status = response.getStatusCode();
-      if (status < 200 || status >= 300) {
-        return response;
-      }
       Payload payload = response.getPayload();
       byte[] body = payload == null ? new byte[0] : readAll(payload);
+      if (status < 200 || status >= 300) {
+        // read whole too: a retry handler may release the payload before the error handler reads its text
+        return payload == null ? response : response.toBuilder().payload(copy(payload, body)).build();
+      }
       String type = payload == null ? null : payload.getContentMetadata().getContentType();
-      Optional<String> problem = check.problem(connection.getRequestMethod(), connection.getURL().getPath(), type, body);
+      Optional<String> problem = check.problem(connection.getRequestMethod(), connection.getURL(), type, body);
       if (problem.isPresent()) {
         throw new UnreadableAnswerException(connection.getRequestMethod() + " " + connection.getURL().getPath()
             + " was answered HTTP " + status + " with " + (type == null ? "no content type" : type) + " (" + body.length
@@ -155,9 +182,13 @@ public final class CheckedHttpModule extends AbstractModule {
       if (payload == null) {
         return response;
       }
+      return response.toBuilder().payload(copy(payload, body)).build();
+    }
+
+    private static Payload copy(Payload payload, byte[] body) {
       Payload copy = Payloads.newByteArrayPayload(body);
       copy.setContentMetadata(payload.getContentMetadata());
-      return response.toBuilder().payload(copy).build();
+      return copy;
     }
 
     private static byte[] readAll(Payload payload) throws IOException {

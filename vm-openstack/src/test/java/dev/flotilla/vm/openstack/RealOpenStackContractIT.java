@@ -16,6 +16,12 @@ class RealOpenStackContractIT extends ProviderContract {
     return Node.builder(name).image(RealCloud.IMAGE).type(RealCloud.FLAVOR);
   }
 
+  /** Nova resizes on the one compute host, as up.sh sets allow_resize_to_same_host. */
+  @Override
+  protected String otherType() {
+    return "m1.tiny";
+  }
+
   @Override
   protected String unknownId() {
     return "00000000-0000-4000-8000-000000000000";

@@ -42,6 +42,8 @@ public final class CsClient {
   private static final DateTimeFormatter EXPIRES = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ")
       .withZone(ZoneOffset.UTC);
   private static final int MAX_ANSWER_BYTES = 32 << 20;
+  /** The content type of a POSTed command. */
+  public static final String FORM = "application/x-www-form-urlencoded";
   /** Who calls, for the cloud's logs: this process. */
   private static final String USER_AGENT = "Flotilla/0.1 (pid " + ProcessHandle.current().pid() + ")";
 
@@ -77,20 +79,13 @@ public final class CsClient {
    * @throws CloudException for refused, failed or malformed answers
    */
   public JsonObject call(String command, Map<String, String> params) {
-    Map<String, String> all = new LinkedHashMap<>(params);
-    all.put("command", command);
-    all.put("apikey", apiKey);
-    all.put("response", "json");
-    all.put("signatureversion", "3");
-    all.put("expires", EXPIRES.format(clock.instant().plus(Duration.ofMinutes(10))));
-    String query = encode(all) + "&signature=" + URLEncoder.encode(sign(all, secretKey.reveal()), StandardCharsets.UTF_8);
-    boolean reads = command.startsWith("list") || command.startsWith("query") || command.startsWith("get");
-    HttpRequest request = reads
+    String query = signedQuery(command, params);
+    HttpRequest request = reads(command)
         ? HttpRequest.newBuilder(URI.create(endpoint + "?" + query)).timeout(transport.request())
             .header("User-Agent", USER_AGENT).GET().build()
         : HttpRequest.newBuilder(endpoint).timeout(transport.request()).header("User-Agent", USER_AGENT)
-            .header("Content-Type", "application/x-www-form-urlencoded")
-            .POST(HttpRequest.BodyPublishers.ofString(query, StandardCharsets.UTF_8)).build();
+            .header("Content-Type", FORM).POST(HttpRequest.BodyPublishers.ofString(query, StandardCharsets.UTF_8))
+            .build();
     HttpCall.Answer answer = HttpCall.send(http, request, transport, MAX_ANSWER_BYTES, api, command, where());
     JsonObject body = parse(answer.body(), command, answer.status());
     String key = command.toLowerCase(Locale.ROOT) + "response";
@@ -105,6 +100,34 @@ public final class CsClient {
       throw CsErrors.classify(api, command, code, text(inner.get("errortext")), profile);
     }
     return inner;
+  }
+
+  /**
+   * {@code command} with {@code params}, the API key, {@code response=json}, signature version 3 with its
+   * expiry, and the signature: the query of a GET or the body of a POST.
+   */
+  public String signedQuery(String command, Map<String, String> params) {
+    Map<String, String> all = new LinkedHashMap<>(params);
+    all.put("command", command);
+    all.put("apikey", apiKey);
+    all.put("response", "json");
+    all.put("signatureversion", "3");
+    all.put("expires", EXPIRES.format(clock.instant().plus(Duration.ofMinutes(10))));
+    return encode(all) + "&signature=" + URLEncoder.encode(sign(all, secretKey.reveal()), StandardCharsets.UTF_8);
+  }
+
+  /**
+   * Whether {@code command} only reads, and so may be a GET; CloudStack's
+   * {@code enforce.post.requests.and.timestamps} wants every other command POSTed.
+   */
+  public static boolean reads(String command) {
+    return command.startsWith("list") || command.startsWith("query") || command.startsWith("get")
+        || command.startsWith("find");
+  }
+
+  /** The API's URL, without a query. */
+  public URI endpoint() {
+    return endpoint;
   }
 
   /** The signature of {@code params}, as CloudStack's ApiServer verifies it. */
