@@ -394,7 +394,8 @@ final class OpenStackProvider implements Provider {
 
   /**
    * Nova's resize to another flavor (a name or id), then, once the server waits in VERIFY_RESIZE, its
-   * confirmation; a server that was stopped stays stopped.
+   * confirmation, waited for too: Nova confirms asynchronously, and until it has, the server still shows
+   * VERIFY_RESIZE rather than the state it had (a server that was stopped stays stopped).
    */
   @Override
   public Optional<dev.flotilla.vm.spi.Resizing> resizing() {
@@ -402,27 +403,32 @@ final class OpenStackProvider implements Provider {
       JsonObject resize = new JsonObject();
       resize.addProperty("flavorRef", resolve(type, flavorIds, this::flavorsByName, "flavor", "type"));
       calls.run("resize server " + id, () -> nova().rest().action(id, "resize", resize));
-      long deadline = System.nanoTime() + java.time.Duration.ofMinutes(10).toNanos();
-      for (long pause = 200; ; pause = Math.min(pause * 2, 5000)) {
-        Server s = calls.call("show server", () -> nova().servers().get(id));
-        String status = s == null || s.getStatus() == null ? "" : s.getStatus().value();
-        if (status.equals("VERIFY_RESIZE")) {
-          break;
-        }
-        if (status.equals("ERROR") || System.nanoTime() > deadline) {
-          throw new CloudException(Kind.UNKNOWN, api(), null, "the resize of server " + id + " did not reach"
-              + " VERIFY_RESIZE (it is " + (status.isEmpty() ? "gone" : status) + "); see `openstack server show " + id
-              + "`");
-        }
-        try {
-          Thread.sleep(pause);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new CloudException(Kind.TRANSIENT, api(), null, "interrupted while resizing server " + id, e);
-        }
-      }
+      awaitStatus(id, "VERIFY_RESIZE"::equals, "reach VERIFY_RESIZE");
       calls.run("confirm the resize of server " + id, () -> nova().rest().action(id, "confirmResize", null));
+      awaitStatus(id, s -> s.equals("ACTIVE") || s.equals("SHUTOFF"), "end in ACTIVE or SHUTOFF once confirmed");
     });
+  }
+
+  /** Polls server {@code id} until its status is one {@code done} accepts; ERROR, gone or 10 minutes fail it. */
+  private void awaitStatus(String id, java.util.function.Predicate<String> done, String what) {
+    long deadline = System.nanoTime() + java.time.Duration.ofMinutes(10).toNanos();
+    for (long pause = 200; ; pause = Math.min(pause * 2, 5000)) {
+      Server s = calls.call("show server", () -> nova().servers().get(id));
+      String status = s == null || s.getStatus() == null ? "" : s.getStatus().value();
+      if (done.test(status)) {
+        return;
+      }
+      if (status.isEmpty() || status.equals("ERROR") || System.nanoTime() > deadline) {
+        throw new CloudException(Kind.UNKNOWN, api(), null, "the resize of server " + id + " did not " + what
+            + " (it is " + (status.isEmpty() ? "gone" : status) + "); see `openstack server show " + id + "`");
+      }
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CloudException(Kind.TRANSIENT, api(), null, "interrupted while resizing server " + id, e);
+      }
+    }
   }
 
   /** {@code call} for every id, several at a time; the first failure is thrown once all have run. */

@@ -467,12 +467,17 @@ final class NovaServer implements AutoCloseable {
     seen.remove("hints");
     seen.remove("pre_resize");
     seen.remove("resize_to");
+    seen.remove("confirming");
     String status = s.get("status").getAsString();
     String task = s.get("OS-EXT-STS:task_state").isJsonNull() ? null : s.get("OS-EXT-STS:task_state").getAsString();
     if (!status.equals("ERROR")) {
       seen.remove("fault");
     }
-    if (status.equals("BUILD")) {
+    if (status.equals("VERIFY_RESIZE") && s.has("confirming")) {
+      s.addProperty("status", str(s, "pre_resize"));
+      s.remove("pre_resize");
+      s.remove("confirming");
+    } else if (status.equals("BUILD")) {
       s.addProperty("status", "ACTIVE");
     } else if (status.equals("RESIZE")) {
       s.addProperty("status", "VERIFY_RESIZE");
@@ -614,8 +619,8 @@ final class NovaServer implements AutoCloseable {
           return error(409, "conflictingRequest", "Cannot 'confirmResize' instance " + str(s, "id") + " while it is"
               + " in vm_state " + status.toLowerCase());
         }
-        s.addProperty("status", str(s, "pre_resize"));
-        s.remove("pre_resize");
+        // as Nova: the compute host confirms later, and until then the server still shows VERIFY_RESIZE
+        s.addProperty("confirming", true);
         return new Answer(204, null, Map.of());
       }
       case "os-getConsoleOutput" -> {

@@ -38,6 +38,8 @@ import java.util.function.Function;
 final class StratusLabProvider implements Provider {
   /** Up to this many ids, describe asks for each; above, it lists the pool once. */
   static final int INFO_LIMIT = 2;
+  /** How a VM on hold shows (OpenNebula's STATE 2). */
+  private static final String HOLD = "Hold";
 
   private final OneApi one;
   private final StratusLabSettings settings;
@@ -88,6 +90,22 @@ final class StratusLabProvider implements Provider {
 
   @Override
   public List<Instance> create(CreateRequest request) {
+    return create(request, false);
+  }
+
+  /**
+   * one.vm.allocate on hold (OpenNebula 4 and later): the VM is made and waits in HOLD, which reads as
+   * STOPPED, until {@link #start} releases it.
+   */
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.StoppedCreation> stoppedCreation() {
+    if (!one.version().atLeast(4, 0)) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(request -> create(request, true));
+  }
+
+  private List<Instance> create(CreateRequest request, boolean hold) {
     Node spec = request.spec();
     InstanceType type = settings.type(spec.type().orElse(null));
     String image = spec.image().orElse(settings.defaultImage());
@@ -98,7 +116,7 @@ final class StratusLabProvider implements Provider {
       templates.add(OneTemplate.build(name, withoutKey, type, image, settings.marketplace(), settings.network(), publicKey,
           request.tagsFor(name), one.version()));
     }
-    Parallel.Outcome<String> made = concurrently(templates, one::allocate);
+    Parallel.Outcome<String> made = concurrently(templates, template -> one.allocate(template, hold));
     if (made.failure() != null) {
       throw undo(made.succeeded(), made.failure() instanceof CloudException c ? c
           : new CloudException(Kind.UNKNOWN, api(), null, String.valueOf(made.failure()), made.failure()));
@@ -157,10 +175,16 @@ final class StratusLabProvider implements Provider {
     return one.pool().stream().map(OneVm::toInstance).toList();
   }
 
+  /** resume for a powered-off VM; release for one made on hold (one describe tells which is which). */
   @Override
   public void start(Collection<String> ids) {
     require(Capability.STOP_START);
-    act(ids, "resume");
+    Set<String> held = new java.util.HashSet<>();
+    describe(ids).stream().filter(vm -> vm.providerState().equals(HOLD)).forEach(vm -> held.add(vm.id()));
+    if (!held.isEmpty()) {
+      act(held, "release");
+    }
+    act(ids.stream().filter(id -> !held.contains(id)).toList(), "resume");
   }
 
   @Override

@@ -339,6 +339,9 @@ final class OneServer implements AutoCloseable {
           vm.attributes.put(k, attrs.get(k));
         }
       }
+      if (major >= 4 && Boolean.TRUE.equals(p.get(2))) {
+        vm.state = 2; // HOLD: not scheduled until released
+      }
       vms.put(vm.id, vm);
       return ok("<int>" + vm.id + "</int>");
     } finally {
@@ -372,9 +375,13 @@ final class OneServer implements AutoCloseable {
     } else if (action.equals("resume") && major >= 4 && (vm.state == 8 || vm.state == 3 && vm.lcm == 16)) {
       vm.state = 3;
       vm.lcm = 20;
+    } else if (action.equals("release") && vm.state == 2) {
+      vm.state = 1;
+    } else if (action.equals("hold") && vm.state == 1) {
+      vm.state = 2;
     } else if ((action.equals("reboot") || action.equals("reboot-hard") && major >= 5) && running) {
       vm.lcm = 3;
-    } else if (List.of(kill, shutdown, "poweroff", "resume", "reboot").contains(action)
+    } else if (List.of(kill, shutdown, "poweroff", "resume", "reboot", "release", "hold").contains(action)
         || (action.equals("poweroff-hard") || action.equals("reboot-hard")) && major >= 5) {
       return fail("[one.vm.action] Error performing action \"" + action + "\": This action is not available for state "
             + stateName(vm), 0x800);

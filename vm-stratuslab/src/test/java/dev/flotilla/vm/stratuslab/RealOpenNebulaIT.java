@@ -58,7 +58,7 @@ import org.junit.jupiter.api.Test;
 class RealOpenNebulaIT {
   /** Each state oned's VMs were seen in (its own names), and what Flotilla calls it. */
   private static final Map<String, State> TABLE = Map.ofEntries(Map.entry("PENDING", State.PENDING),
-      Map.entry("HOLD", State.PENDING), Map.entry("LCM_INIT", State.PENDING), Map.entry("PROLOG", State.PENDING),
+      Map.entry("HOLD", State.STOPPED), Map.entry("LCM_INIT", State.PENDING), Map.entry("PROLOG", State.PENDING),
       Map.entry("BOOT", State.PENDING), Map.entry("RUNNING", State.RUNNING), Map.entry("HOTPLUG_SNAPSHOT", State.RUNNING),
       Map.entry("HOTPLUG", State.RUNNING), Map.entry("SHUTDOWN_POWEROFF", State.STOPPING),
       Map.entry("POWEROFF", State.STOPPED), Map.entry("BOOT_POWEROFF", State.PENDING),

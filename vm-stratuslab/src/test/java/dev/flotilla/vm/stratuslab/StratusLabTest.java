@@ -248,13 +248,13 @@ class StratusLabTest {
     assertThat(OneStates.label(3, 71)).isEqualTo("Restore");
     assertThat(OneStates.label(3, 99)).isEqualTo("Lcm_99");
     Map<State, List<int[]>> expected = Map.of(
-        State.PENDING, List.of(new int[] {0, 0}, new int[] {1, 0}, new int[] {2, 0}, new int[] {10, 0}, new int[] {3, 0},
+        State.PENDING, List.of(new int[] {0, 0}, new int[] {1, 0}, new int[] {10, 0}, new int[] {3, 0},
             new int[] {3, 1}, new int[] {3, 2}, new int[] {3, 20}),
         State.RUNNING, List.of(new int[] {3, 3}, new int[] {3, 4}, new int[] {3, 17}, new int[] {3, 24},
             new int[] {3, 57}, new int[] {3, 66}, new int[] {3, 69}),
         State.STOPPING, List.of(new int[] {3, 5}, new int[] {3, 18}, new int[] {3, 29}, new int[] {3, 33},
             new int[] {3, 51}, new int[] {3, 63}, new int[] {3, 70}, new int[] {3, 71}),
-        State.STOPPED, List.of(new int[] {4, 0}, new int[] {8, 0}, new int[] {9, 0}),
+        State.STOPPED, List.of(new int[] {2, 0}, new int[] {4, 0}, new int[] {8, 0}, new int[] {9, 0}),
         State.SUSPENDED, List.of(new int[] {5, 0}, new int[] {3, 54}),
         State.TERMINATING, List.of(new int[] {3, 11}, new int[] {3, 12}, new int[] {3, 23}),
         State.TERMINATED, List.of(new int[] {6, 0}),
@@ -307,6 +307,29 @@ class StratusLabTest {
     assertThat(c.start(web).state()).as("start is allowed from Unknown").isEqualTo(State.RUNNING);
     assertThat(server.actions).containsExactly("poweroff " + vm.id(), "resume " + vm.id(), "poweroff-hard " + vm.id(),
         "resume " + vm.id(), "resume " + vm.id());
+  }
+
+  @Test
+  void aVmMadeWithoutStartingWaitsOnHoldAndStartReleasesIt() throws IOException {
+    server("7.4.0");
+    VmClient c = client(provider(profile("/RPC2").build()));
+    Node web = Node.builder("web1").image(IMAGE).build();
+
+    Instance made = c.create(web);
+
+    assertThat(made.state()).isEqualTo(State.STOPPED);
+    assertThat(made.providerState()).isEqualTo("Hold");
+    assertThat(c.start(web).state()).isEqualTo(State.RUNNING);
+    assertThat(server.actions).containsExactly("release " + made.id());
+  }
+
+  @Test
+  void onOpenNebula32AVmCannotBeMadeWithoutStarting() throws IOException {
+    server("3.2.1");
+    VmClient c = client(provider(profile("/RPC2").build()));
+    assertThatThrownBy(() -> c.create(Node.builder("web1").image(MARKETPLACE_IMAGE).build()))
+        .isInstanceOf(dev.flotilla.vm.UnsupportedCapabilityException.class);
+    assertThat(server.count("one.vm.allocate")).isZero();
   }
 
   @Test

@@ -89,8 +89,13 @@ public final class OneApi {
 
   /** Allocates a VM from {@code template}; returns its id. */
   public String allocate(String template) {
+    return allocate(template, false);
+  }
+
+  /** Allocates a VM from {@code template}, on HOLD (not scheduled until released) if {@code hold}; its id. */
+  public String allocate(String template, boolean hold) {
     Object id = version().atLeast(4, 0)
-        ? result("one.vm.allocate", rpc.call("one.vm.allocate", session, template, false))
+        ? result("one.vm.allocate", rpc.call("one.vm.allocate", session, template, hold))
         : result("one.vm.allocate", rpc.call("one.vm.allocate", session, template));
     return String.valueOf(id);
   }

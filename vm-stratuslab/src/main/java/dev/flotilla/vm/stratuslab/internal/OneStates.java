@@ -66,8 +66,10 @@ public final class OneStates {
   /** The portable state. */
   public static State state(int state, int lcm) {
     switch (state) {
-      case 0, 1, 2, 10:
+      case 0, 1, 10:
         return State.PENDING;
+      case 2: // HOLD: made but not scheduled until released, as a create without start leaves it
+        return State.STOPPED;
       case 3:
         return active(lcm);
       case 4, 8, 9:
