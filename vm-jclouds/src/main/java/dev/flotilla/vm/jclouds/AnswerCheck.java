@@ -24,4 +24,17 @@ public interface AnswerCheck {
   default Optional<String> problem(String method, java.net.URL url, String contentType, byte[] body) {
     return problem(method, url.getPath(), contentType, body);
   }
+
+  /** {@code body} read strictly as one whole JSON document; empty when it is not one (or more follows it). */
+  static Optional<com.google.gson.JsonElement> wholeJson(byte[] body) {
+    try {
+      com.google.gson.stream.JsonReader reader = new com.google.gson.stream.JsonReader(new java.io.StringReader(
+          new String(body, java.nio.charset.StandardCharsets.UTF_8)));
+      reader.setStrictness(com.google.gson.Strictness.STRICT);
+      com.google.gson.JsonElement json = com.google.gson.JsonParser.parseReader(reader);
+      return reader.peek() == com.google.gson.stream.JsonToken.END_DOCUMENT ? Optional.of(json) : Optional.empty();
+    } catch (com.google.gson.JsonParseException | java.io.IOException e) {
+      return Optional.empty();
+    }
+  }
 }

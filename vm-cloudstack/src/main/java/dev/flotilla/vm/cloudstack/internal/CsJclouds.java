@@ -4,8 +4,6 @@ import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.CloudException.Kind;
 import dev.flotilla.vm.Secret;
@@ -13,7 +11,6 @@ import dev.flotilla.vm.internal.Transport;
 import dev.flotilla.vm.jclouds.AnswerCheck;
 import dev.flotilla.vm.jclouds.CheckedHttpModule;
 import dev.flotilla.vm.jclouds.QuietLogging;
-import java.io.StringReader;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLDecoder;
@@ -157,17 +154,11 @@ public final class CsJclouds {
     }
 
     private static Optional<String> problem(String command, byte[] body) {
-      JsonElement root;
-      try {
-        JsonReader reader = new JsonReader(new StringReader(new String(body, StandardCharsets.UTF_8)));
-        reader.setStrictness(Strictness.STRICT);
-        root = JsonParser.parseReader(reader);
-        if (reader.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
-          return Optional.of("more follows the JSON document");
-        }
-      } catch (JsonParseException | java.io.IOException e) {
-        return Optional.of("it is not a whole JSON document");
+      Optional<JsonElement> whole = AnswerCheck.wholeJson(body);
+      if (whole.isEmpty()) {
+        return Optional.of("it is not one whole JSON document");
       }
+      JsonElement root = whole.get();
       if (!root.isJsonObject() || root.getAsJsonObject().size() != 1) {
         return Optional.of("CloudStack answers with one {\"<command>response\": {...}} object");
       }

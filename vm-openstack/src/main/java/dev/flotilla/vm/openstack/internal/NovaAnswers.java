@@ -2,12 +2,7 @@ package dev.flotilla.vm.openstack.internal;
 
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
 import dev.flotilla.vm.jclouds.AnswerCheck;
-import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -32,17 +27,11 @@ public final class NovaAnswers implements AnswerCheck {
     if (contentType != null && !contentType.toLowerCase(java.util.Locale.ROOT).contains("json")) {
       return Optional.of("OpenStack answers with JSON");
     }
-    JsonElement json;
-    try {
-      JsonReader reader = new JsonReader(new StringReader(text));
-      reader.setStrictness(Strictness.STRICT);
-      json = JsonParser.parseReader(reader);
-      if (reader.peek() != com.google.gson.stream.JsonToken.END_DOCUMENT) {
-        return Optional.of("more follows the JSON document");
-      }
-    } catch (JsonParseException | java.io.IOException e) {
-      return Optional.of("it is not a whole JSON document");
+    Optional<JsonElement> whole = AnswerCheck.wholeJson(body);
+    if (whole.isEmpty()) {
+      return Optional.of("it is not one whole JSON document");
     }
+    JsonElement json = whole.get();
     if (!method.equals("GET")) {
       return Optional.empty();
     }
