@@ -405,17 +405,17 @@ final class CloudStackProvider implements Provider {
     String fault = null;
     Action action = actions.get(id);
     if (s == State.ERROR) {
-      fault = action == null ? "CloudStack put the VM in Error (it does not say why; see the cloud's events)"
-          : failure(job(action.job()), action).orElse("CloudStack put the VM in Error after " + action.command());
+      fault = (action == null ? java.util.Optional.<String>empty() : jobOf(id, action).flatMap(j -> failure(j, action)))
+          .orElse("CloudStack put the VM in Error (it does not say why; see the cloud's events)");
     } else if (action != null && s == action.target()) {
       actions.remove(id, action);
     } else if (action != null && !jobPending && (s == State.RUNNING || s == State.STOPPED)) {
       // settled elsewhere than sent: the job failed (told once, as an error), or something else moved the VM
-      AsyncJob<?> job = job(action.job());
-      if (job.getStatus() != AsyncJob.Status.IN_PROGRESS) {
+      java.util.Optional<AsyncJob<?>> job = jobOf(id, action);
+      if (job.isPresent() && job.get().getStatus() != AsyncJob.Status.IN_PROGRESS) {
         actions.remove(id, action);
       }
-      java.util.Optional<String> failed = failure(job, action);
+      java.util.Optional<String> failed = job.flatMap(j -> failure(j, action));
       if (failed.isPresent()) {
         s = State.ERROR;
         word = state + " (" + action.command() + " failed)";
@@ -426,6 +426,23 @@ final class CloudStackProvider implements Provider {
     return Instance.builder(id, s).providerState(word).type(string(vm, "serviceofferingname"))
         .image(string(vm, "templateid")).zone(string(vm, "zonename")).publicAddress(string(vm, "publicip"))
         .privateAddress(privateAddress).launchTime(time(string(vm, "created"))).tags(tags).fault(fault).build();
+  }
+
+  /**
+   * The job of {@code action}; empty, and forgotten, when the cloud no longer knows it (CloudStack purges
+   * jobs after {@code job.expire.minutes}). A retryable failure is thrown: the caller's round is then one
+   * without news.
+   */
+  private java.util.Optional<AsyncJob<?>> jobOf(String vmId, Action action) {
+    try {
+      return java.util.Optional.of(job(action.job()));
+    } catch (CloudException e) {
+      if (e.retryable()) {
+        throw e;
+      }
+      actions.remove(vmId, action);
+      return java.util.Optional.empty();
+    }
   }
 
   /** The error text of {@code action}'s job, when it failed. */

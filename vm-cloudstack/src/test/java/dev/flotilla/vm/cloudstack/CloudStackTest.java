@@ -134,6 +134,22 @@ class CloudStackTest {
   }
 
   @Test
+  void aJobTheCloudHasPurgedIsNoErrorAndTheVmShowsAsItIs() {
+    server.jobMillis = 0; // every job ends at the server's next request
+    dev.flotilla.vm.spi.Provider p = new CloudStackProviderFactory().open(CloudStackContractTest.profile(server));
+    String id = p.stoppedCreation().orElseThrow().createStopped(new dev.flotilla.vm.spi.CreateRequest(node("web1"),
+        List.of("web1"), "flotilla-test-token-1", Map.of())).get(0).id();
+    server.failNextStartJob = 533;
+    p.start(List.of(id));
+    server.purgeFinishedJobs(); // the start job failed, and CloudStack has since forgotten it
+
+    assertThat(p.describe(List.of(id))).singleElement().satisfies(vm -> {
+      assertThat(vm.state()).isEqualTo(State.STOPPED);
+      assertThat(vm.fault()).isEmpty();
+    });
+  }
+
+  @Test
   void aGarbageAnswerToAJcloudsCommandIsAnErrorNotAnEmptyList() {
     try (VmClient client = client(CloudStackContractTest.profile(server))) {
       server.garbage = true;

@@ -185,6 +185,12 @@ public final class CsServer implements AutoCloseable {
     return out;
   }
 
+  /** Finished jobs are purged, as CloudStack does after {@code job.expire.minutes}. */
+  void purgeFinishedJobs() {
+    settle();
+    jobs.values().removeIf(j -> j.status != 0);
+  }
+
   void clearCalls() {
     calls.clear();
   }
