@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -60,21 +61,7 @@ public final class CsServer implements AutoCloseable {
   private final Map<String, Tmpl> templates = new ConcurrentHashMap<>();
 
   /** A template: the one every VM boots from at first, or one createTemplate made from a root volume. */
-  private static final class Tmpl {
-    final String id;
-    final String name;
-    final String osType;
-    final String account;
-    volatile boolean ready;
-
-    Tmpl(String id, String name, String osType, String account, boolean ready) {
-      this.id = id;
-      this.name = name;
-      this.osType = osType;
-      this.account = account;
-      this.ready = ready;
-    }
-  }
+  private record Tmpl(String id, String name, String osType, String account, AtomicBoolean ready) {}
 
   private static final class PublicIp {
     final String id = UUID.randomUUID().toString();
@@ -86,6 +73,7 @@ public final class CsServer implements AutoCloseable {
       this.address = address;
     }
   }
+
   volatile long jobMillis = 150;
   /** The global setting {@code vmsnapshot.max}. */
   volatile int vmSnapshotMax = 10;
@@ -168,7 +156,7 @@ public final class CsServer implements AutoCloseable {
       return t;
     }));
     http.start();
-    templates.put(TEMPLATE, new Tmpl(TEMPLATE, "debian-12", "os-1", "system", true));
+    templates.put(TEMPLATE, new Tmpl(TEMPLATE, "debian-12", "os-1", "system", new AtomicBoolean(true)));
   }
 
   public String url() {
@@ -295,12 +283,12 @@ public final class CsServer implements AutoCloseable {
         case "createTemplate" -> createTemplate(params);
         case "deleteTemplate" -> {
           Tmpl t = templates.get(required(params, "id"));
-          if (t == null || t.id.equals(TEMPLATE)) {
+          if (t == null || t.id().equals(TEMPLATE)) {
             throw new CsError(431, "Unable to execute API command deletetemplate due to invalid value. Invalid"
                 + " parameter id value=" + params.get("id") + " due to incorrect long value format, or entity does not"
                 + " exist");
           }
-          yield object("jobid", job(null, j -> templates.remove(t.id)).id);
+          yield object("jobid", job(null, j -> templates.remove(t.id())).id);
         }
         case "listVolumes" -> {
           settle();
@@ -533,7 +521,7 @@ public final class CsServer implements AutoCloseable {
     if (params.get("templateid") == null) {
       throw new CsError(530, "Unable to deploy: give exactly one of templateid, volumeid and snapshotid");
     }
-    if (template == null || !template.ready) {
+    if (template == null || !template.ready().get()) {
       throw new CsError(431, "Unable to execute API command deployvirtualmachine due to invalid value. Invalid parameter"
           + " templateid value=" + params.get("templateid") + " due to incorrect long value format, or entity does"
           + " not exist");
@@ -562,7 +550,7 @@ public final class CsServer implements AutoCloseable {
       if (params.containsKey("keypair") && !keys.containsKey(params.get("keypair"))) {
         throw new CsError(431, "Not all specified keypairs exist");
       }
-      Vm vm = new Vm(name, offeringName, "10.1.1." + ips.getAndIncrement(), params.get("group"), template.id);
+      Vm vm = new Vm(name, offeringName, "10.1.1." + ips.getAndIncrement(), params.get("group"), template.id());
       vms.put(vm.id, vm);
       Integer fail = failNextDeployJob;
       failNextDeployJob = null;
@@ -983,7 +971,7 @@ public final class CsServer implements AutoCloseable {
 
   private String templateName(String id) {
     Tmpl t = templates.get(id);
-    return t == null ? "removed" : t.name;
+    return t == null ? "removed" : t.name();
   }
 
   /** listTemplates: {@code executable} lists the ready ones, {@code self} the account's own, ready or not. */
@@ -991,15 +979,15 @@ public final class CsServer implements AutoCloseable {
     settle();
     String filter = required(params, "templatefilter");
     List<JsonObject> out = templates.values().stream()
-        .filter(t -> filter.equals("self") ? !t.account.equals("system") : t.ready)
-        .filter(t -> !params.containsKey("id") || t.id.equals(params.get("id")))
-        .filter(t -> !params.containsKey("name") || t.name.equals(params.get("name")))
-        .sorted(Comparator.comparing(t -> t.name))
-        .map(t -> object("id", t.id, "name", t.name, "displaytext", t.name, "isready", t.ready, "status",
-            t.ready ? "Download Complete" : "Creating", "ostypeid", t.osType, "ostypename",
+        .filter(t -> filter.equals("self") ? !t.account().equals("system") : t.ready().get())
+        .filter(t -> !params.containsKey("id") || t.id().equals(params.get("id")))
+        .filter(t -> !params.containsKey("name") || t.name().equals(params.get("name")))
+        .sorted(Comparator.comparing(Tmpl::name))
+        .map(t -> object("id", t.id(), "name", t.name(), "displaytext", t.name(), "isready", t.ready().get(), "status",
+            t.ready().get() ? "Download Complete" : "Creating", "ostypeid", t.osType(), "ostypename",
             "Debian GNU/Linux 12 (64-bit)", "zoneid", ZONE, "zonename", "zone1", "hypervisor", "KVM", "format", "QCOW2",
-            "templatetype", "USER", "isfeatured", t.account.equals("system"), "ispublic", t.account.equals("system"),
-            "account", t.account))
+            "templatetype", "USER", "isfeatured", t.account().equals("system"), "ispublic",
+            t.account().equals("system"), "account", t.account()))
         .toList();
     return out.isEmpty() ? new JsonObject() : list("template", out);
   }
@@ -1020,15 +1008,15 @@ public final class CsServer implements AutoCloseable {
       throw new CsError(530, "VolumeId: " + volume + " is not in Ready state but Attached to a running vm; please stop"
           + " the VM first");
     }
-    Tmpl t = new Tmpl(UUID.randomUUID().toString(), name, osType, "flotilla", false);
-    templates.put(t.id, t);
+    Tmpl t = new Tmpl(UUID.randomUUID().toString(), name, osType, "flotilla", new AtomicBoolean());
+    templates.put(t.id(), t);
     Job job = job(null, j -> {
-      t.ready = true;
+      t.ready().set(true);
       j.result = new JsonObject();
-      j.result.add("template", object("id", t.id, "name", t.name, "isready", true));
+      j.result.add("template", object("id", t.id(), "name", t.name(), "isready", true));
     });
     JsonObject out = new JsonObject();
-    out.addProperty("id", t.id);
+    out.addProperty("id", t.id());
     out.addProperty("jobid", job.id);
     return out;
   }
