@@ -833,6 +833,23 @@ public final class VmClient implements AutoCloseable {
   public Image saveImage(Node node, String name) {
     Target t = single(node);
     require(t, Capability.SNAPSHOT_TO_IMAGE);
+    // some clouds stop the VM to copy its disk (CloudStack) or reboot it (EC2): while the save lasts, its
+    // record says a Flotilla call stopped it, so an HA supervisor does not start it in the middle of the copy
+    boolean marked = t.node.stoppedAt().isEmpty();
+    if (marked) {
+      markStopped(new Batch(List.of(t)));
+    }
+    try {
+      return saved(t, name);
+    } finally {
+      if (marked) {
+        store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old
+            : old.toBuilder().stoppedAt(null).build());
+      }
+    }
+  }
+
+  private Image saved(Target t, String name) {
     Image image = backoff.retry(() -> t.provider.createImage(t.vmId(), name));
     Map<String, String> lastSeen = new LinkedHashMap<>();
     try {

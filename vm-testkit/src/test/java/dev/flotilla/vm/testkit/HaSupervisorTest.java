@@ -9,6 +9,7 @@ import dev.flotilla.vm.Node;
 import dev.flotilla.vm.VmClient;
 import dev.flotilla.vm.VmListener;
 import dev.flotilla.vm.VmListener.HaEvent;
+import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.store.InMemoryNodeStore;
 import dev.flotilla.vm.store.NodeStore;
 import java.time.Duration;
@@ -61,6 +62,107 @@ class HaSupervisorTest {
     assertThat(client.status(node("web1", true)).map(Instance::state)).contains(State.RUNNING);
     assertThat(client.status(node("web1", true)).map(Instance::id)).contains(web);
     assertThat(client.status(node("db1", false)).map(Instance::state)).contains(State.STOPPED);
+  }
+
+  @Test
+  void aVmTheCloudStopsToSaveItsImageIsNotRestartedMeanwhile() {
+    List<List<HaEvent>> duringTheCopy = new ArrayList<>();
+    VmClient[] client = new VmClient[1];
+    // as CloudStack does: the disk is copied from the stopped VM, which is started again afterwards
+    Provider stopsToSave = new DelegatingProvider(cloud) {
+      @Override
+      public dev.flotilla.vm.Image createImage(String id, String name) {
+        cloud.stop(List.of(id), false);
+        duringTheCopy.add(HaSupervisor.of(client[0]).check());
+        dev.flotilla.vm.Image image = cloud.createImage(id, name);
+        cloud.start(List.of(id));
+        return image;
+      }
+    };
+    client[0] = VmClient.builder().provider(stopsToSave).store(store).build();
+    Node web = node("web1", true);
+    client[0].start(web);
+
+    client[0].saveImage(web, "web-golden");
+
+    assertThat(duringTheCopy).containsExactly(List.of());
+    assertThat(store.get("web1").orElseThrow().stoppedAt()).as("the mark is gone with the save").isEmpty();
+    cloud.stop(List.of(client[0].status(web).orElseThrow().id()), true); // someone else, afterwards
+    assertThat(HaSupervisor.of(client[0]).check()).extracting(HaEvent::kind).contains(HaEvent.Kind.RESTARTED);
+  }
+
+  /** A provider that passes every call to another. */
+  private static class DelegatingProvider implements Provider {
+    private final Provider to;
+
+    DelegatingProvider(Provider to) {
+      this.to = to;
+    }
+
+    @Override
+    public String api() {
+      return to.api();
+    }
+
+    @Override
+    public java.util.Set<dev.flotilla.vm.Capability> capabilities() {
+      return to.capabilities();
+    }
+
+    @Override
+    public List<Instance> create(dev.flotilla.vm.spi.CreateRequest request) {
+      return to.create(request);
+    }
+
+    @Override
+    public List<Instance> describe(java.util.Collection<String> ids) {
+      return to.describe(ids);
+    }
+
+    @Override
+    public List<Instance> list() {
+      return to.list();
+    }
+
+    @Override
+    public void start(java.util.Collection<String> ids) {
+      to.start(ids);
+    }
+
+    @Override
+    public void stop(java.util.Collection<String> ids, boolean force) {
+      to.stop(ids, force);
+    }
+
+    @Override
+    public void reboot(java.util.Collection<String> ids) {
+      to.reboot(ids);
+    }
+
+    @Override
+    public void terminate(java.util.Collection<String> ids) {
+      to.terminate(ids);
+    }
+
+    @Override
+    public void tag(String id, java.util.Map<String, String> tags) {
+      to.tag(id, tags);
+    }
+
+    @Override
+    public List<dev.flotilla.vm.InstanceType> types() {
+      return to.types();
+    }
+
+    @Override
+    public List<dev.flotilla.vm.Image> images() {
+      return to.images();
+    }
+
+    @Override
+    public java.util.Optional<dev.flotilla.vm.Snapshot.Status> imageStatus(String imageId) {
+      return to.imageStatus(imageId);
+    }
   }
 
   @Test
