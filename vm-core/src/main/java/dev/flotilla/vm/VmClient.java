@@ -179,10 +179,15 @@ public final class VmClient implements AutoCloseable {
     java.time.Instant now = clock.instant();
     for (Target t : batch.targets) {
       if (t.node.isBound() && t.node.stoppedAt().isEmpty()) {
-        store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old
-            : old.toBuilder().stoppedAt(now).build());
+        stoppedAt(t, now);
       }
     }
+  }
+
+  /** Sets (or with null clears) the stop mark of {@code t}'s record, if the record still holds its VM. */
+  private void stoppedAt(Target t, java.time.Instant at) {
+    store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old
+        : old.toBuilder().stoppedAt(at).build());
   }
 
   /** CREATE, START, or null when the VM runs or is on its way there. */
@@ -837,14 +842,13 @@ public final class VmClient implements AutoCloseable {
     // record says a Flotilla call stopped it, so an HA supervisor does not start it in the middle of the copy
     boolean marked = t.node.stoppedAt().isEmpty();
     if (marked) {
-      markStopped(new Batch(List.of(t)));
+      stoppedAt(t, clock.instant());
     }
     try {
       return saved(t, name);
     } finally {
       if (marked) {
-        store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old
-            : old.toBuilder().stoppedAt(null).build());
+        stoppedAt(t, null);
       }
     }
   }

@@ -94,13 +94,15 @@ final class CloudStackProvider implements Provider {
   private final Calls calls;
   private final Profile profile;
   private final int maxParallel;
+  private final boolean expunge;
+  /** The profile's vm_snapshot_max, or else the cloud's once asked. */
+  private volatile Integer snapshotMax;
   private final Map<String, String> offeringIds = new ConcurrentHashMap<>();
   private final Map<String, String> templateIds = new ConcurrentHashMap<>();
   private final Map<String, String> affinityGroups = new ConcurrentHashMap<>();
   /** The last action this provider sent each VM, to tell why a VM did not get where it was sent. */
   private final Map<String, Action> actions = new ConcurrentHashMap<>();
   private volatile String zoneId;
-  private volatile Integer snapshotMax;
 
   /** An asynchronous command sent to a VM, its job, and the state it should bring the VM to. */
   private record Action(String command, String job, State target) {}
@@ -112,6 +114,8 @@ final class CloudStackProvider implements Provider {
         CloudStackProviderFactory.ID, profile.name(), call, e));
     this.profile = profile;
     this.maxParallel = CloudStackProviderFactory.number(profile, "max_parallel", 64).orElse(8);
+    this.expunge = Boolean.parseBoolean(profile.setting("expunge").orElse("false"));
+    this.snapshotMax = CloudStackProviderFactory.number(profile, "vm_snapshot_max", 1000).orElse(null);
   }
 
   @Override
@@ -480,13 +484,14 @@ final class CloudStackProvider implements Provider {
 
   @Override
   public void start(Collection<String> ids) {
-    each(ids, "startVirtualMachine", State.RUNNING, (a, id) -> a.getVirtualMachineApi().startVirtualMachine(id));
+    each(ids, "startVirtualMachine", State.RUNNING, id -> jc("startVirtualMachine", a -> a.getVirtualMachineApi()
+        .startVirtualMachine(id)));
   }
 
   @Override
   public void stop(Collection<String> ids, boolean force) {
-    each(ids, "stopVirtualMachine", State.STOPPED, (a, id) -> a.getVirtualMachineApi().stopVirtualMachine(id,
-        StopVirtualMachineOptions.Builder.forced(force)));
+    each(ids, "stopVirtualMachine", State.STOPPED, id -> jc("stopVirtualMachine", a -> a.getVirtualMachineApi()
+        .stopVirtualMachine(id, StopVirtualMachineOptions.Builder.forced(force))));
   }
 
   @Override
@@ -497,47 +502,31 @@ final class CloudStackProvider implements Provider {
   /** rebootVirtualMachine; a hard one adds {@code forced}, which jclouds does not send. */
   @Override
   public void reboot(Collection<String> ids, boolean hard) {
-    if (hard) {
-      own(ids, "rebootVirtualMachine", Map.of("forced", "true"));
-    } else {
-      each(ids, "rebootVirtualMachine", State.RUNNING, (a, id) -> a.getVirtualMachineApi().rebootVirtualMachine(id));
-    }
+    each(ids, "rebootVirtualMachine", State.RUNNING, hard
+        ? id -> string(cs.call("rebootVirtualMachine", Map.of("id", id, "forced", "true")), "jobid")
+        : id -> jc("rebootVirtualMachine", a -> a.getVirtualMachineApi().rebootVirtualMachine(id)));
   }
 
   /** destroyVirtualMachine; expunging too when the profile says so, which jclouds does not send. */
   @Override
   public void terminate(Collection<String> ids) {
-    if (Boolean.parseBoolean(profile.setting("expunge").orElse("false"))) {
-      own(ids, "destroyVirtualMachine", Map.of("expunge", "true"));
-    } else {
-      each(ids, "destroyVirtualMachine", State.TERMINATED, (a, id) -> a.getVirtualMachineApi()
-          .destroyVirtualMachine(id));
-    }
+    each(ids, "destroyVirtualMachine", State.TERMINATED, expunge
+        ? id -> string(cs.call("destroyVirtualMachine", Map.of("id", id, "expunge", "true")), "jobid")
+        : id -> jc("destroyVirtualMachine", a -> a.getVirtualMachineApi().destroyVirtualMachine(id)));
   }
 
   /**
-   * One asynchronous command per VM through jclouds, several at a time; the client follows the VMs through
-   * describe, which tells a failed job by its text.
+   * One asynchronous command per VM, several at a time, {@code send} answering its job; the client follows
+   * the VMs through describe, which tells a failed job by its text.
    */
-  private void each(Collection<String> ids, String command, State target,
-      java.util.function.BiFunction<CloudStackApi, String, String> send) {
+  private void each(Collection<String> ids, String command, State target, Function<String, String> send) {
     Parallel.map(new ArrayList<>(ids), maxParallel, "cloudstack-" + command, id -> {
       actions.remove(id);
-      String job = jc(command, a -> send.apply(a, id));
+      String job = send.apply(id);
       if (job != null) {
         actions.put(id, new Action(command, job, target));
       }
-      return job;
-    }).orThrow();
-  }
-
-  /** {@link #each} through Flotilla's own client, for parameters jclouds does not send. */
-  private void own(Collection<String> ids, String command, Map<String, String> extra) {
-    Parallel.map(new ArrayList<>(ids), maxParallel, "cloudstack-" + command, id -> {
-      actions.remove(id);
-      Map<String, String> params = new LinkedHashMap<>(extra);
-      params.put("id", id);
-      return cs.call(command, params);
+      return id;
     }).orThrow();
   }
 
@@ -651,7 +640,7 @@ final class CloudStackProvider implements Provider {
   private int maxSnapshots() {
     Integer known = snapshotMax;
     if (known == null) {
-      known = CloudStackProviderFactory.number(profile, "vm_snapshot_max", 1000).orElseGet(this::cloudSnapshotMax);
+      known = cloudSnapshotMax();
       snapshotMax = known;
     }
     return known;

@@ -83,8 +83,6 @@ public final class CloudStackProviderFactory implements ProviderFactory {
 
   @Override
   public Provider open(Profile profile) {
-    number(profile, "max_parallel", 64); // a bad value is named now, not at the first create
-    number(profile, "vm_snapshot_max", 1000);
     String at = "profiles." + profile.name() + ".auth.";
     URI endpoint = Endpoints.http(profile.endpoint().orElseThrow(() -> new ConfigurationException(null, at + "api_url",
         "is missing; give the API URL, such as https://cloud.example.org/client/api")), at + "api_url");

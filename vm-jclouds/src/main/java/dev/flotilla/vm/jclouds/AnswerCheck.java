@@ -10,20 +10,12 @@ import java.util.Optional;
 @FunctionalInterface
 public interface AnswerCheck {
   /**
-   * Why {@code body}, a 2xx answer to {@code method} on {@code path}, cannot be what the cloud meant; empty
-   * when it can be.
+   * Why {@code body}, a 2xx answer to {@code method} on {@code url}, cannot be what the cloud meant; empty
+   * when it can be. Most clouds are told by the URL's path; CloudStack's query names the command.
    *
    * @param contentType the answer's content type, or {@code null} when it gave none
    */
-  Optional<String> problem(String method, String path, String contentType, byte[] body);
-
-  /**
-   * {@link #problem(String, String, String, byte[])} for a request to {@code url}, for clouds whose
-   * query names what was asked (CloudStack's {@code command}); by default the path alone decides.
-   */
-  default Optional<String> problem(String method, java.net.URL url, String contentType, byte[] body) {
-    return problem(method, url.getPath(), contentType, body);
-  }
+  Optional<String> problem(String method, java.net.URL url, String contentType, byte[] body);
 
   /** {@code body} read strictly as one whole JSON document; empty when it is not one (or more follows it). */
   static Optional<com.google.gson.JsonElement> wholeJson(byte[] body) {

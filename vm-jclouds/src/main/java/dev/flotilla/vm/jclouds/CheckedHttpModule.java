@@ -165,24 +165,20 @@ public final class CheckedHttpModule extends AbstractModule {
 
     private HttpResponse checked(HttpURLConnection connection) throws IOException, InterruptedException {
       HttpResponse response = super.invoke(connection);
-      int status = response.getStatusCode();
       Payload payload = response.getPayload();
+      // read whole, errors too: jclouds' error handlers read an error's text after its stream is closed
       byte[] body = payload == null ? new byte[0] : readAll(payload);
-      if (status < 200 || status >= 300) {
-        // read whole too: a retry handler may release the payload before the error handler reads its text
-        return payload == null ? response : response.toBuilder().payload(copy(payload, body)).build();
+      int status = response.getStatusCode();
+      if (status >= 200 && status < 300) {
+        String type = payload == null ? null : payload.getContentMetadata().getContentType();
+        Optional<String> problem = check.problem(connection.getRequestMethod(), connection.getURL(), type, body);
+        if (problem.isPresent()) {
+          throw new UnreadableAnswerException(connection.getRequestMethod() + " " + connection.getURL().getPath()
+              + " was answered HTTP " + status + " with " + (type == null ? "no content type" : type) + " ("
+              + body.length + " bytes): " + problem.get());
+        }
       }
-      String type = payload == null ? null : payload.getContentMetadata().getContentType();
-      Optional<String> problem = check.problem(connection.getRequestMethod(), connection.getURL(), type, body);
-      if (problem.isPresent()) {
-        throw new UnreadableAnswerException(connection.getRequestMethod() + " " + connection.getURL().getPath()
-            + " was answered HTTP " + status + " with " + (type == null ? "no content type" : type) + " (" + body.length
-            + " bytes): " + problem.get());
-      }
-      if (payload == null) {
-        return response;
-      }
-      return response.toBuilder().payload(copy(payload, body)).build();
+      return payload == null ? response : response.toBuilder().payload(copy(payload, body)).build();
     }
 
     private static Payload copy(Payload payload, byte[] body) {

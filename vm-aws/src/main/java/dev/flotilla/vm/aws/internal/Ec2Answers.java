@@ -19,7 +19,7 @@ public final class Ec2Answers implements AnswerCheck {
   private static final SAXParserFactory FACTORY = factory();
 
   @Override
-  public Optional<String> problem(String method, String path, String contentType, byte[] body) {
+  public Optional<String> problem(String method, java.net.URL url, String contentType, byte[] body) {
     if (body.length == 0) {
       return Optional.of("EC2 answers every action with an XML document, and this answer is empty");
     }

@@ -96,8 +96,7 @@ public final class CsClient {
       throw malformed(command, "it holds no '" + key + "' object");
     }
     if (answer.status() != 200 || inner.has("errorcode")) {
-      int code = inner.has("errorcode") ? number(inner.get("errorcode")) : answer.status();
-      throw CsErrors.classify(api, command, code, text(inner.get("errortext")), profile);
+      throw CsErrors.classify(api, command, answer.status(), inner, profile);
     }
     return inner;
   }
@@ -178,18 +177,6 @@ public final class CsClient {
       throw malformed(command, "it is not a JSON object");
     }
     return root.getAsJsonObject();
-  }
-
-  private static int number(JsonElement e) {
-    try {
-      return e.getAsInt();
-    } catch (RuntimeException ex) {
-      return 530;
-    }
-  }
-
-  private static String text(JsonElement e) {
-    return e == null || e.isJsonNull() ? "no error text" : e.isJsonPrimitive() ? e.getAsString() : e.toString();
   }
 
   private CloudException malformed(String command, String why) {

@@ -90,22 +90,7 @@ public final class CsJclouds {
   public static CloudException classify(String api, String profile, String call, RuntimeException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof HttpResponseException h && h.getResponse() != null) {
-        int code = h.getResponse().getStatusCode();
-        String text = "HTTP " + code + " without a CloudStack answer";
-        JsonObject inner = inner(h.getContent());
-        if (inner != null) {
-          if (inner.has("errorcode") && inner.get("errorcode").isJsonPrimitive()) {
-            try {
-              code = inner.get("errorcode").getAsInt();
-            } catch (NumberFormatException ignored) {
-              // the HTTP status stands: CloudStack makes them equal
-            }
-          }
-          if (inner.has("errortext") && inner.get("errortext").isJsonPrimitive()) {
-            text = inner.get("errortext").getAsString();
-          }
-        }
-        return CsErrors.classify(api, call, code, text, profile);
+        return CsErrors.classify(api, call, h.getResponse().getStatusCode(), inner(h.getContent()), profile);
       }
     }
     return new CloudException(Kind.UNKNOWN, api, "MalformedAnswer", call + " (profile " + profile + "): the answer"
@@ -136,11 +121,6 @@ public final class CsJclouds {
    */
   static final class Answers implements AnswerCheck {
     @Override
-    public Optional<String> problem(String method, String path, String contentType, byte[] body) {
-      return problem(null, body);
-    }
-
-    @Override
     public Optional<String> problem(String method, URL url, String contentType, byte[] body) {
       String command = null;
       if (url.getQuery() != null) {
@@ -150,10 +130,6 @@ public final class CsJclouds {
           }
         }
       }
-      return problem(command, body);
-    }
-
-    private static Optional<String> problem(String command, byte[] body) {
       Optional<JsonElement> whole = AnswerCheck.wholeJson(body);
       if (whole.isEmpty()) {
         return Optional.of("it is not one whole JSON document");

@@ -18,7 +18,8 @@ public final class NovaAnswers implements AnswerCheck {
   private static final Pattern ONE_SERVER = Pattern.compile(".*/servers/[0-9a-fA-F-]{8,}/?");
 
   @Override
-  public Optional<String> problem(String method, String path, String contentType, byte[] body) {
+  public Optional<String> problem(String method, java.net.URL url, String contentType, byte[] body) {
+    String path = url.getPath();
     String text = new String(body, StandardCharsets.UTF_8);
     if (text.isBlank()) {
       return method.equals("GET") ? Optional.of("a GET is answered with a JSON document, and this answer is empty")

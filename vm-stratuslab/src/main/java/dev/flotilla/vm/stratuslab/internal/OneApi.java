@@ -87,11 +87,6 @@ public final class OneApi {
     return version().atLeast(5, 0) ? "terminate" : "shutdown";
   }
 
-  /** Allocates a VM from {@code template}; returns its id. */
-  public String allocate(String template) {
-    return allocate(template, false);
-  }
-
   /** Allocates a VM from {@code template}, on HOLD (not scheduled until released) if {@code hold}; its id. */
   public String allocate(String template, boolean hold) {
     Object id = version().atLeast(4, 0)
