@@ -734,8 +734,10 @@ for name, ram, vcpus, disk in (('m1.tiny', 512, 1, 1), ('m1.small', 2048, 1, 20)
     if not c.compute.find_flavor(name):
         c.compute.create_flavor(name=name, ram=ram, vcpus=vcpus, disk=disk)
 print('flavors:', [f.name for f in c.compute.flavors()])
-# test suites create many servers: no compute quota limits for the admin project
-c.set_compute_quotas('admin', instances=-1, cores=-1, ram=-1, key_pairs=-1)
+# test suites create many servers and server groups (kept with the state between runs): no compute quota
+# limits for the admin project
+c.set_compute_quotas('admin', instances=-1, cores=-1, ram=-1, key_pairs=-1, server_groups=-1,
+                     server_group_members=-1)
 if with_network == '1' and not c.network.find_network('private'):
     net = c.network.create_network(name='private', shared=True, provider_network_type='local')
     c.network.create_subnet(name='private-subnet', network_id=net.id, ip_version=4,
