@@ -4,9 +4,7 @@ import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.VmListener.HaEvent;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +18,7 @@ import java.util.Optional;
  * several sharing a store, agree on one VM per node.
  *
  * <p>A node restarted more than {@code budget} times within {@code window} is left alone, with an event, until
- * someone starts it; a restart that fails is tried again after a pause that doubles each time. Every finding
+ * the window has passed; the budget is kept in the node's record, so supervisors sharing a store share it; a restart that fails is tried again after a pause that doubles each time. Every finding
  * goes to the client's {@link VmListener#onHa}. Not thread-safe: one supervisor, one thread.
  */
 public final class HaSupervisor {
@@ -29,7 +27,6 @@ public final class HaSupervisor {
   private final Duration window;
   private final Duration firstPause;
   private final Duration maxPause;
-  private final Map<String, Deque<Instant>> restarts = new HashMap<>();
   private final Map<String, Instant> notBefore = new HashMap<>();
   private final Map<String, Integer> failures = new HashMap<>();
 
@@ -87,16 +84,15 @@ public final class HaSupervisor {
       if (now.isBefore(notBefore.getOrDefault(n.name(), Instant.MIN))) {
         continue;
       }
-      Deque<Instant> recent = restarts.computeIfAbsent(n.name(), k -> new ArrayDeque<>());
-      while (!recent.isEmpty() && recent.peekFirst().isBefore(now.minus(window))) {
-        recent.removeFirst();
+      Grant grant = spend(n.name(), now);
+      if (grant == Grant.NOT_WATCHED) {
+        continue; // stopped, removed or unwatched since the look: the user's word wins
       }
-      if (recent.size() >= budget) {
-        events.add(event(n, vmId, HaEvent.Kind.BUDGET_SPENT, recent.size() + " restarts within " + window
+      if (grant == Grant.SPENT) {
+        events.add(event(n, vmId, HaEvent.Kind.BUDGET_SPENT, budget + " restarts within " + window
             + "; start it by hand once it is mended"));
         continue;
       }
-      recent.addLast(now);
       down.add(n);
       events.add(event(n, vmId, HaEvent.Kind.RESTARTING, vm == null ? "its VM is gone" : "found " + vm.providerState()
           + ", and no Flotilla call stopped it"));
@@ -105,6 +101,31 @@ public final class HaSupervisor {
       events.addAll(restart(down, now));
     }
     return events;
+  }
+
+  private enum Grant { RESTART, SPENT, NOT_WATCHED }
+
+  /**
+   * Takes one restart of node {@code name}'s budget, in its record and in one update, so that supervisors
+   * sharing a store spend one budget between them; none when the record no longer asks to be watched.
+   */
+  private Grant spend(String name, Instant now) {
+    Grant[] grant = {Grant.NOT_WATCHED};
+    client.store().update(name, old -> {
+      grant[0] = Grant.NOT_WATCHED;
+      if (old == null || !old.ha() || old.stoppedAt().isPresent() || old.removedAt().isPresent()) {
+        return old;
+      }
+      List<Instant> recent = new ArrayList<>(old.haRestarts().stream().filter(t -> t.isAfter(now.minus(window))).toList());
+      if (recent.size() >= budget) {
+        grant[0] = Grant.SPENT;
+        return recent.equals(old.haRestarts()) ? old : old.toBuilder().haRestarts(recent).build();
+      }
+      grant[0] = Grant.RESTART;
+      recent.add(now);
+      return old.toBuilder().haRestarts(recent).build();
+    });
+    return grant[0];
   }
 
   private List<HaEvent> restart(List<Node> down, Instant now) {

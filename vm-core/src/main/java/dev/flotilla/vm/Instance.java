@@ -38,14 +38,32 @@ public final class Instance {
     this.id = Objects.requireNonNull(Values.blankToNull(b.id), "an Instance needs an id");
     this.state = Objects.requireNonNull(b.state, "an Instance needs a state");
     this.providerState = b.providerState == null ? b.state.name() : b.providerState;
-    this.publicAddress = Values.blankToNull(b.publicAddress);
-    this.privateAddress = Values.blankToNull(b.privateAddress);
+    this.publicAddress = address(id, "public", b.publicAddress);
+    this.privateAddress = address(id, "private", b.privateAddress);
     this.type = Values.blankToNull(b.type);
     this.image = Values.blankToNull(b.image);
     this.zone = Values.blankToNull(b.zone);
     this.launchTime = b.launchTime;
     this.tags = Values.copy(b.tags, "tags");
     this.fault = Values.blankToNull(b.fault);
+  }
+
+  /**
+   * {@code value} when it is an IP address or a host name; otherwise none, with a warning: what a cloud
+   * answers as an address is untrusted, and an address is what ssh is given.
+   */
+  private static String address(String id, String which, String value) {
+    String v = Values.blankToNull(value);
+    if (v == null) {
+      return null;
+    }
+    java.util.Optional<String> problem = dev.flotilla.vm.internal.Addresses.problem(v);
+    if (problem.isPresent()) {
+      org.slf4j.LoggerFactory.getLogger(Instance.class).warn("VM {}: its {} address '{}' was left out: {}", id, which,
+          dev.flotilla.vm.internal.Values.quoted(v), problem.get());
+      return null;
+    }
+    return v;
   }
 
   /** A builder for an observation of VM {@code id} in {@code state}. */

@@ -49,6 +49,7 @@ public final class Node {
   private final java.time.Instant removedAt;
   private final boolean ha;
   private final java.time.Instant stoppedAt;
+  private final List<java.time.Instant> haRestarts;
 
   private Node(Builder b) {
     this.name = validName(b.name);
@@ -61,7 +62,7 @@ public final class Node {
     this.region = Values.blankToNull(b.region);
     this.zone = Values.blankToNull(b.zone);
     this.keyPair = Values.blankToNull(b.keyPair);
-    this.loginUser = Values.blankToNull(b.loginUser);
+    this.loginUser = loginUser(b.loginUser);
     this.tags = Values.copySet(b.tags, "tags");
     this.services = Values.copySet(b.services, "services");
     this.parent = Values.blankToNull(b.parent);
@@ -72,12 +73,13 @@ public final class Node {
     this.antiAffinityGroup = Values.blankToNull(b.antiAffinityGroup);
     this.options = Values.copy(b.options, "options");
     this.vmId = Values.blankToNull(b.vmId);
-    this.publicAddress = Values.blankToNull(b.publicAddress);
-    this.privateAddress = Values.blankToNull(b.privateAddress);
+    this.publicAddress = address(b.publicAddress, "ip_address");
+    this.privateAddress = address(b.privateAddress, "vm.private_ip_address");
     this.createIntent = b.createIntent;
     this.removedAt = b.removedAt;
     this.ha = b.ha;
     this.stoppedAt = b.stoppedAt;
+    this.haRestarts = Values.copy(b.haRestarts, "haRestarts");
   }
 
   private static String validName(String name) {
@@ -88,6 +90,30 @@ public final class Node {
     }
     return name;
   }
+
+  /** An address as a record may hold it: an IP or a host name, since ssh is given it (never an option). */
+  private String address(String value, String field) {
+    String v = Values.blankToNull(value);
+    Optional<String> problem = v == null ? Optional.empty() : dev.flotilla.vm.internal.Addresses.problem(v);
+    if (problem.isPresent()) {
+      throw new ConfigurationException(null, field, "node '" + name + "' has address '" + Values.quoted(v) + "': "
+          + problem.get() + ". Give an IP address such as 192.0.2.10, or remove the field and run 'vm reconcile'.");
+    }
+    return v;
+  }
+
+  /** A login user as ssh takes it: a POSIX user name. */
+  private String loginUser(String value) {
+    String v = Values.blankToNull(value);
+    if (v != null && !LOGIN_USER.matcher(v).matches()) {
+      throw new ConfigurationException(null, "vm.login_user", "node '" + name + "' has login user '" + Values.quoted(v)
+          + "', which is not a user name; use letters, digits, '_', '.' and '-', starting with a letter or '_'"
+          + " (such as 'ubuntu' or 'root')");
+    }
+    return v;
+  }
+
+  private static final java.util.regex.Pattern LOGIN_USER = java.util.regex.Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]{0,31}");
 
   private Integer positive(Integer value, String field) {
     if (value != null && value <= 0) {
@@ -121,6 +147,7 @@ public final class Node {
     b.createIntent = createIntent;
     b.removedAt = removedAt;
     b.stoppedAt = stoppedAt;
+    b.haRestarts = haRestarts;
     return b;
   }
 
@@ -331,6 +358,14 @@ public final class Node {
     return Optional.ofNullable(stoppedAt);
   }
 
+  /**
+   * When the HA supervisor restarted it lately, oldest first: the restart budget, kept in the record so that
+   * every supervisor sharing the store spends the same one.
+   */
+  public List<java.time.Instant> haRestarts() {
+    return haRestarts;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (this == o) {
@@ -349,13 +384,13 @@ public final class Node {
         && Objects.equals(antiAffinityGroup, n.antiAffinityGroup) && options.equals(n.options)
         && Objects.equals(vmId, n.vmId) && Objects.equals(publicAddress, n.publicAddress)
         && Objects.equals(privateAddress, n.privateAddress) && Objects.equals(createIntent, n.createIntent) && Objects.equals(removedAt, n.removedAt)
-        && ha == n.ha && Objects.equals(stoppedAt, n.stoppedAt);
+        && ha == n.ha && Objects.equals(stoppedAt, n.stoppedAt) && haRestarts.equals(n.haRestarts);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(name, profile, image, type, cpus, memoryMb, swapMb, region, zone, keyPair, loginUser, tags,
-        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress, createIntent, removedAt, ha, stoppedAt);
+        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress, createIntent, removedAt, ha, stoppedAt, haRestarts);
   }
 
   /** The node's properties; user data appears only as its size, since it may hold secrets. */
@@ -390,6 +425,7 @@ public final class Node {
       sb.append(", ha");
     }
     append(sb, "stoppedAt", stoppedAt);
+    append(sb, "haRestarts", haRestarts.isEmpty() ? null : haRestarts);
     return sb.append('}').toString();
   }
 
@@ -428,6 +464,7 @@ public final class Node {
     private java.time.Instant removedAt;
     private boolean ha;
     private java.time.Instant stoppedAt;
+    private List<java.time.Instant> haRestarts = List.of();
 
     private Builder(String name) {
       this.name = name;
@@ -622,6 +659,12 @@ public final class Node {
     /** When a Flotilla call stopped its VM on purpose; {@code null} when it was not, or was started since. */
     public Builder stoppedAt(java.time.Instant value) {
       this.stoppedAt = value;
+      return this;
+    }
+
+    /** When the HA supervisor restarted it lately, oldest first (see {@link Node#haRestarts()}). */
+    public Builder haRestarts(List<java.time.Instant> value) {
+      this.haRestarts = value == null ? List.of() : value;
       return this;
     }
 

@@ -175,13 +175,16 @@ public final class VmClient implements AutoCloseable {
    * Marks the records of the bound nodes of {@code batch} as stopped on purpose, before the call that stops or
    * destroys their VMs: the HA supervisor ({@link HaSupervisor}) leaves such nodes alone.
    */
-  private void markStopped(Batch batch) {
+  private List<Target> markStopped(Batch batch) {
     java.time.Instant now = clock.instant();
+    List<Target> marked = new ArrayList<>();
     for (Target t : batch.targets) {
       if (t.node.isBound() && t.node.stoppedAt().isEmpty()) {
         stoppedAt(t, now);
+        marked.add(t);
       }
     }
+    return marked;
   }
 
   /** Sets (or with null clears) the stop mark of {@code t}'s record, if the record still holds its VM. */
@@ -211,9 +214,14 @@ public final class VmClient implements AutoCloseable {
 
   private List<Instance> stopAll(Collection<Node> nodes, Action action) {
     Batch batch = settledFor(observe(nodes), action);
-    markStopped(batch);
-    act(toAct(batch, action), action, (p, ids) -> p.stop(ids, action == Action.FORCE_STOP));
-    return awaitAndRecord(batch, State.STOPPED);
+    List<Target> marked = markStopped(batch);
+    try {
+      act(toAct(batch, action), action, (p, ids) -> p.stop(ids, action == Action.FORCE_STOP));
+      return awaitAndRecord(batch, State.STOPPED);
+    } catch (RuntimeException failed) {
+      marked.forEach(t -> stoppedAt(t, null)); // only a stop that succeeded speaks for the user
+      throw failed;
+    }
   }
 
   /** {@link #reboot(Node)} for many nodes at once. */
@@ -454,6 +462,9 @@ public final class VmClient implements AutoCloseable {
       String profile = profileName(r);
       List<Instance> mine = tagged.getOrDefault(r.name(), List.of());
       if (!r.isBound()) {
+        if (r.removedAt().isPresent()) {
+          continue; // removed by the user: what still carries its name is on its way out, never adopted
+        }
         if (mine.size() == 1) {
           rebind(r, null, mine.get(0), "adopted VM " + mine.get(0).id() + " for node " + r.name(), applied);
         } else if (mine.isEmpty() && r.createIntent().isPresent()) {
@@ -1223,6 +1234,11 @@ public final class VmClient implements AutoCloseable {
     Failpoints.hit("before-intent");
     String token = repeatedToken(pending, digest);
     java.time.Instant started = clock.instant();
+    Set<String> mine = new java.util.HashSet<>(names(group));
+    // ids are the cloud's: only records of the same profile can hold the same VM
+    Set<String> taken = store.list().stream().filter(n -> !mine.contains(n.name()) && n.isBound())
+        .filter(n -> onProfile(n, first.profile)).map(n -> n.vmId().get())
+        .collect(java.util.stream.Collectors.toSet());
     for (int attempt = 1; ; attempt++) {
       List<String> names = names(pending);
       if (token == null) {
@@ -1235,7 +1251,7 @@ public final class VmClient implements AutoCloseable {
       }
       Failpoints.hit("after-intent");
       Map<String, String> tags = Map.of(Instance.PROFILE_TAG, first.profile, Instance.TOKEN_TAG, token);
-      CreateRequest request = new CreateRequest(spec, names, token, tags);
+      CreateRequest request = new CreateRequest(spec, names, token, tags, taken);
       List<Instance> made;
       try {
         made = stopped ? first.provider.stoppedCreation().orElseThrow().createStopped(request)
@@ -1273,6 +1289,7 @@ public final class VmClient implements AutoCloseable {
         token = null; // the token's VMs were destroyed since: a new create, with a new token
         continue;
       }
+      checkMade(request, first.provider.api(), made);
       Failpoints.hit("after-create");
       for (int i = 0; i < pending.size(); i++) {
         Target t = pending.get(i);
@@ -1283,6 +1300,28 @@ public final class VmClient implements AutoCloseable {
       Failpoints.hit("after-record");
       LOG.debug("created {} VM(s) on {} for {}", made.size(), first.provider.api(), names);
       return;
+    }
+  }
+
+  /**
+   * Mine before I bind: the VMs a create answered must be new and this create's. An id that another
+   * node's record is bound to, that the answer names twice, or a VM whose tags name another node or
+   * another create's token is refused; the nodes keep their intents, and nothing is bound.
+   */
+  private static void checkMade(CreateRequest request, String api, List<Instance> made) {
+    Set<String> seen = new java.util.HashSet<>();
+    for (int i = 0; i < made.size(); i++) {
+      Instance vm = made.get(i);
+      String name = request.nodeNames().get(i);
+      request.checkNew(api, vm.id(), name);
+      Optional<String> owner = vm.nodeName().filter(o -> !request.nodeNames().contains(o));
+      String token = vm.tags().get(Instance.TOKEN_TAG);
+      if (!seen.add(vm.id()) || owner.isPresent() || (token != null && !token.equals(request.clientToken()))) {
+        throw new CloudException(CloudException.Kind.UNKNOWN, api, "ForeignId", "the create of node " + name
+            + " was answered with VM " + vm.id() + ", which " + (owner.isPresent() ? "belongs to node " + owner.get()
+            : token != null && !token.equals(request.clientToken()) ? "another create made" : "it answered twice")
+            + "; refused: nothing was bound, and the nodes keep their create intent ('vm status' shows what exists)");
+      }
     }
   }
 
@@ -1404,6 +1443,15 @@ public final class VmClient implements AutoCloseable {
    * The profile a node runs on, as LEAP chooses: the client's explicit profile ({@code --auth}) wins, then
    * the node's own ({@code vm.auth}), then the only profile there is.
    */
+  /** Whether {@code node}'s record is on profile {@code profile}; a record that names no known profile is not. */
+  private boolean onProfile(Node node, String profile) {
+    try {
+      return profileName(node).equals(profile);
+    } catch (ConfigurationException unknownProfile) {
+      return false;
+    }
+  }
+
   private String profileName(Node node) {
     if (explicitProfile != null) {
       return explicitProfile;

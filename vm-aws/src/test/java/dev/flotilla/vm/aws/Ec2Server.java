@@ -111,14 +111,30 @@ final class Ec2Server implements AutoCloseable {
     TRUNCATED("text/xml;charset=UTF-8", "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<DescribeInstancesResponse xmlns="
         + "\"http://ec2.amazonaws.com/doc/2016-11-15/\"><requestId>req-1</requestId><reservationSet><item><reserv"),
     /** A well-formed document that is not an EC2 answer, sent as plain text. */
-    WRONG_TYPE("text/plain", "<status>ok</status>");
+    WRONG_TYPE("text/plain", "<status>ok</status>"),
+    /** The action's answer, well-formed, with its list left out (no reservationSet): it proves nothing. */
+    INCOMPLETE("text/xml;charset=UTF-8", null),
+    /** A proxy's HTML 404, which is not EC2's InvalidInstanceID.NotFound. */
+    FOREIGN_404(404, "text/html", "<html><head><title>404 Not Found</title></head><body><center><h1>404 Not Found"
+        + "</h1></center><hr><center>nginx</center></body></html>");
 
+    final int status;
     final String contentType;
     final String body;
 
     Garbage(String contentType, String body) {
+      this(200, contentType, body);
+    }
+
+    Garbage(int status, String contentType, String body) {
+      this.status = status;
       this.contentType = contentType;
       this.body = body;
+    }
+
+    /** What is sent for {@code action}. */
+    String body(String action) {
+      return body != null ? body : "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + ns(action + "Response", "");
     }
   }
 
@@ -155,6 +171,11 @@ final class Ec2Server implements AutoCloseable {
     for (int i = 0; i < n; i++) {
       faults.add(new String[] {Integer.toString(status), code});
     }
+  }
+
+  /** The next request is answered with HTTP {@code status} and {@code body} as it is, before it takes effect. */
+  synchronized void failNextWith(int status, String contentType, String body) {
+    faults.add(new String[] {Integer.toString(status), null, contentType, body});
   }
 
   /** Forgets the faults still queued. */
@@ -239,7 +260,8 @@ final class Ec2Server implements AutoCloseable {
         fault = faults.poll();
       }
       if (fault != null) {
-        respond(ex, Integer.parseInt(fault[0]), error(fault[1], "injected " + fault[1]));
+        respond(ex, Integer.parseInt(fault[0]), fault.length > 2 ? fault[2] : "text/xml;charset=UTF-8",
+            fault.length > 2 ? fault[3] : error(fault[1], "injected " + fault[1]));
         return;
       }
       String[] answer;
@@ -253,7 +275,7 @@ final class Ec2Server implements AutoCloseable {
       }
       Garbage junk = answer[0].equals("200") ? garbageFor(action) : null;
       if (junk != null) {
-        respond(ex, 200, junk.contentType, junk.body);
+        respond(ex, junk.status, junk.contentType, junk.body(action));
         return;
       }
       respond(ex, Integer.parseInt(answer[0]), answer[1]);
@@ -600,7 +622,15 @@ final class Ec2Server implements AutoCloseable {
     return String.format("%017x", next++);
   }
 
+  /** When set, the next RunInstances makes nothing and answers with these existing instances (a hostile answer). */
+  volatile List<String> runAnswersExisting;
+
   private String[] run(Map<String, String> p) {
+    List<String> existing = runAnswersExisting;
+    if (existing != null) {
+      runAnswersExisting = null;
+      return ok(ns("RunInstancesResponse", reservation(existing)));
+    }
     String token = ignoreClientTokens ? null : p.get("ClientToken");
     if (token != null && tokens.containsKey(token)) {
       return ok(ns("RunInstancesResponse", reservation(tokens.get(token))));

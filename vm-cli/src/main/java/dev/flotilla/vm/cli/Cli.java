@@ -236,6 +236,7 @@ final class Cli {
     try (VmClient client = ws.client(wait)) {
       Map<String, Instance> vms = Workspace.byId(client.list());
       List<Node> act = new ArrayList<>();
+      List<Node> already = new ArrayList<>();
       List<Map<String, String>> skipped = new ArrayList<>();
       for (Node n : nodes) {
         Instance vm = n.vmId().map(vms::get).filter(i -> i.state() != State.TERMINATED).orElse(null);
@@ -245,8 +246,13 @@ final class Cli {
         } else {
           o.say("skipping " + n.name() + (vm == null ? "" : " (" + vm.id() + ")") + ": " + why);
           skipped.add(Map.of("node", n.name(), "reason", why));
+          if (ALREADY.contains(why)) {
+            already.add(n);
+          }
         }
       }
+      // nothing to do on the cloud, but the user's word is recorded all the same: HA obeys it
+      recordIntent(client, verb, already);
       if (act.isEmpty()) {
         o.json(Output.fields("vms", List.of(), "skipped", skipped));
         return 0;
@@ -264,6 +270,27 @@ final class Cli {
       }
     }
     return 0;
+  }
+
+  /** The skip reasons that mean the node already is as the command wants it. */
+  private static final java.util.Set<String> ALREADY = java.util.Set.of("already running", "already stopped",
+      "already removed", "already being removed");
+
+  /**
+   * The command's call for nodes already as it wants them: a start clears a stop mark, a stop sets one, an
+   * rm marks the record removed (and resumes an rm that was cut off), so HA never undoes what was asked.
+   */
+  private static void recordIntent(VmClient client, String verb, List<Node> nodes) {
+    if (nodes.isEmpty()) {
+      return;
+    }
+    switch (verb) {
+      case "start" -> client.start(nodes);
+      case "stop" -> client.stop(nodes);
+      case "force-stop" -> client.forceStop(nodes);
+      case "rm" -> client.destroy(nodes);
+      default -> { }
+    }
   }
 
   /** Why a node is left alone, as LEAP says it; null when it is to be acted on. */
@@ -646,9 +673,11 @@ final class Cli {
     Node node = node(ws, name);
     String address = node.publicAddress().or(node::privateAddress).orElseThrow(() -> new ConfigurationException(null,
         null, "node " + name + " has no address yet: start it (vm start " + name + "), or see 'vm status'"));
-    List<String> cmd = new ArrayList<>(List.of("ssh"));
+    // a bounded connect, and the destination after "--": nothing from a record or a cloud is read as an option
+    List<String> cmd = new ArrayList<>(List.of("ssh", "-o", "ConnectTimeout=" + SSH_CONNECT_SECONDS));
     node.keyPair().flatMap(Cli::privateKeyOf).ifPresent(k -> cmd.addAll(List.of("-i", k.toString())));
     node.loginUser().ifPresent(u -> cmd.addAll(List.of("-l", u)));
+    cmd.add("--");
     cmd.add(address);
     if (command != null) {
       cmd.addAll(command);
@@ -661,8 +690,17 @@ final class Cli {
     return p.waitFor();
   }
 
-  /** The private key of key pair {@code name} in ~/.ssh, as EC2 and CloudStack users keep them. */
+  /** How long ssh may take to connect before it gives up. */
+  static final int SSH_CONNECT_SECONDS = 15;
+
+  /**
+   * The private key of key pair {@code name} in ~/.ssh, as EC2 and CloudStack users keep them; none for a
+   * name that is not a plain file name there.
+   */
   private static Optional<Path> privateKeyOf(String name) {
+    if (!name.matches("[A-Za-z0-9_][A-Za-z0-9_.@+=,-]*")) {
+      return Optional.empty();
+    }
     Path ssh = Path.of(System.getProperty("user.home"), ".ssh");
     return java.util.stream.Stream.of(ssh.resolve(name), ssh.resolve(name + ".pem")).filter(Files::isRegularFile)
         .findFirst();

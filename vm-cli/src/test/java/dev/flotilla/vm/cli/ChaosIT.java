@@ -28,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code mvn -B verify -pl vm-cli -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ChaosIT
  * -Dchaos.rounds=200} (see the README).
  */
-@Timeout(3600)
+@Timeout(1800)
 class ChaosIT {
   private static final int ROUNDS = Integer.getInteger("chaos.rounds", 40);
   private static final long SEED = Long.getLong("chaos.seed", 20261201L);

@@ -351,7 +351,7 @@ class CliIT {
     String ip = record.get("ip_address").getAsString();
 
     assertThat(ok("ssh", "web1", "--print", "--", "uptime", "-p").out().lines().toList())
-        .endsWith("ssh -l debian " + ip + " uptime -p");
+        .endsWith("ssh -o ConnectTimeout=15 -l debian -- " + ip + " uptime -p");
 
     // a real process: an ssh on the PATH that says what it was given
     Path bin = Files.createDirectories(dir.resolve("bin"));
@@ -360,7 +360,35 @@ class CliIT {
     fake.toFile().setExecutable(true);
     Result ran = vm(Map.of("PATH", bin + ":" + System.getenv("PATH")), "ssh", "web1", "--", "hostname");
     assertThat(ran.exit()).as("ssh's own exit status").isEqualTo(7);
-    assertThat(ran.out()).contains("ssh got: -l debian " + ip + " hostname");
+    assertThat(ran.out()).contains("ssh got: -o ConnectTimeout=15 -l debian -- " + ip + " hostname");
+  }
+
+  @Test
+  void sshNeverTakesARecordsAddressOrUserAsAnOption() throws Exception {
+    ok("add", "a1");
+    Path bin = Files.createDirectories(dir.resolve("bin"));
+    Path fake = bin.resolve("ssh");
+    Files.writeString(fake, "#!/bin/sh\necho \"ssh got: $*\"\n");
+    fake.toFile().setExecutable(true);
+    Path record = dir.resolve("nodes/a1.json");
+    JsonObject json = JsonParser.parseString(Files.readString(record)).getAsJsonObject();
+    String saved = json.toString();
+
+    json.addProperty("ip_address", "-oProxyCommand=touch PWNED");
+    Files.writeString(record, json.toString());
+    Result refused = vm(Map.of("PATH", bin + ":" + System.getenv("PATH")), "ssh", "a1", "--", "uptime");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.out()).doesNotContain("ssh got");
+    assertThat(refused.err()).contains("a1.json").contains("ip_address").contains("-oProxyCommand=touch PWNED")
+        .contains("neither an IP address nor a host name").hasLineCount(1);
+
+    json = JsonParser.parseString(saved).getAsJsonObject();
+    json.getAsJsonObject("vm").addProperty("login_user", "-oProxyCommand=touch PWNED");
+    Files.writeString(record, json.toString());
+    refused = vm(Map.of("PATH", bin + ":" + System.getenv("PATH")), "ssh", "a1", "--", "uptime");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("vm.login_user").contains("not a user name");
+    assertThat(dir.resolve("PWNED")).doesNotExist();
   }
 
   @Test

@@ -30,6 +30,8 @@ import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.Resizing;
 import dev.flotilla.vm.spi.StoppedCreation;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -83,6 +85,10 @@ final class CloudStackProvider implements Provider {
   /** The instance group every VM Flotilla deploys belongs to: what marks it as Flotilla's before its tags. */
   static final String GROUP = "flotilla";
   private static final int PAGE = 500;
+  /** Objects per page a list asks for (page_size). */
+  private final int pageSize;
+  /** The most objects one list may hold (max_list_items): a listing that never ends is refused. */
+  private final int maxListItems;
   /** CloudStack's own default for {@code vmsnapshot.max}. */
   private static final int DEFAULT_VM_SNAPSHOT_MAX = 10;
   private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
@@ -116,6 +122,8 @@ final class CloudStackProvider implements Provider {
     this.maxParallel = CloudStackProviderFactory.number(profile, "max_parallel", 64).orElse(8);
     this.expunge = Boolean.parseBoolean(profile.setting("expunge").orElse("false"));
     this.snapshotMax = CloudStackProviderFactory.number(profile, "vm_snapshot_max", 1000).orElse(null);
+    this.pageSize = CloudStackProviderFactory.number(profile, "page_size", 500).orElse(PAGE);
+    this.maxListItems = CloudStackProviderFactory.number(profile, "max_list_items", 10_000_000).orElse(100_000);
   }
 
   @Override
@@ -212,6 +220,7 @@ final class CloudStackProvider implements Provider {
         throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "deployVirtualMachine answered no VM id for "
             + name);
       }
+      request.checkNew(api(), id, name); // before anything is written to it
       String job = string(answer, "jobid");
       if (job != null) {
         actions.put(id, new Action("deployVirtualMachine", job, start ? State.RUNNING : State.STOPPED));
@@ -333,8 +342,8 @@ final class CloudStackProvider implements Provider {
     List<String> all = new ArrayList<>(new TreeSet<>(ids));
     List<Instance> out = new ArrayList<>();
     try {
-      for (int i = 0; i < all.size(); i += PAGE) {
-        List<String> chunk = all.subList(i, Math.min(all.size(), i + PAGE));
+      for (int i = 0; i < all.size(); i += pageSize) {
+        List<String> chunk = all.subList(i, Math.min(all.size(), i + pageSize));
         for (JsonObject vm : list("listVirtualMachines", Map.of("ids", String.join(",", chunk), "listall", "true"),
             "virtualmachine")) {
           out.add(toInstance(vm));
@@ -356,32 +365,65 @@ final class CloudStackProvider implements Provider {
         .toList();
   }
 
-  /** Every object of a list command, page by page, through Flotilla's own client. */
+  /**
+   * Every object of a list command, page by page, through Flotilla's own client. The answer must be whole:
+   * CloudStack answers an empty list as {@code {}}, so a list is absent only with no count or a count of 0;
+   * a count without its list, a count that is not a number, or fewer objects than counted when the pages
+   * end is an error, never "these are all". At most max_list_items objects are read.
+   */
   private List<JsonObject> list(String command, Map<String, String> params, String key) {
     List<JsonObject> out = new ArrayList<>();
     for (int page = 1; ; page++) {
       Map<String, String> p = new LinkedHashMap<>(params);
       p.put("page", Integer.toString(page));
-      p.put("pagesize", Integer.toString(PAGE));
+      p.put("pagesize", Integer.toString(pageSize));
       JsonObject answer = cs.call(command, p);
+      OptionalInt counted = count(command, answer);
       JsonElement items = answer.get(key);
       if (items == null) {
+        if (counted.orElse(0) > out.size()) {
+          throw incomplete(command, "counts " + counted.getAsInt() + " but page " + page + " holds no '" + key + "'");
+        }
         return out; // an empty list is {} without a count
       }
       if (!items.isJsonArray()) {
-        throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", command + " answered '" + key
-            + "' that is not a list");
+        throw incomplete(command, "answered '" + key + "' that is not a list");
       }
-      for (JsonElement e : items.getAsJsonArray()) {
-        if (e.isJsonObject()) {
-          out.add(e.getAsJsonObject());
+      JsonArray array = items.getAsJsonArray();
+      for (JsonElement e : array) {
+        if (!e.isJsonObject()) {
+          throw incomplete(command, "listed something that is not an object in '" + key + "'");
         }
+        out.add(e.getAsJsonObject());
       }
-      int count = answer.has("count") ? answer.get("count").getAsInt() : out.size();
-      if (out.size() >= count || items.getAsJsonArray().size() < PAGE) {
+      if (out.size() > maxListItems) {
+        throw new CloudException(Kind.UNKNOWN, api(), "ListTooLong", command + " listed more than " + maxListItems
+            + " objects (profile " + profile.name() + "); refused as endless. Raise the profile's max_list_items if"
+            + " the account really holds more.");
+      }
+      int count = counted.orElse(out.size());
+      if (out.size() >= count || array.size() < pageSize) {
+        if (out.size() < count) {
+          throw incomplete(command, "listed " + out.size() + " of the " + count + " it counts");
+        }
         return out;
       }
     }
+  }
+
+  /** The answer's {@code count}, when it gives one; an incomplete page is refused. */
+  private OptionalInt count(String command, JsonObject answer) {
+    Optional<String> problem = CsClient.incompleteList(answer);
+    if (problem.isPresent()) {
+      throw incomplete(command, problem.get());
+    }
+    return answer.has("count") && !answer.get("count").isJsonNull() ? OptionalInt.of(answer.get("count").getAsInt())
+        : OptionalInt.empty();
+  }
+
+  private CloudException incomplete(String command, String why) {
+    return new CloudException(Kind.UNKNOWN, api(), "IncompleteAnswer", command + " (profile " + profile.name() + ") "
+        + why + "; nothing was concluded from it");
   }
 
   private Instance toInstance(JsonObject vm) {

@@ -222,11 +222,71 @@ class CloudStackTest {
   void aGarbageAnswerIsAnErrorThatChangesNoRecord() {
     try (VmClient client = client(CloudStackContractTest.profile(server))) {
       server.garbage = true;
-      assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOf(CloudException.class)
-          .hasMessageContaining("was refused");
+      assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOfSatisfying(CloudException.class,
+          e -> assertThat(e.kind()).isEqualTo(CloudException.Kind.UNKNOWN));
       server.garbage = false;
       assertThat(client.record("web1").flatMap(Node::vmId)).isEmpty();
       assertThat(server.liveVms()).isZero();
+    }
+  }
+
+  @Test
+  void aCountWithoutItsListOrACountThatIsNoNumberProvesNothing() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      String id = client.start(node("web1")).id();
+      server.nextHostile.set(new CsServer.Hostile("listVirtualMachines", "count-no-list"));
+      assertThatThrownBy(client::reconcile).isInstanceOfSatisfying(CloudException.class, e -> {
+        assertThat(e.kind()).isEqualTo(CloudException.Kind.UNKNOWN);
+        assertThat(e.getMessage()).contains("counts 3 but holds no list");
+      });
+      assertThat(client.record("web1").flatMap(Node::vmId)).contains(id);
+      server.nextHostile.set(new CsServer.Hostile("listVirtualMachines", "count-lots"));
+      assertThatThrownBy(() -> client.status(node("web1"))).isInstanceOfSatisfying(CloudException.class,
+          e -> assertThat(e.getMessage()).contains("count 'lots', which is not a number").doesNotContain("Number"
+              + "FormatException"));
+      assertThat(client.start(node("web1")).id()).isEqualTo(id);
+      assertThat(server.liveVms()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aProxysHtml404NeitherEndsARecordNorSkipsADestroy() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      String id = client.start(node("web1")).id();
+      server.nextHostile.set(new CsServer.Hostile("listVirtualMachines", "foreign-404"));
+      assertThatThrownBy(() -> client.destroy(node("web1"))).isInstanceOfSatisfying(CloudException.class,
+          e -> assertThat(e.kind()).isEqualTo(CloudException.Kind.UNKNOWN));
+      assertThat(client.record("web1").flatMap(Node::vmId)).contains(id);
+      assertThat(server.liveVms()).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void aListingThatNeverEndsIsRefusedAtTheProfilesBound() {
+    Profile bounded = CloudStackContractTest.profile(server).toBuilder().setting("max_list_items", "2000").build();
+    try (VmClient client = client(bounded)) {
+      client.start(node("web1"));
+      server.endlessPages = true;
+      assertThatThrownBy(client::reconcile).isInstanceOfSatisfying(CloudException.class, e -> {
+        assertThat(e.kind()).isEqualTo(CloudException.Kind.UNKNOWN);
+        assertThat(e.getMessage()).contains("more than 2000").contains("max_list_items");
+      });
+    }
+  }
+
+  @Test
+  void aDeployAnsweredWithAnotherNodesVmIsRefusedAndThatVmKeepsItsTags() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      String web1 = client.start(node("web1")).id();
+      server.deployAnswersId = web1;
+      assertThatThrownBy(() -> client.start(node("dnew"))).isInstanceOfSatisfying(CloudException.class, e -> {
+        assertThat(e.kind()).isEqualTo(CloudException.Kind.UNKNOWN);
+        assertThat(e.getMessage()).contains("dnew").contains(web1).contains("refused");
+      });
+      assertThat(server.instances()).filteredOn(l -> l.id().equals(web1)).singleElement()
+          .satisfies(l -> assertThat(l.tags()).containsEntry("node_name", "web1"));
+      assertThat(client.record("dnew").flatMap(Node::vmId)).isEmpty();
+      assertThat(client.record("web1").flatMap(Node::vmId)).contains(web1);
     }
   }
 

@@ -77,6 +77,14 @@ public final class CsServer implements AutoCloseable {
   volatile long jobMillis = 150;
   /** The global setting {@code vmsnapshot.max}. */
   volatile int vmSnapshotMax = 10;
+  /** A hostile answer the next {@code command} gets instead of its own (count-no-list, count-lots, foreign-404). */
+  record Hostile(String command, String kind) {}
+
+  final java.util.concurrent.atomic.AtomicReference<Hostile> nextHostile = new java.util.concurrent.atomic.AtomicReference<>();
+  /** Whether every page of listVirtualMachines is full and counts more: a listing that never ends. */
+  volatile boolean endlessPages;
+  /** When set, the next deployVirtualMachine makes nothing and answers with this existing VM's id. */
+  volatile String deployAnswersId;
   /** Whether the key is a root admin's, who may read global settings (listConfigurations). */
   volatile boolean admin;
   /** CloudStack's {@code enforce.post.requests.and.timestamps}: changes POSTed, every request signature version 3. */
@@ -240,9 +248,29 @@ public final class CsServer implements AutoCloseable {
       draw = garbageDraws.nextDouble();
     }
     if (garbage || draw < garbageShare) {
-      String[] junk = {"<html><body>502 Bad Gateway</body></html>", "{}", "{\"" + key + "\":{\"count\":1,\"virtualma"};
-      send(ex, 200, junk[(int) (draw * 1000) % junk.length]);
+      // what a proxy or a broken cloud sends: HTML, {}, a body cut short, a count without its list, a count
+      // that is no number, a proxy's HTML 404
+      String[] junk = {"<html><body>502 Bad Gateway</body></html>", "{}", "{\"" + key + "\":{\"count\":1,\"virtualma",
+          "{\"" + key + "\":{\"count\":3}}", "{\"" + key + "\":{\"count\":\"lots\",\"virtualmachine\":[]}}", null};
+      String body = junk[(int) (draw * 1000) % junk.length];
+      if (body == null) {
+        sendHtml(ex, 404, "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>");
+      } else {
+        send(ex, 200, body);
+      }
       return;
+    }
+    Hostile once = nextHostile.getAndSet(null);
+    if (once != null && once.command.equals(command)) {
+      switch (once.kind) {
+        case "count-no-list" -> send(ex, 200, "{\"" + key + "\":{\"count\":3}}");
+        case "count-lots" -> send(ex, 200, "{\"" + key + "\":{\"count\":\"lots\",\"virtualmachine\":[]}}");
+        case "foreign-404" -> sendHtml(ex, 404, "<html><body><h1>404 Not Found</h1>nginx</body></html>");
+        default -> throw new IllegalStateException(once.kind);
+      }
+      return;
+    } else if (once != null) {
+      nextHostile.compareAndSet(null, once);
     }
     boolean known = KNOWN.contains(command) || otherListsEmpty && command.startsWith("list");
     if (!known || !verified(params) || enforcePostAndTimestamps && !"3".equals(params.get("signatureversion"))) {
@@ -301,6 +329,11 @@ public final class CsServer implements AutoCloseable {
           yield out.isEmpty() ? new JsonObject() : list("volume", out);
         }
         case "deployVirtualMachine" -> {
+          String existing = deployAnswersId;
+          deployAnswersId = null;
+          if (existing != null) {
+            yield object("id", existing, "jobid", job(vms.get(existing), j -> { }).id);
+          }
           JsonObject made = deploy(params);
           Consumer<String> hold = beforeDeployAnswer;
           beforeDeployAnswer = null;
@@ -676,6 +709,16 @@ public final class CsServer implements AutoCloseable {
     List<Vm> visible = matched.stream().filter(v -> !v.state.equals("Destroyed"))
         .sorted(Comparator.comparing(v -> v.created + v.id)).toList();
     int page = Integer.parseInt(params.getOrDefault("page", "1"));
+    if (endlessPages && !visible.isEmpty()) {
+      JsonArray full = new JsonArray();
+      for (int i = 0; i < pageSize; i++) {
+        full.add(vmObject(visible.get(0)));
+      }
+      JsonObject answer = new JsonObject();
+      answer.addProperty("count", (page + 1) * pageSize);
+      answer.add("virtualmachine", full);
+      return answer;
+    }
     List<JsonObject> out = visible.stream().skip((long) (page - 1) * pageSize).limit(pageSize).map(this::vmObject)
         .toList();
     JsonObject answer = out.isEmpty() ? new JsonObject() : list("virtualmachine", out);
@@ -1060,6 +1103,15 @@ public final class CsServer implements AutoCloseable {
     body.add(key, inner);
     ex.getResponseHeaders().add("X-Description", text);
     send(ex, code, gson.toJson(body));
+  }
+
+  private static void sendHtml(HttpExchange ex, int status, String body) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    ex.getResponseHeaders().add("Content-Type", "text/html");
+    ex.sendResponseHeaders(status, bytes.length);
+    try (var out = ex.getResponseBody()) {
+      out.write(bytes);
+    }
   }
 
   private static void send(HttpExchange ex, int status, String body) throws IOException {

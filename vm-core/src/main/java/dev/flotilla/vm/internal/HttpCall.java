@@ -62,15 +62,26 @@ public final class HttpCall {
     return new Answer(response.statusCode(), response.headers(), body);
   }
 
-  /** The kind of an HTTP error status. */
-  public static Kind kindOf(int status) {
+  /**
+   * The kind of an HTTP error status: the one table every adapter uses. A 404 or another refusal means
+   * "not found" or "invalid request" only when the cloud itself said it, in its own error shape
+   * ({@code cloudsOwnError}); the same status from a proxy, a load balancer or anything else in between is
+   * UNKNOWN, from which nothing is concluded (above all not that a VM is gone).
+   */
+  public static Kind kindOf(int status, boolean cloudsOwnError) {
     if (status == 401 || status == 403) {
       return Kind.AUTHENTICATION;
     }
-    if (status == 429) {
+    if (status == 429 || (status == 413 && cloudsOwnError)) {
       return Kind.THROTTLED;
     }
-    return status >= 500 ? Kind.TRANSIENT : Kind.INVALID_REQUEST;
+    if (status >= 500) {
+      return Kind.TRANSIENT;
+    }
+    if (!cloudsOwnError || status < 400) {
+      return Kind.UNKNOWN;
+    }
+    return status == 404 ? Kind.NOT_FOUND : Kind.INVALID_REQUEST;
   }
 
   /**

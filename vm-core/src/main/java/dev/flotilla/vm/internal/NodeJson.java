@@ -58,6 +58,9 @@ public final class NodeJson {
     add(new Prop("vm.ha", Type.BOOL, false, n -> n.ha() ? Boolean.TRUE : null, (b, v) -> b.ha((Boolean) v)));
     add(new Prop("vm.stopped", Type.STRING, true, n -> n.stoppedAt().map(Object::toString).orElse(null),
         (b, v) -> b.stoppedAt(instant((String) v))));
+    add(new Prop("vm.ha_restarts", Type.LIST, true, n -> n.haRestarts().isEmpty() ? null
+        : n.haRestarts().stream().map(Object::toString).toList(),
+        (b, v) -> b.haRestarts(NodeJson.<List<String>>cast(v).stream().map(NodeJson::instant).toList())));
     add(new Prop("vm.removed", Type.STRING, true, n -> n.removedAt().map(Object::toString).orElse(null),
         (b, v) -> b.removedAt(instant((String) v))));
   }
@@ -299,12 +302,13 @@ public final class NodeJson {
     }
     Prop p = BY_KEY.get(key);
     if (p == null || p.type() == Type.MAP || p.type() == Type.INTENT || key.equals("vm.removed")
-        || key.equals("vm.stopped")) {
+        || key.equals("vm.stopped") || key.equals("vm.ha_restarts")) {
       List<String> known = new ArrayList<>(keys());
       known.remove("vm.options");
       known.remove("vm.intent");
       known.remove("vm.removed");
       known.remove("vm.stopped");
+      known.remove("vm.ha_restarts");
       known.add("vm.options.KEY");
       throw Json.unknownKey(null, key, known);
     }

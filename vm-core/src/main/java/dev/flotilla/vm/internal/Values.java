@@ -51,4 +51,31 @@ public final class Values {
     return s == null || s.isBlank() ? null : s;
   }
 
+
+  /** How much of an untrusted value a message quotes. */
+  public static final int QUOTED_CHARS = 120;
+
+  /** {@code s} as a message may quote it: control characters escaped, at most {@link #QUOTED_CHARS} of it. */
+  public static String quoted(String s) {
+    return cut(escaped(s), QUOTED_CHARS);
+  }
+
+  /** {@code s} with control characters (ESC, BEL, CR, line feeds...) shown as {@code \x1b} and the like. */
+  public static String escaped(String s) {
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)) {
+        sb.append(String.format("\\x%02x", (int) c));
+      } else {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+
+  /** At most {@code max} characters of {@code s}, saying how many more there were. */
+  public static String cut(String s, int max) {
+    return s.length() <= max ? s : s.substring(0, max) + "... (" + (s.length() - max) + " more characters cut)";
+  }
 }

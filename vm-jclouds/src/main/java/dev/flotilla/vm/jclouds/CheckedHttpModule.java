@@ -51,6 +51,13 @@ public final class CheckedHttpModule extends AbstractModule {
   /** The largest answer read: far above any real one, far below what would exhaust the heap. */
   static final int MAX_ANSWER_BYTES = 64 << 20;
 
+  /** The largest error answer handed to jclouds: a cloud's error is a few hundred bytes. */
+  static final int MAX_ERROR_BYTES = 64 << 10;
+
+  static {
+    dev.flotilla.vm.internal.SafeXml.hardenJdkDefaults();
+  }
+
   private final AnswerCheck check;
   private final Transport transport;
   private final RequestRewrite rewrite;
@@ -96,6 +103,19 @@ public final class CheckedHttpModule extends AbstractModule {
     bind(Transport.class).toInstance(transport);
     bind(RequestRewrite.class).toInstance(rewrite);
     bind(HttpCommandExecutorService.class).to(CheckedExecutor.class).in(Scopes.SINGLETON);
+    requestInjection(new XmlHardening());
+  }
+
+  /**
+   * Hardens the SAX parser factory jclouds holds (one per context, jclouds' SaxParserModule) as the
+   * context is made: jclouds parses error answers with it, and as jclouds makes it, it resolves external
+   * entities and DTDs.
+   */
+  static final class XmlHardening {
+    @Inject(optional = true)
+    void harden(javax.xml.parsers.SAXParserFactory factory) {
+      dev.flotilla.vm.internal.SafeXml.harden(factory);
+    }
   }
 
   /** The transport: jclouds' own, then the check. */
@@ -169,16 +189,37 @@ public final class CheckedHttpModule extends AbstractModule {
       // read whole, errors too: jclouds' error handlers read an error's text after its stream is closed
       byte[] body = payload == null ? new byte[0] : readAll(payload);
       int status = response.getStatusCode();
+      String type = payload == null ? null : payload.getContentMetadata().getContentType();
+      String method = connection.getRequestMethod();
       if (status >= 200 && status < 300) {
-        String type = payload == null ? null : payload.getContentMetadata().getContentType();
-        Optional<String> problem = check.problem(connection.getRequestMethod(), connection.getURL(), type, body);
+        Optional<String> problem = check.problem(method, connection.getURL(), type, body);
         if (problem.isPresent()) {
-          throw new UnreadableAnswerException(connection.getRequestMethod() + " " + connection.getURL().getPath()
-              + " was answered HTTP " + status + " with " + (type == null ? "no content type" : type) + " ("
-              + body.length + " bytes): " + problem.get());
+          throw unreadable(connection, status, type, body, problem.get());
+        }
+      } else if (status >= 300) {
+        Optional<String> foreign = body.length > MAX_ERROR_BYTES
+            ? Optional.of("it is larger than any error of the cloud's (" + (MAX_ERROR_BYTES >> 10) + " KB)")
+            : check.errorProblem(method, connection.getURL(), status, type, body);
+        if (foreign.isPresent()) {
+          if (dev.flotilla.vm.internal.HttpCall.kindOf(status, false) == dev.flotilla.vm.CloudException.Kind.UNKNOWN) {
+            // a 404 or 400 the cloud did not write says nothing: not "not found", not "invalid"
+            throw unreadable(connection, status, type, body, "not an error of the cloud's own ("
+                + foreign.get() + ")");
+          }
+          // the status alone speaks (5xx, 401, 429); jclouds never parses a body that is not the cloud's
+          Payload none = Payloads.newByteArrayPayload(new byte[0]);
+          none.getContentMetadata().setContentType("text/plain");
+          return response.toBuilder().payload(none).build();
         }
       }
       return payload == null ? response : response.toBuilder().payload(copy(payload, body)).build();
+    }
+
+    private static UnreadableAnswerException unreadable(HttpURLConnection connection, int status, String type,
+        byte[] body, String problem) {
+      return new UnreadableAnswerException(connection.getRequestMethod() + " " + connection.getURL().getPath()
+          + " was answered HTTP " + status + " with " + (type == null ? "no content type"
+          : dev.flotilla.vm.internal.Values.quoted(type)) + " (" + body.length + " bytes): " + problem);
     }
 
     private static Payload copy(Payload payload, byte[] body) {

@@ -225,8 +225,8 @@ final class OpenStackProvider implements Provider {
   }
 
   private String imageId(String nameOrId) {
-    return resolve(nameOrId, imageIds, () -> calls.call("list images", () -> nova().api().getImageApi(nova().region())
-        .listInDetail().concat().toList()).stream().collect(java.util.stream.Collectors.toMap(
+    return resolve(nameOrId, imageIds, () -> calls.call("list images", () -> bounded("list images",
+        nova().api().getImageApi(nova().region()).listInDetail())).stream().collect(java.util.stream.Collectors.toMap(
             org.jclouds.openstack.nova.v2_0.domain.Image::getName,
             org.jclouds.openstack.nova.v2_0.domain.Image::getId, (a, b) -> a)), "image", "vm.image");
   }
@@ -256,8 +256,8 @@ final class OpenStackProvider implements Provider {
 
   /** The flavors, whose names the provider then knows, so servers show their flavor by name. */
   private List<Flavor> flavors() {
-    List<Flavor> all = calls.call("list flavors", () -> nova().api().getFlavorApi(nova().region()).listInDetail().concat()
-        .toList());
+    List<Flavor> all = calls.call("list flavors", () -> bounded("list flavors",
+        nova().api().getFlavorApi(nova().region()).listInDetail()));
     all.forEach(f -> flavorIds.putIfAbsent(f.getName(), f.getId()));
     flavorsListed = true;
     return all;
@@ -313,8 +313,32 @@ final class OpenStackProvider implements Provider {
 
   @Override
   public List<Instance> list() {
-    return calls.call("list servers", () -> nova().servers().listInDetail().concat().toList()).stream()
+    return calls.call("list servers", () -> bounded("list servers", nova().servers().listInDetail())).stream()
         .map(this::toInstance).map(this::withFault).toList();
+  }
+
+  /**
+   * Every item of a paged listing, following its next links within max_list_items (a page counts as one
+   * item at least, so empty pages that link on forever end too).
+   */
+  private <T> List<T> bounded(String call, Iterable<? extends Iterable<T>> pages) {
+    List<T> out = new ArrayList<>();
+    long budget = settings.maxListItems();
+    for (Iterable<T> page : pages) {
+      int before = out.size();
+      page.forEach(out::add);
+      budget -= Math.max(1, out.size() - before);
+      if (budget < 0) {
+        throw endless(call);
+      }
+    }
+    return out;
+  }
+
+  private CloudException endless(String call) {
+    return new CloudException(CloudException.Kind.UNKNOWN, OpenStackProviderFactory.ID, "ListTooLong", call
+        + " went on past " + settings.maxListItems() + " items or pages (profile " + settings.profile().name()
+        + "); refused as endless. Raise the profile's max_list_items if the project really holds more.");
   }
 
   /** A server in ERROR with Nova's fault message, which jclouds does not read: one GET per such server. */
@@ -500,13 +524,17 @@ final class OpenStackProvider implements Provider {
   public List<Image> images() {
     Optional<java.net.URI> glance = calls.call("read the service catalog", () -> nova().rest().endpoint("image"));
     if (glance.isEmpty()) {
-      return calls.call("list images", () -> nova().api().getImageApi(nova().region()).listInDetail().concat()
-          .toList()).stream().map(i -> new Image(i.getId(), i.getName(), null)).toList();
+      return calls.call("list images", () -> bounded("list images", nova().api().getImageApi(nova().region())
+          .listInDetail())).stream().map(i -> new Image(i.getId(), i.getName(), null)).toList();
     }
     String base = glance.get().toString().replaceAll("/+$", "").replaceAll("/v2$", "");
     List<Image> out = new ArrayList<>();
     String next = "/v2/images?limit=500";
+    Set<String> followed = new HashSet<>();
     while (next != null) {
+      if (!followed.add(next) || followed.size() > settings.maxListItems()) {
+        throw endless("list images");
+      }
       java.net.URI page = java.net.URI.create(base + next);
       JsonObject answer = calls.call("list images", () -> nova().rest().get(page));
       for (JsonElement e : answer.getAsJsonArray("images")) {
@@ -515,6 +543,9 @@ final class OpenStackProvider implements Provider {
           String visibility = text(i, "visibility");
           out.add(new Image(text(i, "id"), text(i, "name"), "private".equals(visibility) ? "project" : visibility));
         }
+      }
+      if (out.size() > settings.maxListItems()) {
+        throw endless("list images");
       }
       next = text(answer, "next");
     }

@@ -28,17 +28,23 @@ record OpenStackSettings(Profile profile) {
 
   /** How many per-server requests (create, start, stop, delete) go at once; 8 unless the profile says. */
   int maxParallel() {
-    String v = profile.setting("max_parallel").orElse("8");
-    try {
+    return number("max_parallel", 8, 64);
+  }
+
+  /** The most servers or images one listing may hold before it is refused as endless; 100,000 unless set. */
+  int maxListItems() {
+    return number("max_list_items", 100_000, 10_000_000);
+  }
+
+  private int number(String key, int fallback, int max) {
+    String v = profile.setting(key).orElse(Integer.toString(fallback));
+    if (v.trim().matches("[0-9]{1,9}")) {
       int n = Integer.parseInt(v.trim());
-      if (n >= 1 && n <= 64) {
+      if (n >= 1 && n <= max) {
         return n;
       }
-    } catch (NumberFormatException e) {
-      // named below
     }
-    throw new dev.flotilla.vm.ConfigurationException(null, at("max_parallel"), "is '" + v + "'; give a number from"
-        + " 1 to 64");
+    throw new dev.flotilla.vm.ConfigurationException(null, at(key), "is '" + v + "'; give a number from 1 to " + max);
   }
 
   /** Where a setting lives in cloud.json, for messages. */

@@ -136,14 +136,22 @@ final class NovaServer implements AutoCloseable {
         + message + "\"}}", skip));
   }
 
-  /** An answer that is not OpenStack's, sent with HTTP 200 after the request took effect. */
-  record Garbage(String method, String pathPrefix, String contentType, String body) {}
+  /** An answer that is not OpenStack's, sent with its status (200 unless said) after the request took effect. */
+  record Garbage(int status, String method, String pathPrefix, String contentType, String body) {}
+
+  /** Whether every list of servers links on to a next page, for ever. */
+  volatile boolean endlessServerLinks;
 
   private final Deque<Garbage> garbage = new ArrayDeque<>();
 
   /** The next request to {@code method path...} takes effect and is answered 200 with {@code body}. */
   synchronized void garbageNext(String method, String pathPrefix, String contentType, String body) {
-    garbage.add(new Garbage(method, pathPrefix, contentType, body));
+    garbageNext(200, method, pathPrefix, contentType, body);
+  }
+
+  /** As {@link #garbageNext(String, String, String, String)}, with HTTP {@code status} (a proxy's 404). */
+  synchronized void garbageNext(int status, String method, String pathPrefix, String contentType, String body) {
+    garbage.add(new Garbage(status, method, pathPrefix, contentType, body));
   }
 
   private Garbage garbageFor(String method, String path) {
@@ -238,7 +246,7 @@ final class NovaServer implements AutoCloseable {
       if (junk != null) {
         byte[] out = junk.body.getBytes(StandardCharsets.UTF_8);
         ex.getResponseHeaders().add("Content-Type", junk.contentType);
-        ex.sendResponseHeaders(200, out.length == 0 ? -1 : out.length);
+        ex.sendResponseHeaders(junk.status, out.length == 0 ? -1 : out.length);
         if (out.length > 0) {
           try (OutputStream os = ex.getResponseBody()) {
             os.write(out);
@@ -430,6 +438,14 @@ final class NovaServer implements AutoCloseable {
       }
       JsonObject o = new JsonObject();
       o.add("servers", list);
+      if (endlessServerLinks) {
+        JsonObject next = new JsonObject();
+        next.addProperty("rel", "next");
+        next.addProperty("href", base() + "/v2.1/servers/detail?marker=" + UUID.randomUUID());
+        JsonArray links = new JsonArray();
+        links.add(next);
+        o.add("servers_links", links);
+      }
       return Answer.json(200, o);
     }
     JsonObject s = parts.length > 2 ? servers.get(parts[2]) : null;

@@ -99,6 +99,36 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void aProxysHtml404ToAServerIsNotNovasNotFound() {
+    Node web = node("web1");
+    Instance vm = client.start(web);
+    server.garbageNext(404, "GET", "/v2.1/servers/" + vm.id(), "text/html",
+        "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>");
+    assertThatThrownBy(() -> client.destroy(web)).isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(CloudException.Kind.UNKNOWN);
+      assertThat(e.getMessage()).contains("HTTP 404").contains("not an error of the cloud's own");
+    });
+    assertThat(server.requests()).noneMatch(r -> r.startsWith("DELETE"));
+    assertThat(client.record("web1").flatMap(Node::vmId)).as("the VM is not forgotten").contains(vm.id());
+    // Nova's own itemNotFound is a NOT_FOUND: the server is gone
+    assertThat(provider.describe(List.of("00000000-0000-0000-0000-000000000000"))).isEmpty();
+    client.destroy(web);
+    assertThat(server.requests()).anyMatch(r -> r.startsWith("DELETE"));
+  }
+
+  @Test
+  void aListOfServersWhoseNextLinksNeverEndIsRefusedAtTheProfilesBound() {
+    open(OpenStackContractTest.profile(server, 3).toBuilder().setting("max_list_items", "50").build());
+    client.start(node("web1"));
+    server.endlessServerLinks = true;
+    assertThatThrownBy(provider::list).isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(CloudException.Kind.UNKNOWN);
+      assertThat(e.getMessage()).contains("past 50").contains("max_list_items");
+    });
+    server.endlessServerLinks = false;
+  }
+
+  @Test
   void aProfilesDefaultOptionsReachNovaUnderTheNodesOwn() {
     Profile withDefaults = OpenStackContractTest.profile(server, 3).toBuilder().defaultOption("config_drive", "true")
         .build();

@@ -134,8 +134,11 @@ final class RealOne {
     return answer.get(1);
   }
 
+  /** One HTTP client for every call: a new one per call leaves a selector thread behind each time. */
+  private static final HttpClient HTTP = HttpClient.newHttpClient();
+
   private static XmlRpcClient rpc() {
-    return new XmlRpcClient(endpoint(), HttpClient.newHttpClient(), null, 64 << 20, Transport.DEFAULT, "stratuslab",
+    return new XmlRpcClient(endpoint(), HTTP, null, 64 << 20, Transport.DEFAULT, "stratuslab",
         "real-opennebula");
   }
 

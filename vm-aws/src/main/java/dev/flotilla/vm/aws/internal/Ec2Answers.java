@@ -3,7 +3,6 @@ package dev.flotilla.vm.aws.internal;
 import dev.flotilla.vm.jclouds.AnswerCheck;
 import java.io.ByteArrayInputStream;
 import java.util.Optional;
-import javax.xml.XMLConstants;
 import javax.xml.parsers.SAXParser;
 import javax.xml.parsers.SAXParserFactory;
 import org.xml.sax.Attributes;
@@ -18,20 +17,44 @@ import org.xml.sax.helpers.DefaultHandler;
 public final class Ec2Answers implements AnswerCheck {
   private static final SAXParserFactory FACTORY = factory();
 
+  /** The list each describe answer holds, empty when there is nothing: its absence is no answer. */
+  private static final java.util.Map<String, String> LISTS = java.util.Map.of(
+      "DescribeInstancesResponse", "reservationSet",
+      "RunInstancesResponse", "instancesSet",
+      "DescribeAddressesResponse", "addressesSet",
+      "DescribeImagesResponse", "imagesSet",
+      "DescribeKeyPairsResponse", "keySet",
+      "DescribeSecurityGroupsResponse", "securityGroupInfo",
+      "DescribeTagsResponse", "tagSet",
+      "DescribePlacementGroupsResponse", "placementGroupSet",
+      "DescribeSubnetsResponse", "subnetSet");
+
   @Override
   public Optional<String> problem(String method, java.net.URL url, String contentType, byte[] body) {
     if (body.length == 0) {
       return Optional.of("EC2 answers every action with an XML document, and this answer is empty");
     }
     String[] root = {null};
+    java.util.Set<String> top = new java.util.HashSet<>();
     try {
       SAXParser parser = FACTORY.newSAXParser();
       parser.parse(new ByteArrayInputStream(body), new DefaultHandler() {
+        private int depth;
+
         @Override
         public void startElement(String uri, String localName, String qName, Attributes attributes) {
-          if (root[0] == null) {
-            root[0] = localName.isEmpty() ? qName : localName;
+          String name = localName.isEmpty() ? qName : localName;
+          if (depth == 0 && root[0] == null) {
+            root[0] = name;
+          } else if (depth == 1) {
+            top.add(name);
           }
+          depth++;
+        }
+
+        @Override
+        public void endElement(String uri, String localName, String qName) {
+          depth--;
         }
       });
     } catch (SAXException e) {
@@ -42,7 +65,29 @@ public final class Ec2Answers implements AnswerCheck {
     if (root[0] == null || !root[0].endsWith("Response")) {
       return Optional.of("its root element is <" + root[0] + ">, where EC2 answers with <ActionResponse>");
     }
+    String list = LISTS.get(root[0]);
+    if (list != null && !top.contains(list)) {
+      // an absent list proves nothing: EC2 sends an empty <reservationSet/> when there is nothing
+      return Optional.of("<" + root[0] + "> has no <" + list + ">, so it says nothing of what exists");
+    }
     return Optional.empty();
+  }
+
+  @Override
+  public Optional<String> errorProblem(String method, java.net.URL url, int status, String contentType, byte[] body) {
+    org.w3c.dom.Element root;
+    try {
+      root = dev.flotilla.vm.internal.SafeXml.parse(body);
+    } catch (SAXException e) {
+      return Optional.of("it is not a whole XML document without a DOCTYPE");
+    }
+    org.w3c.dom.Element errors = root.getTagName().equals("Response")
+        ? dev.flotilla.vm.internal.SafeXml.child(root, "Errors") : root.getTagName().equals("ErrorResponse") ? root : null;
+    org.w3c.dom.Element error = errors == null ? null : dev.flotilla.vm.internal.SafeXml.child(errors, "Error");
+    String code = error == null ? null : dev.flotilla.vm.internal.SafeXml.text(error, "Code");
+    return code == null || code.isEmpty()
+        ? Optional.of("EC2 writes its errors as <Response><Errors><Error><Code>, and this is <" + root.getTagName() + ">")
+        : Optional.empty();
   }
 
   private static String firstLine(String s) {
@@ -50,16 +95,7 @@ public final class Ec2Answers implements AnswerCheck {
   }
 
   private static SAXParserFactory factory() {
-    try {
-      SAXParserFactory f = SAXParserFactory.newInstance();
-      f.setNamespaceAware(true);
-      f.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-      f.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-      f.setFeature("http://xml.org/sax/features/external-general-entities", false);
-      f.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-      return f;
-    } catch (javax.xml.parsers.ParserConfigurationException | SAXException e) {
-      throw new IllegalStateException("the JDK's SAX parser lacks a standard feature", e);
-    }
+    return dev.flotilla.vm.internal.SafeXml.saxFactory(true);
   }
+
 }

@@ -26,6 +26,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
@@ -122,6 +123,25 @@ public final class CsClient {
   public static boolean reads(String command) {
     return command.startsWith("list") || command.startsWith("query") || command.startsWith("get")
         || command.startsWith("find");
+  }
+
+  /**
+   * Why {@code inner}, the answer of a list command, is not a whole page; empty when it is one. CloudStack
+   * answers an empty list as {@code {}}: a {@code count} is a whole number, and a count above 0 comes with its
+   * list (an array). The one definition of a complete CloudStack list, for both clients.
+   */
+  public static Optional<String> incompleteList(JsonObject inner) {
+    JsonElement c = inner.get("count");
+    if (c == null || c.isJsonNull()) {
+      return Optional.empty();
+    }
+    String text = c.isJsonPrimitive() ? c.getAsString() : c.toString();
+    if (!text.matches("[0-9]{1,9}")) {
+      return Optional.of("it answered count '" + dev.flotilla.vm.internal.Values.quoted(text) + "', which is not a number");
+    }
+    boolean listed = inner.entrySet().stream().anyMatch(e -> e.getValue().isJsonArray());
+    return Integer.parseInt(text) > 0 && !listed ? Optional.of("it counts " + text + " but holds no list")
+        : Optional.empty();
   }
 
   /** The API's URL, without a query. */

@@ -147,7 +147,15 @@ public final class CsJclouds {
       if (!only.getValue().isJsonObject()) {
         return Optional.of("'" + only.getKey() + "' is not an object");
       }
-      return Optional.empty();
+      return command != null && CsClient.reads(command) ? CsClient.incompleteList(only.getValue().getAsJsonObject())
+          : Optional.empty();
+    }
+
+    @Override
+    public Optional<String> errorProblem(String method, URL url, int status, String contentType, byte[] body) {
+      JsonObject inner = inner(new String(body, StandardCharsets.UTF_8));
+      return inner != null && (inner.has("errorcode") || inner.has("errortext")) ? Optional.empty()
+          : Optional.of("CloudStack writes its errors as {\"<command>response\": {\"errorcode\": ..., \"errortext\": ...}}");
     }
   }
 }

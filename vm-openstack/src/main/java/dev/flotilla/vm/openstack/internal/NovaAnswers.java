@@ -49,4 +49,12 @@ public final class NovaAnswers implements AnswerCheck {
     }
     return Optional.empty();
   }
+
+  @Override
+  public Optional<String> errorProblem(String method, java.net.URL url, int status, String contentType, byte[] body) {
+    // Nova's {"itemNotFound": {"message": ..., "code": 404}}, Keystone's {"error": {"message": ...}}
+    return AnswerCheck.wholeJson(body).isPresent()
+        && NovaErrors.message(new String(body, StandardCharsets.UTF_8)).isPresent() ? Optional.empty()
+        : Optional.of("OpenStack writes its errors as {\"<kind>\": {\"message\": ...}}");
+  }
 }

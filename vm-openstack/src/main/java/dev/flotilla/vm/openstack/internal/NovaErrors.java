@@ -45,11 +45,21 @@ public final class NovaErrors {
     return new CloudException(Kind.UNKNOWN, "openstack", null, call + " failed: " + e.getClass().getSimpleName(), e);
   }
 
-  /** The error of an answer with HTTP {@code status} and body {@code content}. */
+  /**
+   * The error of an answer with HTTP {@code status} and body {@code content}; a status is read as Nova's
+   * own only when the body is Nova's error shape ({@code {"itemNotFound": {"message": ...}}}).
+   */
   public static CloudException of(String call, int status, String content) {
-    String message = message(content).orElse("HTTP " + status);
-    return new CloudException(kind(status, message), "openstack", "HTTP " + status, call + ": " + message, null);
+    Optional<String> said = message(content);
+    String message = said.map(m -> dev.flotilla.vm.internal.Values.cut(m, MAX_MESSAGE))
+        .orElse("HTTP " + status + (said.isEmpty() && status >= 400 && status < 500 && status != 401 && status != 403
+            ? " without OpenStack's error body (a proxy's answer?); nothing was concluded from it" : ""));
+    return new CloudException(kind(status, message, said.isPresent()), "openstack", "HTTP " + status,
+        call + ": " + message, null);
   }
+
+  /** The most of a cloud's error text that a message quotes. */
+  static final int MAX_MESSAGE = 2000;
 
   /** Nova's {@code {"itemNotFound": {"message": ...}}}, Keystone's {@code {"error": {...}}}, or nothing. */
   static Optional<String> message(String content) {
@@ -77,18 +87,11 @@ public final class NovaErrors {
     return Optional.empty();
   }
 
-  static Kind kind(int status, String message) {
+  static Kind kind(int status, String message, boolean novasOwn) {
     String m = message.toLowerCase(Locale.ROOT);
-    if (m.contains("quota exceeded") || m.contains("no valid host") || m.contains("insufficient")) {
+    if (novasOwn && (m.contains("quota exceeded") || m.contains("no valid host") || m.contains("insufficient"))) {
       return Kind.CAPACITY;
     }
-    return switch (status) {
-      case 401 -> Kind.AUTHENTICATION;
-      case 403 -> Kind.AUTHENTICATION;
-      case 404 -> Kind.NOT_FOUND;
-      case 413, 429 -> Kind.THROTTLED;
-      case 400, 409, 422 -> Kind.INVALID_REQUEST;
-      default -> status >= 500 ? Kind.TRANSIENT : Kind.UNKNOWN;
-    };
+    return dev.flotilla.vm.internal.HttpCall.kindOf(status, novasOwn);
   }
 }

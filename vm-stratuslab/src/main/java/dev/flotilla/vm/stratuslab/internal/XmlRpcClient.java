@@ -74,7 +74,7 @@ public final class XmlRpcClient {
     HttpCall.Answer answer = HttpCall.send(http, request.build(), transport, maxAnswerBytes, api, method, where());
     int status = answer.status();
     if (status != 200) {
-      throw new CloudException(HttpCall.kindOf(status), api, "HTTP " + status, method + " answered HTTP " + status
+      throw new CloudException(HttpCall.kindOf(status, false), api, "HTTP " + status, method + " answered HTTP " + status
           + (status == 401 || status == 403 ? "; check the profile's username and password or certificate" : ""));
     }
     return parse(answer.body(), method);
