@@ -43,6 +43,9 @@ public class CloudException extends VmException {
     }
   }
 
+  /** The most of a message a cloud error keeps: a cloud's error text is a line or two, an attacker's is megabytes. */
+  public static final int MAX_MESSAGE = 4000;
+
   private final Kind kind;
   private final String provider;
   private final String code;
@@ -59,7 +62,8 @@ public class CloudException extends VmException {
 
   /** As {@link #CloudException(Kind, String, String, String)}, with the cause. */
   public CloudException(Kind kind, String provider, String code, String message, Throwable cause) {
-    super(provider + " answered " + kind + (code == null ? "" : " (" + code + ")") + ": " + message, cause);
+    super(provider + " answered " + kind + (code == null ? "" : " (" + dev.flotilla.vm.internal.Values.quoted(code) + ")")
+        + ": " + dev.flotilla.vm.internal.Values.cut(String.valueOf(message), MAX_MESSAGE), cause);
     this.kind = kind;
     this.provider = provider;
     this.code = code;

@@ -520,7 +520,7 @@ final class Cli {
       Path list = registeredKeys();
       Files.createDirectories(list.getParent());
       String path = key.toAbsolutePath().normalize().toString();
-      if (!Files.exists(list) || Files.readAllLines(list).stream().noneMatch(path::equals)) {
+      if (!Files.exists(list) || dev.flotilla.vm.internal.Json.readFile(list, 1 << 20).lines().noneMatch(path::equals)) {
         Files.writeString(list, path + System.lineSeparator(), java.nio.file.StandardOpenOption.CREATE,
             java.nio.file.StandardOpenOption.APPEND);
       }
@@ -566,7 +566,8 @@ final class Cli {
     java.util.Set<Path> candidates = new java.util.LinkedHashSet<>();
     try {
       if (Files.exists(registeredKeys())) {
-        Files.readAllLines(registeredKeys()).stream().filter(l -> !l.isBlank()).map(Path::of).forEach(candidates::add);
+        dev.flotilla.vm.internal.Json.readFile(registeredKeys(), 1 << 20).lines().filter(l -> !l.isBlank())
+            .map(Path::of).forEach(candidates::add);
       }
     } catch (IOException e) {
       // the list is a convenience: the folders below are still searched

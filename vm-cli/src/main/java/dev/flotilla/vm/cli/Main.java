@@ -34,7 +34,10 @@ public final class Main {
       err.println("error: " + oneLine(describe(e)) + (verbosity < 3 && !(e instanceof VmException)
           ? " (run again with -vvv to see where it failed)" : ""));
       if (verbosity >= 3) {
-        dev.flotilla.vm.internal.Redact.throwable(e).printStackTrace(err);
+        // a trace quotes what servers said too: escaped like every other line
+        java.io.StringWriter trace = new java.io.StringWriter();
+        dev.flotilla.vm.internal.Redact.throwable(e).printStackTrace(new PrintWriter(trace));
+        err.print(Output.printable(trace.toString()));
       }
       err.flush();
       return 1;

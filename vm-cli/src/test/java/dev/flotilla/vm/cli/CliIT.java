@@ -255,7 +255,7 @@ class CliIT {
             List.of("ip_address", "services", "tags", "group", "inherit", "vm.id", "vm.private_ip_address", "vm.auth",
                 "vm.image", "vm.type", "vm.cpus", "vm.memory_mb", "vm.swap_mb", "vm.region", "vm.zone", "vm.key_pair",
                 "vm.login_user", "vm.display_name", "vm.user_data", "vm.security_groups", "vm.anti_affinity_group",
-                "vm.options", "vm.intent", "vm.ha", "vm.stopped", "vm.removed")) + ".");
+                "vm.options", "vm.intent", "vm.ha", "vm.stopped", "vm.ha_restarts", "vm.removed")) + ".");
     assertThat(vm("-vvv", "status").err()).contains("at dev.flotilla.vm.");
 
     Files.delete(dir.resolve("nodes/web1.json"));
@@ -264,6 +264,60 @@ class CliIT {
     assertThat(cloud.exit()).isEqualTo(1);
     assertThat(cloud.err()).startsWith("error: " + dir.resolve("cloud.json") + ": malformed JSON: line 2, column")
         .doesNotContain("at dev.flotilla");
+  }
+
+  @Test
+  void filesThatAreDevicesFifosOrCorruptAreRefusedAtOnceNamingTheFile() throws Exception {
+    ok("add", "web1");
+    Path record = dir.resolve("nodes/web1.json");
+    String saved = Files.readString(record);
+    Files.delete(record);
+    Files.createSymbolicLink(record, Path.of("/dev/zero"));
+    Result zero = vm("status");
+    assertThat(zero.exit()).isEqualTo(1);
+    assertThat(zero.err().trim()).contains("web1.json").contains("not a regular file").hasLineCount(1)
+        .doesNotContain("OutOfMemoryError");
+
+    Files.delete(record);
+    assertThat(new ProcessBuilder("mkfifo", record.toString()).start().waitFor()).isZero();
+    Result fifo = vm("status");
+    assertThat(fifo.exit()).as("a FIFO is refused, not waited on").isEqualTo(1);
+    assertThat(fifo.err()).contains("web1.json").contains("not a regular file");
+    Files.delete(record);
+    Files.writeString(record, saved);
+
+    Path cloudJson = dir.resolve("cloud.json");
+    assertThat(new ProcessBuilder("mkfifo", cloudJson.toString()).start().waitFor()).isZero();
+    Result fifoConfig = vm("status");
+    assertThat(fifoConfig.exit()).isEqualTo(1);
+    assertThat(fifoConfig.err()).contains("cloud.json").contains("not a regular file");
+    Files.delete(cloudJson);
+
+    Path state = dir.resolve(Workspace.FAKE_CLOUD);
+    Files.writeString(state, "{\"savedImages\": [{\"name\": 7}]}");
+    Result corrupt = vm("status");
+    assertThat(corrupt.exit()).isEqualTo(1);
+    assertThat(corrupt.err().trim()).contains("fake-cloud.json").contains("does not hold a fake cloud's state")
+        .doesNotContain("at dev.flotilla").hasLineCount(1);
+  }
+
+  @Test
+  void stopAndRmOfAVmAlreadyDownStillRecordTheUsersWordSoHaLeavesItAlone() throws Exception {
+    ok("add", "web1", "vm.ha:true");
+    ok("add", "web2", "vm.ha:true");
+    dev.flotilla.vm.testkit.FileBackedFakeCloud cloud = dev.flotilla.vm.testkit.FileBackedFakeCloud.open(
+        dir.resolve(Workspace.FAKE_CLOUD));
+    cloud.stop(List.of("vm-000001"), true); // behind Flotilla's back
+    cloud.terminate(List.of("vm-000002"));
+    assertThat(ok("stop", "web1").out()).contains("skipping web1 (vm-000001): already stopped");
+    ok("rm", "web2");
+    Result watched = ok("watch", "--once");
+    assertThat(watched.out()).doesNotContain("restarting").doesNotContain("restarted");
+    assertThat(cloud.peek(c -> c.list()).stream().filter(vm -> vm.state() == dev.flotilla.vm.Lifecycle.State.RUNNING).count())
+        .as("nothing was restarted or made").isZero();
+    JsonObject web2 = JsonParser.parseString(Files.readString(dir.resolve("nodes/web2.json"))).getAsJsonObject();
+    assertThat(web2.getAsJsonObject("vm").has("removed")).isTrue();
+    assertThat(ok("status").err()).doesNotContain("vm start web2");
   }
 
   @Test

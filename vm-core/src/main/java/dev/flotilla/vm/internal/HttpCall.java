@@ -20,6 +20,9 @@ public final class HttpCall {
   /** An answer: its status, headers and body. */
   public record Answer(int status, java.net.http.HttpHeaders headers, byte[] body) {}
 
+  /** The largest error answer read. */
+  public static final int MAX_ERROR_BYTES = 256 << 10;
+
   private HttpCall() {}
 
   /**
@@ -58,7 +61,9 @@ public final class HttpCall {
       throw new CloudException(Kind.TRANSIENT, api, null, what + " was interrupted", e);
     }
     Duration left = transport.request().minusNanos(System.nanoTime() - start);
-    byte[] body = read(response.body(), left.isNegative() ? Duration.ZERO : left, transport, maxBytes, api, what, where);
+    // an error is a few hundred bytes: a larger one is not read whole, and says nothing
+    int limit = response.statusCode() >= 300 ? Math.min(maxBytes, MAX_ERROR_BYTES) : maxBytes;
+    byte[] body = read(response.body(), left.isNegative() ? Duration.ZERO : left, transport, limit, api, what, where);
     return new Answer(response.statusCode(), response.headers(), body);
   }
 

@@ -39,18 +39,47 @@ public final class Json {
    */
   public static String readFile(Path file, long maxBytes) throws java.nio.file.NoSuchFileException {
     try {
-      long size = java.nio.file.Files.size(file);
-      if (size > maxBytes) {
-        throw new ConfigurationException(file, null, "is " + size / 1024 + " KB, and such a file holds at most "
-            + maxBytes / 1024 + " KB; is it the right file?");
-      }
-      return java.nio.file.Files.readString(file, java.nio.charset.StandardCharsets.UTF_8);
+      byte[] bytes = readBounded(file, maxBytes);
+      return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+          .decode(java.nio.ByteBuffer.wrap(bytes)).toString();
     } catch (java.nio.file.NoSuchFileException e) {
       throw e;
     } catch (java.nio.charset.CharacterCodingException e) {
       throw new ConfigurationException(file, null, "is not UTF-8 text; save it as UTF-8 JSON");
     } catch (IOException e) {
       throw new ConfigurationException(file, null, "cannot be read: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The bytes of {@code file}, read only when it is a regular file (a link is followed to one) of at most
+   * {@code maxBytes}: a device such as /dev/zero or a FIFO is refused before it is opened, and a file that
+   * grows while it is read is cut off at the bound, so no file can exhaust the heap or hang the reader.
+   *
+   * @throws java.nio.file.NoSuchFileException when it does not exist
+   * @throws ConfigurationException when it is not a regular file or too large
+   */
+  public static byte[] readBounded(Path file, long maxBytes) throws IOException {
+    if (!java.nio.file.Files.exists(file)) {
+      throw new java.nio.file.NoSuchFileException(file.toString());
+    }
+    if (!java.nio.file.Files.isRegularFile(file)) {
+      throw new ConfigurationException(file, null, "is not a regular file (a device, a FIFO or a folder?); give a"
+          + " plain file");
+    }
+    long size = java.nio.file.Files.size(file);
+    if (size > maxBytes) {
+      throw new ConfigurationException(file, null, "is " + size / 1024 + " KB, and such a file holds at most "
+          + maxBytes / 1024 + " KB; is it the right file?");
+    }
+    try (java.io.InputStream in = java.nio.file.Files.newInputStream(file)) {
+      byte[] bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, maxBytes + 1));
+      if (bytes.length > maxBytes) {
+        throw new ConfigurationException(file, null, "grew past " + maxBytes / 1024 + " KB while it was read; is it"
+            + " the right file?");
+      }
+      return bytes;
     }
   }
 

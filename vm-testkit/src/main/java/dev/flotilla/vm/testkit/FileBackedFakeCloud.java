@@ -70,6 +70,9 @@ public final class FileBackedFakeCloud implements Provider {
     return this;
   }
 
+  /** The largest state file read: far above any fake cloud a person makes. */
+  private static final long MAX_STATE_BYTES = 256L << 20;
+
   /** Runs {@code look} on the cloud as the file holds it now, without writing it back. */
   public <T> T peek(Function<FakeCloud, T> look) {
     return locked(false, () -> look.apply(cloud));
@@ -82,7 +85,14 @@ public final class FileBackedFakeCloud implements Provider {
       try (FileChannel channel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
           StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
         if (Files.exists(file)) {
-          cloud.restoreState(GSON.fromJson(Files.readString(file, StandardCharsets.UTF_8), JsonObject.class));
+          JsonObject state = dev.flotilla.vm.internal.Json.parseObject(
+              dev.flotilla.vm.internal.Json.readFile(file, MAX_STATE_BYTES), file);
+          try {
+            cloud.restoreState(state);
+          } catch (RuntimeException corrupt) {
+            throw new dev.flotilla.vm.ConfigurationException(file, null, "does not hold a fake cloud's state ("
+                + corrupt.getClass().getSimpleName() + "); remove it to start an empty fake cloud");
+          }
         }
         try {
           return call.get();

@@ -156,12 +156,19 @@ public final class PostgresNodeStore implements NodeStore {
     return out;
   }
 
+  /** How long a write waits for a record that another session holds before it says so. */
+  static final java.time.Duration RECORD_LOCK_WAIT = java.time.Duration.ofSeconds(20);
+
   @Override
   public Optional<Node> update(String name, UnaryOperator<Node> change) {
     checkStillLocked(name);
     return withConnection("writing the record of node " + name, c -> {
       c.setAutoCommit(false);
       try {
+        try (java.sql.Statement s = c.createStatement()) {
+          // a record that another session holds (its row locked, its lock taken) is waited for, not for ever
+          s.execute("SET LOCAL lock_timeout = '" + RECORD_LOCK_WAIT.toMillis() + "ms'");
+        }
         try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
           s.setString(1, lockPrefix + "record/" + name);
           s.execute();

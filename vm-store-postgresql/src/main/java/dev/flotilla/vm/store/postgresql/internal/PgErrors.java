@@ -37,6 +37,11 @@ public final class PgErrors {
             + "' for a password and none was found; set PGPASSWORD or add a ~/.pgpass line " + at.host() + ":"
             + at.port() + ":" + at.database() + ":" + at.user() + ":PASSWORD (mode 600)");
       }
+      case "55P03" -> {
+        return new VmException("The node store " + at + " could not write while " + doing + ": another session has"
+            + " held that record for longer than the store waits (pg_stat_activity shows which, and since when);"
+            + " nothing was changed. Try again once it has ended.", e);
+      }
       default -> {
         if (state.startsWith("08") || state.equals("57P01") || state.equals("57P03")) {
           return new VmException("Cannot reach the node store " + at + " while " + doing + ": " + message
