@@ -391,7 +391,8 @@ public final class VmClient implements AutoCloseable {
    * {@link #status()} reports them), looking for it on every profile of the client, and waits by the wait
    * policy until it is gone.
    *
-   * @throws OwnershipException when a node's record is bound to it: destroy that node instead
+   * @throws OwnershipException when a node's record is bound to it, when its tag names a node that has a
+   *     record, or when it may be what an unfinished create made (unless the client forces)
    * @throws CloudException with kind NOT_FOUND when no profile has a live VM {@code vmId}
    */
   public void destroyVm(String vmId) {
@@ -414,7 +415,18 @@ public final class VmClient implements AutoCloseable {
       }
       Optional<Instance> vm = seen.stream().filter(i -> i.id().equals(vmId) && DriftCheck.live(i)).findFirst();
       if (vm.isPresent()) {
-        backoff.retry(() -> p.terminate(List.of(vmId)));
+        Optional<String> owner = claimant(profile, vm.get());
+        List<String> locked = owner.filter(n -> store.get(n).isPresent()).map(List::of).orElse(List.of());
+        // the claimant's lock: no create of it can be between its call and its record while this runs
+        try (NodeStore.Lock lock = store.lock(locked, lockWait)) {
+          Optional<String> still = claimant(profile, vm.get());
+          if (still.isPresent() && !force) {
+            throw new OwnershipException(still.get(), vmId, still.get(), "VM " + vmId + " may be node " + still.get()
+                + "'s (" + claim(vm.get(), still.get()) + "); nothing was done to it. Remove node "
+                + still.get() + " instead (vm rm " + still.get() + "), or give --force if the VM is no node's.");
+          }
+          backoff.retry(() -> p.terminate(List.of(vmId)));
+        }
         waiter.await(List.of(new Waiter.Group(p, Map.of(vmId, vm.get().nodeName().orElse("-")), Set.of())),
             State.TERMINATED);
         return;
@@ -422,6 +434,29 @@ public final class VmClient implements AutoCloseable {
     }
     throw new CloudException(CloudException.Kind.NOT_FOUND, String.join(", ", names()), null, "no live VM '" + vmId
         + "' on any profile; status lists the VMs");
+  }
+
+  /**
+   * The node that {@code vm} on {@code profile} may belong to, though no record is bound to it: the node its
+   * tag names, when that node has a record bound to no other VM (one bound elsewhere makes this VM a
+   * duplicate, which 'vm status' advises removing by id); or a node whose create is open on that profile,
+   * when the VM carries that create's token or no node name at all (it may be what the create made).
+   */
+  private Optional<String> claimant(String profile, Instance vm) {
+    Optional<String> tagged = vm.nodeName().filter(n -> store.get(n).filter(r -> !r.isBound()).isPresent());
+    if (tagged.isPresent()) {
+      return tagged;
+    }
+    String token = vm.tags().get(Instance.TOKEN_TAG);
+    return store.list().stream().filter(r -> r.createIntent().isPresent() && onProfile(r, profile))
+        .filter(r -> vm.nodeName().isEmpty() || r.createIntent().get().token().equals(token))
+        .map(Node::name).findFirst();
+  }
+
+  private static String claim(Instance vm, String node) {
+    return vm.nodeName().filter(node::equals).isPresent() ? "its " + Instance.NODE_TAG + " tag names it"
+        : "node " + node + "'s create is unfinished, and the VM " + (vm.tags().containsKey(Instance.TOKEN_TAG)
+            ? "carries that create's token" : "carries no node name");
   }
 
   private Optional<Node> boundTo(String vmId) {
@@ -744,6 +779,7 @@ public final class VmClient implements AutoCloseable {
   public Instance associateAddress(Node node, String address) {
     Target t = single(node);
     require(t, Capability.FLOATING_IP);
+    addressFor(t.provider, address, t.node);
     backoff.retry(() -> t.provider.associateAddress(address, t.vmId()));
     // The cloud may list the address a moment later; the record has it now.
     store.update(t.node.name(), old -> (old == null ? t.node : old).bind(t.vmId(), address,
@@ -759,6 +795,7 @@ public final class VmClient implements AutoCloseable {
   public void disassociateAddress(Node node, String address) {
     Target t = single(node);
     require(t, Capability.FLOATING_IP);
+    addressFor(t.provider, address, t.node);
     backoff.retry(() -> t.provider.disassociateAddress(address, t.vmId()));
     String own = backoff.retry(() -> t.provider.describe(List.of(t.vmId()))).stream()
         .filter(i -> i.id().equals(t.vmId())).findFirst().flatMap(Instance::publicAddress)
@@ -771,7 +808,28 @@ public final class VmClient implements AutoCloseable {
   /** Gives a floating address of the profile of {@code node} back to its pool. */
   public void releaseAddress(Node node, String address) {
     Provider p = floating(node);
+    addressFor(p, address, node == null ? null : store.get(node.name()).orElse(node));
     backoff.retry(() -> p.releaseAddress(address));
+  }
+
+  /**
+   * Mine before I act, for addresses: {@code address} as the cloud lists it now, refused (unless the client
+   * forces) when it points at a VM that is not {@code node}'s: moving or releasing it would take another
+   * node's address away.
+   */
+  private FloatingAddress addressFor(Provider p, String address, Node node) {
+    FloatingAddress found = backoff.retry(p::addresses).stream().filter(a -> a.address().equals(address)).findFirst()
+        .orElseThrow(() -> new CloudException(CloudException.Kind.NOT_FOUND, p.api(), null, "the profile has no"
+            + " floating address " + dev.flotilla.vm.internal.Values.quoted(address) + "; 'vm ip-list' lists them"));
+    Optional<String> at = found.vm().filter(vm -> node == null || !node.vmId().equals(Optional.of(vm)));
+    if (at.isPresent() && !force) {
+      String holder = boundTo(at.get()).map(Node::name).orElse(null);
+      throw new OwnershipException(node == null ? null : node.name(), at.get(), holder, "floating address " + address
+          + " points at VM " + at.get() + (holder == null ? "" : ", node " + holder + "'s") + "; nothing was done to"
+          + " it. Take it off that VM first (vm ip-rm " + (holder == null ? "NODE" : holder) + " " + address
+          + "), or give --force.");
+    }
+    return found;
   }
 
   private Provider floating(Node node) {
@@ -1235,8 +1293,10 @@ public final class VmClient implements AutoCloseable {
     String token = repeatedToken(pending, digest);
     java.time.Instant started = clock.instant();
     Set<String> mine = new java.util.HashSet<>(names(group));
+    List<Node> records = store.list();
+    sameHostName(mine, records);
     // ids are the cloud's: only records of the same profile can hold the same VM
-    Set<String> taken = store.list().stream().filter(n -> !mine.contains(n.name()) && n.isBound())
+    Set<String> taken = records.stream().filter(n -> !mine.contains(n.name()) && n.isBound())
         .filter(n -> onProfile(n, first.profile)).map(n -> n.vmId().get())
         .collect(java.util.stream.Collectors.toSet());
     for (int attempt = 1; ; attempt++) {
@@ -1300,6 +1360,21 @@ public final class VmClient implements AutoCloseable {
       Failpoints.hit("after-record");
       LOG.debug("created {} VM(s) on {} for {}", made.size(), first.provider.api(), names);
       return;
+    }
+  }
+
+  /**
+   * Refuses to make VMs for nodes whose names differ only in case from another record's: both would get
+   * one host name (DNS names are case-insensitive), and two VMs would answer to it.
+   */
+  private static void sameHostName(Set<String> names, List<Node> records) {
+    for (Node r : records) {
+      for (String n : names) {
+        if (!n.equals(r.name()) && n.equalsIgnoreCase(r.name())) {
+          throw new ConfigurationException(null, "name", "node " + n + " and node " + r.name() + " would have one"
+              + " host name (host names ignore case); nothing was created. Rename or remove one of them.");
+        }
+      }
     }
   }
 

@@ -244,8 +244,10 @@ final class AwsProvider implements Provider {
     launched.sort(Comparator.comparingInt(i -> launchIndex(i)));
     List<Instance> out = new ArrayList<>();
     for (int i = 0; i < launched.size(); i++) {
+      request.checkNew(api(), launched.get(i).getId(), names.get(i));
+      // the launch tags fill in what the answer leaves out; tags an instance already has are its own
       Map<String, String> own = new LinkedHashMap<>(launched.get(i).getTags());
-      own.putAll(request.tagsFor(names.get(i)));
+      request.tagsFor(names.get(i)).forEach(own::putIfAbsent);
       out.add(toInstance(launched.get(i), own));
     }
     return out;

@@ -627,8 +627,18 @@ final class Ec2Server implements AutoCloseable {
 
   private String[] run(Map<String, String> p) {
     List<String> existing = runAnswersExisting;
+    runAnswersExisting = null;
+    int wanted = Integer.parseInt(p.getOrDefault("MaxCount", "1"));
+    if (existing == null && garbageShare > 0 && garbageDraw.nextDouble() < garbageShare) {
+      // a hostile answer: instances that already exist, someone else's perhaps, as if they were new
+      List<String> live = vms.values().stream().filter(v -> !v.state.equals("terminated")
+          && !v.state.equals("shutting-down")).map(v -> v.id).toList();
+      if (live.size() >= wanted) {
+        int from = garbageDraw.nextInt(live.size() - wanted + 1);
+        existing = live.subList(from, from + wanted);
+      }
+    }
     if (existing != null) {
-      runAnswersExisting = null;
       return ok(ns("RunInstancesResponse", reservation(existing)));
     }
     String token = ignoreClientTokens ? null : p.get("ClientToken");

@@ -421,14 +421,9 @@ final class Cli {
     }
     Output o = out();
     Workspace ws = workspace(o);
-    int first = 1;
-    while (ws.store().get("run" + first).isPresent()) {
-      first++;
-    }
     Node proto = Node.builder("run").image(image).type(type).cpus(cpu).memoryMb(ram).swapMb(swap).build();
-    List<Node> nodes = NodeDefinitions.range("run{id}", first, first + count - 1, proto);
     try (VmClient client = ws.client(wait)) {
-      nodes.forEach(ws.store()::put);
+      List<Node> nodes = claimRunNames(ws, proto, count);
       try {
         report(o, nodes, client.start(nodes), "started", "starting");
       } catch (RuntimeException e) {
@@ -437,6 +432,26 @@ final class Cli {
       }
     }
     return 0;
+  }
+
+  /**
+   * The next {@code count} free names run1, run2, ..., each claimed by writing its record only where none is:
+   * one write per name under the store's record lock, so runs at once never share a node.
+   */
+  private static List<Node> claimRunNames(Workspace ws, Node proto, int count) {
+    List<Node> out = new ArrayList<>();
+    for (int i = 1; out.size() < count; i++) {
+      Node fresh = proto.toBuilder().name("run" + i).build();
+      boolean[] claimed = {false};
+      ws.store().update(fresh.name(), old -> {
+        claimed[0] = old == null;
+        return old == null ? fresh : old;
+      });
+      if (claimed[0]) {
+        out.add(fresh);
+      }
+    }
+    return out;
   }
 
   @Command(name = "types", description = "List the instance types; the default is marked *.")

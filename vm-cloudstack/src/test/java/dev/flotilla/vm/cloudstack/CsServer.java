@@ -331,6 +331,16 @@ public final class CsServer implements AutoCloseable {
         case "deployVirtualMachine" -> {
           String existing = deployAnswersId;
           deployAnswersId = null;
+          if (existing == null && garbageShare > 0) {
+            synchronized (this) {
+              if (garbageDraws.nextDouble() < garbageShare) {
+                // a hostile answer: a VM that already exists, someone else's perhaps, as if it were new
+                List<String> live = vms.values().stream().filter(v -> !v.state.equals("Destroyed")).map(v -> v.id)
+                    .toList();
+                existing = live.isEmpty() ? null : live.get(garbageDraws.nextInt(live.size()));
+              }
+            }
+          }
           if (existing != null) {
             yield object("id", existing, "jobid", job(vms.get(existing), j -> { }).id);
           }

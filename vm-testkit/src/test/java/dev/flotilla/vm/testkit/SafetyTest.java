@@ -299,4 +299,55 @@ class SafetyTest {
     assertThat(live).hasSize(2).allSatisfy(vm -> assertThat(vm.tags()).containsKey(Instance.TOKEN_TAG));
     assertThat(live.stream().map(vm -> vm.tags().get(Instance.TOKEN_TAG)).distinct()).hasSize(1);
   }
+
+  @Test
+  void aVmByIdIsDestroyedOnlyWhenNoNodeClaimsIt() {
+    VmClient client = client();
+    Instance web2 = client.start(node("web2"));
+    client.unbind(node("web2")); // no record is bound, but its tag still names web2, which has a record
+    assertThatThrownBy(() -> client.destroyVm(web2.id())).isInstanceOf(OwnershipException.class)
+        .hasMessageContaining("node web2's").hasMessageContaining("nothing was done");
+    assertThat(cloud.describe(List.of(web2.id()))).singleElement().satisfies(vm -> assertThat(vm).isRunning());
+
+    // a VM with no node name while a create is unfinished may be what that create made
+    store.put(node("dslow").intending(new CreateIntent("tok-1", "fake", "spec", List.of("dslow"),
+        cloud.clock().instant())));
+    Instance unnamed = cloud.create(new CreateRequest(node("spec"), List.of("x"), "tok-2", Map.of())).get(0);
+    cloud.tag(unnamed.id(), Map.of(Instance.NODE_TAG, "")); // an empty tag is no name
+    assertThatThrownBy(() -> client.destroyVm(unnamed.id())).isInstanceOf(OwnershipException.class)
+        .hasMessageContaining("dslow's create is unfinished");
+
+    VmClient forced = VmClient.builder().provider(cloud).store(store).force(true).build();
+    forced.destroyVm(web2.id());
+    assertThat(cloud.describe(List.of(web2.id()))).allSatisfy(vm -> assertThat(vm.state())
+        .isIn(State.TERMINATING, State.TERMINATED));
+  }
+
+  @Test
+  void anAddressOnAnotherNodesVmIsNeitherMovedNorReleased() {
+    VmClient client = client();
+    client.start(node("web1"));
+    client.start(node("web2"));
+    String address = client.allocateAddress(node("web2"), null).address();
+    client.associateAddress(node("web2"), address);
+    assertThatThrownBy(() -> client.associateAddress(node("web1"), address)).isInstanceOf(OwnershipException.class)
+        .hasMessageContaining("node web2's");
+    assertThatThrownBy(() -> client.disassociateAddress(node("web1"), address)).isInstanceOf(OwnershipException.class);
+    assertThatThrownBy(() -> client.releaseAddress(node("web1"), address)).isInstanceOf(OwnershipException.class);
+    assertThat(client.addresses()).filteredOn(a -> a.address().equals(address)).singleElement()
+        .satisfies(a -> assertThat(a.vm()).isEqualTo(store.get("web2").flatMap(Node::vmId)));
+    client.disassociateAddress(node("web2"), address);
+    client.releaseAddress(node("web1"), address); // free: anyone may give it back
+    assertThat(client.addresses()).noneMatch(a -> a.address().equals(address));
+  }
+
+  @Test
+  void namesThatDifferOnlyInCaseNeverGetTwoVms() {
+    VmClient client = client();
+    client.start(node("web1"));
+    store.put(node("WEB1"));
+    assertThatThrownBy(() -> client.start(node("WEB1"))).hasMessageContaining("one host name")
+        .hasMessageContaining("nothing was created");
+    assertThat(liveVmsByNode()).hasSize(1);
+  }
 }
