@@ -1116,17 +1116,16 @@ public final class CsServer implements AutoCloseable {
   }
 
   private static void sendHtml(HttpExchange ex, int status, String body) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().add("Content-Type", "text/html");
-    ex.sendResponseHeaders(status, bytes.length);
-    try (var out = ex.getResponseBody()) {
-      out.write(bytes);
-    }
+    send(ex, status, "text/html", body);
   }
 
   private static void send(HttpExchange ex, int status, String body) throws IOException {
+    send(ex, status, "application/json; charset=UTF-8", body);
+  }
+
+  private static void send(HttpExchange ex, int status, String contentType, String body) throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    ex.getResponseHeaders().add("Content-Type", "application/json; charset=UTF-8");
+    ex.getResponseHeaders().add("Content-Type", contentType);
     ex.sendResponseHeaders(status, bytes.length);
     try (var out = ex.getResponseBody()) {
       out.write(bytes);
