@@ -665,7 +665,18 @@ final class Cli {
       o.say("watching " + watched.size() + " HA node(s)" + (watched.isEmpty() ? " (mark one: vm add NAME vm.ha:true)"
           : ": " + String.join(", ", watched)) + (once ? "" : "; a look every " + interval + " s, Ctrl-C ends"));
       do {
-        for (dev.flotilla.vm.VmListener.HaEvent e : supervisor.check()) {
+        List<dev.flotilla.vm.VmListener.HaEvent> events;
+        try {
+          events = supervisor.check();
+        } catch (dev.flotilla.vm.VmException e) {
+          if (once) {
+            throw e;
+          }
+          // a look that failed concluded nothing; the next look tries again
+          o.warn("warning: " + Main.oneLine(e.getMessage()) + "; looking again in " + interval + " s");
+          events = List.of();
+        }
+        for (dev.flotilla.vm.VmListener.HaEvent e : events) {
           o.say(e.toString());
           o.json(Output.fields("node", e.node(), "vm", e.vmId(), "event", e.kind().name(), "message", e.message()));
         }
