@@ -62,7 +62,7 @@ public final class HttpCall {
     }
     Duration left = transport.request().minusNanos(System.nanoTime() - start);
     // an error is a few hundred bytes: a larger one is not read whole, and says nothing
-    int limit = response.statusCode() >= 300 ? Math.min(maxBytes, MAX_ERROR_BYTES) : maxBytes;
+    int limit = response.statusCode() >= 400 ? Math.min(maxBytes, MAX_ERROR_BYTES) : maxBytes;
     byte[] body = read(response.body(), left.isNegative() ? Duration.ZERO : left, transport, limit, api, what, where);
     return new Answer(response.statusCode(), response.headers(), body);
   }

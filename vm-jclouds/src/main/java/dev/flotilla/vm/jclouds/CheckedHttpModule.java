@@ -196,7 +196,7 @@ public final class CheckedHttpModule extends AbstractModule {
         if (problem.isPresent()) {
           throw unreadable(connection, status, type, body, problem.get());
         }
-      } else if (status >= 300) {
+      } else if (status >= 400) { // redirects are jclouds' to follow
         Optional<String> foreign = body.length > MAX_ERROR_BYTES
             ? Optional.of("it is larger than any error of the cloud's (" + (MAX_ERROR_BYTES >> 10) + " KB)")
             : check.errorProblem(method, connection.getURL(), status, type, body);
