@@ -1368,12 +1368,15 @@ public final class VmClient implements AutoCloseable {
    * one host name (DNS names are case-insensitive), and two VMs would answer to it.
    */
   private static void sameHostName(Set<String> names, List<Node> records) {
-    for (Node r : records) {
-      for (String n : names) {
-        if (!n.equals(r.name()) && n.equalsIgnoreCase(r.name())) {
-          throw new ConfigurationException(null, "name", "node " + n + " and node " + r.name() + " would have one"
-              + " host name (host names ignore case); nothing was created. Rename or remove one of them.");
-        }
+    Map<String, List<String>> byHostName = new java.util.HashMap<>();
+    records.forEach(r -> byHostName.computeIfAbsent(r.name().toLowerCase(java.util.Locale.ROOT), k -> new ArrayList<>())
+        .add(r.name()));
+    for (String n : names) {
+      String other = byHostName.getOrDefault(n.toLowerCase(java.util.Locale.ROOT), List.of()).stream()
+          .filter(o -> !o.equals(n)).findFirst().orElse(n);
+      if (!other.equals(n)) {
+        throw new ConfigurationException(null, "name", "node " + n + " and node " + other + " would have one"
+            + " host name (host names ignore case); nothing was created. Rename or remove one of them.");
       }
     }
   }
