@@ -923,7 +923,8 @@ public final class VmClient implements AutoCloseable {
   }
 
   private Image saved(Target t, String name) {
-    Image image = backoff.retry(() -> t.provider.createImage(t.vmId(), name));
+    Map<String, String> tags = Map.of(Image.SAVED_FROM_TAG, t.node.name(), Instance.PROFILE_TAG, t.profile);
+    Image image = backoff.retry(() -> t.provider.createImage(t.vmId(), name, tags));
     Map<String, String> lastSeen = new LinkedHashMap<>();
     try {
       return waiter.until(() -> {
@@ -957,16 +958,34 @@ public final class VmClient implements AutoCloseable {
     }
   }
 
-  /** Deletes an image made by {@link #saveImage}, on the client's profile (the explicit one, or the only one). */
+  /**
+   * Deletes an image made by {@link #saveImage}, on the client's profile (the explicit one, or the only one).
+   *
+   * @throws VmException when the image carries no {@link Image#SAVED_FROM_TAG}: it is not Flotilla's to delete
+   */
   public void deleteImage(String imageId) {
-    deleteImage(null, imageId);
+    deleteImage(null, imageId, false);
   }
 
-  /** Deletes an image made by {@link #saveImage}, on the provider of {@code node}. */
-  public void deleteImage(Node node, String imageId) {
+  /**
+   * Deletes an image on the provider of {@code node} (the client's profile when {@code null}). Only an image
+   * {@link #saveImage} made is deleted, one that carries {@link Image#SAVED_FROM_TAG}, unless {@code force}
+   * says that the caller has made sure it is theirs.
+   *
+   * @throws CloudException of kind NOT_FOUND when the cloud has no such image
+   * @throws VmException when the image is not one Flotilla saved and {@code force} is false
+   */
+  public void deleteImage(Node node, String imageId, boolean force) {
     Provider p = providerFor(node);
     if (!p.capabilities().contains(Capability.SNAPSHOT_TO_IMAGE)) {
       throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, p.api());
+    }
+    Image image = backoff.retry(() -> p.image(imageId)).orElseThrow(() -> new CloudException(
+        CloudException.Kind.NOT_FOUND, p.api(), null, "the cloud has no image " + imageId));
+    if (!force && image.savedFrom().isEmpty()) {
+      throw new VmException("image " + imageId + " ('" + image.name() + "') was not saved by Flotilla (it has no "
+          + Image.SAVED_FROM_TAG + " tag), so it is not deleted; if it is yours to delete, add --force"
+          + " [in code: VmClient.deleteImage(node, id, true)]");
     }
     backoff.retry(() -> p.deleteImage(imageId));
   }

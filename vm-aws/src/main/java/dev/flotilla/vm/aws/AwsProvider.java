@@ -387,31 +387,16 @@ final class AwsProvider implements Provider {
   @Override
   public List<Image> images() {
     Element answer = calls.call("DescribeImages", () -> raw().call("DescribeImages", Map.of("Owner.1", "self")));
-    return Ec2Raw.items(answer, "imagesSet").stream().map(i -> {
-      String id = SafeXml.text(i, "imageId");
-      String name = SafeXml.text(i, "name");
-      String owner = SafeXml.text(i, "imageOwnerId");
-      return new Image(id, name == null || name.isEmpty() ? id : name, owner == null ? "self" : owner);
-    }).toList();
-  }
-
-  private Ec2Raw raw() {
-    return ec2.get().raw();
+    return Ec2Raw.items(answer, "imagesSet").stream().map(AwsProvider::toImage).toList();
   }
 
   @Override
-  public Image createImage(String id, String name) {
-    String imageId = calls.call("CreateImage", () -> ec2.get().api().getAMIApiForRegion(region).get().createImageInRegion(region, name, id));
-    return new Image(imageId, name, "self");
+  public java.util.Optional<Image> image(String imageId) {
+    return describeImage(imageId).map(AwsProvider::toImage);
   }
 
-  /**
-   * {@code available} is READY, {@code pending} CREATING, {@code failed} (and {@code error}) ERROR; an image
-   * EC2 no longer knows, or that is deregistered, is gone. Only the id and state are read, so an answer that
-   * leaves optional fields out (an image location, say) reads as well.
-   */
-  @Override
-  public java.util.Optional<dev.flotilla.vm.Snapshot.Status> imageStatus(String imageId) {
+  /** One image's item of DescribeImages; empty when EC2 does not know the id. */
+  private java.util.Optional<Element> describeImage(String imageId) {
     Element answer;
     try {
       answer = calls.call("DescribeImages", () -> raw().call("DescribeImages", Map.of("ImageId.1", imageId)));
@@ -422,7 +407,56 @@ final class AwsProvider implements Provider {
       throw e;
     }
     return Ec2Raw.items(answer, "imagesSet").stream().filter(i -> imageId.equals(SafeXml.text(i, "imageId")))
-        .findFirst().flatMap(i -> switch (String.valueOf(SafeXml.text(i, "imageState"))) {
+        .findFirst();
+  }
+
+  private static Image toImage(Element i) {
+    String id = SafeXml.text(i, "imageId");
+    String name = SafeXml.text(i, "name");
+    String owner = SafeXml.text(i, "imageOwnerId");
+    Map<String, String> tags = new LinkedHashMap<>();
+    for (Element t : Ec2Raw.items(i, "tagSet")) {
+      String key = SafeXml.text(t, "key");
+      if (key != null) {
+        tags.put(key, java.util.Objects.requireNonNullElse(SafeXml.text(t, "value"), ""));
+      }
+    }
+    return new Image(id, name == null || name.isEmpty() ? id : name, owner == null ? "self" : owner, tags);
+  }
+
+  private Ec2Raw raw() {
+    return ec2.get().raw();
+  }
+
+  /** CreateImage with the image's tags in its TagSpecification, so the AMI is never untagged. */
+  @Override
+  public Image createImage(String id, String name, Map<String, String> tags) {
+    Map<String, String> params = new LinkedHashMap<>();
+    params.put("InstanceId", id);
+    params.put("Name", name);
+    params.put("TagSpecification.1.ResourceType", "image");
+    int n = 1;
+    for (Map.Entry<String, String> tag : tags.entrySet()) {
+      params.put("TagSpecification.1.Tag." + n + ".Key", tag.getKey());
+      params.put("TagSpecification.1.Tag." + n++ + ".Value", tag.getValue());
+    }
+    Element answer = calls.call("CreateImage", () -> raw().call("CreateImage", params));
+    String imageId = SafeXml.text(answer, "imageId");
+    if (imageId == null || imageId.isBlank()) {
+      throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "CreateImage answered no imageId; look for"
+          + " an image named '" + name + "' in the account");
+    }
+    return new Image(imageId, name, "self", tags);
+  }
+
+  /**
+   * {@code available} is READY, {@code pending} CREATING, {@code failed} (and {@code error}) ERROR; an image
+   * EC2 no longer knows, or that is deregistered, is gone. Only the id and state are read, so an answer that
+   * leaves optional fields out (an image location, say) reads as well.
+   */
+  @Override
+  public java.util.Optional<dev.flotilla.vm.Snapshot.Status> imageStatus(String imageId) {
+    return describeImage(imageId).flatMap(i -> switch (String.valueOf(SafeXml.text(i, "imageState"))) {
           case "available" -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.READY);
           case "deregistered" -> java.util.Optional.<dev.flotilla.vm.Snapshot.Status>empty();
           case "failed", "error", "invalid" -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.ERROR);

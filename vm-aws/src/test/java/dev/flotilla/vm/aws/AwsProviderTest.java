@@ -284,7 +284,9 @@ class AwsProviderTest {
     Image image = client.saveImage(web, "web-golden");
     assertThat(provider.images()).extracting(Image::id).containsExactly(image.id());
     assertThat(provider.imageStatus(image.id())).contains(dev.flotilla.vm.Snapshot.Status.READY);
-    client.deleteImage(web, image.id());
+    // an answer without the image's tagSet cannot show that Flotilla saved it: deleting it needs force
+    assertThatThrownBy(() -> client.deleteImage(web, image.id(), false)).hasMessageContaining("not saved by Flotilla");
+    client.deleteImage(web, image.id(), true);
     assertThat(provider.imageStatus(image.id())).as("gone: EC2 no longer knows it").isEmpty();
   }
 
@@ -297,7 +299,8 @@ class AwsProviderTest {
     assertThat(provider.images()).extracting(Image::id).contains(image.id());
     Instance clone = client.start(Node.builder("web2").image(image.id()).build());
     assertThat(clone.image()).contains(image.id());
-    client.deleteImage(web, image.id());
+    assertThat(server.imageTags.get(image.id())).containsEntry(Image.SAVED_FROM_TAG, web.name());
+    client.deleteImage(web, image.id(), false);
     assertThat(provider.images()).isEmpty();
 
     assertThat(provider.capabilities()).contains(Capability.SNAPSHOT_TO_IMAGE).doesNotContain(Capability.SNAPSHOTS);

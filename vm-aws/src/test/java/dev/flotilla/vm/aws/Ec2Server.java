@@ -74,6 +74,8 @@ final class Ec2Server implements AutoCloseable {
   private final Map<String, List<String>> tokens = new HashMap<>();
   final Map<String, String> keys = new TreeMap<>();
   final Map<String, String> images = new TreeMap<>();
+  /** Each image's tags: from CreateImage's TagSpecification (resource type image) or CreateTags. */
+  final Map<String, Map<String, String>> imageTags = new java.util.HashMap<>();
   /** Images just made: "pending" at their first look, as EC2 copies the volume. */
   private final java.util.Set<String> pendingImages = new java.util.HashSet<>();
   final Map<String, String> groups = new TreeMap<>(Map.of("default", "sg-1"));
@@ -346,13 +348,16 @@ final class Ec2Server implements AutoCloseable {
         return describe(list(p, "InstanceId"), filters(p));
       case "CreateTags": {
         List<String> ids = list(p, "ResourceId");
-        String missing = missing(ids);
+        List<String> instances = ids.stream().filter(id -> !images.containsKey(id)).toList();
+        String missing = missing(instances);
         if (missing != null) {
           return fail("InvalidInstanceID.NotFound", "The instance ID '" + missing + "' does not exist");
         }
         for (String id : ids) {
+          Map<String, String> tags = images.containsKey(id) ? imageTags.computeIfAbsent(id, k -> new TreeMap<>())
+              : vms.get(id).tags;
           for (int i = 1; p.containsKey("Tag." + i + ".Key"); i++) {
-            vms.get(id).tags.put(p.get("Tag." + i + ".Key"), p.getOrDefault("Tag." + i + ".Value", ""));
+            tags.put(p.get("Tag." + i + ".Key"), p.getOrDefault("Tag." + i + ".Value", ""));
           }
         }
         return ok(ns("CreateTagsResponse", "<return>true</return>"));
@@ -423,10 +428,21 @@ final class Ec2Server implements AutoCloseable {
         }
         String id = "ami-" + hex();
         images.put(id, p.get("Name"));
+        Map<String, String> tags = new TreeMap<>();
+        for (int s = 1; p.containsKey("TagSpecification." + s + ".ResourceType"); s++) {
+          if ("image".equals(p.get("TagSpecification." + s + ".ResourceType"))) {
+            for (int t = 1; p.containsKey("TagSpecification." + s + ".Tag." + t + ".Key"); t++) {
+              tags.put(p.get("TagSpecification." + s + ".Tag." + t + ".Key"),
+                  p.getOrDefault("TagSpecification." + s + ".Tag." + t + ".Value", ""));
+            }
+          }
+        }
+        imageTags.put(id, tags);
         pendingImages.add(id);
         return ok(ns("CreateImageResponse", "<imageId>" + id + "</imageId>"));
       }
       case "DeregisterImage":
+        imageTags.remove(p.get("ImageId"));
         if (images.remove(p.get("ImageId")) == null) {
           return fail("InvalidAMIID.NotFound", "The image id '[" + p.get("ImageId") + "]' does not exist");
         }
@@ -454,7 +470,8 @@ final class Ec2Server implements AutoCloseable {
                   + "123456789012</imageOwnerId><isPublic>false</isPublic><architecture>x86_64</architecture><imageType>"
                   + "machine</imageType><name>").append(esc(name)).append("</name><rootDeviceType>ebs</rootDeviceType>"
                   + "<rootDeviceName>/dev/sda1</rootDeviceName><blockDeviceMapping/><virtualizationType>hvm"
-                  + "</virtualizationType><hypervisor>xen</hypervisor></item>");
+                  + "</virtualizationType><hypervisor>xen</hypervisor>").append(tagSet(imageTags.get(id)))
+              .append("</item>");
         });
         return ok(ns("DescribeImagesResponse", sb.append("</imagesSet>").toString()));
       }
@@ -703,6 +720,17 @@ final class Ec2Server implements AutoCloseable {
   }
 
   /** A name the current request mentions that is still hidden, if any; each mention counts down. */
+  /** A {@code tagSet}, or nothing for no tags (as EC2 leaves it out). */
+  private static String tagSet(Map<String, String> tags) {
+    if (tags == null || tags.isEmpty()) {
+      return "";
+    }
+    StringBuilder sb = new StringBuilder("<tagSet>");
+    tags.forEach((k, v) -> sb.append("<item><key>").append(esc(k)).append("</key><value>").append(esc(v))
+        .append("</value></item>"));
+    return sb.append("</tagSet>").toString();
+  }
+
   private String missing(List<String> ids) {
     String out = null;
     for (String id : ids) {

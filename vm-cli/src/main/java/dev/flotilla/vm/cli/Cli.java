@@ -58,7 +58,8 @@ final class Cli {
   boolean mock;
 
   @Option(names = "--force", scope = ScopeType.INHERIT, description = "Act on a VM even though it carries another node's"
-      + " name (rm, stop, start, reboot, bind); without it such a VM is left alone with an error that names both nodes.")
+      + " name (rm, stop, start, reboot, bind), or delete an image Flotilla did not save (image-rm); without it such a"
+      + " VM or image is left alone with an error that names it.")
   boolean force;
 
   @Option(names = "-v", scope = ScopeType.INHERIT, description = "More detail: -v, -vv, -vvv (stack traces).")
@@ -764,11 +765,12 @@ final class Cli {
     return 0;
   }
 
-  @Command(name = "image-rm", description = "Delete image IMAGE_ID, one 'vm image-save' made (or a failed save left).")
+  @Command(name = "image-rm", description = "Delete image IMAGE_ID, one 'vm image-save' made (its flotilla:saved-from"
+      + " tag says so); an image Flotilla did not save needs --force.")
   int imageRm(@Parameters(index = "0", paramLabel = "IMAGE_ID") String imageId) {
     Output o = out();
     try (VmClient client = workspace(o).client(false)) {
-      client.deleteImage(imageId);
+      client.deleteImage(null, imageId, force);
       o.say("deleted image " + imageId);
       o.json(Output.fields("deleted", imageId));
     }

@@ -120,6 +120,15 @@ class CliIT {
 
     String image = ok("image-save", "web1", "golden", "-q").out().trim();
     assertThat(ok("images").out()).contains(image).contains("golden");
+
+    // an image Flotilla did not save is not deleted without --force; one it saved is
+    Result refused = vm("image-rm", "debian-12");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.err()).contains("image debian-12").contains("not saved by Flotilla").contains("--force");
+    assertThat(refused.err().lines()).hasSize(1);
+    assertThat(ok("images").out()).contains("debian-12");
+    assertThat(ok("image-rm", image).out()).contains("deleted image " + image);
+    assertThat(ok("images").out()).doesNotContain(image);
   }
 
   @Test

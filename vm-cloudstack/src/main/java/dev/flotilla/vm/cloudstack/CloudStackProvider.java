@@ -243,10 +243,28 @@ final class CloudStackProvider implements Provider {
 
   /** createTags on the VM; CloudStack refuses an empty value, so one is written as {@code -}. */
   private String createTags(String id, Map<String, String> tags) {
+    return createTags("UserVm", id, tags);
+  }
+
+  private String createTags(String resourceType, String id, Map<String, String> tags) {
     Map<String, String> values = new LinkedHashMap<>();
     tags.forEach((k, v) -> values.put(k, v.isEmpty() ? "-" : v));
-    return jc("createTags", a -> a.getTagApi().createTags(CreateTagsOptions.Builder.resourceType("UserVm")
+    return jc("createTags", a -> a.getTagApi().createTags(CreateTagsOptions.Builder.resourceType(resourceType)
         .resourceIds(id).tags(values))).getJobId();
+  }
+
+  /** The tags of a listed object (a VM, a template): CloudStack's {@code tags} list of key and value. */
+  private static Map<String, String> tags(JsonObject o) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    JsonElement tagList = o.get("tags");
+    if (tagList != null && tagList.isJsonArray()) {
+      for (JsonElement t : tagList.getAsJsonArray()) {
+        if (t.isJsonObject() && string(t.getAsJsonObject(), "key") != null) {
+          tags.put(string(t.getAsJsonObject(), "key"), String.valueOf(string(t.getAsJsonObject(), "value")));
+        }
+      }
+    }
+    return tags;
   }
 
   /** The id of the host anti-affinity group {@code name}, made on first use. */
@@ -427,14 +445,7 @@ final class CloudStackProvider implements Provider {
     String id = string(vm, "id");
     String state = string(vm, "state");
     boolean jobPending = vm.has("jobid") && vm.has("jobstatus") && vm.get("jobstatus").getAsInt() == 0;
-    Map<String, String> tags = new LinkedHashMap<>();
-    JsonElement tagList = vm.get("tags");
-    if (tagList != null && tagList.isJsonArray()) {
-      for (JsonElement t : tagList.getAsJsonArray()) {
-        JsonObject o = t.getAsJsonObject();
-        tags.put(string(o, "key"), string(o, "value"));
-      }
-    }
+    Map<String, String> tags = tags(vm);
     if (!tags.containsKey(Instance.NODE_TAG) && GROUP.equals(string(vm, "group"))) {
       tags.put(Instance.NODE_TAG, string(vm, "name"));
     }
@@ -820,7 +831,7 @@ final class CloudStackProvider implements Provider {
    * CreateImage reboots it). The template's OS type is the VM's.
    */
   @Override
-  public Image createImage(String id, String name) {
+  public Image createImage(String id, String name, Map<String, String> imageTags) {
     JsonObject vm = list("listVirtualMachines", Map.of("id", id, "listall", "true"), "virtualmachine").stream()
         .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the cloud has no VM " + id));
     boolean running = "Running".equals(string(vm, "state"));
@@ -835,13 +846,44 @@ final class CloudStackProvider implements Provider {
           .name(name).displayText("saved by Flotilla from VM " + string(vm, "name")).osTypeId(string(vm, "ostypeid"))
           .volumeId(volume).build()));
       awaitJob(made.getJobId(), "createTemplate");
-      return new Image(made.getId(), name, null);
+      tagTemplate(made.getId(), imageTags);
+      return new Image(made.getId(), name, null, imageTags);
     } finally {
       if (running) {
         awaitJob(jc("startVirtualMachine", a -> a.getVirtualMachineApi().startVirtualMachine(id)),
             "startVirtualMachine");
       }
     }
+  }
+
+  /** Tags a new template; one that cannot be tagged is deleted, as nothing would know it for Flotilla's. */
+  private void tagTemplate(String templateId, Map<String, String> imageTags) {
+    try {
+      awaitJob(createTags("Template", templateId, imageTags), "createTags");
+    } catch (CloudException e) {
+      try {
+        deleteImage(templateId);
+      } catch (CloudException alsoFailed) {
+        e.addSuppressed(alsoFailed);
+        throw new CloudException(e.kind(), api(), null, "template " + templateId + " was made but could not be tagged"
+            + " (" + e.getMessage() + ") nor deleted: delete it in CloudStack", e);
+      }
+      throw e;
+    }
+  }
+
+  /** The template, the account's own first (with its tags), else one it may boot. */
+  @Override
+  public java.util.Optional<Image> image(String imageId) {
+    for (String filter : List.of("self", "executable")) {
+      java.util.Optional<Image> found = list("listTemplates", Map.of("templatefilter", filter, "id", imageId),
+          "template").stream().filter(t -> imageId.equals(string(t, "id"))).findFirst()
+          .map(t -> new Image(imageId, string(t, "name"), string(t, "account"), tags(t)));
+      if (found.isPresent()) {
+        return found;
+      }
+    }
+    return java.util.Optional.empty();
   }
 
   /** The template's readiness: READY once CloudStack says it is ready, ERROR for a failed copy. */

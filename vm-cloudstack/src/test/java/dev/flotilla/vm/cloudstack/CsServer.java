@@ -61,7 +61,12 @@ public final class CsServer implements AutoCloseable {
   private final Map<String, Tmpl> templates = new ConcurrentHashMap<>();
 
   /** A template: the one every VM boots from at first, or one createTemplate made from a root volume. */
-  private record Tmpl(String id, String name, String osType, String account, AtomicBoolean ready) {}
+  private record Tmpl(String id, String name, String osType, String account, AtomicBoolean ready,
+      Map<String, String> tags) {
+    Tmpl(String id, String name, String osType, String account, AtomicBoolean ready) {
+      this(id, name, osType, account, ready, new ConcurrentHashMap<>());
+    }
+  }
 
   private static final class PublicIp {
     final String id = UUID.randomUUID().toString();
@@ -739,7 +744,7 @@ public final class CsServer implements AutoCloseable {
   }
 
   private JsonObject createTags(Map<String, String> params) {
-    required(params, "resourcetype");
+    String type = required(params, "resourcetype");
     Map<String, String> tags = new LinkedHashMap<>();
     for (int i = 0; params.containsKey("tags[" + i + "].key"); i++) {
       String value = params.get("tags[" + i + "].value");
@@ -747,6 +752,14 @@ public final class CsServer implements AutoCloseable {
         throw new CsError(431, "Value for the key " + params.get("tags[" + i + "].key") + " is either null or empty");
       }
       tags.put(params.get("tags[" + i + "].key"), value);
+    }
+    if (type.equalsIgnoreCase("Template")) {
+      List<Tmpl> tagged = new ArrayList<>();
+      for (String id : required(params, "resourceids").split(",")) {
+        tagged.add(java.util.Optional.ofNullable(templates.get(id)).orElseThrow(() -> new CsError(431, "Unable to find"
+            + " resource by id " + id + " and type Template")));
+      }
+      return object("jobid", job(null, j -> tagged.forEach(t -> t.tags().putAll(tags))).id);
     }
     List<Vm> targets = new ArrayList<>();
     for (String id : required(params, "resourceids").split(",")) {
@@ -1040,9 +1053,15 @@ public final class CsServer implements AutoCloseable {
             t.ready().get() ? "Download Complete" : "Creating", "ostypeid", t.osType(), "ostypename",
             "Debian GNU/Linux 12 (64-bit)", "zoneid", ZONE, "zonename", "zone1", "hypervisor", "KVM", "format", "QCOW2",
             "templatetype", "USER", "isfeatured", t.account().equals("system"), "ispublic",
-            t.account().equals("system"), "account", t.account()))
+            t.account().equals("system"), "account", t.account(), "tags", templateTags(t)))
         .toList();
     return out.isEmpty() ? new JsonObject() : list("template", out);
+  }
+
+  private static JsonArray templateTags(Tmpl t) {
+    JsonArray tags = new JsonArray();
+    t.tags().forEach((k, v) -> tags.add(object("key", k, "value", v, "resourcetype", "Template", "resourceid", t.id())));
+    return tags;
   }
 
   /** createTemplate from a stopped VM's root volume; the copy is the job. */
@@ -1096,6 +1115,8 @@ public final class CsServer implements AutoCloseable {
         o.addProperty((String) kv[i], n);
       } else if (v instanceof Boolean b) {
         o.addProperty((String) kv[i], b);
+      } else if (v instanceof com.google.gson.JsonElement e) {
+        o.add((String) kv[i], e);
       } else {
         o.addProperty((String) kv[i], String.valueOf(v));
       }

@@ -114,11 +114,20 @@ public interface Provider extends AutoCloseable {
   }
 
   /**
-   * Saves VM {@code id} as an image new nodes can boot (EC2's CreateImage, OpenStack's createImage).
-   * Needs {@link Capability#SNAPSHOT_TO_IMAGE}.
+   * Saves VM {@code id} as an image new nodes can boot (EC2's CreateImage, OpenStack's createImage), with
+   * {@code tags} on the image from the start (or, where the cloud cannot, before this returns: an image
+   * left without them is deleted). Needs {@link Capability#SNAPSHOT_TO_IMAGE}.
    */
-  default Image createImage(String id, String name) {
+  default Image createImage(String id, String name, Map<String, String> tags) {
     throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, api());
+  }
+
+  /**
+   * Image {@code imageId} with its tags, or empty when the cloud does not know it. The default looks in
+   * {@link #images()}; a provider whose list leaves out tags or the account's own images overrides it.
+   */
+  default java.util.Optional<Image> image(String imageId) {
+    return images().stream().filter(i -> i.id().equals(imageId)).findFirst();
   }
 
   /**

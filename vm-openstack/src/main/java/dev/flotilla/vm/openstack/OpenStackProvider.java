@@ -557,11 +557,35 @@ final class OpenStackProvider implements Provider {
     return e == null || e.isJsonNull() ? null : e.getAsString();
   }
 
+  /**
+   * Nova's createImage with the tags as the image's metadata (Glance properties), at microversion 2.45, which
+   * answers the new image's id in its body.
+   */
   @Override
-  public Image createImage(String id, String name) {
-    String imageId = calls.call("create image", () -> nova().servers().createImageFromServer(name, id));
+  public Image createImage(String id, String name, Map<String, String> tags) {
+    JsonObject create = new JsonObject();
+    create.addProperty("name", name);
+    JsonObject metadata = new JsonObject();
+    tags.forEach(metadata::addProperty);
+    create.add("metadata", metadata);
+    JsonObject body = new JsonObject();
+    body.add("createImage", create);
+    JsonObject answer = calls.call("create image", () -> nova().rest().post("/servers/" + id + "/action", body, "2.45"));
+    String imageId = text(answer, "image_id");
+    if (imageId == null || imageId.isBlank()) {
+      throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "create image answered no image_id; look"
+          + " for an image named '" + name + "' in the project");
+    }
     imageIds.put(name, imageId);
-    return new Image(imageId, name, null);
+    return new Image(imageId, name, null, tags);
+  }
+
+  /** Nova's view of the image, whose metadata holds the tags {@link #createImage} gave it. */
+  @Override
+  public Optional<Image> image(String imageId) {
+    org.jclouds.openstack.nova.v2_0.domain.Image i = calls.call("show image", () -> nova().api()
+        .getImageApi(nova().region()).get(imageId));
+    return i == null ? Optional.empty() : Optional.of(new Image(i.getId(), i.getName(), null, i.getMetadata()));
   }
 
   @Override

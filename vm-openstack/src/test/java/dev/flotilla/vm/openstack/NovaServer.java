@@ -49,6 +49,8 @@ final class NovaServer implements AutoCloseable {
   private final Deque<Fault> faults = new ArrayDeque<>();
   private final Map<String, JsonObject> servers = new LinkedHashMap<>();
   private final Map<String, JsonObject> images = new LinkedHashMap<>();
+  /** The Nova microversion the request being answered asked for, or null. */
+  private String microversion;
   private final Map<String, JsonObject> keys = new LinkedHashMap<>();
   private final Map<String, JsonObject> floatingIps = new LinkedHashMap<>();
   private final Map<String, JsonObject> groups = new LinkedHashMap<>();
@@ -298,6 +300,7 @@ final class NovaServer implements AutoCloseable {
   }
 
   private Answer route(HttpExchange ex, String method, String path, Map<String, String> query, JsonObject body) {
+    microversion = ex.getRequestHeaders().getFirst("X-OpenStack-Nova-API-Version");
     if (path.equals("/v3/auth/tokens") && method.equals("POST")) {
       return keystoneV3(body);
     }
@@ -588,6 +591,14 @@ final class NovaServer implements AutoCloseable {
     return Answer.json(202, o);
   }
 
+  /** Whether the request asked for at least Nova microversion {@code version} (as {@code 2.45}). */
+  private boolean atLeast(String version) {
+    if (microversion == null || !microversion.matches("2\\.\\d+")) {
+      return false;
+    }
+    return Integer.parseInt(microversion.substring(2)) >= Integer.parseInt(version.substring(2));
+  }
+
   private Answer action(JsonObject s, JsonObject body) {
     String action = body.keySet().iterator().next();
     String status = str(s, "status");
@@ -650,8 +661,14 @@ final class NovaServer implements AutoCloseable {
         image.addProperty("name", str(body.getAsJsonObject("createImage"), "name"));
         image.addProperty("status", "SAVING");
         image.addProperty("progress", 25);
-        image.add("metadata", new JsonObject());
+        JsonObject metadata = body.getAsJsonObject("createImage").getAsJsonObject("metadata");
+        image.add("metadata", metadata == null ? new JsonObject() : metadata.deepCopy());
         images.put(imageId, image);
+        if (atLeast("2.45")) { // from 2.45 on, Nova answers the image id in the body and sends no Location
+          JsonObject o = new JsonObject();
+          o.addProperty("image_id", imageId);
+          return Answer.json(202, o);
+        }
         return new Answer(202, null, Map.of("Location", base() + "/images/" + imageId));
       }
       case "addFloatingIp", "removeFloatingIp" -> {

@@ -630,12 +630,12 @@ public final class FakeCloud implements Provider {
   }
 
   @Override
-  public Image createImage(String id, String name) {
+  public Image createImage(String id, String name, Map<String, String> tags) {
     synchronized (lock) {
       receive(Op.CREATE_IMAGE, List.of(id));
       require(Capability.SNAPSHOT_TO_IMAGE);
       existing(id);
-      Image image = new Image("img-" + String.format("%06d", nextSnapshot++), name, "self");
+      Image image = new Image("img-" + String.format("%06d", nextSnapshot++), name, "self", tags);
       images.put(image.id(), image);
       return image;
     }
@@ -771,6 +771,9 @@ public final class FakeCloud implements Provider {
         com.google.gson.JsonObject image = new com.google.gson.JsonObject();
         image.addProperty("id", i.id());
         image.addProperty("name", i.name());
+        com.google.gson.JsonObject tags = new com.google.gson.JsonObject();
+        i.tags().forEach(tags::addProperty);
+        image.add("tags", tags);
         saved.add(image);
       });
       o.add("savedImages", saved);
@@ -787,8 +790,15 @@ public final class FakeCloud implements Provider {
       floating.clear();
       images.values().removeIf(i -> "self".equals(i.owner()));
       if (o.has("savedImages")) {
-        o.getAsJsonArray("savedImages").forEach(e -> images.put(e.getAsJsonObject().get("id").getAsString(),
-            new Image(e.getAsJsonObject().get("id").getAsString(), e.getAsJsonObject().get("name").getAsString(), "self")));
+        o.getAsJsonArray("savedImages").forEach(e -> {
+          com.google.gson.JsonObject i = e.getAsJsonObject();
+          Map<String, String> tags = new LinkedHashMap<>();
+          if (i.has("tags")) {
+            i.getAsJsonObject("tags").entrySet().forEach(t -> tags.put(t.getKey(), t.getValue().getAsString()));
+          }
+          String id = i.get("id").getAsString();
+          images.put(id, new Image(id, i.get("name").getAsString(), "self", tags));
+        });
       }
       if (o.has("floating")) {
         o.getAsJsonObject("floating").entrySet().forEach(e -> floating.put(e.getKey(),

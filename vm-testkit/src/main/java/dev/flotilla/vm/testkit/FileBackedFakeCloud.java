@@ -238,8 +238,8 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   @Override
-  public Image createImage(String id, String name) {
-    return locked(true, () -> cloud.createImage(id, name));
+  public Image createImage(String id, String name, Map<String, String> tags) {
+    return locked(true, () -> cloud.createImage(id, name, tags));
   }
 
   @Override

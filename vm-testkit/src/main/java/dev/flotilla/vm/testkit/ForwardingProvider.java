@@ -132,8 +132,13 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
-  public Image createImage(String id, String name) {
-    return delegate.createImage(id, name);
+  public Image createImage(String id, String name, Map<String, String> tags) {
+    return delegate.createImage(id, name, tags);
+  }
+
+  @Override
+  public java.util.Optional<Image> image(String imageId) {
+    return delegate.image(imageId);
   }
 
   @Override

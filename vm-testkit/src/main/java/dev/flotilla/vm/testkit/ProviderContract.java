@@ -275,7 +275,9 @@ public abstract class ProviderContract {
 
     assertThat(clone).isRunning();
     assertThat(clone.image()).contains(image.id());
-    client.deleteImage(n, image.id());
+    // the cloud itself says whose image it is, so only an image Flotilla saved is deleted without force
+    assertThat(provider.image(image.id()).flatMap(dev.flotilla.vm.Image::savedFrom)).contains(n.name());
+    client.deleteImage(n, image.id(), false);
     assertThat(provider.images()).extracting(dev.flotilla.vm.Image::id).doesNotContain(image.id());
   }
 

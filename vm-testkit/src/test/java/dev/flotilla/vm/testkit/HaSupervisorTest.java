@@ -71,10 +71,10 @@ class HaSupervisorTest {
     // as CloudStack does: the disk is copied from the stopped VM, which is started again afterwards
     Provider stopsToSave = new DelegatingProvider(cloud) {
       @Override
-      public dev.flotilla.vm.Image createImage(String id, String name) {
+      public dev.flotilla.vm.Image createImage(String id, String name, java.util.Map<String, String> tags) {
         cloud.stop(List.of(id), false);
         duringTheCopy.add(HaSupervisor.of(client[0]).check());
-        dev.flotilla.vm.Image image = cloud.createImage(id, name);
+        dev.flotilla.vm.Image image = cloud.createImage(id, name, tags);
         cloud.start(List.of(id));
         return image;
       }

@@ -57,6 +57,26 @@ class VmClientTest {
   }
 
   @Test
+  void onlyImagesFlotillaSavedAreDeletedWithoutForce(VmClient client, FakeCloud cloud) {
+    Node web = node("web1");
+    client.start(web);
+    dev.flotilla.vm.Image saved = client.saveImage(web, "golden");
+    assertThat(saved.savedFrom()).contains("web1");
+    assertThat(cloud.image(saved.id()).orElseThrow().tags()).containsEntry(Instance.PROFILE_TAG, "fake");
+
+    // an image of someone else's (here a public one) carries no saved-from tag
+    assertThatThrownBy(() -> client.deleteImage("debian-12")).hasMessageContaining("image debian-12")
+        .hasMessageContaining("not saved by Flotilla").hasMessageContaining("--force");
+    assertThat(cloud).hasCallCount("deleteImage", 0);
+    assertThatThrownBy(() -> client.deleteImage(null, "img-missing", false)).isInstanceOfSatisfying(
+        CloudException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND));
+
+    client.deleteImage(saved.id());
+    client.deleteImage(null, "debian-12", true);
+    assertThat(cloud.images()).extracting(dev.flotilla.vm.Image::id).doesNotContain(saved.id(), "debian-12");
+  }
+
+  @Test
   void manyNodesCostOneCreateAndOneDescribePerPollRound(VmClient client, FakeCloud cloud, VirtualClock clock) {
     List<Instance> vms = client.start(nodes(4));
 
