@@ -18,7 +18,18 @@ public final class Main {
 
   /** Runs the command; returns its exit status. */
   static int run(String... args) {
-    int verbosity = verbosity(args);
+    java.io.PrintStream stderr = System.err;
+    // every line on standard error (logs at any verbosity, traces, errors) is escaped on its way out
+    System.setErr(Output.printableStream(stderr));
+    try {
+      return run(verbosity(args), args);
+    } finally {
+      System.err.flush();
+      System.setErr(stderr);
+    }
+  }
+
+  private static int run(int verbosity, String... args) {
     // Logging is set before any logger exists: warnings by default, more with -v, -vv, -vvv.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
         new String[] {"warn", "info", "debug", "trace"}[Math.min(verbosity, 3)]);

@@ -63,10 +63,14 @@ final class Output {
    * line feeds and tabs stay; the colours Output adds itself are the only escapes that remain.
    */
   static String printable(String text) {
+    return escaped(text, true);
+  }
+
+  private static String escaped(String text, boolean marks) {
     StringBuilder sb = new StringBuilder(text.length());
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);
-      if (c == MARK) {
+      if (c == MARK && marks) {
         sb.append('\u001b');
       } else if (c != '\n' && c != '\t' && (c < 0x20 || c == 0x7f || c >= 0x80 && c <= 0x9f)) {
         sb.append(String.format("\\x%02x", (int) c));
@@ -75,6 +79,35 @@ final class Output {
       }
     }
     return sb.toString();
+  }
+
+  /**
+   * A stream that writes to {@code to} what it is given, each line escaped as {@link #printable} does (but
+   * with no colours of Output's own): standard error, where every log line goes at every verbosity, and a
+   * log line may quote what a server said.
+   */
+  static PrintStream printableStream(PrintStream to) {
+    java.io.OutputStream lines = new java.io.OutputStream() {
+      private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+      @Override
+      public synchronized void write(int b) {
+        line.write(b);
+        if (b == '\n' || line.size() >= 8192) {
+          flush();
+        }
+      }
+
+      @Override
+      public synchronized void flush() {
+        if (line.size() > 0) {
+          to.print(escaped(line.toString(java.nio.charset.StandardCharsets.UTF_8), false));
+          line.reset();
+        }
+        to.flush();
+      }
+    };
+    return new PrintStream(lines, true, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   /** The JSON form of {@code value}, with --json. */

@@ -390,6 +390,16 @@ class CliIT {
   }
 
   @Test
+  void logLinesEscapeControlCharactersAtEveryVerbosity() throws Exception {
+    // a profile name is the user's text, and logs quote it as they quote a server's answers
+    Files.writeString(dir.resolve("cloud.json"), "{\"ev\\u001b]0;owned\\u0007il\": {\"api\": \"fake\"}}");
+    for (String verbosity : List.of("-vv", "-vvv")) {
+      Result r = vm(verbosity, "status");
+      assertThat(r.err()).contains("profile 'ev\\x1b]0;owned\\x07il'").doesNotContain("\u001b", "\u0007");
+    }
+  }
+
+  @Test
   void verbosityShowsLogs() throws Exception {
     ok("add", "web1");
     assertThat(ok("-vv", "stop", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient");

@@ -514,7 +514,21 @@ final class NovaServer implements AutoCloseable {
     return seen;
   }
 
+  /** When set, the next create makes nothing and answers with this existing server's id (a hostile answer). */
+  volatile String createAnswersExisting;
+
   private Answer create(JsonObject req, JsonObject hints) {
+    String existing = createAnswersExisting;
+    createAnswersExisting = null;
+    if (existing != null) {
+      JsonObject made = new JsonObject();
+      made.addProperty("id", existing);
+      made.add("links", new JsonArray());
+      made.addProperty("OS-DCF:diskConfig", "MANUAL");
+      JsonObject o = new JsonObject();
+      o.add("server", made);
+      return Answer.json(202, o);
+    }
     String image = str(req, "imageRef");
     String flavor = str(req, "flavorRef");
     if (!images.containsKey(image) || !"ACTIVE".equals(str(images.get(image), "status"))) {

@@ -99,6 +99,25 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void aCreateAnsweredWithAnotherNodesServerIsRefusedAndBindsNothing() {
+    Instance web1 = client.start(node("web1"));
+    server.createAnswersExisting = web1.id();
+    assertThatThrownBy(() -> client.start(node("web2"))).isInstanceOfSatisfying(CloudException.class, e -> {
+      assertThat(e.kind()).isEqualTo(CloudException.Kind.UNKNOWN);
+      assertThat(e.getMessage()).contains("web2").contains(web1.id()).contains("refused");
+    });
+    assertThat(client.record("web2").flatMap(Node::vmId)).isEmpty();
+    assertThat(client.record("web2").flatMap(Node::createIntent)).as("the intent stays").isPresent();
+    assertThat(client.record("web1").flatMap(Node::vmId)).contains(web1.id());
+    assertThat(provider.describe(List.of(web1.id()))).singleElement()
+        .satisfies(vm -> assertThat(vm.nodeName()).contains("web1"));
+    assertThat(server.requests()).noneMatch(r -> r.startsWith("DELETE") || r.contains("metadata"));
+    Instance web2 = client.start(node("web2"));
+    assertThat(web2.id()).isNotEqualTo(web1.id());
+    assertThat(client.record("web1").flatMap(Node::vmId)).contains(web1.id());
+  }
+
+  @Test
   void aProxysHtml404ToAServerIsNotNovasNotFound() {
     Node web = node("web1");
     Instance vm = client.start(web);

@@ -159,6 +159,13 @@ public final class PostgresNodeStore implements NodeStore {
   /** How long a write waits for a record that another session holds before it says so. */
   static final java.time.Duration RECORD_LOCK_WAIT = java.time.Duration.ofSeconds(20);
 
+  private volatile java.time.Duration recordLockWait = RECORD_LOCK_WAIT;
+
+  /** A shorter wait than {@link #RECORD_LOCK_WAIT}, for tests. */
+  void recordLockWait(java.time.Duration wait) {
+    this.recordLockWait = wait;
+  }
+
   @Override
   public Optional<Node> update(String name, UnaryOperator<Node> change) {
     checkStillLocked(name);
@@ -167,7 +174,7 @@ public final class PostgresNodeStore implements NodeStore {
       try {
         try (java.sql.Statement s = c.createStatement()) {
           // a record that another session holds (its row locked, its lock taken) is waited for, not for ever
-          s.execute("SET LOCAL lock_timeout = '" + RECORD_LOCK_WAIT.toMillis() + "ms'");
+          s.execute("SET LOCAL lock_timeout = '" + recordLockWait.toMillis() + "ms'");
         }
         try (PreparedStatement s = c.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
           s.setString(1, lockPrefix + "record/" + name);
@@ -187,9 +194,42 @@ public final class PostgresNodeStore implements NodeStore {
         return Optional.ofNullable(after);
       } catch (SQLException | RuntimeException e) {
         rollback(c);
+        if (e instanceof SQLException sql && "55P03".equals(sql.getSQLState())) {
+          throw new VmException("The node store " + at + " could not write the record of node " + name + ": "
+              + holderOf(c, name) + " has held it for longer than the store waits (" + recordLockWait.toSeconds()
+              + " s); nothing was changed. Try again once that session has ended.", e);
+        }
         throw e;
       }
     });
+  }
+
+  /**
+   * Who holds node {@code name}'s record: the oldest other session that holds its record lock or a lock on the
+   * records' table (a {@code SELECT ... FOR UPDATE} left open in psql, say), with its pid, application and
+   * address and since when; Flotilla's sessions name their process and host as their application.
+   */
+  private String holderOf(Connection c, String name) {
+    String sql = "SELECT a.pid, a.application_name, host(a.client_addr), a.xact_start FROM pg_stat_activity a"
+        + " WHERE a.pid <> pg_backend_pid() AND a.xact_start IS NOT NULL AND a.pid IN (SELECT l.pid FROM pg_locks l"
+        + " WHERE l.granted AND (l.locktype = 'advisory' AND ((l.classid::bigint << 32) | l.objid::bigint)"
+        + " = hashtextextended(?, 0) OR l.relation = to_regclass('flotilla_node')))"
+        + " ORDER BY a.xact_start LIMIT 1";
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      s.setString(1, lockPrefix + "record/" + name);
+      try (ResultSet r = s.executeQuery()) {
+        if (r.next()) {
+          String application = r.getString(2);
+          String from = r.getString(3);
+          return "another session, since " + r.getTimestamp(4).toInstant() + " (pid " + r.getInt(1)
+              + (application == null || application.isBlank() ? "" : ", application '" + application + "'")
+              + (from == null ? "" : ", from " + from) + ")";
+        }
+      }
+    } catch (SQLException e) {
+      // the holder could not be named: the error still says what happened
+    }
+    return "another session (pg_stat_activity shows which)";
   }
 
   private void write(Connection c, String name, Node after) throws SQLException {

@@ -156,6 +156,36 @@ class PostgresNodeStoreIT {
   }
 
   @Test
+  void aRecordHeldByAnotherSessionIsWaitedForAWhileThenItsHolderIsNamed() throws Exception {
+    String url = TestDatabase.freshSchemaUrl();
+    String schema = url.substring(url.indexOf("schema=") + "schema=".length());
+    try (PostgresNodeStore store = PostgresNodeStore.open(url, TestDatabase.env());
+        Connection psql = TestDatabase.connect(); Statement s = psql.createStatement()) {
+      store.put(web());
+      store.recordLockWait(Duration.ofMillis(500));
+      // as an operator's psql session might: a row locked and left so
+      s.execute("SET application_name = 'psql'");
+      psql.setAutoCommit(false);
+      s.executeQuery("SELECT * FROM " + schema + ".flotilla_node WHERE name = 'web1' FOR UPDATE").close();
+      long pid;
+      try (ResultSet r = s.executeQuery("SELECT pg_backend_pid()")) {
+        r.next();
+        pid = r.getLong(1);
+      }
+
+      assertThatThrownBy(() -> store.update("web1", n -> n.toBuilder().vmId("i-0new").build()))
+          .isInstanceOf(dev.flotilla.vm.VmException.class)
+          .hasMessageContaining("record of node web1: another session, since ")
+          .hasMessageContaining("(pid " + pid + ", application 'psql', from 127.0.0.1)")
+          .hasMessageContaining("nothing was changed");
+      psql.rollback();
+      assertThat(store.get("web1").flatMap(Node::vmId)).as("nothing was changed").contains("i-0abc");
+      store.update("web1", n -> n.toBuilder().vmId("i-0new").build());
+      assertThat(store.get("web1").flatMap(Node::vmId)).contains("i-0new");
+    }
+  }
+
+  @Test
   void theLockOfAProcessThatIsKilledIsReleasedAndWhileHeldItNamesTheHolder() throws Exception {
     String url = TestDatabase.freshSchemaUrl();
     try (NodeStore store = PostgresNodeStore.open(url, TestDatabase.env())) {
