@@ -54,6 +54,24 @@ public final class Ec2TestServer implements AutoCloseable {
     server.failNext(n, status, code);
   }
 
+  /** The next request (of any action) is answered with this status, content type and body, whatever it asked. */
+  public void answerNext(int status, String contentType, String body) {
+    server.failNextWith(status, contentType, body);
+  }
+
+  /**
+   * The next answer to {@code action} is hostile, after the request took effect: {@code INCOMPLETE} (its list
+   * left out), {@code FOREIGN_404} (a proxy's HTML 404), {@code HTML}, {@code EMPTY_JSON}, {@code TRUNCATED}.
+   */
+  public void garbageNext(String action, String kind) {
+    server.garbage(action, 1, Ec2Server.Garbage.valueOf(kind));
+  }
+
+  /** The next RunInstances makes nothing and answers with these existing instances. */
+  public void runAnswersExisting(List<String> ids) {
+    server.runAnswersExisting = List.copyOf(ids);
+  }
+
   /** Forgets the faults still queued. */
   public void clearFaults() {
     server.clearFaults();

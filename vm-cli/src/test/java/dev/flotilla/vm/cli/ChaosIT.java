@@ -199,7 +199,7 @@ class ChaosIT {
       server = new dev.flotilla.vm.cloudstack.CsServer();
       Chaos.cloudJson(dir, """
           {"acs": {"api": "cloudstack", "auth": {"api_url": "%s", "api_key": "%s", "secret_key": "%s",
-           "service_offering": "Small Instance"},
+           "service_offering": "Small Instance", "page_size": 50, "max_list_items": 5000},
            "default_image": "debian-12", "default_options": {}}}
           """.formatted(server.url(), dev.flotilla.vm.cloudstack.CsServer.API_KEY,
           dev.flotilla.vm.cloudstack.CsServer.SECRET_KEY));
@@ -207,7 +207,7 @@ class ChaosIT {
 
     @Override
     public String name() {
-      return "CloudStack test server (no create tokens, 5% garbage)";
+      return "CloudStack test server (no create tokens, 5% garbage, endless pages among it)";
     }
 
     @Override

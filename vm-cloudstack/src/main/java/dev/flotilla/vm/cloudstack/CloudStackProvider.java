@@ -123,7 +123,7 @@ final class CloudStackProvider implements Provider {
     this.expunge = Boolean.parseBoolean(profile.setting("expunge").orElse("false"));
     this.snapshotMax = CloudStackProviderFactory.number(profile, "vm_snapshot_max", 1000).orElse(null);
     this.pageSize = CloudStackProviderFactory.number(profile, "page_size", 500).orElse(PAGE);
-    this.maxListItems = CloudStackProviderFactory.number(profile, "max_list_items", 10_000_000).orElse(100_000);
+    this.maxListItems = CloudStackProviderFactory.number(profile, "max_list_items", 10_000_000).orElse(20_000);
   }
 
   @Override

@@ -40,7 +40,7 @@ public final class CloudStackProviderFactory implements ProviderFactory {
     SETTINGS.put("max_parallel", "how many calls run at once when many VMs are created or acted on (default 8)");
     SETTINGS.put("vm_snapshot_max", "how many VM snapshots a VM may have; by default the cloud's vmsnapshot.max where the key may read it (an admin's), else 10");
     SETTINGS.put("page_size", "how many objects a list asks for per page (default 500; at most the cloud's default.page.size)");
-    SETTINGS.put("max_list_items", "the most objects one list may hold before it is refused as endless (default 100000)");
+    SETTINGS.put("max_list_items", "the most objects one list may hold before it is refused as endless (default 20000)");
     SETTINGS.put("expunge", "true to expunge VMs as they are destroyed (needs the right, or an admin key)");
   }
 

@@ -88,6 +88,8 @@ public final class CsServer implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicReference<Hostile> nextHostile = new java.util.concurrent.atomic.AtomicReference<>();
   /** Whether every page of listVirtualMachines is full and counts more: a listing that never ends. */
   volatile boolean endlessPages;
+  /** Set by a garbage draw: the listing under way has pages that never end. */
+  private volatile boolean endlessListing;
   /** When set, the next deployVirtualMachine makes nothing and answers with this existing VM's id. */
   volatile String deployAnswersId;
   /** Whether the key is a root admin's, who may read global settings (listConfigurations). */
@@ -218,6 +220,16 @@ public final class CsServer implements AutoCloseable {
   }
 
   /** One VM as the cloud has it, for crash tests: its node (by tag, or name in group flotilla), state, tags. */
+  /** The next {@code command} is answered with a hostile {@code kind}: count-no-list, count-lots, foreign-404. */
+  public void hostileNext(String command, String kind) {
+    nextHostile.set(new Hostile(command, kind));
+  }
+
+  /** Whether listVirtualMachines' pages never end (each full, each counting one more page). */
+  public void endlessPages(boolean value) {
+    endlessPages = value;
+  }
+
   public record Listed(String id, String node, String state, Map<String, String> tags) {}
 
   /** Every VM, Destroyed ones included, as it is now. */
@@ -255,15 +267,24 @@ public final class CsServer implements AutoCloseable {
     if (garbage || draw < garbageShare) {
       // what a proxy or a broken cloud sends: HTML, {}, a body cut short, a count without its list, a count
       // that is no number, a proxy's HTML 404
+      // that is no number, a proxy's HTML 404, or a listing whose pages never end
       String[] junk = {"<html><body>502 Bad Gateway</body></html>", "{}", "{\"" + key + "\":{\"count\":1,\"virtualma",
-          "{\"" + key + "\":{\"count\":3}}", "{\"" + key + "\":{\"count\":\"lots\",\"virtualmachine\":[]}}", null};
+          "{\"" + key + "\":{\"count\":3}}", "{\"" + key + "\":{\"count\":\"lots\",\"virtualmachine\":[]}}", null,
+          "endless"};
       String body = junk[(int) (draw * 1000) % junk.length];
       if (body == null) {
         sendHtml(ex, 404, "<html><head><title>404 Not Found</title></head><body><h1>Not Found</h1></body></html>");
-      } else {
+        return;
+      } else if (!body.equals("endless")) {
         send(ex, 200, body);
+        return;
+      } else if (!command.equals("listVirtualMachines")) {
+        send(ex, 200, "{}");
+        return;
       }
-      return;
+      endlessListing = true; // this listing's pages go on until a listing starts afresh at page 1
+    } else if (command.equals("listVirtualMachines") && "1".equals(params.getOrDefault("page", "1"))) {
+      endlessListing = false;
     }
     Hostile once = nextHostile.getAndSet(null);
     if (once != null && once.command.equals(command)) {
@@ -724,7 +745,7 @@ public final class CsServer implements AutoCloseable {
     List<Vm> visible = matched.stream().filter(v -> !v.state.equals("Destroyed"))
         .sorted(Comparator.comparing(v -> v.created + v.id)).toList();
     int page = Integer.parseInt(params.getOrDefault("page", "1"));
-    if (endlessPages && !visible.isEmpty()) {
+    if ((endlessPages || endlessListing) && !visible.isEmpty()) {
       JsonArray full = new JsonArray();
       for (int i = 0; i < pageSize; i++) {
         full.add(vmObject(visible.get(0)));

@@ -65,7 +65,7 @@ public final class OpenStackProviderFactory implements ProviderFactory {
     out.put("floating_ip_pool", "the pool floating IPs come from; without it, the cloud's default pool");
     out.put("proxy", "host:port of an HTTP proxy every request to the cloud goes through");
     out.put("max_list_items", "the most servers or images one listing may hold before it is refused as endless"
-        + " (default 100000)");
+        + " (default 20000)");
     out.put("max_parallel", "how many per-server requests (create, start, stop, delete) go at once (default 8)");
     return out;
   }

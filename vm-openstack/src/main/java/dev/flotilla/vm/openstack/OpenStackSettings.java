@@ -31,9 +31,9 @@ record OpenStackSettings(Profile profile) {
     return number("max_parallel", 8, 64);
   }
 
-  /** The most servers or images one listing may hold before it is refused as endless; 100,000 unless set. */
+  /** The most servers or images one listing may hold before it is refused as endless; 20,000 unless set. */
   int maxListItems() {
-    return number("max_list_items", 100_000, 10_000_000);
+    return number("max_list_items", 20_000, 10_000_000);
   }
 
   private int number(String key, int fallback, int max) {
