@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# What each published module pulls in at runtime: prints the README's table "What each module pulls in".
+# What each published module pulls in at runtime: prints the table "What each module pulls in" of docs/building.md.
 #   docs/dependency-report.sh           print the table
-#   docs/dependency-report.sh --check   fail if README.md's table differs (CI runs this)
-#   docs/dependency-report.sh --write   put the table in README.md
+#   docs/dependency-report.sh --check   fail if docs/building.md's table differs (CI runs this)
+#   docs/dependency-report.sh --write   put the table in docs/building.md
 # Needs the modules installed first: mvn -B install -DskipTests
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,18 +32,18 @@ table() {
 case "${1:-}" in
   --check)
     expected=$(table)
-    actual=$(sed -n '/<!-- dependency-report -->/,/<!-- \/dependency-report -->/p' README.md | sed '1d;$d')
+    actual=$(sed -n '/<!-- dependency-report -->/,/<!-- \/dependency-report -->/p' docs/building.md | sed '1d;$d')
     if [ "$expected" != "$actual" ]; then
-      echo "README.md's dependency table is out of date; run docs/dependency-report.sh --write. The build pulls in:" >&2
+      echo "docs/building.md's dependency table is out of date; run docs/dependency-report.sh --write. The build pulls in:" >&2
       echo "$expected" >&2
       exit 1
     fi
-    echo "README.md's dependency table is current." ;;
+    echo "docs/building.md's dependency table is current." ;;
   --write)
     expected=$(table)
     awk -v table="$expected" '
       /<!-- \/dependency-report -->/ { print table; skip = 0 }
       !skip { print }
-      /<!-- dependency-report -->/ { skip = 1 }' README.md > README.md.tmp && mv README.md.tmp README.md ;;
+      /<!-- dependency-report -->/ { skip = 1 }' docs/building.md > docs/building.md.tmp && mv docs/building.md.tmp docs/building.md ;;
   *) table ;;
 esac

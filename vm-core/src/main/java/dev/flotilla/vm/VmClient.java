@@ -197,7 +197,7 @@ public final class VmClient implements AutoCloseable {
   private static Action stepToRunning(Target t) {
     List<Action> plan = Lifecycle.plan(t.state, State.RUNNING).orElse(List.of(Action.DESTROY));
     if (plan.contains(Action.DESTROY)) {
-      throw new ForbiddenTransitionException(t.subject(), t.state, Action.START);
+      throw new ForbiddenTransitionException(t.subject(), t.node.name(), t.state, Action.START);
     }
     return plan.isEmpty() ? null : plan.get(0);
   }
@@ -653,11 +653,11 @@ public final class VmClient implements AutoCloseable {
    * @throws ForbiddenTransitionException when the VM runs and the cloud resizes stopped VMs only
    */
   public Instance resize(Node node, String type) {
-    Target t = single(node);
+    Target t = single(node, "resize", Action.RESIZE);
     dev.flotilla.vm.spi.Resizing resizing = t.provider.resizing()
         .orElseThrow(() -> new UnsupportedCapabilityException(Capability.RESIZE, t.provider.api()));
     if (!(t.state == State.RUNNING && resizing.live())) {
-      Lifecycle.check(t.subject(), t.state, Action.RESIZE);
+      check(t, Action.RESIZE);
     }
     backoff.retry(() -> {
       resizing.resize(t.vmId(), type);
@@ -744,7 +744,7 @@ public final class VmClient implements AutoCloseable {
    * @throws UnsupportedCapabilityException when the provider cannot read consoles
    */
   public String consoleOutput(Node node) {
-    Target t = single(node);
+    Target t = single(node, "read the console of", null);
     require(t, Capability.CONSOLE_OUTPUT);
     return backoff.retry(() -> t.provider.consoleOutput(t.vmId()));
   }
@@ -777,7 +777,7 @@ public final class VmClient implements AutoCloseable {
    * @return the VM as observed after the change
    */
   public Instance associateAddress(Node node, String address) {
-    Target t = single(node);
+    Target t = single(node, "give a floating address to", null);
     require(t, Capability.FLOATING_IP);
     addressFor(t.provider, address, t.node);
     backoff.retry(() -> t.provider.associateAddress(address, t.vmId()));
@@ -793,7 +793,7 @@ public final class VmClient implements AutoCloseable {
    * record no longer names it (it names the VM's own public address, if it has one).
    */
   public void disassociateAddress(Node node, String address) {
-    Target t = single(node);
+    Target t = single(node, "take a floating address off", null);
     require(t, Capability.FLOATING_IP);
     addressFor(t.provider, address, t.node);
     backoff.retry(() -> t.provider.disassociateAddress(address, t.vmId()));
@@ -850,12 +850,12 @@ public final class VmClient implements AutoCloseable {
    *     {@code options.memory()} was asked
    */
   public Snapshot snapshot(Node node, String name, SnapshotOptions options) {
-    Target t = single(node);
+    Target t = single(node, "snapshot", Action.SNAPSHOT);
     require(t, Capability.SNAPSHOTS);
     if (options.memory()) {
       require(t, Capability.SNAPSHOT_MEMORY);
     }
-    Lifecycle.check(t.subject(), t.state, Action.SNAPSHOT);
+    check(t, Action.SNAPSHOT);
     Snapshot taken = backoff.retry(() -> t.provider.snapshot(t.vmId(), name, options));
     return awaitSnapshot(t, taken.id());
   }
@@ -867,7 +867,7 @@ public final class VmClient implements AutoCloseable {
 
   /** The snapshot chain of the VM of {@code node}. */
   public SnapshotChain snapshots(Node node) {
-    Target t = single(node);
+    Target t = single(node, "list the snapshots of", null);
     require(t, Capability.SNAPSHOTS);
     return backoff.retry(() -> t.provider.snapshots(t.vmId()));
   }
@@ -879,9 +879,9 @@ public final class VmClient implements AutoCloseable {
    * @return the VM after the revert: running for a memory snapshot, usually stopped otherwise
    */
   public Instance revert(Node node, String snapshot) {
-    Target t = single(node);
+    Target t = single(node, "revert", Action.REVERT);
     require(t, Capability.SNAPSHOTS);
-    Lifecycle.check(t.subject(), t.state, Action.REVERT);
+    check(t, Action.REVERT);
     Snapshot s = find(t, snapshot);
     backoff.retry(() -> t.provider.revert(t.vmId(), s.id()));
     // A memory snapshot resumes running; a disk-only one settles where the provider leaves it.
@@ -892,7 +892,7 @@ public final class VmClient implements AutoCloseable {
 
   /** Deletes a snapshot, named by id or name; its children move to its parent. */
   public void deleteSnapshot(Node node, String snapshot) {
-    Target t = single(node);
+    Target t = single(node, "delete a snapshot of", null);
     require(t, Capability.SNAPSHOTS);
     Snapshot s = find(t, snapshot);
     backoff.retry(() -> t.provider.deleteSnapshot(t.vmId(), s.id()));
@@ -905,7 +905,7 @@ public final class VmClient implements AutoCloseable {
    * @throws UnsupportedCapabilityException when the provider cannot save VMs as images
    */
   public Image saveImage(Node node, String name) {
-    Target t = single(node);
+    Target t = single(node, "save an image of", null);
     require(t, Capability.SNAPSHOT_TO_IMAGE);
     // some clouds stop the VM to copy its disk (CloudStack) or reboot it (EC2): while the save lasts, its
     // record says a Flotilla call stopped it, so an HA supervisor does not start it in the middle of the copy
@@ -1048,12 +1048,30 @@ public final class VmClient implements AutoCloseable {
 
   private record Batch(List<Target> targets) {}
 
-  private Target single(Node node) {
+  /** The target of one node that must have a VM for the call ({@code doing} it, as the error says). */
+  private Target single(Node node, String doing, Action action) {
     Target t = observe(List.of(node)).targets.get(0);
     if (!t.node.isBound()) {
-      throw new ForbiddenTransitionException(t.subject(), State.TERMINATED, Action.SNAPSHOT);
+      throw noVm(t, doing, action);
     }
     return t;
+  }
+
+  private static ForbiddenTransitionException noVm(Target t, String doing, Action action) {
+    String name = t.node.name();
+    return new ForbiddenTransitionException(State.TERMINATED, action, "Cannot " + doing + " node " + name + ": it has no"
+        + " VM (it was removed, or never made). Start it first: vm start " + name + " [in code: VmClient.start]");
+  }
+
+  /** Whether {@code action} is to be taken on {@code t}'s VM (false: a no-op); a forbidden one is refused. */
+  private static boolean check(Target t, Action action) {
+    if (Lifecycle.isNoOp(t.state, action)) {
+      return false;
+    }
+    if (!t.state.allows(action)) {
+      throw new ForbiddenTransitionException(t.subject(), t.node.name(), t.state, action);
+    }
+    return true;
   }
 
   /**
@@ -1114,9 +1132,9 @@ public final class VmClient implements AutoCloseable {
         continue;
       }
       if (!t.node.isBound()) {
-        throw new ForbiddenTransitionException(t.subject(), State.TERMINATED, action);
+        throw noVm(t, ForbiddenTransitionException.word(action), action);
       }
-      if (Lifecycle.check(t.subject(), t.state, action)) {
+      if (check(t, action)) {
         out.add(t);
       }
     }

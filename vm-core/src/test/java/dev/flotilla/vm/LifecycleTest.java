@@ -58,6 +58,10 @@ class LifecycleTest {
     NO_OPS.put(TERMINATED, EnumSet.of(DESTROY));
   }
 
+  private static String word(Enum<?> e) {
+    return e.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
   @ParameterizedTest
   @EnumSource(State.class)
   void everyTransitionIsAllowedANoOpOrRefusedWithTheAllowedActionsNamed(State state) {
@@ -75,9 +79,10 @@ class LifecycleTest {
               assertThat(e.state()).isEqualTo(state);
               assertThat(e.action()).isEqualTo(action);
             })
-            .hasMessageContaining("Cannot " + action + " VM i-1 of node web1")
-            .hasMessageContaining("it is " + state)
-            .hasMessageContaining(ALLOWED.get(state).isEmpty() ? "no action" : ALLOWED.get(state).toString());
+            .hasMessageContaining("Cannot " + word(action) + " VM i-1 of node web1")
+            .hasMessageContaining("it is " + word(state))
+            .hasMessageContaining(ALLOWED.get(state).isEmpty() ? "allows nothing until it settles"
+                : "it can " + String.join(", ", ALLOWED.get(state).stream().map(LifecycleTest::word).toList()));
       }
     }
   }

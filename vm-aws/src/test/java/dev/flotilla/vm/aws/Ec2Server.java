@@ -175,6 +175,14 @@ final class Ec2Server implements AutoCloseable {
     }
   }
 
+  /** Faults for one action each: the next {@code action} fails with the code, before it takes effect. */
+  private final Map<String, Deque<String[]>> actionFaults = new HashMap<>();
+
+  /** The next request of {@code action} fails with HTTP {@code status} and EC2 error {@code code}. */
+  synchronized void failNextOf(String action, int status, String code) {
+    actionFaults.computeIfAbsent(action, a -> new ArrayDeque<>()).add(new String[] {Integer.toString(status), code});
+  }
+
   /** The next request is answered with HTTP {@code status} and {@code body} as it is, before it takes effect. */
   synchronized void failNextWith(int status, String contentType, String body) {
     faults.add(new String[] {Integer.toString(status), null, contentType, body});
@@ -260,6 +268,9 @@ final class Ec2Server implements AutoCloseable {
       String[] fault;
       synchronized (this) {
         fault = faults.poll();
+        if (fault == null && actionFaults.containsKey(action)) {
+          fault = actionFaults.get(action).poll();
+        }
       }
       if (fault != null) {
         respond(ex, Integer.parseInt(fault[0]), fault.length > 2 ? fault[2] : "text/xml;charset=UTF-8",

@@ -72,6 +72,11 @@ public final class Ec2TestServer implements AutoCloseable {
     server.runAnswersExisting = List.copyOf(ids);
   }
 
+  /** The next request of {@code action} fails with HTTP {@code status} and EC2 error {@code code}. */
+  public void failNext(String action, int status, String code) {
+    server.failNextOf(action, status, code);
+  }
+
   /** Forgets the faults still queued. */
   public void clearFaults() {
     server.clearFaults();

@@ -105,20 +105,25 @@ final class Cli {
     Node record = ws.store().get(name).orElse(null);
     boolean added = record == null;
     try (VmClient client = ws.client(wait)) { // cloud.json and --auth are checked before anything is written
+      String done = null; // said once the VM is there: a failed add keeps no record, and says only why
       if (added) {
         record = NodeDefinitions.seed(Node.builder(name).build(), seeds == null ? List.of() : seeds);
         ws.store().put(record);
-        o.say("added node " + name + " (" + ws.store().whereIs(name) + ")");
+        done = "added node " + name + " (" + ws.store().whereIs(name) + ")";
       } else if (seeds != null && !seeds.isEmpty()) {
         record = NodeDefinitions.seed(record, seeds);
         ws.store().put(record);
-        o.say("updated node " + name);
+        done = "updated node " + name;
       }
       try {
+        List<Instance> vms = stopped ? client.create(List.of(record)) : client.start(List.of(record));
+        if (done != null) {
+          o.say(done);
+        }
         if (stopped) {
-          report(o, List.of(record), client.create(List.of(record)), "made", "making");
+          report(o, List.of(record), vms, "made", "making");
         } else {
-          report(o, List.of(record), client.start(List.of(record)), "started", "starting");
+          report(o, List.of(record), vms, "started", "starting");
         }
       } catch (RuntimeException e) {
         if (added) {
@@ -335,32 +340,61 @@ final class Cli {
     return m;
   }
 
-  @Command(name = "status", aliases = "ls", description = "List the VMs, then every disagreement between records and"
-      + " cloud with the command that fixes it.")
-  int status() {
+  @Command(name = "status", aliases = "ls", description = "List the VMs (of the nodes FILTER names, or with those"
+      + " ids; all when none), then every disagreement between records and cloud with the command that fixes it.")
+  int status(@Parameters(arity = "0..*", paramLabel = "FILTER", description = "Node names, name patterns (web*), tags,"
+      + " services or VM ids.") List<String> filter) {
     Output o = out();
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(false)) {
       StatusReport report = client.status();
+      List<Instance> vms = report.vms();
+      List<Drift> drift = report.drift();
+      if (filter != null && !filter.isEmpty()) {
+        // a word may also be the id of a VM no record names, as stratus-describe-instance takes ids
+        java.util.Set<String> ids = new java.util.HashSet<>(filter);
+        java.util.Set<String> listed = new java.util.HashSet<>();
+        vms.forEach(vm -> listed.add(vm.id()));
+        List<String> words = filter.stream().filter(w -> !listed.contains(w) || ws.matchesNode(w)).toList();
+        java.util.Set<String> names = new java.util.HashSet<>();
+        if (!words.isEmpty()) {
+          ws.select(words).forEach(n -> names.add(n.name()));
+        }
+        vms = vms.stream().filter(vm -> ids.contains(vm.id()) || vm.nodeName().filter(names::contains).isPresent())
+            .toList();
+        drift = drift.stream().filter(d -> names.contains(d.node()) || ids.contains(d.vmId())).toList();
+      }
       List<List<String>> rows = new ArrayList<>();
       rows.add(Output.row("ID", "NODE", "STATE", "TYPE", "IP", "ZONE"));
-      for (Instance vm : report.vms()) {
+      for (Instance vm : vms) {
         rows.add(Output.row(vm.id(), vm.nodeName().orElse(null), o.state(vm.state(), vm.providerState()),
             vm.type().orElse(null), vm.publicAddress().orElse(null), vm.zone().orElse(null)));
+        if (o.quiet()) {
+          o.answer(vm.id() + ", " + vm.publicAddress().orElse("-"));
+        }
       }
-      if (report.vms().isEmpty()) {
+      if (vms.isEmpty()) {
         o.say("no VMs");
       } else if (!o.quiet()) {
         o.table(rows);
+        o.say(count(vms));
       }
-      for (Drift d : report.drift()) {
+      for (Drift d : drift) {
         o.warn("warning: " + d.message());
         o.warn("  fix: " + d.command());
       }
-      o.json(Output.fields("vms", report.vms().stream().map(Cli::vmJson).toList(), "drift", report.drift().stream()
+      o.json(Output.fields("vms", vms.stream().map(Cli::vmJson).toList(), "drift", drift.stream()
           .map(Cli::driftJson).toList()));
     }
     return 0;
+  }
+
+  /** {@code 3 VMs: 2 running, 1 stopped}, states in lifecycle order. */
+  private static String count(List<Instance> vms) {
+    Map<State, Long> byState = new java.util.EnumMap<>(State.class);
+    vms.forEach(vm -> byState.merge(vm.state(), 1L, Long::sum));
+    return vms.size() + (vms.size() == 1 ? " VM: " : " VMs: ") + String.join(", ", byState.entrySet().stream()
+        .map(e -> e.getValue() + " " + e.getKey().name().toLowerCase(Locale.ROOT)).toList());
   }
 
   private static Map<String, Object> driftJson(Drift d) {
@@ -704,7 +738,7 @@ final class Cli {
     // a bounded connect, and the destination after "--": nothing from a record or a cloud is read as an option
     List<String> cmd = new ArrayList<>(List.of("ssh", "-o", "ConnectTimeout=" + SSH_CONNECT_SECONDS));
     node.keyPair().flatMap(Cli::privateKeyOf).ifPresent(k -> cmd.addAll(List.of("-i", k.toString())));
-    node.loginUser().ifPresent(u -> cmd.addAll(List.of("-l", u)));
+    node.loginUser().or(() -> node.image().flatMap(Cli::imageUser)).ifPresent(u -> cmd.addAll(List.of("-l", u)));
     cmd.add("--");
     cmd.add(address);
     if (command != null) {
@@ -714,8 +748,20 @@ final class Cli {
       o.answer(String.join(" ", cmd.stream().map(Cli::shellQuoted).toList()));
       return 0;
     }
+    if (ws.embedded()) {
+      System.err.println("warning: node " + name + "'s VM is on the embedded fake cloud, whose VMs have no network:"
+          + " ssh will not connect (it gives up after " + SSH_CONNECT_SECONDS + " s)");
+    }
     Process p = new ProcessBuilder(cmd).inheritIO().start();
     return p.waitFor();
+  }
+
+  /** The login user cloud images of a distribution have, from the image's name or id; none when unknown. */
+  private static Optional<String> imageUser(String image) {
+    String i = image.toLowerCase(Locale.ROOT);
+    return Stream.of("debian", "ubuntu", "alpine", "fedora", "centos", "rocky", "almalinux").filter(i::startsWith)
+        .findFirst().or(() -> i.startsWith("amzn") || i.startsWith("al2023") ? Optional.of("ec2-user")
+            : Optional.empty());
   }
 
   /** How long ssh may take to connect before it gives up. */
@@ -758,8 +804,10 @@ final class Cli {
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(true)) {
       dev.flotilla.vm.Image image = client.saveImage(node(ws, name), imageName);
+      if (o.quiet()) {
+        o.answer(image.id());
+      }
       o.say("saved " + name + " as image " + image.name() + "; boot it with vm.image " + image.id());
-      o.answer(image.id());
       o.json(Output.fields("id", image.id(), "name", image.name()));
     }
     return 0;
@@ -787,13 +835,38 @@ final class Cli {
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(false)) {
       Node n = node(ws, name);
+      // a node without a VM is refused before anything is allocated: an address left allocated is billed
+      if (client.status(n).isEmpty()) {
+        throw new dev.flotilla.vm.VmException("Cannot give a floating address to node " + name + ": it has no VM;"
+            + " nothing was allocated. Start it first: vm start " + name);
+      }
       String ip = address != null ? address : client.allocateAddress(n, pool).address();
-      Instance vm = client.associateAddress(n, ip);
+      Instance vm;
+      try {
+        vm = client.associateAddress(n, ip);
+      } catch (RuntimeException e) {
+        throw address == null ? released(client, n, ip, e) : e;
+      }
+      if (o.quiet()) {
+        o.answer(ip);
+      }
       o.say(name + " (" + vm.id() + ") answers at " + ip);
-      o.answer(ip);
       o.json(Output.fields("node", name, "address", ip));
     }
     return 0;
+  }
+
+  /** Gives back an address this command allocated and could not use; the error says whether it could. */
+  private static RuntimeException released(VmClient client, Node n, String ip, RuntimeException failed) {
+    try {
+      client.releaseAddress(n, ip);
+      return new dev.flotilla.vm.VmException(failed.getMessage() + "; the address " + ip + " it allocated was"
+          + " released", failed);
+    } catch (RuntimeException alsoFailed) {
+      failed.addSuppressed(alsoFailed);
+      return new dev.flotilla.vm.VmException(failed.getMessage() + "; the address " + ip + " it allocated could not be"
+          + " released either: release it with 'vm ip-rm " + n.name() + " " + ip + "'", failed);
+    }
   }
 
   @Command(name = "ip-rm", description = "Take floating IP ADDRESS off NODE and release it (--keep: keep it allocated).")

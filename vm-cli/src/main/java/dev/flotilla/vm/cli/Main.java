@@ -2,6 +2,7 @@ package dev.flotilla.vm.cli;
 
 import dev.flotilla.vm.VmException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 
 /**
@@ -56,9 +57,12 @@ public final class Main {
     cli.setParameterExceptionHandler((e, ignored) -> {
       PrintWriter err = e.getCommandLine().getErr();
       err.println("error: " + oneLine(e.getMessage()));
-      if (e instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
-        err.println("Did you mean: " + String.join(" or ", u.getSuggestions().stream()
-            .map(s -> s.startsWith("-") ? s : "vm " + subcommandPath(e.getCommandLine()) + s).toList()) + "?");
+      if (e instanceof CommandLine.UnmatchedArgumentException u) {
+        List<String> near = suggestions(u);
+        if (!near.isEmpty()) {
+          err.println("Did you mean: " + String.join(" or ", near.stream()
+              .map(s -> s.startsWith("-") ? s : "vm " + subcommandPath(e.getCommandLine()) + s).toList()) + "?");
+        }
       }
       err.println("Run 'vm " + subcommandPath(e.getCommandLine()) + "--help' for how to use it.");
       err.flush();
@@ -95,6 +99,48 @@ public final class Main {
       }
     }
     return e;
+  }
+
+  /**
+   * The commands or options nearest to the first word not understood: those within two edits (a letter
+   * added, dropped, changed, or two swapped: strat, --wiat), nearest first, else picocli's own guesses.
+   */
+  static List<String> suggestions(CommandLine.UnmatchedArgumentException u) {
+    List<String> unmatched = u.getUnmatched();
+    if (unmatched.isEmpty()) {
+      return List.of();
+    }
+    String word = unmatched.get(0).replaceAll("=.*", "");
+    CommandLine.Model.CommandSpec spec = u.getCommandLine().getCommandSpec();
+    java.util.Collection<String> names = word.startsWith("-")
+        ? spec.options().stream().flatMap(o -> java.util.Arrays.stream(o.names())).filter(n -> n.startsWith("--"))
+            .toList()
+        : spec.subcommands().keySet();
+    List<String> near = names.stream().filter(n -> distance(word, n) <= 2)
+        .sorted(java.util.Comparator.comparingInt((String n) -> distance(word, n)).thenComparing(n -> n)).distinct()
+        .limit(3).toList();
+    return near.isEmpty() ? u.getSuggestions() : near;
+  }
+
+  /** Edits from {@code a} to {@code b}, a swap of neighbours counting as one (optimal string alignment). */
+  static int distance(String a, String b) {
+    int[][] d = new int[a.length() + 1][b.length() + 1];
+    for (int i = 0; i <= a.length(); i++) {
+      d[i][0] = i;
+    }
+    for (int j = 0; j <= b.length(); j++) {
+      d[0][j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1), d[i - 1][j - 1] + cost);
+        if (i > 1 && j > 1 && a.charAt(i - 1) == b.charAt(j - 2) && a.charAt(i - 2) == b.charAt(j - 1)) {
+          d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+      }
+    }
+    return d[a.length()][b.length()];
   }
 
   private static String subcommandPath(CommandLine cl) {

@@ -57,7 +57,7 @@ final class Workspace implements AutoCloseable {
           + " there is no cloud.json in " + this.dir + " to find it in; create cloud.json with that profile, give an"
           + " OpenStack RC file (--auth demo-openrc.sh), or leave --auth out to use the embedded fake cloud");
     }
-    if (embedded()) {
+    if (embedded() && !Files.exists(this.dir.resolve(FAKE_CLOUD))) { // said once, when it is made
       output.say("Using the embedded fake cloud in " + this.dir.resolve(FAKE_CLOUD) + (mock ? " (--mock)."
           : " (no cloud.json in " + this.dir + ")."));
     }

@@ -26,11 +26,28 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Bounded for CI ({@code -Dchaos.rounds}, 40 on the fake cloud and a quarter of that on the EC2 test
  * server by default), seeded and replayable ({@code -Dchaos.seed}); the long run is
  * {@code mvn -B verify -pl vm-cli -am -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=ChaosIT
- * -Dchaos.rounds=200} (see the README).
+ * -Dchaos.rounds=200 -Dfailsafe.fork.timeout=10800} (see docs/building.md).
+ *
+ * <p>Each run is bounded by its rounds: ten minutes and 20 seconds a round (every process it waits for is
+ * bounded too); the annotation only caps that.
  */
-@Timeout(1800)
+@Timeout(value = 3, unit = java.util.concurrent.TimeUnit.HOURS)
 class ChaosIT {
   private static final int ROUNDS = Integer.getInteger("chaos.rounds", 40);
+
+  /** The time one run of {@code rounds} rounds may take. */
+  private static java.time.Duration budget(int rounds) {
+    return java.time.Duration.ofSeconds(600 + 20L * rounds);
+  }
+
+  /** Runs the chaos on {@code backend} within its budget, prints its report and checks it. */
+  private Chaos.Report judged(Chaos.Backend backend, long seed, int rounds) {
+    Chaos.Report report = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(budget(rounds),
+        () -> new Chaos(backend, dir, seed, rounds).run());
+    System.out.println(report);
+    report.assertClean();
+    return report;
+  }
   private static final long SEED = Long.getLong("chaos.seed", 20261201L);
 
   @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
@@ -38,28 +55,20 @@ class ChaosIT {
 
   @Test
   void onTheFakeCloudNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
-    Chaos.Report report = new Chaos(new FakeBackend(dir), dir, SEED, ROUNDS).run();
-    System.out.println(report);
-    report.assertClean();
+    judged(new FakeBackend(dir), SEED, ROUNDS);
   }
 
   @Test
   void onTheEc2TestServerNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
     try (Ec2Backend backend = new Ec2Backend(dir)) {
-      Chaos.Report report = new Chaos(backend, dir, SEED + 1, Math.max(2, ROUNDS / 4)).run();
-      System.out.println(report);
-      report.assertClean();
-      assertThat(report.kills()).isPositive();
+      assertThat(judged(backend, SEED + 1, Math.max(2, ROUNDS / 4)).kills()).isPositive();
     }
   }
 
   @Test
   void onTheCloudStackTestServerNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
     try (CloudStackBackend backend = new CloudStackBackend(dir)) {
-      Chaos.Report report = new Chaos(backend, dir, SEED + 3, Math.max(2, ROUNDS / 4)).run();
-      System.out.println(report);
-      report.assertClean();
-      assertThat(report.kills()).isPositive();
+      assertThat(judged(backend, SEED + 3, Math.max(2, ROUNDS / 4)).kills()).isPositive();
     }
   }
 
@@ -71,7 +80,9 @@ class ChaosIT {
   void withRecordsInPostgreSQLNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
     String url = PostgresStoreIT.testStore();
     String store = url + "?schema=chaos_" + Long.toHexString(System.nanoTime());
-    Chaos.Report report = new Chaos(new FakeBackend(dir), dir, store, SEED + 2, Math.max(2, ROUNDS / 2)).run();
+    int rounds = Math.max(2, ROUNDS / 2);
+    Chaos.Report report = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(budget(rounds),
+        () -> new Chaos(new FakeBackend(dir), dir, store, SEED + 2, rounds).run());
     System.out.println(report.toString().replaceFirst("^chaos on ", "chaos with records in PostgreSQL, on "));
     report.assertClean();
   }

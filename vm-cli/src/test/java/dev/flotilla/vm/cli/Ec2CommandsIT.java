@@ -38,6 +38,12 @@ class Ec2CommandsIT {
       assertThat(ok("status")).contains(ip);
       ok("ip-rm", "web1", ip);
       assertThat(ok("ips")).doesNotContain(ip);
+      // an address allocated for a node that cannot take it is given back, not left billed
+      server.failNext("AssociateAddress", 400, "InvalidParameterCombination");
+      VmCommand.Result failed = VmCommand.together(dir, List.of("ip-add", "web1"));
+      assertThat(failed.exit()).isEqualTo(1);
+      assertThat(failed.out()).contains("InvalidParameterCombination").contains("it allocated was released");
+      assertThat(ok("ips")).doesNotContain("203.0.113.");
 
       Path key = dir.resolve("ops.pub");
       Files.writeString(key, "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ops\n");

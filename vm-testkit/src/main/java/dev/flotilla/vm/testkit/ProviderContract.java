@@ -359,7 +359,8 @@ public abstract class ProviderContract {
     client.start(n);
     if (!provider.resizing().orElseThrow().live()) {
       assertThatThrownBy(() -> client.resize(n, otherType()))
-          .isInstanceOf(dev.flotilla.vm.ForbiddenTransitionException.class).hasMessageContaining("RUNNING");
+          .isInstanceOf(dev.flotilla.vm.ForbiddenTransitionException.class).hasMessageContaining("it is running")
+          .hasMessageContaining("Stop it first");
     }
     client.stop(n);
 

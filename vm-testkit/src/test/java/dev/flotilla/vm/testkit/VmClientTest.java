@@ -146,7 +146,7 @@ class VmClientTest {
     cloud.breakVm(vm.id(), "disk failure");
 
     assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOf(ForbiddenTransitionException.class)
-        .hasMessageContaining("Cannot START VM " + vm.id() + " of node web1: it is ERROR, which allows [DESTROY]");
+        .hasMessageContaining("Cannot start VM " + vm.id() + " of node web1: it is error (from error it can destroy).");
     client.destroy(node("web1"));
     assertThat(client.start(node("web1")).id()).isNotEqualTo(vm.id());
   }
@@ -157,11 +157,19 @@ class VmClientTest {
     client.start(web);
     client.stop(web);
 
+    // in words, with the step that makes the action possible and the command that takes it
     assertThatThrownBy(() -> client.reboot(web)).isInstanceOf(ForbiddenTransitionException.class)
-        .hasMessageContaining("Cannot REBOOT").hasMessageContaining("it is STOPPED")
-        .hasMessageContaining("[START, DESTROY, SNAPSHOT, REVERT, RESIZE]");
+        .hasMessageContaining("Cannot reboot VM vm-000001 of node web1: it is stopped (from stopped it can start,"
+            + " destroy, snapshot, revert, resize). Start it first: vm start web1");
+    client.start(web);
+    assertThatThrownBy(() -> client.resize(web, "m1.large")).isInstanceOf(ForbiddenTransitionException.class)
+        .hasMessageContaining("Cannot resize VM vm-000001 of node web1: it is running")
+        .hasMessageContaining("Stop it first: vm stop web1");
+    // a call that needs a VM names itself, not another action
     assertThatThrownBy(() -> client.stop(node("never"))).isInstanceOf(ForbiddenTransitionException.class)
-        .hasMessageContaining("node never (no VM)").hasMessageContaining("[CREATE]");
+        .hasMessageContaining("Cannot stop node never: it has no VM").hasMessageContaining("vm start never");
+    assertThatThrownBy(() -> client.consoleOutput(node("never"))).isInstanceOf(ForbiddenTransitionException.class)
+        .hasMessageContaining("Cannot read the console of node never: it has no VM");
   }
 
   @Test
