@@ -67,8 +67,14 @@ public interface VmListener {
    * @param target what is waited for, such as {@code RUNNING}
    * @param done how many VMs have reached it
    * @param total how many are waited on
+   * @param elapsed how long the wait has lasted (on the client's clock)
    */
-  record Progress(String target, int done, int total) {
+  record Progress(String target, int done, int total, java.time.Duration elapsed) {
+    /** Progress at the start of a wait. */
+    public Progress(String target, int done, int total) {
+      this(target, done, total, java.time.Duration.ZERO);
+    }
+
     /** Such as {@code 2/4 running}. */
     @Override
     public String toString() {

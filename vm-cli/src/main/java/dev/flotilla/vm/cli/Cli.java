@@ -257,19 +257,25 @@ final class Cli {
           }
         }
       }
-      // nothing to do on the cloud, but the user's word is recorded all the same: HA obeys it
-      recordIntent(client, verb, already);
+      // nothing to do on the cloud for those already so, but the user's word is recorded all the same (HA
+      // obeys it), in the same call as the others, so that one wait reports on them all
       if (act.isEmpty()) {
+        recordIntent(client, verb, already);
         o.json(Output.fields("vms", List.of(), "skipped", skipped));
         return 0;
       }
+      List<Node> call = new ArrayList<>(act);
+      if (!verb.equals("reboot")) {
+        call.addAll(already);
+      }
+      int acted = act.size();
       switch (verb) {
-        case "start" -> report(o, act, client.start(act), "started", "starting");
-        case "stop" -> report(o, act, client.stop(act), "stopped", "stopping");
-        case "force-stop" -> report(o, act, client.forceStop(act), "stopped", "stopping");
+        case "start" -> report(o, act, client.start(call).subList(0, acted), "started", "starting");
+        case "stop" -> report(o, act, client.stop(call).subList(0, acted), "stopped", "stopping");
+        case "force-stop" -> report(o, act, client.forceStop(call).subList(0, acted), "stopped", "stopping");
         case "reboot" -> report(o, act, client.reboot(act), "rebooted", "rebooting");
         default -> {
-          client.destroy(act);
+          client.destroy(call);
           act.forEach(n -> o.say("removed " + n.name() + " (" + n.vmId().orElse("") + ")"));
           o.json(Output.fields("removed", act.stream().map(Node::name).toList(), "skipped", skipped));
         }
@@ -738,7 +744,7 @@ final class Cli {
     // a bounded connect, and the destination after "--": nothing from a record or a cloud is read as an option
     List<String> cmd = new ArrayList<>(List.of("ssh", "-o", "ConnectTimeout=" + SSH_CONNECT_SECONDS));
     node.keyPair().flatMap(Cli::privateKeyOf).ifPresent(k -> cmd.addAll(List.of("-i", k.toString())));
-    node.loginUser().or(() -> node.image().flatMap(Cli::imageUser)).ifPresent(u -> cmd.addAll(List.of("-l", u)));
+    loginUser(ws, node).ifPresent(u -> cmd.addAll(List.of("-l", u)));
     cmd.add("--");
     cmd.add(address);
     if (command != null) {
@@ -754,6 +760,20 @@ final class Cli {
     }
     Process p = new ProcessBuilder(cmd).inheritIO().start();
     return p.waitFor();
+  }
+
+  /** The record's login user, else the one of its image's distribution (the record's image, else its VM's). */
+  private static Optional<String> loginUser(Workspace ws, Node node) {
+    if (node.loginUser().isPresent()) {
+      return node.loginUser();
+    }
+    Optional<String> image = node.image();
+    if (image.isEmpty()) {
+      try (VmClient client = ws.client(false)) {
+        image = client.status(node).flatMap(Instance::image);
+      }
+    }
+    return image.flatMap(Cli::imageUser);
   }
 
   /** The login user cloud images of a distribution have, from the image's name or id; none when unknown. */

@@ -31,9 +31,13 @@ public final class Main {
   }
 
   private static int run(int verbosity, String... args) {
-    // Logging is set before any logger exists: warnings by default, more with -v, -vv, -vvv.
+    // Logging is set before any logger exists: warnings by default; -v Flotilla's own steps (each call to a
+    // cloud), -vv jclouds' too, -vvv everything and stack traces.
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel",
-        new String[] {"warn", "info", "debug", "trace"}[Math.min(verbosity, 3)]);
+        new String[] {"warn", "warn", "debug", "trace"}[Math.min(verbosity, 3)]);
+    if (verbosity == 1) {
+      System.setProperty("org.slf4j.simpleLogger.log.dev.flotilla", "debug");
+    }
     System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
     System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
     // the command prints CloudConfig's warnings itself, once, as "warning: ..."

@@ -182,7 +182,9 @@ final class Output {
           return;
         }
         String word = p.target().toLowerCase(Locale.ROOT);
-        String line = "[" + p.done() + "/" + p.total() + "] " + word + (p.done() < p.total() ? ", waiting..." : ", done");
+        long seconds = p.elapsed().toSeconds();
+        String line = "[" + p.done() + "/" + p.total() + "] " + word + (p.done() < p.total() ? ", waiting..."
+            + (seconds > 0 ? " " + seconds + " s" : "") : ", done" + (seconds > 0 ? " in " + seconds + " s" : ""));
         if (terminal) {
           out.print("\r\u001b[2K" + line + (p.done() == p.total() ? System.lineSeparator() : ""));
           out.flush();

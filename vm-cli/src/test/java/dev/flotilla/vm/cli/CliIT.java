@@ -140,7 +140,9 @@ class CliIT {
     Result r = vm(Map.of("FLOTILLA_FAKE_BOOT_SECONDS", "2"), "start", "--wait");
 
     assertThat(r.exit()).isZero();
-    assertThat(r.lines()).contains("[0/2] running, waiting...", "[2/2] running, done");
+    // progress, with the time waited, as Poni's --wait shows it
+    assertThat(r.lines()).contains("[0/2] running, waiting...");
+    assertThat(r.lines()).anySatisfy(l -> assertThat(l).matches("\\[2/2] running, done in [0-9]+ s"));
   }
 
   @Test
@@ -453,6 +455,7 @@ class CliIT {
   @Test
   void verbosityShowsLogs() throws Exception {
     ok("add", "web1");
+    assertThat(ok("-v", "start", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient");
     assertThat(ok("-vv", "stop", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient");
     assertThat(ok("stop", "web1").err()).isEmpty();
   }

@@ -37,7 +37,8 @@ final class VmCommand {
     Path out = Files.createTempFile("vm-out", ".txt");
     Path err = Files.createTempFile("vm-err", ".txt");
     try {
-      ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+      ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()) // relative paths are the directory's
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
           .redirectOutput(out.toFile()).redirectErrorStream(together);
       if (!together) {
         pb.redirectError(err.toFile());

@@ -57,6 +57,9 @@ public final class Waiter {
     return await(groups, s -> s == target, target.name());
   }
 
+  /** How often a wait in which nothing changes still says how far it has come. */
+  static final Duration PROGRESS_EVERY = Duration.ofSeconds(10);
+
   /**
    * Waits until every VM of {@code groups} is in a state {@code wanted} accepts, such as any settled state.
    *
@@ -67,6 +70,7 @@ public final class Waiter {
     List<Watch> watches = groups.stream().map(Watch::new).toList();
     int total = watches.stream().mapToInt(w -> w.remaining.size()).sum();
     int[] reported = {-1};
+    Duration[] reportedAt = {Duration.ZERO};
     return until(() -> {
       Duration elapsed = Duration.between(start, clock.instant());
       int done = 0;
@@ -76,9 +80,11 @@ public final class Waiter {
         }
         done += w.done.size();
       }
-      if (done != reported[0]) {
+      // told when it changes, and at least every PROGRESS_EVERY while nothing does (as Poni's --wait)
+      if (done != reported[0] || elapsed.minus(reportedAt[0]).compareTo(PROGRESS_EVERY) >= 0) {
         reported[0] = done;
-        listener.onProgress(new VmListener.Progress(label, done, total));
+        reportedAt[0] = elapsed;
+        listener.onProgress(new VmListener.Progress(label, done, total, elapsed));
       }
       if (done == total) {
         return Optional.of(watches.stream().map(w -> w.done).toList());

@@ -286,7 +286,11 @@ class VmClientTest {
 
     assertThat(events.transitions()).extracting(t -> t.node() + ":" + t.to())
         .containsExactly("web1:PENDING", "web2:PENDING", "web1:RUNNING", "web2:RUNNING");
-    assertThat(events.progress()).containsExactly("0/2 running", "2/2 running");
+    // told when it changes, and every 10 s of a wait in which nothing does
+    assertThat(events.progress()).startsWith("0/2 running").endsWith("2/2 running").containsOnly("0/2 running",
+        "2/2 running");
+    assertThat(events.progress()).as("a boot of 20 virtual seconds is told more than once").filteredOn(
+        "0/2 running"::equals).hasSizeGreaterThan(1);
   }
 
   @Test
