@@ -698,9 +698,26 @@ public final class VmClient implements AutoCloseable {
 
   /** The instance types of the client's profile (the explicit one, or the only one). */
   public List<InstanceType> types() {
-    Provider p = provider(profileName(null));
-    return backoff.retry(p::types);
+    String profile = profileName(null);
+    Provider p = provider(profile);
+    return withProfileDefault(backoff.retry(p::types), profiles.get(profile));
   }
+
+  /**
+   * The types with the profile's default marked, where its {@code default_options} name one ({@code
+   * InstanceType}, as LEAP's cloud.json does): that is the type nodes get that name none.
+   */
+  private static List<InstanceType> withProfileDefault(List<InstanceType> types, Profile profile) {
+    String chosen = profile == null ? null : profile.defaultOptions().get(TYPE_OPTION);
+    if (chosen == null || types.stream().noneMatch(t -> t.name().equals(chosen))) {
+      return types;
+    }
+    return types.stream().map(t -> new InstanceType(t.name(), t.cpus(), t.memoryMb(), t.swapMb(),
+        t.name().equals(chosen), t.diskGb(), t.highAvailability())).toList();
+  }
+
+  /** The option of LEAP's {@code default_options} that names the default instance type. */
+  private static final String TYPE_OPTION = "InstanceType";
 
   /** The images of the client's profile (the explicit one, or the only one). */
   public List<Image> images() {
@@ -728,8 +745,8 @@ public final class VmClient implements AutoCloseable {
 
   /** The instance types of the provider of {@code node}. */
   public List<InstanceType> types(Node node) {
-    Provider p = providerFor(node);
-    return backoff.retry(p::types);
+    String profile = profileName(node);
+    return withProfileDefault(backoff.retry(provider(profile)::types), profiles.get(profile));
   }
 
   /** The images of the provider of {@code node}. */
@@ -1197,7 +1214,11 @@ public final class VmClient implements AutoCloseable {
     }
     Map<String, String> merged = new LinkedHashMap<>(p.defaultOptions());
     merged.putAll(node.options());
-    return node.toBuilder().options(merged).build();
+    Node.Builder b = node.toBuilder().options(merged);
+    if (node.type().isEmpty() && merged.containsKey(TYPE_OPTION)) {
+      b.type(merged.get(TYPE_OPTION)); // the type vm types marks as the default, on every cloud
+    }
+    return b.build();
   }
 
   private static List<String> names(List<Target> targets) {

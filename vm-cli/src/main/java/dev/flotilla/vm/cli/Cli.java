@@ -171,7 +171,7 @@ final class Cli {
         for (Node n : ws.select(filter)) {
           Instance vm = client.forceReboot(n);
           o.say("hard-rebooted " + n.name() + " (" + vm.id() + ")");
-          o.json(vmJson(vm));
+          o.json(Output.fields("vm", vmJson(vm)));
         }
       }
       return 0;
@@ -524,7 +524,7 @@ final class Cli {
         rows.add(row);
       }
       o.table(rows);
-      o.json(types);
+      o.json(Output.fields("types", types));
     }
     return 0;
   }
@@ -538,7 +538,7 @@ final class Cli {
       rows.add(Output.row("ID", "NAME", "OWNER"));
       images.forEach(i -> rows.add(Output.row(i.id(), i.name(), i.owner())));
       o.table(rows);
-      o.json(images);
+      o.json(Output.fields("images", images));
     }
     return 0;
   }
@@ -560,7 +560,7 @@ final class Cli {
     try (VmClient client = workspace(o).client(false)) {
       KeyPair k = client.registerKey(name != null ? name : "flotilla_" + System.getProperty("user.name"), text.trim());
       o.say("registered key " + k.name() + " (" + k.fingerprint() + ") from " + key);
-      o.json(k);
+      o.json(Output.fields("key", k));
       remember(key);
     }
     return 0;
@@ -602,7 +602,7 @@ final class Cli {
         m.put("local_key", match == null ? null : match.toString());
         rows.add(m);
       }
-      o.json(rows);
+      o.json(Output.fields("keys", rows));
     }
     return 0;
   }
@@ -920,8 +920,8 @@ final class Cli {
       for (dev.flotilla.vm.FloatingAddress f : all) {
         o.answer(f.address() + "  " + (f.pool() == null ? "-" : f.pool()) + "  " + f.vm().orElse("free"));
       }
-      o.json(all.stream().map(f -> Output.fields("address", f.address(), "pool", f.pool(), "vm", f.vm().orElse(null)))
-          .toList());
+      o.json(Output.fields("addresses", all.stream().map(f -> Output.fields("address", f.address(), "pool", f.pool(),
+          "vm", f.vm().orElse(null))).toList()));
     }
     return 0;
   }
@@ -935,7 +935,7 @@ final class Cli {
     try (VmClient client = ws.client(true)) {
       Snapshot s = client.snapshot(node(ws, name), snap, new SnapshotOptions(memory, quiesce));
       o.say("took snapshot " + s.name() + " (" + s.id() + (s.includesMemory() ? ", with memory" : "") + ") of " + name);
-      o.json(snapshotJson(s, true));
+      o.json(Output.fields("snapshot", snapshotJson(s, true)));
     }
     return 0;
   }
@@ -953,7 +953,8 @@ final class Cli {
       for (Snapshot root : chain.roots()) {
         draw(o, chain, root, "", "", current);
       }
-      o.json(chain.snapshots().stream().map(s -> snapshotJson(s, s.id().equals(current))).toList());
+      o.json(Output.fields("snapshots", chain.snapshots().stream().map(s -> snapshotJson(s, s.id().equals(current)))
+          .toList()));
     }
     return 0;
   }
@@ -986,7 +987,7 @@ final class Cli {
     try (VmClient client = ws.client(true)) {
       Instance vm = client.revert(node(ws, name), snap);
       o.say("reverted " + name + " to " + snap + "; it is " + vm.state().name().toLowerCase(Locale.ROOT));
-      o.json(vmJson(vm));
+      o.json(Output.fields("vm", vmJson(vm)));
     }
     return 0;
   }

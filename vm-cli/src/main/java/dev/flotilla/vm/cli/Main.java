@@ -49,6 +49,7 @@ public final class Main {
       Exception e = inCloudJson(thrown, (Cli) cmd.getCommandSpec().root().userObject());
       err.println("error: " + oneLine(describe(e)) + (verbosity < 3 && !(e instanceof VmException)
           ? " (run again with -vvv to see where it failed)" : ""));
+      jsonError(args, oneLine(describe(e)), 1);
       if (verbosity >= 3) {
         // a trace quotes what servers said too: escaped like every other line
         java.io.StringWriter trace = new java.io.StringWriter();
@@ -70,6 +71,7 @@ public final class Main {
       }
       err.println("Run 'vm " + subcommandPath(e.getCommandLine()) + "--help' for how to use it.");
       err.flush();
+      jsonError(args, oneLine(e.getMessage()), 2);
       return 2;
     });
     // Ctrl-C while waiting stops the wait; the records were written before it began.
@@ -90,6 +92,15 @@ public final class Main {
       } catch (IllegalStateException shuttingDown) {
         // the hook is running or about to: nothing to undo
       }
+    }
+  }
+
+  /** With --json, an error is an answer too: {@code {"error": {"message": ..., "exit_status": 1}}} on stdout. */
+  private static void jsonError(String[] args, String message, int exit) {
+    if (java.util.Arrays.asList(args).contains("--json")) {
+      System.out.println(Output.toJson(java.util.Map.of("error", Output.fields("message", message,
+          "exit_status", exit))));
+      System.out.flush();
     }
   }
 

@@ -111,10 +111,19 @@ final class Output {
   }
 
   /** The JSON form of {@code value}, with --json. */
-  void json(Object value) {
+  void json(Map<String, ?> value) {
     if (json) {
-      out.println(new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls().create().toJson(value));
+      out.println(toJson(value));
     }
+  }
+
+  /**
+   * One shape for every answer with --json, errors too: an object, its keys in snake_case (a record's
+   * {@code memoryMb} is {@code memory_mb}). Made on first use: most commands print no JSON.
+   */
+  static String toJson(Map<String, ?> value) {
+    return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().serializeNulls()
+        .setFieldNamingPolicy(com.google.gson.FieldNamingPolicy.LOWER_CASE_WITH_UNDERSCORES).create().toJson(value);
   }
 
   /** A state, coloured on a terminal. */

@@ -73,7 +73,7 @@ class CliDocIT {
         continue;
       }
       if (l.startsWith("    $ vm ")) {
-        String command = l.substring("    $ vm ".length()).replaceAll("\\s{2,}#.*$", "").strip();
+        String command = l.substring("    $ vm ".length()).replaceAll("\\s+#(\\s.*)?$", "").strip();
         current = new Step(i + 1, List.of(command.split("\\s+")), new ArrayList<>());
         out.add(current);
       } else if (current != null && l.startsWith("    ") && !l.isBlank()) {

@@ -247,7 +247,17 @@ class CliIT {
     assertThat(types.lines()).anySatisfy(l -> assertThat(l).matches("\\*  m1\\.small +1 +128 +1024"));
     assertThat(types.lines()).anySatisfy(l -> assertThat(l).matches(" {3}c1\\.xlarge +4 +2048 +2048"));
     assertThat(ok("images").out()).contains("debian-12").contains("Debian 12 (bookworm)");
-    assertThat(JsonParser.parseString(ok("types", "--json").out()).getAsJsonArray()).hasSize(6);
+    // one shape with --json: an object with snake_case keys, for answers and errors alike
+    JsonObject json = JsonParser.parseString(ok("types", "--json").out()).getAsJsonObject();
+    assertThat(json.getAsJsonArray("types")).hasSize(6);
+    assertThat(json.getAsJsonArray("types").get(0).getAsJsonObject().keySet()).contains("name", "cpus", "memory_mb");
+    assertThat(JsonParser.parseString(ok("images", "--json").out()).getAsJsonObject().getAsJsonArray("images"))
+        .hasSize(4);
+    Result failed = vm("--json", "status", "nosuch");
+    assertThat(failed.exit()).isEqualTo(1);
+    JsonObject error = JsonParser.parseString(failed.out()).getAsJsonObject().getAsJsonObject("error");
+    assertThat(error.get("message").getAsString()).contains("nosuch");
+    assertThat(error.get("exit_status").getAsInt()).isEqualTo(1);
   }
 
   @Test
@@ -455,8 +465,8 @@ class CliIT {
   @Test
   void verbosityShowsLogs() throws Exception {
     ok("add", "web1");
-    assertThat(ok("-v", "start", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient");
-    assertThat(ok("-vv", "stop", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient");
+    assertThat(ok("-v", "stop", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient - STOP 1 VM(s) on fake");
+    assertThat(ok("-vv", "start", "web1").err()).contains("DEBUG dev.flotilla.vm.VmClient - START 1 VM(s) on fake");
     assertThat(ok("stop", "web1").err()).isEmpty();
   }
 

@@ -24,14 +24,20 @@ class DefaultOptionsTest {
         return super.create(request);
       }
     };
-    Profile lab = Profile.builder("lab", "fake").defaultOption("InstanceType", "t2.micro").defaultOption("KeyName", "team")
+    Profile lab = Profile.builder("lab", "fake").defaultOption("InstanceType", "m1.large").defaultOption("KeyName", "team")
         .build();
     try (VmClient client = VmClient.builder().profile(lab, recording).build()) {
       client.start(Node.builder("web1").build());
       client.start(Node.builder("web2").option("KeyName", "mine").build());
+      client.start(Node.builder("web3").type("m1.small").build());
+      // the type default_options names is the profile's default, as vm types marks it, on every cloud
+      assertThat(client.types()).filteredOn(dev.flotilla.vm.InstanceType::isDefault)
+          .extracting(dev.flotilla.vm.InstanceType::name).containsExactly("m1.large");
     }
 
-    assertThat(received.get(0).spec().options()).isEqualTo(Map.of("InstanceType", "t2.micro", "KeyName", "team"));
-    assertThat(received.get(1).spec().options()).isEqualTo(Map.of("InstanceType", "t2.micro", "KeyName", "mine"));
+    assertThat(received.get(0).spec().options()).isEqualTo(Map.of("InstanceType", "m1.large", "KeyName", "team"));
+    assertThat(received.get(1).spec().options()).isEqualTo(Map.of("InstanceType", "m1.large", "KeyName", "mine"));
+    assertThat(received.get(0).spec().type()).contains("m1.large");
+    assertThat(received.get(2).spec().type()).as("the node's own type wins").contains("m1.small");
   }
 }
