@@ -20,7 +20,7 @@ mvn -B -Ppostgresql -pl vm-store-postgresql,vm-cli -am verify -Dtest=NONE -Dsure
 # vm status of 10,000 records, in nodes/ and in PostgreSQL, on the embedded fake cloud (median of 3 runs)
 work=$(mktemp -d)
 trap 'rm -rf "$work"; bash "$root/vm-store-postgresql/real-db/down.sh"' EXIT
-vm() { java -jar "$root/vm-cli/target/vm.jar" --dir "$work" "$@"; }
+vm() { "$root/vm" --dir "$work" "$@"; } # as a user runs it: the launcher (C1, serial GC, AppCDS)
 store="$FLOTILLA_TEST_STORE?schema=status_benchmark"
 vm run debian-12 -n 10000 -q > /dev/null
 s=$(date +%s%N); vm store copy --from "$work" --to "$store" > /dev/null; e=$(date +%s%N)

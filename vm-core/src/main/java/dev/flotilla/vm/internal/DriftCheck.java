@@ -32,6 +32,11 @@ public final class DriftCheck {
     Map<String, List<Instance>> tagged = new LinkedHashMap<>();
     vmsByProfile.values().forEach(vms -> vms.stream().filter(DriftCheck::live)
         .forEach(vm -> vm.nodeName().ifPresent(n -> tagged.computeIfAbsent(n, k -> new ArrayList<>()).add(vm))));
+    Map<String, Map<String, Instance>> byId = new HashMap<>(); // profile -> id -> VM: one look-up per record
+    vmsByProfile.forEach((profile, vms) -> {
+      Map<String, Instance> ids = byId.computeIfAbsent(profile, k -> new HashMap<>());
+      vms.forEach(vm -> ids.putIfAbsent(vm.id(), vm));
+    });
     Map<String, Node> byName = new HashMap<>();
     Map<String, String> nodeOfVm = new HashMap<>();
     for (Node r : records) {
@@ -60,8 +65,8 @@ public final class DriftCheck {
         continue;
       }
       String id = r.vmId().get();
-      Instance vm = vmsByProfile.getOrDefault(profileOf.apply(r), List.of()).stream().filter(i -> i.id().equals(id))
-          .findFirst().filter(DriftCheck::live).orElse(null);
+      Instance vm = Optional.ofNullable(byId.getOrDefault(profileOf.apply(r), Map.of()).get(id))
+          .filter(DriftCheck::live).orElse(null);
       // other VMs with its name; one another record is bound to is that record's matter, reported there
       List<Instance> others = mine.stream().filter(i -> !i.id().equals(id) && !nodeOfVm.containsKey(i.id())).toList();
       if (vm == null) {

@@ -126,12 +126,11 @@ public final class Json {
         in.beginObject();
         while (in.hasNext()) {
           String key = in.nextName();
-          String at = where(in.toString());
-          JsonElement value = read(in, depth + 1);
-          if (o.has(key)) {
-            throw new JsonParseException("the key '" + key + "' appears twice in one object" + at + "; keep one");
+          if (o.has(key)) { // where is said only when it is needed: it costs a path and a pattern match
+            throw new JsonParseException("the key '" + key + "' appears twice in one object" + where(in.toString())
+                + "; keep one");
           }
-          o.add(key, value);
+          o.add(key, read(in, depth + 1));
         }
         in.endObject();
         return o;
