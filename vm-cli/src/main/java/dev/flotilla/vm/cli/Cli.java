@@ -257,25 +257,20 @@ final class Cli {
           }
         }
       }
-      // nothing to do on the cloud for those already so, but the user's word is recorded all the same (HA
-      // obeys it), in the same call as the others, so that one wait reports on them all
+      // nothing to do on the cloud, but the user's word is recorded all the same: HA obeys it (first, and on
+      // its own: a wait that spanned these too would wait on VMs that other callers may stop meanwhile)
+      o.withoutProgress(() -> recordIntent(client, verb, already));
       if (act.isEmpty()) {
-        recordIntent(client, verb, already);
         o.json(Output.fields("vms", List.of(), "skipped", skipped));
         return 0;
       }
-      List<Node> call = new ArrayList<>(act);
-      if (!verb.equals("reboot")) {
-        call.addAll(already);
-      }
-      int acted = act.size();
       switch (verb) {
-        case "start" -> report(o, act, client.start(call).subList(0, acted), "started", "starting");
-        case "stop" -> report(o, act, client.stop(call).subList(0, acted), "stopped", "stopping");
-        case "force-stop" -> report(o, act, client.forceStop(call).subList(0, acted), "stopped", "stopping");
+        case "start" -> report(o, act, client.start(act), "started", "starting");
+        case "stop" -> report(o, act, client.stop(act), "stopped", "stopping");
+        case "force-stop" -> report(o, act, client.forceStop(act), "stopped", "stopping");
         case "reboot" -> report(o, act, client.reboot(act), "rebooted", "rebooting");
         default -> {
-          client.destroy(call);
+          client.destroy(act);
           act.forEach(n -> o.say("removed " + n.name() + " (" + n.vmId().orElse("") + ")"));
           o.json(Output.fields("removed", act.stream().map(Node::name).toList(), "skipped", skipped));
         }

@@ -181,13 +181,26 @@ final class Output {
     return m;
   }
 
+  /** Whether waits are kept quiet: those of calls that only record what the user said, on VMs already so. */
+  private boolean quietProgress;
+
+  /** Runs {@code call} without telling the progress of its waits. */
+  void withoutProgress(Runnable call) {
+    quietProgress = true;
+    try {
+      call.run();
+    } finally {
+      quietProgress = false;
+    }
+  }
+
   /** Progress of a wait: {@code [2/4] running, waiting...}, one line each, or one updating line on a terminal. */
   VmListener progress() {
     return new VmListener() {
       @Override
       public void onProgress(Progress p) {
         waiting = p.done() < p.total();
-        if (quiet || json) {
+        if (quiet || json || quietProgress) {
           return;
         }
         String word = p.target().toLowerCase(Locale.ROOT);
