@@ -1063,7 +1063,8 @@ public final class VmClient implements AutoCloseable {
     }
   }
 
-  private record Batch(List<Target> targets) {}
+  /** The targets of one call, and when the call began (what other calls did since, it defers to). */
+  private record Batch(List<Target> targets, java.time.Instant began) {}
 
   /** The target of one node that must have a VM for the call ({@code doing} it, as the error says). */
   private Target single(Node node, String doing, Action action) {
@@ -1097,6 +1098,7 @@ public final class VmClient implements AutoCloseable {
    * its VMs.
    */
   private Batch observe(Collection<Node> nodes) {
+    java.time.Instant began = clock.instant();
     List<Target> targets = new ArrayList<>(nodes.size());
     Set<String> seenNames = new java.util.HashSet<>();
     for (Node n : nodes) {
@@ -1106,7 +1108,7 @@ public final class VmClient implements AutoCloseable {
       targets.add(new Target(withRecord(n)));
     }
     describeBound(targets);
-    return new Batch(targets);
+    return new Batch(targets, began);
   }
 
   /** Sets the state of each bound target from one describe per provider; a VM left out counts as gone. */
@@ -1497,7 +1499,8 @@ public final class VmClient implements AutoCloseable {
         }
       }
       groupOf.put(e.getKey(), groups.size());
-      groups.add(new Waiter.Group(e.getKey(), nodeByVm, fresh));
+      groups.add(new Waiter.Group(e.getKey(), nodeByVm, fresh, target == State.RUNNING
+          ? id -> stoppedOrRemovedSince(nodeByVm.get(id), id, batch.began()) : id -> false));
     }
     List<Map<String, Instance>> seen = waiter.await(groups, wanted, label);
     List<Instance> out = new ArrayList<>(batch.targets.size());
@@ -1521,6 +1524,17 @@ public final class VmClient implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Whether another call stopped or removed node {@code node}'s VM {@code vmId} on purpose since {@code since}
+   * (its record says so: stop and rm mark it before they act), so that a wait for it to run ends there
+   * instead of waiting for its deadline on a VM that will not run.
+   */
+  private boolean stoppedOrRemovedSince(String node, String vmId, java.time.Instant since) {
+    return store.get(node).filter(r -> r.vmId().filter(vmId::equals).isPresent())
+        .map(r -> java.util.stream.Stream.of(r.stoppedAt(), r.removedAt()).flatMap(Optional::stream)
+            .anyMatch(at -> !at.isBefore(since))).orElse(false);
   }
 
   /**

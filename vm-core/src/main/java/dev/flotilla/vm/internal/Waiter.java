@@ -43,7 +43,13 @@ public final class Waiter {
   }
 
   /** VMs of one provider to wait on: VM id to node name, and which of them were just created. */
-  public record Group(Provider provider, Map<String, String> nodeByVmId, Set<String> justCreated) {}
+  public record Group(Provider provider, Map<String, String> nodeByVmId, Set<String> justCreated,
+      Predicate<String> overruled) {
+    /** A group whose wait no other call can overrule. */
+    public Group(Provider provider, Map<String, String> nodeByVmId, Set<String> justCreated) {
+      this(provider, nodeByVmId, justCreated, id -> false);
+    }
+  }
 
   /**
    * Waits until every VM of {@code groups} is in {@code target}. A VM missing from the answers counts as
@@ -164,7 +170,10 @@ public final class Waiter {
         continue;
       }
       observe(w, vm);
-      if (wanted.test(vm.state())) {
+      if (wanted.test(vm.state())
+          || vm.state().isSettled() && vm.state() != State.ERROR && group.overruled().test(vm.id())) {
+        // what was waited for, or a state another call asked for meanwhile (a stop while this start
+        // waited), which no longer waiting would change
         w.done.put(vm.id(), vm);
         w.remaining.remove(vm.id());
       } else if (vm.state() == State.ERROR || vm.state() == State.TERMINATED) {

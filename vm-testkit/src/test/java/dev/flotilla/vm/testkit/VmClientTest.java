@@ -261,6 +261,32 @@ class VmClientTest {
   }
 
   @Test
+  void aStartThatAnotherCallStopsMeanwhileEndsInsteadOfWaitingForItsDeadline(FakeCloud cloud, VirtualClock clock) {
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    VmClient other = cloud.clientBuilder().store(store).build();
+    boolean[] stopped = {false};
+    // boot takes 20 s: ten seconds into the wait, another caller stops the VM (vm stop marks the record first)
+    VmClient client = cloud.clientBuilder().store(store).listener(new dev.flotilla.vm.VmListener() {
+      @Override
+      public void onProgress(Progress p) {
+        if (!stopped[0] && p.done() == 0 && p.elapsed().toSeconds() >= 10) {
+          stopped[0] = true;
+          other.forceStop(node("web1"));
+        }
+      }
+    }).build();
+    java.time.Instant before = clock.instant();
+
+    Instance vm = client.start(node("web1"));
+
+    assertThat(stopped[0]).isTrue();
+    assertThat(vm.state()).isEqualTo(State.STOPPED);
+    assertThat(java.time.Duration.between(before, clock.instant())).as("not the wait's 10 minutes")
+        .isLessThan(java.time.Duration.ofMinutes(1));
+    assertThat(store.get("web1").flatMap(Node::vmId)).contains(vm.id());
+  }
+
+  @Test
   void theBindingIsRecordedBeforeWaitingAndAddressesAfter(FakeCloud cloud) {
     InMemoryNodeStore store = new InMemoryNodeStore();
     VmClient client = cloud.clientBuilder().store(store).listener(new dev.flotilla.vm.VmListener() {
