@@ -147,26 +147,33 @@ final class Output {
     }
     int columns = rows.get(0).size();
     int[] width = new int[columns];
-    for (List<String> row : rows) {
+    int[][] shown = new int[rows.size()][columns]; // each cell's width on screen, worked out once
+    for (int r = 0; r < rows.size(); r++) {
       for (int i = 0; i < columns; i++) {
-        width[i] = Math.max(width[i], printable(visible(row.get(i))).length());
+        shown[r][i] = printable(visible(rows.get(r).get(i))).length();
+        width[i] = Math.max(width[i], shown[r][i]);
       }
     }
-    for (List<String> row : rows) {
+    StringBuilder all = new StringBuilder();
+    for (int r = 0; r < rows.size(); r++) {
       StringBuilder sb = new StringBuilder();
       for (int i = 0; i < columns; i++) {
-        String cell = row.get(i);
-        sb.append(cell);
+        sb.append(rows.get(r).get(i));
         if (i < columns - 1) {
-          sb.append(" ".repeat(width[i] - printable(visible(cell)).length() + 2));
+          sb.append(" ".repeat(width[i] - shown[r][i] + 2));
         }
       }
-      out.println(printable(sb.toString().stripTrailing()));
+      all.append(printable(sb.toString().stripTrailing())).append(System.lineSeparator());
     }
+    out.print(all);
+    out.flush();
   }
 
+  private static final java.util.regex.Pattern COLOUR = java.util.regex.Pattern.compile(MARK + "\\[[0-9;]*m");
+
+  /** The text without Output's own colours. */
   private static String visible(String s) {
-    return s.replaceAll(MARK + "\\[[0-9;]*m", "");
+    return s.indexOf(MARK) < 0 ? s : COLOUR.matcher(s).replaceAll("");
   }
 
   /** Whether a wait is under way, so that Ctrl-C can say what it interrupted. */

@@ -22,6 +22,9 @@ public final class Schema {
 
   /** Brings the schema of {@code at} to {@link #VERSION}, making it the first time. */
   public static void migrate(DataSource dataSource, PgLocation at) {
+    if (atVersion(dataSource, at)) {
+      return; // as most opens find it: Flyway (its class path scan, its queries) only when there is work
+    }
     Flyway flyway = Flyway.configure(Schema.class.getClassLoader()).dataSource(dataSource)
         .schemas(at.schema()).defaultSchema(at.schema()).table("flotilla_schema_history")
         .locations("classpath:dev/flotilla/vm/store/postgresql/migration").failOnMissingLocations(true)
@@ -45,6 +48,22 @@ public final class Schema {
       }
       throw new VmException("Cannot prepare the tables of the node store " + at + ": " + e.getMessage().lines()
           .findFirst().orElse("") + ". Nothing was changed.", e);
+    }
+  }
+
+  /** Whether Flyway's history says the schema is at {@link #VERSION}: one query; false when it cannot tell. */
+  private static boolean atVersion(DataSource dataSource, PgLocation at) {
+    String schema = "\"" + at.schema().replace("\"", "\"\"") + "\"";
+    try (java.sql.Connection c = dataSource.getConnection(); java.sql.Statement s = c.createStatement();
+        java.sql.ResultSet r = s.executeQuery("SELECT version FROM " + schema + ".flotilla_schema_history"
+            + " WHERE success AND version IS NOT NULL")) {
+      int newest = 0;
+      while (r.next()) {
+        newest = Math.max(newest, Integer.parseInt(r.getString(1).split("\\.")[0]));
+      }
+      return newest == VERSION;
+    } catch (SQLException | RuntimeException e) {
+      return false; // no history yet, or one this code cannot read: Flyway decides
     }
   }
 
