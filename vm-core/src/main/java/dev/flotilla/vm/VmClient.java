@@ -998,7 +998,8 @@ public final class VmClient implements AutoCloseable {
       throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, p.api());
     }
     Image image = backoff.retry(() -> p.image(imageId)).orElseThrow(() -> new CloudException(
-        CloudException.Kind.NOT_FOUND, p.api(), null, "the cloud has no image " + imageId));
+        CloudException.Kind.NOT_FOUND, p.api(), null, "the cloud has no image " + imageId + "; 'vm images' lists"
+        + " those it has [in code: VmClient.images]"));
     if (!force && image.savedFrom().isEmpty()) {
       throw new VmException("image " + imageId + " ('" + image.name() + "') was not saved by Flotilla (it has no "
           + Image.SAVED_FROM_TAG + " tag), so it is not deleted; if it is yours to delete, add --force"
