@@ -6,6 +6,7 @@ import dev.flotilla.vm.internal.Backoff;
 import dev.flotilla.vm.internal.DriftCheck;
 import dev.flotilla.vm.internal.Failpoints;
 import dev.flotilla.vm.internal.ProviderRegistry;
+import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.internal.Tokens;
 import dev.flotilla.vm.internal.Waiter;
 import dev.flotilla.vm.spi.CreateRequest;
@@ -468,10 +469,13 @@ public final class VmClient implements AutoCloseable {
    * command and call that fix it. Errors listing a cloud are thrown, never read as "no VMs".
    */
   public StatusReport status() {
-    Map<String, List<Instance>> vms = listByProfile();
+    // the records are read while the clouds answer: a report waits for the slower, not for both
+    Parallel.Both<List<Node>, Map<String, List<Instance>>> read = Parallel.both("flotilla-records", store::list,
+        this::listByProfile);
+    Map<String, List<Instance>> vms = read.second();
     List<Instance> all = new ArrayList<>();
     vms.values().forEach(all::addAll);
-    return new StatusReport(all, DriftCheck.check(store.list(), vms, this::profileName));
+    return new StatusReport(all, DriftCheck.check(read.first(), vms, this::profileName));
   }
 
   /**
@@ -606,10 +610,13 @@ public final class VmClient implements AutoCloseable {
   }
 
   private Map<String, List<Instance>> listByProfile() {
+    // each cloud is asked at once: a status of three clouds waits for the slowest, not for the sum
+    List<String> names = names();
+    List<List<Instance>> lists = Parallel.map(names, names.size(), "flotilla-list",
+        name -> backoff.retry(provider(name)::list)).orThrow();
     Map<String, List<Instance>> out = new LinkedHashMap<>();
-    for (String name : names()) {
-      Provider p = provider(name);
-      out.put(name, backoff.retry(p::list));
+    for (int i = 0; i < names.size(); i++) {
+      out.put(names.get(i), lists.get(i));
     }
     return out;
   }

@@ -66,13 +66,24 @@ final class Output {
     return escaped(text, true);
   }
 
+  private static boolean escapes(char c, boolean marks) {
+    return c == MARK ? marks : c != '\n' && c != '\t' && (c < 0x20 || c == 0x7f || c >= 0x80 && c <= 0x9f);
+  }
+
   private static String escaped(String text, boolean marks) {
-    StringBuilder sb = new StringBuilder(text.length());
-    for (int i = 0; i < text.length(); i++) {
+    int first = 0;
+    while (first < text.length() && !escapes(text.charAt(first), marks)) {
+      first++;
+    }
+    if (first == text.length()) {
+      return text; // nearly every line: nothing to escape
+    }
+    StringBuilder sb = new StringBuilder(text.length() + 16).append(text, 0, first);
+    for (int i = first; i < text.length(); i++) {
       char c = text.charAt(i);
       if (c == MARK && marks) {
         sb.append('\u001b');
-      } else if (c != '\n' && c != '\t' && (c < 0x20 || c == 0x7f || c >= 0x80 && c <= 0x9f)) {
+      } else if (escapes(c, false)) {
         sb.append(String.format("\\x%02x", (int) c));
       } else {
         sb.append(c);
@@ -147,27 +158,35 @@ final class Output {
     }
     int columns = rows.get(0).size();
     int[] width = new int[columns];
-    int[][] shown = new int[rows.size()][columns]; // each cell's width on screen, worked out once
+    String[][] cells = new String[rows.size()][columns]; // each cell escaped once
+    int[][] shown = new int[rows.size()][columns]; // and its width on screen
     for (int r = 0; r < rows.size(); r++) {
       for (int i = 0; i < columns; i++) {
-        shown[r][i] = printable(visible(rows.get(r).get(i))).length();
+        String cell = rows.get(r).get(i);
+        cells[r][i] = printable(cell);
+        shown[r][i] = printable(visible(cell)).length();
         width[i] = Math.max(width[i], shown[r][i]);
       }
     }
-    StringBuilder all = new StringBuilder();
+    StringBuilder all = new StringBuilder(rows.size() * (java.util.Arrays.stream(width).sum() + 2 * columns));
     for (int r = 0; r < rows.size(); r++) {
-      StringBuilder sb = new StringBuilder();
       for (int i = 0; i < columns; i++) {
-        sb.append(rows.get(r).get(i));
-        if (i < columns - 1) {
-          sb.append(" ".repeat(width[i] - shown[r][i] + 2));
+        all.append(cells[r][i]);
+        for (int pad = i < columns - 1 ? width[i] - shown[r][i] + 2 : 0; pad > 0; pad--) {
+          all.append(' ');
         }
       }
-      all.append(printable(sb.toString().stripTrailing())).append(System.lineSeparator());
+      int end = all.length();
+      while (end > 0 && (all.charAt(end - 1) == ' ' || all.charAt(end - 1) == '\t')) {
+        end--;
+      }
+      all.setLength(end);
+      all.append(System.lineSeparator());
     }
     out.print(all);
     out.flush();
   }
+
 
   private static final java.util.regex.Pattern COLOUR = java.util.regex.Pattern.compile(MARK + "\\[[0-9;]*m");
 

@@ -82,4 +82,48 @@ public final class Parallel {
       pool.shutdownNow();
     }
   }
+
+  /** What {@link #both} gave. */
+  public record Both<A, B>(A first, B second) {}
+
+  /**
+   * {@code first} on a thread named {@code name} while {@code second} runs on this one; both run to their end,
+   * then the failure of {@code second}, or else of {@code first}, is thrown.
+   */
+  public static <A, B> Both<A, B> both(String name, java.util.function.Supplier<A> first,
+      java.util.function.Supplier<B> second) {
+    java.util.concurrent.FutureTask<A> side = new java.util.concurrent.FutureTask<>(first::get);
+    Thread t = new Thread(side, name);
+    t.setDaemon(true);
+    t.start();
+    B b;
+    try {
+      b = second.get();
+    } finally {
+      joinQuietly(t);
+    }
+    try {
+      return new Both<>(side.get(), b);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while " + name + " ran", e);
+    }
+  }
+
+  /** Waits for {@code t} to end, keeping this thread's interrupt for its caller. */
+  private static void joinQuietly(Thread t) {
+    boolean interrupted = false;
+    while (t.isAlive()) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        interrupted = true;
+      }
+    }
+    if (interrupted) {
+      Thread.currentThread().interrupt();
+    }
+  }
 }

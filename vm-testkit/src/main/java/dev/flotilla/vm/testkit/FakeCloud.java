@@ -781,44 +781,63 @@ public final class FakeCloud implements Provider {
     }
   }
 
-  /** Replaces the VMs, tokens and counters with those of {@link #saveState()}. */
-  void restoreState(com.google.gson.JsonObject o) {
+  /**
+   * Replaces the VMs, tokens and counters with those of {@link #saveState()}, read from {@code in} one VM at a
+   * time: a cloud of 10,000 VMs is never one tree in memory.
+   */
+  void restoreState(com.google.gson.stream.JsonReader in) throws java.io.IOException {
     synchronized (lock) {
       vms.clear();
       tokens.clear();
       keys.clear();
       floating.clear();
       images.values().removeIf(i -> "self".equals(i.owner()));
-      if (o.has("savedImages")) {
-        o.getAsJsonArray("savedImages").forEach(e -> {
-          com.google.gson.JsonObject i = e.getAsJsonObject();
-          Map<String, String> tags = new LinkedHashMap<>();
-          if (i.has("tags")) {
-            i.getAsJsonObject("tags").entrySet().forEach(t -> tags.put(t.getKey(), t.getValue().getAsString()));
+      Long vmCounter = null;
+      Long snapshotCounter = null;
+      in.beginObject();
+      while (in.hasNext()) {
+        String field = in.nextName();
+        if (field.equals("vms")) {
+          in.beginArray();
+          while (in.hasNext()) {
+            FakeVm vm = dev.flotilla.vm.testkit.internal.FakeState.read(
+                com.google.gson.JsonParser.parseReader(in).getAsJsonObject());
+            vms.put(vm.id, vm);
           }
-          String id = i.get("id").getAsString();
-          images.put(id, new Image(id, i.get("name").getAsString(), "self", tags));
-        });
+          in.endArray();
+          continue;
+        }
+        com.google.gson.JsonElement value = com.google.gson.JsonParser.parseReader(in);
+        switch (field) {
+          case "nextVm" -> vmCounter = value.getAsLong();
+          case "nextSnapshot" -> snapshotCounter = value.getAsLong();
+          case "savedImages" -> value.getAsJsonArray().forEach(e -> {
+            com.google.gson.JsonObject i = e.getAsJsonObject();
+            Map<String, String> tags = new LinkedHashMap<>();
+            if (i.has("tags")) {
+              i.getAsJsonObject("tags").entrySet().forEach(t -> tags.put(t.getKey(), t.getValue().getAsString()));
+            }
+            String id = i.get("id").getAsString();
+            images.put(id, new Image(id, i.get("name").getAsString(), "self", tags));
+          });
+          case "floating" -> value.getAsJsonObject().entrySet().forEach(e -> floating.put(e.getKey(),
+              e.getValue().getAsString().isEmpty() ? null : e.getValue().getAsString()));
+          case "keys" -> value.getAsJsonObject().entrySet().forEach(e -> keys.put(e.getKey(),
+              new dev.flotilla.vm.KeyPair(e.getKey(), e.getValue().getAsString())));
+          case "tokens" -> value.getAsJsonObject().entrySet().forEach(e -> {
+            List<String> ids = new ArrayList<>();
+            e.getValue().getAsJsonArray().forEach(id -> ids.add(id.getAsString()));
+            tokens.put(e.getKey(), List.copyOf(ids));
+          });
+          default -> { } // a field a later version added
+        }
       }
-      if (o.has("floating")) {
-        o.getAsJsonObject("floating").entrySet().forEach(e -> floating.put(e.getKey(),
-            e.getValue().getAsString().isEmpty() ? null : e.getValue().getAsString()));
+      in.endObject();
+      if (vmCounter == null || snapshotCounter == null) {
+        throw new IllegalStateException("no counters");
       }
-      if (o.has("keys")) {
-        o.getAsJsonObject("keys").entrySet().forEach(e -> keys.put(e.getKey(),
-            new dev.flotilla.vm.KeyPair(e.getKey(), e.getValue().getAsString())));
-      }
-      nextVm = o.get("nextVm").getAsLong();
-      nextSnapshot = o.get("nextSnapshot").getAsLong();
-      for (com.google.gson.JsonElement e : o.getAsJsonArray("vms")) {
-        FakeVm vm = dev.flotilla.vm.testkit.internal.FakeState.read(e.getAsJsonObject());
-        vms.put(vm.id, vm);
-      }
-      for (Map.Entry<String, com.google.gson.JsonElement> e : o.getAsJsonObject("tokens").entrySet()) {
-        List<String> ids = new ArrayList<>();
-        e.getValue().getAsJsonArray().forEach(id -> ids.add(id.getAsString()));
-        tokens.put(e.getKey(), List.copyOf(ids));
-      }
+      nextVm = vmCounter;
+      nextSnapshot = snapshotCounter;
     }
   }
 

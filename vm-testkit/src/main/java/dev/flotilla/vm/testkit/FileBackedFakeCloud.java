@@ -1,7 +1,6 @@
 package dev.flotilla.vm.testkit;
 
 import com.google.gson.Gson;
-import com.google.gson.JsonObject;
 import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.Image;
 import dev.flotilla.vm.Instance;
@@ -85,11 +84,13 @@ public final class FileBackedFakeCloud implements Provider {
       try (FileChannel channel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
           StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
         if (Files.exists(file)) {
-          JsonObject state = dev.flotilla.vm.internal.Json.parseObject(
-              dev.flotilla.vm.internal.Json.readFile(file, MAX_STATE_BYTES), file);
-          try {
-            cloud.restoreState(state);
-          } catch (RuntimeException corrupt) {
+          byte[] state = dev.flotilla.vm.internal.Json.readBounded(file, MAX_STATE_BYTES);
+          try (com.google.gson.stream.JsonReader in = new com.google.gson.stream.JsonReader(
+              new java.io.InputStreamReader(new java.io.ByteArrayInputStream(state), StandardCharsets.UTF_8
+                  .newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)))) {
+            in.setStrictness(com.google.gson.Strictness.STRICT);
+            cloud.restoreState(in);
+          } catch (RuntimeException | IOException corrupt) {
             throw new dev.flotilla.vm.ConfigurationException(file, null, "does not hold a fake cloud's state ("
                 + corrupt.getClass().getSimpleName() + "); remove it to start an empty fake cloud");
           }
