@@ -9,8 +9,14 @@ import dev.flotilla.vm.internal.ProviderRegistry;
 import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.internal.Tokens;
 import dev.flotilla.vm.internal.Waiter;
+import dev.flotilla.vm.spi.Addresses;
+import dev.flotilla.vm.spi.Capabilities;
+import dev.flotilla.vm.spi.Console;
 import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.ImageSaving;
+import dev.flotilla.vm.spi.Keys;
 import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.spi.Snapshots;
 import dev.flotilla.vm.store.InMemoryNodeStore;
 import dev.flotilla.vm.store.NodeStore;
 import java.time.Clock;
@@ -126,12 +132,10 @@ public final class VmClient implements AutoCloseable {
    * @throws UnsupportedCapabilityException when the provider has no hard reboot
    */
   public Instance forceReboot(Node node) {
-    Provider p = providerFor(node);
-    if (!p.capabilities().contains(Capability.HARD_REBOOT)) {
-      throw new UnsupportedCapabilityException(Capability.HARD_REBOOT, p.api());
-    }
+    facet(providerFor(node), Capability.HARD_REBOOT, Provider::hardReboot);
     Batch batch = observe(List.of(node));
-    act(toAct(batch, Action.REBOOT), Action.REBOOT, (provider, ids) -> provider.reboot(ids, true));
+    act(toAct(batch, Action.REBOOT), Action.REBOOT, (provider, ids) -> facet(provider, Capability.HARD_REBOOT,
+        Provider::hardReboot).reboot(ids));
     return awaitAndRecord(batch, State.RUNNING).get(0);
   }
 
@@ -370,7 +374,7 @@ public final class VmClient implements AutoCloseable {
       }
       store.update(other, old -> old != null && old.vmId().equals(Optional.of(vmId)) ? old.unbind() : old);
     }
-    if (p.capabilities().contains(Capability.TAGS)) {
+    if (Capabilities.has(p, Capability.TAGS)) {
       backoff.retry(() -> p.tag(vmId, Map.of(Instance.NODE_TAG, node.name(), Instance.PROFILE_TAG, profileName(node))));
     }
     return store.update(node.name(), old -> (old == null ? node : old).bind(vmId, vm.publicAddress().orElse(null),
@@ -528,7 +532,7 @@ public final class VmClient implements AutoCloseable {
         }
         continue;
       }
-      if (live.nodeName().isEmpty() && mine.isEmpty() && provider(profile).capabilities().contains(Capability.TAGS)) {
+      if (live.nodeName().isEmpty() && mine.isEmpty() && Capabilities.has(provider(profile), Capability.TAGS)) {
         Provider p = provider(profile);
         backoff.retry(() -> p.tag(id, Map.of(Instance.NODE_TAG, r.name(), Instance.PROFILE_TAG, profile)));
         applied.add("tagged VM " + id + " with node name " + r.name());
@@ -641,14 +645,9 @@ public final class VmClient implements AutoCloseable {
     return store.get(name);
   }
 
-  /** What the provider of {@code node} can do: what it declares, and what its facets add. */
+  /** What the provider of {@code node} can do: the facets it has and the traits it declares. */
   public Set<Capability> capabilities(Node node) {
-    Provider p = providerFor(node);
-    Set<Capability> out = java.util.EnumSet.noneOf(Capability.class);
-    out.addAll(p.capabilities());
-    p.resizing().ifPresent(r -> out.add(Capability.RESIZE));
-    p.stoppedCreation().ifPresent(c -> out.add(Capability.CREATE_STOPPED));
-    return java.util.Collections.unmodifiableSet(out);
+    return Capabilities.of(providerFor(node));
   }
 
   /**
@@ -661,8 +660,7 @@ public final class VmClient implements AutoCloseable {
    */
   public Instance resize(Node node, String type) {
     Target t = single(node, "resize", Action.RESIZE);
-    dev.flotilla.vm.spi.Resizing resizing = t.provider.resizing()
-        .orElseThrow(() -> new UnsupportedCapabilityException(Capability.RESIZE, t.provider.api()));
+    dev.flotilla.vm.spi.Resizing resizing = facet(t.provider, Capability.RESIZE, Provider::resizing);
     if (!(t.state == State.RUNNING && resizing.live())) {
       check(t, Action.RESIZE);
     }
@@ -694,8 +692,7 @@ public final class VmClient implements AutoCloseable {
     List<Target> toCreate = new ArrayList<>();
     for (Target t : batch.targets) {
       if (stepToRunning(t) == Action.CREATE) {
-        t.provider.stoppedCreation().orElseThrow(() -> new UnsupportedCapabilityException(Capability.CREATE_STOPPED,
-            t.provider.api()));
+        facet(t.provider, Capability.CREATE_STOPPED, Provider::stoppedCreation);
         toCreate.add(t);
       }
     }
@@ -734,20 +731,13 @@ public final class VmClient implements AutoCloseable {
 
   /** Registers an SSH public key with the client's profile (LEAP's {@code vm key-register}). */
   public KeyPair registerKey(String name, String publicKey) {
-    Provider p = provider(profileName(null));
-    if (!p.capabilities().contains(Capability.KEY_IMPORT)) {
-      throw new UnsupportedCapabilityException(Capability.KEY_IMPORT, p.api());
-    }
-    return backoff.retry(() -> p.importKey(name, publicKey));
+    Keys keys = facet(provider(profileName(null)), Capability.KEY_IMPORT, Provider::keys);
+    return backoff.retry(() -> keys.importKey(name, publicKey));
   }
 
   /** The SSH keys registered with the client's profile (LEAP's {@code vm key-list}). */
   public List<KeyPair> keys() {
-    Provider p = provider(profileName(null));
-    if (!p.capabilities().contains(Capability.KEY_IMPORT)) {
-      throw new UnsupportedCapabilityException(Capability.KEY_IMPORT, p.api());
-    }
-    return backoff.retry(p::keys);
+    return backoff.retry(facet(provider(profileName(null)), Capability.KEY_IMPORT, Provider::keys)::list);
   }
 
   /** The instance types of the provider of {@code node}. */
@@ -769,8 +759,8 @@ public final class VmClient implements AutoCloseable {
    */
   public String consoleOutput(Node node) {
     Target t = single(node, "read the console of", null);
-    require(t, Capability.CONSOLE_OUTPUT);
-    return backoff.retry(() -> t.provider.consoleOutput(t.vmId()));
+    Console console = facet(t.provider, Capability.CONSOLE_OUTPUT, Provider::console);
+    return backoff.retry(() -> console.output(t.vmId()));
   }
 
   // ---- floating addresses ---------------------------------------------------------------------------------
@@ -782,8 +772,7 @@ public final class VmClient implements AutoCloseable {
 
   /** The floating addresses of the profile of {@code node}, free or in use. */
   public List<FloatingAddress> addresses(Node node) {
-    Provider p = floating(node);
-    return backoff.retry(p::addresses);
+    return backoff.retry(floating(providerFor(node))::list);
   }
 
   /**
@@ -791,8 +780,8 @@ public final class VmClient implements AutoCloseable {
    * {@code null}, from the cloud's default pool.
    */
   public FloatingAddress allocateAddress(Node node, String pool) {
-    Provider p = floating(node);
-    return backoff.retry(() -> p.allocateAddress(pool));
+    Addresses addresses = floating(providerFor(node));
+    return backoff.retry(() -> addresses.allocate(pool));
   }
 
   /**
@@ -802,9 +791,9 @@ public final class VmClient implements AutoCloseable {
    */
   public Instance associateAddress(Node node, String address) {
     Target t = single(node, "give a floating address to", null);
-    require(t, Capability.FLOATING_IP);
+    Addresses addresses = floating(t.provider);
     addressFor(t.provider, address, t.node);
-    backoff.retry(() -> t.provider.associateAddress(address, t.vmId()));
+    backoff.retry(() -> addresses.associate(address, t.vmId()));
     // The cloud may list the address a moment later; the record has it now.
     store.update(t.node.name(), old -> (old == null ? t.node : old).bind(t.vmId(), address,
         t.node.privateAddress().orElse(null)));
@@ -818,9 +807,9 @@ public final class VmClient implements AutoCloseable {
    */
   public void disassociateAddress(Node node, String address) {
     Target t = single(node, "take a floating address off", null);
-    require(t, Capability.FLOATING_IP);
+    Addresses addresses = floating(t.provider);
     addressFor(t.provider, address, t.node);
-    backoff.retry(() -> t.provider.disassociateAddress(address, t.vmId()));
+    backoff.retry(() -> addresses.disassociate(address, t.vmId()));
     String own = backoff.retry(() -> t.provider.describe(List.of(t.vmId()))).stream()
         .filter(i -> i.id().equals(t.vmId())).findFirst().flatMap(Instance::publicAddress)
         .filter(a -> !a.equals(address)).orElse(null);
@@ -831,9 +820,10 @@ public final class VmClient implements AutoCloseable {
 
   /** Gives a floating address of the profile of {@code node} back to its pool. */
   public void releaseAddress(Node node, String address) {
-    Provider p = floating(node);
+    Provider p = providerFor(node);
+    Addresses addresses = floating(p);
     addressFor(p, address, node == null ? null : store.get(node.name()).orElse(node));
-    backoff.retry(() -> p.releaseAddress(address));
+    backoff.retry(() -> addresses.release(address));
   }
 
   /**
@@ -842,7 +832,7 @@ public final class VmClient implements AutoCloseable {
    * node's address away.
    */
   private FloatingAddress addressFor(Provider p, String address, Node node) {
-    FloatingAddress found = backoff.retry(p::addresses).stream().filter(a -> a.address().equals(address)).findFirst()
+    FloatingAddress found = backoff.retry(floating(p)::list).stream().filter(a -> a.address().equals(address)).findFirst()
         .orElseThrow(() -> new CloudException(CloudException.Kind.NOT_FOUND, p.api(), null, "the profile has no"
             + " floating address " + dev.flotilla.vm.internal.Values.quoted(address) + "; 'vm ip-list' lists them"));
     Optional<String> at = found.vm().filter(vm -> node == null || !node.vmId().equals(Optional.of(vm)));
@@ -856,12 +846,8 @@ public final class VmClient implements AutoCloseable {
     return found;
   }
 
-  private Provider floating(Node node) {
-    Provider p = providerFor(node);
-    if (!p.capabilities().contains(Capability.FLOATING_IP)) {
-      throw new UnsupportedCapabilityException(Capability.FLOATING_IP, p.api());
-    }
-    return p;
+  private static Addresses floating(Provider p) {
+    return facet(p, Capability.FLOATING_IP, Provider::addresses);
   }
 
   // ---- snapshots ------------------------------------------------------------------------------------------
@@ -875,13 +861,13 @@ public final class VmClient implements AutoCloseable {
    */
   public Snapshot snapshot(Node node, String name, SnapshotOptions options) {
     Target t = single(node, "snapshot", Action.SNAPSHOT);
-    require(t, Capability.SNAPSHOTS);
-    if (options.memory()) {
-      require(t, Capability.SNAPSHOT_MEMORY);
+    Snapshots snapshots = snapshotsOf(t);
+    if (options.memory() && !Capabilities.has(t.provider, Capability.SNAPSHOT_MEMORY)) {
+      throw new UnsupportedCapabilityException(Capability.SNAPSHOT_MEMORY, t.provider.api());
     }
     check(t, Action.SNAPSHOT);
-    Snapshot taken = backoff.retry(() -> t.provider.snapshot(t.vmId(), name, options));
-    return awaitSnapshot(t, taken.id());
+    Snapshot taken = backoff.retry(() -> snapshots.take(t.vmId(), name, options));
+    return awaitSnapshot(t, snapshots, taken.id());
   }
 
   /** Takes a disk-only snapshot; see {@link #snapshot(Node, String, SnapshotOptions)}. */
@@ -892,8 +878,7 @@ public final class VmClient implements AutoCloseable {
   /** The snapshot chain of the VM of {@code node}. */
   public SnapshotChain snapshots(Node node) {
     Target t = single(node, "list the snapshots of", null);
-    require(t, Capability.SNAPSHOTS);
-    return backoff.retry(() -> t.provider.snapshots(t.vmId()));
+    return chain(t, snapshotsOf(t));
   }
 
   /**
@@ -904,10 +889,10 @@ public final class VmClient implements AutoCloseable {
    */
   public Instance revert(Node node, String snapshot) {
     Target t = single(node, "revert", Action.REVERT);
-    require(t, Capability.SNAPSHOTS);
+    Snapshots snapshots = snapshotsOf(t);
     check(t, Action.REVERT);
-    Snapshot s = find(t, snapshot);
-    backoff.retry(() -> t.provider.revert(t.vmId(), s.id()));
+    Snapshot s = find(t, snapshots, snapshot);
+    backoff.retry(() -> snapshots.revert(t.vmId(), s.id()));
     // A memory snapshot resumes running; a disk-only one settles where the provider leaves it.
     List<Map<String, Instance>> seen = s.includesMemory() ? waiter.await(List.of(t.group()), State.RUNNING)
         : waiter.await(List.of(t.group()), st -> st.isSettled() && st != State.ERROR && st != State.TERMINATED, "settled");
@@ -917,9 +902,9 @@ public final class VmClient implements AutoCloseable {
   /** Deletes a snapshot, named by id or name; its children move to its parent. */
   public void deleteSnapshot(Node node, String snapshot) {
     Target t = single(node, "delete a snapshot of", null);
-    require(t, Capability.SNAPSHOTS);
-    Snapshot s = find(t, snapshot);
-    backoff.retry(() -> t.provider.deleteSnapshot(t.vmId(), s.id()));
+    Snapshots snapshots = snapshotsOf(t);
+    Snapshot s = find(t, snapshots, snapshot);
+    backoff.retry(() -> snapshots.delete(t.vmId(), s.id()));
   }
 
   /**
@@ -930,7 +915,7 @@ public final class VmClient implements AutoCloseable {
    */
   public Image saveImage(Node node, String name) {
     Target t = single(node, "save an image of", null);
-    require(t, Capability.SNAPSHOT_TO_IMAGE);
+    ImageSaving saving = facet(t.provider, Capability.SNAPSHOT_TO_IMAGE, Provider::imageSaving);
     // some clouds stop the VM to copy its disk (CloudStack) or reboot it (EC2): while the save lasts, its
     // record says a Flotilla call stopped it, so an HA supervisor does not start it in the middle of the copy
     boolean marked = t.node.stoppedAt().isEmpty();
@@ -938,7 +923,7 @@ public final class VmClient implements AutoCloseable {
       stoppedAt(t, clock.instant());
     }
     try {
-      return saved(t, name);
+      return saved(t, saving, name);
     } finally {
       if (marked) {
         stoppedAt(t, null);
@@ -946,13 +931,13 @@ public final class VmClient implements AutoCloseable {
     }
   }
 
-  private Image saved(Target t, String name) {
+  private Image saved(Target t, ImageSaving saving, String name) {
     Map<String, String> tags = Map.of(Image.SAVED_FROM_TAG, t.node.name(), Instance.PROFILE_TAG, t.profile);
-    Image image = backoff.retry(() -> t.provider.createImage(t.vmId(), name, tags));
+    Image image = backoff.retry(() -> saving.save(t.vmId(), name, tags));
     Map<String, String> lastSeen = new LinkedHashMap<>();
     try {
       return waiter.until(() -> {
-        Optional<Snapshot.Status> status = backoff.retry(() -> t.provider.imageStatus(image.id()));
+        Optional<Snapshot.Status> status = backoff.retry(() -> saving.status(image.id()));
         lastSeen.put(image.id(), status.map(Enum::name).orElse("not listed"));
         if (status.isEmpty() || status.get() == Snapshot.Status.ERROR) {
           throw new CloudException(CloudException.Kind.UNKNOWN, t.provider.api(), null, "image '" + name + "' ("
@@ -961,7 +946,7 @@ public final class VmClient implements AutoCloseable {
         return status.filter(s -> s == Snapshot.Status.READY).map(s -> image);
       }, elapsed -> new WaitTimeoutException("image READY", lastSeen, elapsed));
     } catch (VmException failed) {
-      throw withoutImage(t.provider, image, failed);
+      throw withoutImage(saving, image, failed);
     }
   }
 
@@ -969,9 +954,9 @@ public final class VmClient implements AutoCloseable {
    * A failed save leaves no image behind: the image it began is deleted, or, when that fails too, the error
    * says how to delete it.
    */
-  private VmException withoutImage(Provider p, Image image, VmException failed) {
+  private VmException withoutImage(ImageSaving saving, Image image, VmException failed) {
     try {
-      backoff.retry(() -> p.deleteImage(image.id()));
+      backoff.retry(() -> saving.delete(image.id()));
       return new VmException(failed.getMessage() + "; the unfinished image " + image.id() + " was deleted", failed);
     } catch (CloudException e) {
       if (e.kind() == CloudException.Kind.NOT_FOUND) {
@@ -1001,10 +986,8 @@ public final class VmClient implements AutoCloseable {
    */
   public void deleteImage(Node node, String imageId, boolean force) {
     Provider p = providerFor(node);
-    if (!p.capabilities().contains(Capability.SNAPSHOT_TO_IMAGE)) {
-      throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, p.api());
-    }
-    Image image = backoff.retry(() -> p.image(imageId)).orElseThrow(() -> new CloudException(
+    ImageSaving saving = facet(p, Capability.SNAPSHOT_TO_IMAGE, Provider::imageSaving);
+    Image image = backoff.retry(() -> saving.image(imageId)).orElseThrow(() -> new CloudException(
         CloudException.Kind.NOT_FOUND, p.api(), null, "the cloud has no image " + imageId + "; 'vm images' lists"
         + " those it has [in code: VmClient.images]"));
     if (!force && image.savedFrom().isEmpty()) {
@@ -1012,20 +995,20 @@ public final class VmClient implements AutoCloseable {
           + Image.SAVED_FROM_TAG + " tag), so it is not deleted; if it is yours to delete, add --force"
           + " [in code: VmClient.deleteImage(node, id, true)]");
     }
-    backoff.retry(() -> p.deleteImage(imageId));
+    backoff.retry(() -> saving.delete(imageId));
   }
 
-  private Snapshot find(Target t, String idOrName) {
-    SnapshotChain chain = backoff.retry(() -> t.provider.snapshots(t.vmId()));
+  private Snapshot find(Target t, Snapshots snapshots, String idOrName) {
+    SnapshotChain chain = chain(t, snapshots);
     return chain.find(idOrName).orElseThrow(() -> new ConfigurationException(null, "snapshot", "node '"
         + t.node.name() + "' has no snapshot '" + idOrName + "'; it has "
         + chain.snapshots().stream().map(Snapshot::name).toList()));
   }
 
-  private Snapshot awaitSnapshot(Target t, String snapshotId) {
+  private Snapshot awaitSnapshot(Target t, Snapshots snapshots, String snapshotId) {
     Map<String, String> lastSeen = new LinkedHashMap<>();
     return waiter.until(() -> {
-      Optional<Snapshot> s = backoff.retry(() -> t.provider.snapshots(t.vmId())).get(snapshotId);
+      Optional<Snapshot> s = chain(t, snapshots).get(snapshotId);
       lastSeen.put(snapshotId, s.map(x -> x.status().name()).orElse("not listed"));
       if (s.isPresent() && s.get().status() == Snapshot.Status.ERROR) {
         throw new CloudException(CloudException.Kind.UNKNOWN, t.provider.api(), null, "snapshot '" + s.get().name()
@@ -1036,10 +1019,17 @@ public final class VmClient implements AutoCloseable {
     }, elapsed -> new WaitTimeoutException("snapshot READY", lastSeen, elapsed));
   }
 
-  private static void require(Target t, Capability c) {
-    if (!t.provider.capabilities().contains(c)) {
-      throw new UnsupportedCapabilityException(c, t.provider.api());
-    }
+  private SnapshotChain chain(Target t, Snapshots snapshots) {
+    return backoff.retry(() -> snapshots.chain(t.vmId()));
+  }
+
+  private static Snapshots snapshotsOf(Target t) {
+    return facet(t.provider, Capability.SNAPSHOTS, Provider::snapshots);
+  }
+
+  /** The facet of {@code p} that has {@code capability}: where it has none, the one error every caller gives. */
+  private static <F> F facet(Provider p, Capability capability, java.util.function.Function<Provider, Optional<F>> facet) {
+    return facet.apply(p).orElseThrow(() -> new UnsupportedCapabilityException(capability, p.api()));
   }
 
   // ---- the machinery --------------------------------------------------------------------------------------
@@ -1550,7 +1540,7 @@ public final class VmClient implements AutoCloseable {
    * record is bound already, so a failure here is only logged; reconcile tags it later.
    */
   private Instance tagLate(Target t, Instance vm) {
-    if (!t.provider.capabilities().contains(Capability.TAGS)) {
+    if (!Capabilities.has(t.provider, Capability.TAGS)) {
       return vm;
     }
     Map<String, String> tags = Map.of(Instance.NODE_TAG, t.node.name(), Instance.PROFILE_TAG, t.profile);

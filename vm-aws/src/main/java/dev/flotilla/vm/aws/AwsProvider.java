@@ -15,7 +15,11 @@ import dev.flotilla.vm.aws.internal.Ec2Raw;
 import dev.flotilla.vm.internal.SafeXml;
 import org.w3c.dom.Element;
 import dev.flotilla.vm.aws.internal.NodeNames;
+import dev.flotilla.vm.spi.Addresses;
+import dev.flotilla.vm.spi.Console;
 import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.ImageSaving;
+import dev.flotilla.vm.spi.Keys;
 import dev.flotilla.vm.jclouds.Calls;
 import dev.flotilla.vm.jclouds.Lazy;
 import dev.flotilla.vm.spi.Provider;
@@ -85,8 +89,8 @@ final class AwsProvider implements Provider {
   }
 
   @Override
-  public Set<Capability> capabilities() {
-    return AwsProviderFactory.CAPABILITIES;
+  public Set<Capability> traits() {
+    return AwsProviderFactory.TRAITS;
   }
 
   private AWSInstanceApi instances() {
@@ -390,26 +394,6 @@ final class AwsProvider implements Provider {
     return Ec2Raw.items(answer, "imagesSet").stream().map(AwsProvider::toImage).toList();
   }
 
-  @Override
-  public java.util.Optional<Image> image(String imageId) {
-    return describeImage(imageId).map(AwsProvider::toImage);
-  }
-
-  /** One image's item of DescribeImages; empty when EC2 does not know the id. */
-  private java.util.Optional<Element> describeImage(String imageId) {
-    Element answer;
-    try {
-      answer = calls.call("DescribeImages", () -> raw().call("DescribeImages", Map.of("ImageId.1", imageId)));
-    } catch (CloudException e) {
-      if (e.kind() == Kind.NOT_FOUND) {
-        return java.util.Optional.empty();
-      }
-      throw e;
-    }
-    return Ec2Raw.items(answer, "imagesSet").stream().filter(i -> imageId.equals(SafeXml.text(i, "imageId")))
-        .findFirst();
-  }
-
   private static Image toImage(Element i) {
     String id = SafeXml.text(i, "imageId");
     String name = SafeXml.text(i, "name");
@@ -428,137 +412,185 @@ final class AwsProvider implements Provider {
     return ec2.get().raw();
   }
 
-  /** CreateImage with the image's tags in its TagSpecification, so the AMI is never untagged. */
-  @Override
-  public Image createImage(String id, String name, Map<String, String> tags) {
-    Map<String, String> params = new LinkedHashMap<>();
-    params.put("InstanceId", id);
-    params.put("Name", name);
-    params.put("TagSpecification.1.ResourceType", "image");
-    int n = 1;
-    for (Map.Entry<String, String> tag : tags.entrySet()) {
-      params.put("TagSpecification.1.Tag." + n + ".Key", tag.getKey());
-      params.put("TagSpecification.1.Tag." + n++ + ".Value", tag.getValue());
-    }
-    Element answer = calls.call("CreateImage", () -> raw().call("CreateImage", params));
-    String imageId = SafeXml.text(answer, "imageId");
-    if (imageId == null || imageId.isBlank()) {
-      throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "CreateImage answered no imageId; look for"
-          + " an image named '" + name + "' in the account");
-    }
-    return new Image(imageId, name, "self", tags);
-  }
-
-  /**
-   * {@code available} is READY, {@code pending} CREATING, {@code failed} (and {@code error}) ERROR; an image
-   * EC2 no longer knows, or that is deregistered, is gone. Only the id and state are read, so an answer that
-   * leaves optional fields out (an image location, say) reads as well.
-   */
-  @Override
-  public java.util.Optional<dev.flotilla.vm.Snapshot.Status> imageStatus(String imageId) {
-    return describeImage(imageId).flatMap(i -> switch (String.valueOf(SafeXml.text(i, "imageState"))) {
-          case "available" -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.READY);
-          case "deregistered" -> java.util.Optional.<dev.flotilla.vm.Snapshot.Status>empty();
-          case "failed", "error", "invalid" -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.ERROR);
-          default -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.CREATING);
-        });
-  }
-
-  @Override
-  public void deleteImage(String imageId) {
-    calls.run("DeregisterImage", () -> ec2.get().api().getAMIApiForRegion(region).get().deregisterImageInRegion(region, imageId));
-  }
-
-  /**
-   * ImportKeyPair with the key as it is: RSA, ed25519 or ECDSA, whatever EC2 accepts (jclouds 2.7.0's call
-   * is not used: it is RSA-only in practice). EC2 shows RSA keys by the MD5 of their DER form, ed25519 keys by
-   * SHA-256.
-   */
-  @Override
-  public KeyPair importKey(String name, String publicKey) {
-    String material = java.util.Base64.getEncoder().encodeToString(publicKey.trim().getBytes(StandardCharsets.UTF_8));
-    Element answer = calls.call("ImportKeyPair", () -> raw().call("ImportKeyPair", new LinkedHashMap<>(Map.of(
-        "KeyName", name, "PublicKeyMaterial", material))));
-    return new KeyPair(SafeXml.text(answer, "keyName"), SafeXml.text(answer, "keyFingerprint"));
-  }
-
   /** jclouds reads EC2's keyFingerprint into "sha1OfPrivateKey", whatever the key. */
   private static KeyPair keyPair(org.jclouds.ec2.domain.KeyPair k) {
     return new KeyPair(k.getKeyName(), k.getFingerprint() != null ? k.getFingerprint() : k.getSha1OfPrivateKey());
   }
 
-  @Override
-  public List<KeyPair> keys() {
-    return calls.call("DescribeKeyPairs", () -> ec2.get().api().getKeyPairApiForRegion(region).get().describeKeyPairsInRegion(region))
-        .stream().map(AwsProvider::keyPair).toList();
-  }
-
   // ---- console and Elastic IPs (EC2's floating addresses), on VPC's AllocationId and AssociationId ------------------
 
-  /** GetConsoleOutput, base64-decoded; empty text while EC2 has none yet. */
   @Override
-  public String consoleOutput(String id) {
+  public java.util.Optional<ImageSaving> imageSaving() {
+    return java.util.Optional.of(new Amis());
+  }
+
+  @Override
+  public java.util.Optional<Keys> keys() {
+    return java.util.Optional.of(new KeyPairs());
+  }
+
+  @Override
+  public java.util.Optional<Addresses> addresses() {
+    return java.util.Optional.of(new ElasticIps());
+  }
+
+  @Override
+  public java.util.Optional<Console> console() {
+    return java.util.Optional.of(this::consoleOutput);
+  }
+
+  /** GetConsoleOutput, base64-decoded; empty text while EC2 has none yet. */
+  private String consoleOutput(String id) {
     Element answer = calls.call("GetConsoleOutput", () -> raw().call("GetConsoleOutput", Map.of("InstanceId", id)));
     String encoded = SafeXml.text(answer, "output");
     return encoded == null || encoded.isEmpty() ? ""
         : new String(java.util.Base64.getMimeDecoder().decode(encoded), StandardCharsets.UTF_8);
   }
 
-  /** The account's Elastic IPs in the region: their pool ({@code amazon} or a BYOIP pool) and instance. */
-  @Override
-  public List<dev.flotilla.vm.FloatingAddress> addresses() {
-    return elasticIps(Map.of()).stream().map(a -> new dev.flotilla.vm.FloatingAddress(SafeXml.text(a, "publicIp"),
-        java.util.Optional.ofNullable(SafeXml.text(a, "publicIpv4Pool")).filter(p -> !p.isEmpty()).orElse("amazon"),
-        java.util.Optional.ofNullable(SafeXml.text(a, "instanceId")).filter(i -> !i.isEmpty()).orElse(null))).toList();
-  }
-
-  private List<Element> elasticIps(Map<String, String> params) {
-    return Ec2Raw.items(calls.call("DescribeAddresses", () -> raw().call("DescribeAddresses", params)), "addressesSet");
-  }
-
-  private Element elasticIp(String address) {
-    return elasticIps(Map.of("PublicIp.1", address)).stream().filter(a -> address.equals(SafeXml.text(a, "publicIp")))
-        .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, "aws", "InvalidAddress.NotFound", "the account"
-            + " has no Elastic IP " + address + " in " + region + "; 'vm ips' lists them"));
-  }
-
-  /** AllocateAddress for VPC, from {@code pool} (a BYOIP pool) or Amazon's. */
-  @Override
-  public dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
-    Map<String, String> params = new LinkedHashMap<>(Map.of("Domain", "vpc"));
-    if (pool != null && !pool.equals("amazon")) {
-      params.put("PublicIpv4Pool", pool);
+  /** AMIs saved from instances: CreateImage, DescribeImages, DeregisterImage. */
+  private final class Amis implements ImageSaving {
+    /** CreateImage with the image's tags in its TagSpecification, so the AMI is never untagged. */
+    @Override
+    public Image save(String id, String name, Map<String, String> tags) {
+      Map<String, String> params = new LinkedHashMap<>();
+      params.put("InstanceId", id);
+      params.put("Name", name);
+      params.put("TagSpecification.1.ResourceType", "image");
+      int n = 1;
+      for (Map.Entry<String, String> tag : tags.entrySet()) {
+        params.put("TagSpecification.1.Tag." + n + ".Key", tag.getKey());
+        params.put("TagSpecification.1.Tag." + n++ + ".Value", tag.getValue());
+      }
+      Element answer = calls.call("CreateImage", () -> raw().call("CreateImage", params));
+      String imageId = SafeXml.text(answer, "imageId");
+      if (imageId == null || imageId.isBlank()) {
+        throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "CreateImage answered no imageId; look for"
+            + " an image named '" + name + "' in the account");
+      }
+      return new Image(imageId, name, "self", tags);
     }
-    Element made = calls.call("AllocateAddress", () -> raw().call("AllocateAddress", params));
-    return new dev.flotilla.vm.FloatingAddress(SafeXml.text(made, "publicIp"), pool == null ? "amazon" : pool, null);
-  }
 
-  @Override
-  public void associateAddress(String address, String id) {
-    String allocation = SafeXml.text(elasticIp(address), "allocationId");
-    Map<String, String> params = new LinkedHashMap<>(Map.of("InstanceId", id));
-    params.put(allocation == null || allocation.isEmpty() ? "PublicIp" : "AllocationId",
-        allocation == null || allocation.isEmpty() ? address : allocation);
-    calls.call("AssociateAddress", () -> raw().call("AssociateAddress", params));
-  }
-
-  @Override
-  public void disassociateAddress(String address, String id) {
-    Element a = elasticIp(address);
-    if (!id.equals(SafeXml.text(a, "instanceId"))) {
-      throw new CloudException(Kind.INVALID_REQUEST, "aws", "InvalidAssociationID.NotFound", address + " does not point"
-          + " at instance " + id);
+    @Override
+    public java.util.Optional<Image> image(String imageId) {
+      return describeImage(imageId).map(AwsProvider::toImage);
     }
-    String association = SafeXml.text(a, "associationId");
-    calls.call("DisassociateAddress", () -> raw().call("DisassociateAddress", association == null || association.isEmpty()
-        ? Map.of("PublicIp", address) : Map.of("AssociationId", association)));
+
+    /** One image's item of DescribeImages; empty when EC2 does not know the id. */
+    private java.util.Optional<Element> describeImage(String imageId) {
+      Element answer;
+      try {
+        answer = calls.call("DescribeImages", () -> raw().call("DescribeImages", Map.of("ImageId.1", imageId)));
+      } catch (CloudException e) {
+        if (e.kind() == Kind.NOT_FOUND) {
+          return java.util.Optional.empty();
+        }
+        throw e;
+      }
+      return Ec2Raw.items(answer, "imagesSet").stream().filter(i -> imageId.equals(SafeXml.text(i, "imageId")))
+          .findFirst();
+    }
+
+    /**
+     * {@code available} is READY, {@code pending} CREATING, {@code failed} (and {@code error}) ERROR; an image
+     * EC2 no longer knows, or that is deregistered, is gone. Only the id and state are read, so an answer that
+     * leaves optional fields out (an image location, say) reads as well.
+     */
+    @Override
+    public java.util.Optional<dev.flotilla.vm.Snapshot.Status> status(String imageId) {
+      return describeImage(imageId).flatMap(i -> switch (String.valueOf(SafeXml.text(i, "imageState"))) {
+            case "available" -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.READY);
+            case "deregistered" -> java.util.Optional.<dev.flotilla.vm.Snapshot.Status>empty();
+            case "failed", "error", "invalid" -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.ERROR);
+            default -> java.util.Optional.of(dev.flotilla.vm.Snapshot.Status.CREATING);
+          });
+    }
+
+    @Override
+    public void delete(String imageId) {
+      calls.run("DeregisterImage", () -> ec2.get().api().getAMIApiForRegion(region).get().deregisterImageInRegion(region, imageId));
+    }
   }
 
-  @Override
-  public void releaseAddress(String address) {
-    String allocation = SafeXml.text(elasticIp(address), "allocationId");
-    calls.call("ReleaseAddress", () -> raw().call("ReleaseAddress", allocation == null || allocation.isEmpty()
-        ? Map.of("PublicIp", address) : Map.of("AllocationId", allocation)));
+  /** EC2 key pairs. */
+  private final class KeyPairs implements Keys {
+    /**
+     * ImportKeyPair with the key as it is: RSA, ed25519 or ECDSA, whatever EC2 accepts (jclouds 2.7.0's call
+     * is not used: it is RSA-only in practice). EC2 shows RSA keys by the MD5 of their DER form, ed25519 keys by
+     * SHA-256.
+     */
+    @Override
+    public KeyPair importKey(String name, String publicKey) {
+      String material = java.util.Base64.getEncoder().encodeToString(publicKey.trim().getBytes(StandardCharsets.UTF_8));
+      Element answer = calls.call("ImportKeyPair", () -> raw().call("ImportKeyPair", new LinkedHashMap<>(Map.of(
+          "KeyName", name, "PublicKeyMaterial", material))));
+      return new KeyPair(SafeXml.text(answer, "keyName"), SafeXml.text(answer, "keyFingerprint"));
+    }
+
+    @Override
+    public List<KeyPair> list() {
+      return calls.call("DescribeKeyPairs", () -> ec2.get().api().getKeyPairApiForRegion(region).get().describeKeyPairsInRegion(region))
+          .stream().map(AwsProvider::keyPair).toList();
+    }
+  }
+
+  /** Elastic IPs, on VPC's AllocationId and AssociationId. */
+  private final class ElasticIps implements Addresses {
+    /** The account's Elastic IPs in the region: their pool ({@code amazon} or a BYOIP pool) and instance. */
+    @Override
+    public List<dev.flotilla.vm.FloatingAddress> list() {
+      return elasticIps(Map.of()).stream().map(a -> new dev.flotilla.vm.FloatingAddress(SafeXml.text(a, "publicIp"),
+          java.util.Optional.ofNullable(SafeXml.text(a, "publicIpv4Pool")).filter(p -> !p.isEmpty()).orElse("amazon"),
+          java.util.Optional.ofNullable(SafeXml.text(a, "instanceId")).filter(i -> !i.isEmpty()).orElse(null))).toList();
+    }
+
+    private List<Element> elasticIps(Map<String, String> params) {
+      return Ec2Raw.items(calls.call("DescribeAddresses", () -> raw().call("DescribeAddresses", params)), "addressesSet");
+    }
+
+    private Element elasticIp(String address) {
+      return elasticIps(Map.of("PublicIp.1", address)).stream().filter(a -> address.equals(SafeXml.text(a, "publicIp")))
+          .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, "aws", "InvalidAddress.NotFound", "the account"
+              + " has no Elastic IP " + address + " in " + region + "; 'vm ips' lists them"));
+    }
+
+    /** AllocateAddress for VPC, from {@code pool} (a BYOIP pool) or Amazon's. */
+    @Override
+    public dev.flotilla.vm.FloatingAddress allocate(String pool) {
+      Map<String, String> params = new LinkedHashMap<>(Map.of("Domain", "vpc"));
+      if (pool != null && !pool.equals("amazon")) {
+        params.put("PublicIpv4Pool", pool);
+      }
+      Element made = calls.call("AllocateAddress", () -> raw().call("AllocateAddress", params));
+      return new dev.flotilla.vm.FloatingAddress(SafeXml.text(made, "publicIp"), pool == null ? "amazon" : pool, null);
+    }
+
+    @Override
+    public void associate(String address, String id) {
+      String allocation = SafeXml.text(elasticIp(address), "allocationId");
+      Map<String, String> params = new LinkedHashMap<>(Map.of("InstanceId", id));
+      params.put(allocation == null || allocation.isEmpty() ? "PublicIp" : "AllocationId",
+          allocation == null || allocation.isEmpty() ? address : allocation);
+      calls.call("AssociateAddress", () -> raw().call("AssociateAddress", params));
+    }
+
+    @Override
+    public void disassociate(String address, String id) {
+      Element a = elasticIp(address);
+      if (!id.equals(SafeXml.text(a, "instanceId"))) {
+        throw new CloudException(Kind.INVALID_REQUEST, "aws", "InvalidAssociationID.NotFound", address + " does not point"
+            + " at instance " + id);
+      }
+      String association = SafeXml.text(a, "associationId");
+      calls.call("DisassociateAddress", () -> raw().call("DisassociateAddress", association == null || association.isEmpty()
+          ? Map.of("PublicIp", address) : Map.of("AssociationId", association)));
+    }
+
+    @Override
+    public void release(String address) {
+      String allocation = SafeXml.text(elasticIp(address), "allocationId");
+      calls.call("ReleaseAddress", () -> raw().call("ReleaseAddress", allocation == null || allocation.isEmpty()
+          ? Map.of("PublicIp", address) : Map.of("AllocationId", allocation)));
+    }
   }
 
   /** Whether the jclouds context has been built (it is, on the first call). */

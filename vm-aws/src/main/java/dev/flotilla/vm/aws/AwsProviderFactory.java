@@ -36,9 +36,8 @@ public final class AwsProviderFactory implements ProviderFactory {
   public static final String ID = "aws";
 
   /** What EC2 can do through this adapter. */
-  static final Set<Capability> CAPABILITIES = java.util.Collections.unmodifiableSet(EnumSet.of(Capability.STOP_START,
-      Capability.REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT, Capability.USER_DATA,
-      Capability.IDEMPOTENT_CREATE, Capability.TAGS, Capability.FLOATING_IP, Capability.CONSOLE_OUTPUT,
+  static final Set<Capability> TRAITS = java.util.Collections.unmodifiableSet(EnumSet.of(Capability.STOP_START,
+      Capability.REBOOT, Capability.USER_DATA, Capability.IDEMPOTENT_CREATE, Capability.TAGS,
       Capability.ANTI_AFFINITY));
 
   /** A few current general-purpose types, for {@code vm types}; EC2 accepts any type name it knows. */
@@ -59,11 +58,6 @@ public final class AwsProviderFactory implements ProviderFactory {
   @Override
   public String description() {
     return "Amazon EC2 and EC2-compatible clouds (jclouds aws-ec2)";
-  }
-
-  @Override
-  public Set<Capability> capabilities() {
-    return CAPABILITIES;
   }
 
   @Override

@@ -283,11 +283,11 @@ class AwsProviderTest {
     client.start(web);
     Image image = client.saveImage(web, "web-golden");
     assertThat(provider.images()).extracting(Image::id).containsExactly(image.id());
-    assertThat(provider.imageStatus(image.id())).contains(dev.flotilla.vm.Snapshot.Status.READY);
+    assertThat(provider.imageSaving().orElseThrow().status(image.id())).contains(dev.flotilla.vm.Snapshot.Status.READY);
     // an answer without the image's tagSet cannot show that Flotilla saved it: deleting it needs force
     assertThatThrownBy(() -> client.deleteImage(web, image.id(), false)).hasMessageContaining("not saved by Flotilla");
     client.deleteImage(web, image.id(), true);
-    assertThat(provider.imageStatus(image.id())).as("gone: EC2 no longer knows it").isEmpty();
+    assertThat(provider.imageSaving().orElseThrow().status(image.id())).as("gone: EC2 no longer knows it").isEmpty();
   }
 
   @Test
@@ -303,7 +303,7 @@ class AwsProviderTest {
     client.deleteImage(web, image.id(), false);
     assertThat(provider.images()).isEmpty();
 
-    assertThat(provider.capabilities()).contains(Capability.SNAPSHOT_TO_IMAGE).doesNotContain(Capability.SNAPSHOTS);
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(provider)).contains(Capability.SNAPSHOT_TO_IMAGE).doesNotContain(Capability.SNAPSHOTS);
     assertThatThrownBy(() -> client.snapshot(web, "s1")).isInstanceOf(UnsupportedCapabilityException.class)
         .hasMessageContaining("'aws' provider does not support VM snapshots");
   }

@@ -25,9 +25,14 @@ import dev.flotilla.vm.cloudstack.internal.CsStates;
 import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.jclouds.Calls;
 import dev.flotilla.vm.jclouds.Lazy;
+import dev.flotilla.vm.spi.Addresses;
 import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.HardReboot;
+import dev.flotilla.vm.spi.ImageSaving;
+import dev.flotilla.vm.spi.Keys;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.Resizing;
+import dev.flotilla.vm.spi.Snapshots;
 import dev.flotilla.vm.spi.StoppedCreation;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
@@ -132,8 +137,8 @@ final class CloudStackProvider implements Provider {
   }
 
   @Override
-  public Set<Capability> capabilities() {
-    return CloudStackProviderFactory.CAPABILITIES;
+  public Set<Capability> traits() {
+    return CloudStackProviderFactory.TRAITS;
   }
 
   /** {@code command} through jclouds' API. */
@@ -549,14 +554,6 @@ final class CloudStackProvider implements Provider {
     reboot(ids, false);
   }
 
-  /** rebootVirtualMachine; a hard one adds {@code forced}, which jclouds does not send. */
-  @Override
-  public void reboot(Collection<String> ids, boolean hard) {
-    each(ids, "rebootVirtualMachine", State.RUNNING, hard
-        ? id -> string(cs.call("rebootVirtualMachine", Map.of("id", id, "forced", "true")), "jobid")
-        : id -> jc("rebootVirtualMachine", a -> a.getVirtualMachineApi().rebootVirtualMachine(id)));
-  }
-
   /** destroyVirtualMachine; expunging too when the profile says so, which jclouds does not send. */
   @Override
   public void terminate(Collection<String> ids) {
@@ -635,171 +632,210 @@ final class CloudStackProvider implements Provider {
     }
   }
 
-  // ---- VM snapshots ---------------------------------------------------------------------------------------
+  // ---- facets ---------------------------------------------------------------------------------------------
 
-  /** createVMSnapshot: CloudStack makes it a child of the current snapshot, and then the current one. */
   @Override
-  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
-    Map<String, String> params = new LinkedHashMap<>();
-    params.put("virtualmachineid", id);
-    params.put("name", name);
-    params.put("snapshotmemory", Boolean.toString(options.memory()));
-    params.put("quiescevm", Boolean.toString(options.quiesce()));
-    JsonObject answer = cs.call("createVMSnapshot", params);
-    // its parent is in the chain once CloudStack lists it; the client reads it there
-    return Snapshot.of(string(answer, "id"), name, null, options.memory(), Instant.now(), Snapshot.Status.CREATING);
+  public java.util.Optional<Snapshots> snapshots() {
+    return java.util.Optional.of(new VmSnapshots());
   }
 
-  /** listVMSnapshot: the chain as CloudStack keeps it, parents and the current one included. */
   @Override
-  public SnapshotChain snapshots(String id) {
-    List<JsonObject> listed = new ArrayList<>(list("listVMSnapshot", Map.of("virtualmachineid", id), "vmSnapshot"));
-    java.util.Collections.reverse(listed); // newest first as listed; oldest first keeps order within a second
-    List<Snapshot> out = new ArrayList<>();
-    String current = null;
-    for (JsonObject o : listed) {
-      Snapshot.Status status = switch (String.valueOf(string(o, "state"))) {
-        case "Allocated", "Creating" -> Snapshot.Status.CREATING;
-        case "Ready", "Reverting" -> Snapshot.Status.READY;
-        case "Error" -> Snapshot.Status.ERROR;
-        default -> null; // Expunging, Removed, Hidden: going or gone
-      };
-      if (status == null) {
-        continue;
+  public java.util.Optional<ImageSaving> imageSaving() {
+    return java.util.Optional.of(new Templates());
+  }
+
+  @Override
+  public java.util.Optional<Keys> keys() {
+    return java.util.Optional.of(new SshKeyPairs());
+  }
+
+  @Override
+  public java.util.Optional<Addresses> addresses() {
+    return java.util.Optional.of(new StaticNat());
+  }
+
+  @Override
+  public java.util.Optional<HardReboot> hardReboot() {
+    return java.util.Optional.of(ids -> reboot(ids, true));
+  }
+
+  /** rebootVirtualMachine; a hard one adds {@code forced}, which jclouds does not send. */
+  private void reboot(Collection<String> ids, boolean hard) {
+    each(ids, "rebootVirtualMachine", State.RUNNING, hard
+        ? id -> string(cs.call("rebootVirtualMachine", Map.of("id", id, "forced", "true")), "jobid")
+        : id -> jc("rebootVirtualMachine", a -> a.getVirtualMachineApi().rebootVirtualMachine(id)));
+  }
+
+  /** VM snapshots, kept by CloudStack as a chain of parents with a current one. */
+  private final class VmSnapshots implements Snapshots {
+    /** createVMSnapshot: CloudStack makes it a child of the current snapshot, and then the current one. */
+    @Override
+    public Snapshot take(String id, String name, SnapshotOptions options) {
+      Map<String, String> params = new LinkedHashMap<>();
+      params.put("virtualmachineid", id);
+      params.put("name", name);
+      params.put("snapshotmemory", Boolean.toString(options.memory()));
+      params.put("quiescevm", Boolean.toString(options.quiesce()));
+      JsonObject answer = cs.call("createVMSnapshot", params);
+      // its parent is in the chain once CloudStack lists it; the client reads it there
+      return Snapshot.of(string(answer, "id"), name, null, options.memory(), Instant.now(), Snapshot.Status.CREATING);
+    }
+
+    /** listVMSnapshot: the chain as CloudStack keeps it, parents and the current one included. */
+    @Override
+    public SnapshotChain chain(String id) {
+      List<JsonObject> listed = new ArrayList<>(list("listVMSnapshot", Map.of("virtualmachineid", id), "vmSnapshot"));
+      java.util.Collections.reverse(listed); // newest first as listed; oldest first keeps order within a second
+      List<Snapshot> out = new ArrayList<>();
+      String current = null;
+      for (JsonObject o : listed) {
+        Snapshot.Status status = switch (String.valueOf(string(o, "state"))) {
+          case "Allocated", "Creating" -> Snapshot.Status.CREATING;
+          case "Ready", "Reverting" -> Snapshot.Status.READY;
+          case "Error" -> Snapshot.Status.ERROR;
+          default -> null; // Expunging, Removed, Hidden: going or gone
+        };
+        if (status == null) {
+          continue;
+        }
+        String name = string(o, "displayname") != null ? string(o, "displayname") : string(o, "name");
+        Instant created = time(string(o, "created"));
+        out.add(Snapshot.of(string(o, "id"), name, string(o, "parent"), "DiskAndMemory".equals(string(o, "type")),
+            created == null ? Instant.EPOCH : created, status));
+        if (o.has("current") && o.get("current").getAsBoolean()) {
+          current = string(o, "id");
+        }
       }
-      String name = string(o, "displayname") != null ? string(o, "displayname") : string(o, "name");
-      Instant created = time(string(o, "created"));
-      out.add(Snapshot.of(string(o, "id"), name, string(o, "parent"), "DiskAndMemory".equals(string(o, "type")),
-          created == null ? Instant.EPOCH : created, status));
-      if (o.has("current") && o.get("current").getAsBoolean()) {
-        current = string(o, "id");
+      java.util.Set<String> kept = new HashSet<>();
+      out.forEach(sn -> kept.add(sn.id()));
+      // a parent going away (Expunging) leaves its children to the one above it, as CloudStack will
+      List<Snapshot> chain = out.stream().map(sn -> sn.parentId().filter(kept::contains).isPresent() ? sn
+          : sn.withParent(null)).toList();
+      return SnapshotChain.of(chain, kept.contains(current) ? current : null, maxSnapshots());
+    }
+
+    /**
+     * How many VM snapshots a VM may have: the profile's {@code vm_snapshot_max} when it says, else the cloud's
+     * {@code vmsnapshot.max} (listConfigurations, which CloudStack lets admins read), else CloudStack's default.
+     */
+    private int maxSnapshots() {
+      Integer known = snapshotMax;
+      if (known == null) {
+        known = cloudSnapshotMax();
+        snapshotMax = known;
+      }
+      return known;
+    }
+
+    private int cloudSnapshotMax() {
+      try {
+        return list("listConfigurations", Map.of("name", "vmsnapshot.max"), "configuration").stream()
+            .filter(c -> "vmsnapshot.max".equals(string(c, "name"))).map(c -> string(c, "value"))
+            .filter(v -> v != null && v.matches("[0-9]{1,6}")).map(Integer::parseInt).findFirst().orElse(DEFAULT_VM_SNAPSHOT_MAX);
+      } catch (CloudException e) {
+        if (e.kind() == Kind.AUTHENTICATION || e.kind() == Kind.INVALID_REQUEST) {
+          return DEFAULT_VM_SNAPSHOT_MAX; // not an admin's key: the command is not available to it
+        }
+        throw e;
       }
     }
-    java.util.Set<String> kept = new HashSet<>();
-    out.forEach(sn -> kept.add(sn.id()));
-    // a parent going away (Expunging) leaves its children to the one above it, as CloudStack will
-    List<Snapshot> chain = out.stream().map(sn -> sn.parentId().filter(kept::contains).isPresent() ? sn
-        : sn.withParent(null)).toList();
-    return SnapshotChain.of(chain, kept.contains(current) ? current : null, maxSnapshots());
-  }
 
-  /**
-   * How many VM snapshots a VM may have: the profile's {@code vm_snapshot_max} when it says, else the cloud's
-   * {@code vmsnapshot.max} (listConfigurations, which CloudStack lets admins read), else CloudStack's default.
-   */
-  private int maxSnapshots() {
-    Integer known = snapshotMax;
-    if (known == null) {
-      known = cloudSnapshotMax();
-      snapshotMax = known;
-    }
-    return known;
-  }
-
-  private int cloudSnapshotMax() {
-    try {
-      return list("listConfigurations", Map.of("name", "vmsnapshot.max"), "configuration").stream()
-          .filter(c -> "vmsnapshot.max".equals(string(c, "name"))).map(c -> string(c, "value"))
-          .filter(v -> v != null && v.matches("[0-9]{1,6}")).map(Integer::parseInt).findFirst().orElse(DEFAULT_VM_SNAPSHOT_MAX);
-    } catch (CloudException e) {
-      if (e.kind() == Kind.AUTHENTICATION || e.kind() == Kind.INVALID_REQUEST) {
-        return DEFAULT_VM_SNAPSHOT_MAX; // not an admin's key: the command is not available to it
+    /**
+     * revertToVMSnapshot, waited for. CloudStack reverts a running VM only to a snapshot with memory, and a
+     * stopped one only to a disk snapshot; a running VM reverted to a disk snapshot is stopped first.
+     */
+    @Override
+    public void revert(String id, String snapshotId) {
+      Snapshot target = chain(id).get(snapshotId).orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null,
+          "VM " + id + " has no snapshot " + snapshotId));
+      List<Instance> vm = describe(List.of(id));
+      if (!target.includesMemory() && !vm.isEmpty() && vm.get(0).state() == State.RUNNING) {
+        awaitJob(jc("stopVirtualMachine", a -> a.getVirtualMachineApi().stopVirtualMachine(id)), "stopVirtualMachine");
       }
-      throw e;
+      awaitJob(string(cs.call("revertToVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "revertToVMSnapshot");
+    }
+
+    /** deleteVMSnapshot, waited for: its children move to its parent. */
+    @Override
+    public void delete(String id, String snapshotId) {
+      awaitJob(string(cs.call("deleteVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "deleteVMSnapshot");
     }
   }
 
-  /**
-   * revertToVMSnapshot, waited for. CloudStack reverts a running VM only to a snapshot with memory, and a
-   * stopped one only to a disk snapshot; a running VM reverted to a disk snapshot is stopped first.
-   */
-  @Override
-  public void revert(String id, String snapshotId) {
-    Snapshot target = snapshots(id).get(snapshotId).orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null,
-        "VM " + id + " has no snapshot " + snapshotId));
-    List<Instance> vm = describe(List.of(id));
-    if (!target.includesMemory() && !vm.isEmpty() && vm.get(0).state() == State.RUNNING) {
-      awaitJob(jc("stopVirtualMachine", a -> a.getVirtualMachineApi().stopVirtualMachine(id)), "stopVirtualMachine");
+  /** SSH key pairs. */
+  private final class SshKeyPairs implements Keys {
+    @Override
+    public KeyPair importKey(String name, String publicKey) {
+      org.jclouds.cloudstack.domain.SshKeyPair key = jc("registerSSHKeyPair", a -> a.getSSHKeyPairApi()
+          .registerSSHKeyPair(name, publicKey.trim()));
+      return new KeyPair(key.getName(), key.getFingerprint());
     }
-    awaitJob(string(cs.call("revertToVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "revertToVMSnapshot");
-  }
 
-  /** deleteVMSnapshot, waited for: its children move to its parent. */
-  @Override
-  public void deleteSnapshot(String id, String snapshotId) {
-    awaitJob(string(cs.call("deleteVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "deleteVMSnapshot");
-  }
-
-  // ---- SSH keys, public addresses -------------------------------------------------------------------------
-
-  @Override
-  public KeyPair importKey(String name, String publicKey) {
-    org.jclouds.cloudstack.domain.SshKeyPair key = jc("registerSSHKeyPair", a -> a.getSSHKeyPairApi()
-        .registerSSHKeyPair(name, publicKey.trim()));
-    return new KeyPair(key.getName(), key.getFingerprint());
-  }
-
-  @Override
-  public List<KeyPair> keys() {
-    return jc("listSSHKeyPairs", a -> a.getSSHKeyPairApi().listSSHKeyPairs()).stream()
-        .map(k -> new KeyPair(k.getName(), k.getFingerprint())).toList();
-  }
-
-  /** The account's public addresses but the network's source NAT one; one with static NAT points at its VM. */
-  @Override
-  public List<FloatingAddress> addresses() {
-    return jc("listPublicIpAddresses", a -> a.getAddressApi().listPublicIPAddresses()).stream()
-        .filter(ip -> !ip.isSourceNAT())
-        .map(ip -> new FloatingAddress(ip.getIPAddress(), ip.getZoneName() == null ? "zone" : ip.getZoneName(),
-            ip.isStaticNAT() ? ip.getVirtualMachineId() : null))
-        .toList();
-  }
-
-  /** associateIpAddress in the profile's zone (and the network {@code pool} names, if it is an id), waited for. */
-  @Override
-  public FloatingAddress allocateAddress(String pool) {
-    AssociateIPAddressOptions options = pool != null && UUID.matcher(pool).matches()
-        ? AssociateIPAddressOptions.Builder.networkId(pool) : new AssociateIPAddressOptions();
-    AsyncCreateResponse made = jc("associateIpAddress", a -> a.getAddressApi().associateIPAddressInZone(zone(),
-        options));
-    awaitJob(made.getJobId(), "associateIpAddress");
-    PublicIPAddress ip = jc("listPublicIpAddresses", a -> a.getAddressApi().getPublicIPAddress(made.getId()));
-    if (ip == null) {
-      throw new CloudException(Kind.NOT_FOUND, api(), null, "the address associateIpAddress made (" + made.getId()
-          + ") is not listed");
+    @Override
+    public List<KeyPair> list() {
+      return jc("listSSHKeyPairs", a -> a.getSSHKeyPairApi().listSSHKeyPairs()).stream()
+          .map(k -> new KeyPair(k.getName(), k.getFingerprint())).toList();
     }
-    return new FloatingAddress(ip.getIPAddress(), pool == null ? "zone" : pool, null);
   }
 
-  /** enableStaticNat: the address now reaches the VM. */
-  @Override
-  public void associateAddress(String address, String id) {
-    String ipId = addressId(address);
-    jc("enableStaticNat", a -> {
-      a.getNATApi().enableStaticNATForVirtualMachine(id, ipId);
-      return null;
-    });
-  }
+  /** Public addresses moved by static NAT. */
+  private final class StaticNat implements Addresses {
+    /** The account's public addresses but the network's source NAT one; one with static NAT points at its VM. */
+    @Override
+    public List<FloatingAddress> list() {
+      return jc("listPublicIpAddresses", a -> a.getAddressApi().listPublicIPAddresses()).stream()
+          .filter(ip -> !ip.isSourceNAT())
+          .map(ip -> new FloatingAddress(ip.getIPAddress(), ip.getZoneName() == null ? "zone" : ip.getZoneName(),
+              ip.isStaticNAT() ? ip.getVirtualMachineId() : null))
+          .toList();
+    }
 
-  @Override
-  public void disassociateAddress(String address, String id) {
-    String ipId = addressId(address);
-    awaitJob(jc("disableStaticNat", a -> a.getNATApi().disableStaticNATOnPublicIP(ipId)), "disableStaticNat");
-  }
+    /** associateIpAddress in the profile's zone (and the network {@code pool} names, if it is an id), waited for. */
+    @Override
+    public FloatingAddress allocate(String pool) {
+      AssociateIPAddressOptions options = pool != null && UUID.matcher(pool).matches()
+          ? AssociateIPAddressOptions.Builder.networkId(pool) : new AssociateIPAddressOptions();
+      AsyncCreateResponse made = jc("associateIpAddress", a -> a.getAddressApi().associateIPAddressInZone(zone(),
+          options));
+      awaitJob(made.getJobId(), "associateIpAddress");
+      PublicIPAddress ip = jc("listPublicIpAddresses", a -> a.getAddressApi().getPublicIPAddress(made.getId()));
+      if (ip == null) {
+        throw new CloudException(Kind.NOT_FOUND, api(), null, "the address associateIpAddress made (" + made.getId()
+            + ") is not listed");
+      }
+      return new FloatingAddress(ip.getIPAddress(), pool == null ? "zone" : pool, null);
+    }
 
-  /** disassociateIpAddress, waited for; through Flotilla's client, as jclouds drops the job's id. */
-  @Override
-  public void releaseAddress(String address) {
-    awaitJob(string(cs.call("disassociateIpAddress", Map.of("id", addressId(address))), "jobid"),
-        "disassociateIpAddress");
-  }
+    /** enableStaticNat: the address now reaches the VM. */
+    @Override
+    public void associate(String address, String id) {
+      String ipId = addressId(address);
+      jc("enableStaticNat", a -> {
+        a.getNATApi().enableStaticNATForVirtualMachine(id, ipId);
+        return null;
+      });
+    }
 
-  private String addressId(String address) {
-    return jc("listPublicIpAddresses", a -> a.getAddressApi().listPublicIPAddresses(
-        ListPublicIPAddressesOptions.Builder.IPAddress(address))).stream()
-        .filter(ip -> address.equals(ip.getIPAddress())).map(PublicIPAddress::getId).findFirst()
-        .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the account has no public address "
-            + address + "; `vm ips` lists them"));
+    @Override
+    public void disassociate(String address, String id) {
+      String ipId = addressId(address);
+      awaitJob(jc("disableStaticNat", a -> a.getNATApi().disableStaticNATOnPublicIP(ipId)), "disableStaticNat");
+    }
+
+    /** disassociateIpAddress, waited for; through Flotilla's client, as jclouds drops the job's id. */
+    @Override
+    public void release(String address) {
+      awaitJob(string(cs.call("disassociateIpAddress", Map.of("id", addressId(address))), "jobid"),
+          "disassociateIpAddress");
+    }
+
+    private String addressId(String address) {
+      return jc("listPublicIpAddresses", a -> a.getAddressApi().listPublicIPAddresses(
+          ListPublicIPAddressesOptions.Builder.IPAddress(address))).stream()
+          .filter(ip -> address.equals(ip.getIPAddress())).map(PublicIPAddress::getId).findFirst()
+          .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the account has no public address "
+              + address + "; `vm ips` lists them"));
+    }
   }
 
   // ---- offerings, templates ------------------------------------------------------------------------------
@@ -825,79 +861,82 @@ final class CloudStackProvider implements Provider {
         TemplateFilter.EXECUTABLE))).stream().map(t -> new Image(t.getId(), t.getName(), t.getAccount())).toList();
   }
 
-  /**
-   * createTemplate from the VM's root volume, waited for. CloudStack copies a stopped VM's volume only, so a
-   * running VM is stopped first and started again afterwards, whether the copy worked or not (as EC2's
-   * CreateImage reboots it). The template's OS type is the VM's.
-   */
-  @Override
-  public Image createImage(String id, String name, Map<String, String> imageTags) {
-    JsonObject vm = list("listVirtualMachines", Map.of("id", id, "listall", "true"), "virtualmachine").stream()
-        .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the cloud has no VM " + id));
-    boolean running = "Running".equals(string(vm, "state"));
-    if (running) {
-      awaitJob(jc("stopVirtualMachine", a -> a.getVirtualMachineApi().stopVirtualMachine(id)), "stopVirtualMachine");
-    }
-    try {
-      String volume = jc("listVolumes", a -> a.getVolumeApi().listVolumes(ListVolumesOptions.Builder
-          .virtualMachineId(id).type(Volume.Type.ROOT))).stream().map(Volume::getId).findFirst()
-          .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "VM " + id + " has no root volume"));
-      AsyncCreateResponse made = jc("createTemplate", a -> a.getTemplateApi().createTemplate(TemplateMetadata.builder()
-          .name(name).displayText("saved by Flotilla from VM " + string(vm, "name")).osTypeId(string(vm, "ostypeid"))
-          .volumeId(volume).build()));
-      awaitJob(made.getJobId(), "createTemplate");
-      tagTemplate(made.getId(), imageTags);
-      return new Image(made.getId(), name, null, imageTags);
-    } finally {
+  /** Templates saved from VMs' root volumes. */
+  private final class Templates implements ImageSaving {
+    /**
+     * createTemplate from the VM's root volume, waited for. CloudStack copies a stopped VM's volume only, so a
+     * running VM is stopped first and started again afterwards, whether the copy worked or not (as EC2's
+     * CreateImage reboots it). The template's OS type is the VM's.
+     */
+    @Override
+    public Image save(String id, String name, Map<String, String> imageTags) {
+      JsonObject vm = list("listVirtualMachines", Map.of("id", id, "listall", "true"), "virtualmachine").stream()
+          .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the cloud has no VM " + id));
+      boolean running = "Running".equals(string(vm, "state"));
       if (running) {
-        awaitJob(jc("startVirtualMachine", a -> a.getVirtualMachineApi().startVirtualMachine(id)),
-            "startVirtualMachine");
+        awaitJob(jc("stopVirtualMachine", a -> a.getVirtualMachineApi().stopVirtualMachine(id)), "stopVirtualMachine");
       }
-    }
-  }
-
-  /** Tags a new template; one that cannot be tagged is deleted, as nothing would know it for Flotilla's. */
-  private void tagTemplate(String templateId, Map<String, String> imageTags) {
-    try {
-      awaitJob(createTags("Template", templateId, imageTags), "createTags");
-    } catch (CloudException e) {
       try {
-        deleteImage(templateId);
-      } catch (CloudException alsoFailed) {
-        e.addSuppressed(alsoFailed);
-        throw new CloudException(e.kind(), api(), null, "template " + templateId + " was made but could not be tagged"
-            + " (" + e.getMessage() + ") nor deleted: delete it in CloudStack", e);
-      }
-      throw e;
-    }
-  }
-
-  /** The template, the account's own first (with its tags), else one it may boot. */
-  @Override
-  public java.util.Optional<Image> image(String imageId) {
-    for (String filter : List.of("self", "executable")) {
-      java.util.Optional<Image> found = list("listTemplates", Map.of("templatefilter", filter, "id", imageId),
-          "template").stream().filter(t -> imageId.equals(string(t, "id"))).findFirst()
-          .map(t -> new Image(imageId, string(t, "name"), string(t, "account"), tags(t)));
-      if (found.isPresent()) {
-        return found;
+        String volume = jc("listVolumes", a -> a.getVolumeApi().listVolumes(ListVolumesOptions.Builder
+            .virtualMachineId(id).type(Volume.Type.ROOT))).stream().map(Volume::getId).findFirst()
+            .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "VM " + id + " has no root volume"));
+        AsyncCreateResponse made = jc("createTemplate", a -> a.getTemplateApi().createTemplate(TemplateMetadata.builder()
+            .name(name).displayText("saved by Flotilla from VM " + string(vm, "name")).osTypeId(string(vm, "ostypeid"))
+            .volumeId(volume).build()));
+        awaitJob(made.getJobId(), "createTemplate");
+        tagTemplate(made.getId(), imageTags);
+        return new Image(made.getId(), name, null, imageTags);
+      } finally {
+        if (running) {
+          awaitJob(jc("startVirtualMachine", a -> a.getVirtualMachineApi().startVirtualMachine(id)),
+              "startVirtualMachine");
+        }
       }
     }
-    return java.util.Optional.empty();
-  }
 
-  /** The template's readiness: READY once CloudStack says it is ready, ERROR for a failed copy. */
-  @Override
-  public java.util.Optional<Snapshot.Status> imageStatus(String imageId) {
-    return jc("listTemplates", a -> a.getTemplateApi().listTemplates(ListTemplatesOptions.Builder
-        .filter(TemplateFilter.SELF).id(imageId))).stream().findFirst().map(t -> t.isReady() ? Snapshot.Status.READY
-        : String.valueOf(t.getStatus()).contains("ERROR") || String.valueOf(t.getStatus()).equals("ABANDONED")
-        ? Snapshot.Status.ERROR : Snapshot.Status.CREATING);
-  }
+    /** Tags a new template; one that cannot be tagged is deleted, as nothing would know it for Flotilla's. */
+    private void tagTemplate(String templateId, Map<String, String> imageTags) {
+      try {
+        awaitJob(createTags("Template", templateId, imageTags), "createTags");
+      } catch (CloudException e) {
+        try {
+          delete(templateId);
+        } catch (CloudException alsoFailed) {
+          e.addSuppressed(alsoFailed);
+          throw new CloudException(e.kind(), api(), null, "template " + templateId + " was made but could not be tagged"
+              + " (" + e.getMessage() + ") nor deleted: delete it in CloudStack", e);
+        }
+        throw e;
+      }
+    }
 
-  /** deleteTemplate, waited for. */
-  @Override
-  public void deleteImage(String imageId) {
-    awaitJob(jc("deleteTemplate", a -> a.getTemplateApi().deleteTemplate(imageId)).getJobId(), "deleteTemplate");
+    /** The template, the account's own first (with its tags), else one it may boot. */
+    @Override
+    public java.util.Optional<Image> image(String imageId) {
+      for (String filter : List.of("self", "executable")) {
+        java.util.Optional<Image> found = list("listTemplates", Map.of("templatefilter", filter, "id", imageId),
+            "template").stream().filter(t -> imageId.equals(string(t, "id"))).findFirst()
+            .map(t -> new Image(imageId, string(t, "name"), string(t, "account"), tags(t)));
+        if (found.isPresent()) {
+          return found;
+        }
+      }
+      return java.util.Optional.empty();
+    }
+
+    /** The template's readiness: READY once CloudStack says it is ready, ERROR for a failed copy. */
+    @Override
+    public java.util.Optional<Snapshot.Status> status(String imageId) {
+      return jc("listTemplates", a -> a.getTemplateApi().listTemplates(ListTemplatesOptions.Builder
+          .filter(TemplateFilter.SELF).id(imageId))).stream().findFirst().map(t -> t.isReady() ? Snapshot.Status.READY
+          : String.valueOf(t.getStatus()).contains("ERROR") || String.valueOf(t.getStatus()).equals("ABANDONED")
+          ? Snapshot.Status.ERROR : Snapshot.Status.CREATING);
+    }
+
+    /** deleteTemplate, waited for. */
+    @Override
+    public void delete(String imageId) {
+      awaitJob(jc("deleteTemplate", a -> a.getTemplateApi().deleteTemplate(imageId)).getJobId(), "deleteTemplate");
+    }
   }
 }

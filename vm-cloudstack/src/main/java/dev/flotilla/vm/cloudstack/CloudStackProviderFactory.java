@@ -27,9 +27,8 @@ public final class CloudStackProviderFactory implements ProviderFactory {
   /** The api id. */
   public static final String ID = "cloudstack";
 
-  static final Set<Capability> CAPABILITIES = EnumSet.of(Capability.STOP_START, Capability.REBOOT,
-      Capability.HARD_REBOOT, Capability.USER_DATA, Capability.TAGS, Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY,
-      Capability.KEY_IMPORT, Capability.ANTI_AFFINITY, Capability.FLOATING_IP, Capability.SNAPSHOT_TO_IMAGE);
+  static final Set<Capability> TRAITS = java.util.Collections.unmodifiableSet(EnumSet.of(Capability.STOP_START,
+      Capability.REBOOT, Capability.USER_DATA, Capability.TAGS, Capability.SNAPSHOT_MEMORY, Capability.ANTI_AFFINITY));
 
   private static final Map<String, String> SETTINGS = new LinkedHashMap<>();
 
@@ -55,11 +54,6 @@ public final class CloudStackProviderFactory implements ProviderFactory {
   @Override
   public String description() {
     return "Apache CloudStack clouds (jclouds cloudstack and signed query API)";
-  }
-
-  @Override
-  public Set<Capability> capabilities() {
-    return CAPABILITIES;
   }
 
   @Override

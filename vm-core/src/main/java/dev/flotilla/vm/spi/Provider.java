@@ -4,19 +4,21 @@ import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.Image;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.InstanceType;
-import dev.flotilla.vm.Snapshot;
-import dev.flotilla.vm.SnapshotChain;
-import dev.flotilla.vm.SnapshotOptions;
-import dev.flotilla.vm.UnsupportedCapabilityException;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
- * One cloud account, as an adapter sees it. Every operation works on collections so that an adapter can
- * send one request for many VMs; none of them waits or polls (waiting, retrying and records belong to
- * {@link dev.flotilla.vm.VmClient}, so every provider behaves the same).
+ * One cloud account, as an adapter sees it: the batched lifecycle every cloud has, and a facet for each
+ * group of operations only some clouds have ({@link #snapshots()}, {@link #addresses()}...), empty where
+ * the cloud cannot. The facet's presence is the capability: there is nothing else to keep in step. Where
+ * presence depends on the cloud's version or extensions, the provider finds out once and remembers.
+ *
+ * <p>Every operation works on collections so that an adapter can send one request for many VMs; none of
+ * them waits or polls (waiting, retrying and records belong to {@link dev.flotilla.vm.VmClient}, so every
+ * provider behaves the same).
  *
  * <p>Errors are thrown as {@link dev.flotilla.vm.CloudException} with a {@link
  * dev.flotilla.vm.CloudException.Kind} so the client can tell a VM that is gone from a cloud that is
@@ -26,8 +28,12 @@ public interface Provider extends AutoCloseable {
   /** The api id, as in {@link ProviderFactory#id()}. */
   String api();
 
-  /** What this provider can do. */
-  Set<Capability> capabilities();
+  /**
+   * What this provider's cloud does that is no operation of its own ({@link Capability#operation()} false):
+   * tags, user data, anti-affinity, idempotent create, memory snapshots, stop and start, reboot. What it
+   * can do beyond the lifecycle is said by its facets alone; {@link Capabilities#of} puts both together.
+   */
+  Set<Capability> traits();
 
   /**
    * Creates one VM per node of the request, tagged as {@link CreateRequest#tagsFor} says, at launch where
@@ -54,19 +60,8 @@ public interface Provider extends AutoCloseable {
   /** Stops the given VMs, gracefully or, with {@code force}, at once. */
   void stop(Collection<String> ids, boolean force);
 
-  /** Reboots the given VMs. */
+  /** Reboots the given VMs, asking their guests to restart ({@link #hardReboot()} resets them). */
   void reboot(Collection<String> ids);
-
-  /**
-   * Reboots the given VMs; with {@code hard}, resets them without asking their guests (needs {@link
-   * Capability#HARD_REBOOT}). The default handles the soft reboot only.
-   */
-  default void reboot(Collection<String> ids, boolean hard) {
-    if (hard) {
-      throw new UnsupportedCapabilityException(Capability.HARD_REBOOT, api());
-    }
-    reboot(ids);
-  }
 
   /** Destroys the given VMs and their snapshots. Already-destroyed VMs are not an error. */
   void terminate(Collection<String> ids);
@@ -80,117 +75,44 @@ public interface Provider extends AutoCloseable {
   /** The images nodes can boot. */
   List<Image> images();
 
-  /**
-   * Registers an SSH public key (the text of an {@code id_*.pub} file) under {@code name}. Needs {@link
-   * Capability#KEY_IMPORT}.
-   */
-  default dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
-    throw new UnsupportedCapabilityException(Capability.KEY_IMPORT, api());
+  /** VM snapshots kept as a chain ({@link Capability#SNAPSHOTS}), where the cloud has them. */
+  default Optional<Snapshots> snapshots() {
+    return Optional.empty();
   }
 
-  /** The SSH keys registered with the cloud. Needs {@link Capability#KEY_IMPORT}. */
-  default List<dev.flotilla.vm.KeyPair> keys() {
-    throw new UnsupportedCapabilityException(Capability.KEY_IMPORT, api());
+  /** Saving VMs as images ({@link Capability#SNAPSHOT_TO_IMAGE}), where the cloud can. */
+  default Optional<ImageSaving> imageSaving() {
+    return Optional.empty();
   }
 
-  /** Takes a snapshot of VM {@code id}; it becomes current. Needs {@link Capability#SNAPSHOTS}. */
-  default Snapshot snapshot(String id, String name, SnapshotOptions options) {
-    throw new UnsupportedCapabilityException(Capability.SNAPSHOTS, api());
+  /** Floating addresses ({@link Capability#FLOATING_IP}), where the cloud has them. */
+  default Optional<Addresses> addresses() {
+    return Optional.empty();
   }
 
-  /** The snapshots of VM {@code id}. Needs {@link Capability#SNAPSHOTS}. */
-  default SnapshotChain snapshots(String id) {
-    throw new UnsupportedCapabilityException(Capability.SNAPSHOTS, api());
+  /** SSH keys registered with the cloud ({@link Capability#KEY_IMPORT}), where it keeps them. */
+  default Optional<Keys> keys() {
+    return Optional.empty();
   }
 
-  /** Reverts VM {@code id} to a snapshot, which becomes current. Needs {@link Capability#SNAPSHOTS}. */
-  default void revert(String id, String snapshotId) {
-    throw new UnsupportedCapabilityException(Capability.SNAPSHOTS, api());
+  /** Console output ({@link Capability#CONSOLE_OUTPUT}), where the cloud shows it. */
+  default Optional<Console> console() {
+    return Optional.empty();
   }
 
-  /** Deletes a snapshot; its children move to its parent. Needs {@link Capability#SNAPSHOTS}. */
-  default void deleteSnapshot(String id, String snapshotId) {
-    throw new UnsupportedCapabilityException(Capability.SNAPSHOTS, api());
+  /** Hard reboots ({@link Capability#HARD_REBOOT}), where the cloud can reset a VM. */
+  default Optional<HardReboot> hardReboot() {
+    return Optional.empty();
   }
 
-  /**
-   * Saves VM {@code id} as an image new nodes can boot (EC2's CreateImage, OpenStack's createImage), with
-   * {@code tags} on the image from the start (or, where the cloud cannot, before this returns: an image
-   * left without them is deleted). Needs {@link Capability#SNAPSHOT_TO_IMAGE}.
-   */
-  default Image createImage(String id, String name, Map<String, String> tags) {
-    throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, api());
+  /** VMs made without being started ({@link Capability#CREATE_STOPPED}), where the cloud can. */
+  default Optional<StoppedCreation> stoppedCreation() {
+    return Optional.empty();
   }
 
-  /**
-   * Image {@code imageId} with its tags, or empty when the cloud does not know it. The default looks in
-   * {@link #images()}; a provider whose list leaves out tags or the account's own images overrides it.
-   */
-  default java.util.Optional<Image> image(String imageId) {
-    return images().stream().filter(i -> i.id().equals(imageId)).findFirst();
-  }
-
-  /**
-   * Whether an image made by {@link #createImage} can boot nodes yet: CREATING while the cloud copies the
-   * disk, READY, or ERROR; empty when the cloud no longer knows it. The default says READY at once, for
-   * clouds whose create call returns a bootable image.
-   */
-  default java.util.Optional<Snapshot.Status> imageStatus(String imageId) {
-    return java.util.Optional.of(Snapshot.Status.READY);
-  }
-
-  /** Deletes (deregisters) an image made by {@link #createImage}. Needs {@link Capability#SNAPSHOT_TO_IMAGE}. */
-  default void deleteImage(String imageId) {
-    throw new UnsupportedCapabilityException(Capability.SNAPSHOT_TO_IMAGE, api());
-  }
-
-  /** What VM {@code id} printed on its console. Needs {@link Capability#CONSOLE_OUTPUT}. */
-  default String consoleOutput(String id) {
-    throw new UnsupportedCapabilityException(Capability.CONSOLE_OUTPUT, api());
-  }
-
-  /** The floating addresses of the account. Needs {@link Capability#FLOATING_IP}. */
-  default List<dev.flotilla.vm.FloatingAddress> addresses() {
-    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
-  }
-
-  /**
-   * Allocates a floating address from {@code pool} (the cloud's default pool when {@code null}). Needs
-   * {@link Capability#FLOATING_IP}.
-   */
-  default dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
-    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
-  }
-
-  /** Points a floating address at VM {@code id}. Needs {@link Capability#FLOATING_IP}. */
-  default void associateAddress(String address, String id) {
-    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
-  }
-
-  /** Takes a floating address off VM {@code id}; it stays allocated. Needs {@link Capability#FLOATING_IP}. */
-  default void disassociateAddress(String address, String id) {
-    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
-  }
-
-  /** Gives a floating address back to its pool. Needs {@link Capability#FLOATING_IP}. */
-  default void releaseAddress(String address) {
-    throw new UnsupportedCapabilityException(Capability.FLOATING_IP, api());
-  }
-
-  /**
-   * Makes VMs without starting them, where the cloud can; the client's {@code create} uses it and reports
-   * {@link Capability#CREATE_STOPPED} from it.
-   */
-  default java.util.Optional<StoppedCreation> stoppedCreation() {
-    return java.util.Optional.empty();
-  }
-
-  /**
-   * Changes instance types, where the cloud can; the client's {@code resize} uses it and reports
-   * {@link Capability#RESIZE} from it.
-   */
-  default java.util.Optional<Resizing> resizing() {
-    return java.util.Optional.empty();
+  /** Changing instance types ({@link Capability#RESIZE}), where the cloud can. */
+  default Optional<Resizing> resizing() {
+    return Optional.empty();
   }
 
   /** Releases connections and threads. The default does nothing. */

@@ -1,9 +1,7 @@
 package dev.flotilla.vm.spi;
 
-import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.Profile;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The entry point of a provider module, found with {@link java.util.ServiceLoader}: list the class in
@@ -16,9 +14,6 @@ public interface ProviderFactory {
 
   /** One line for people, such as "Amazon EC2 and EC2-compatible clouds (jclouds aws-ec2)". */
   String description();
-
-  /** What the providers this factory opens can do. */
-  Set<Capability> capabilities();
 
   /**
    * The profile settings this provider reads, each with a line saying what it is for, so tools can

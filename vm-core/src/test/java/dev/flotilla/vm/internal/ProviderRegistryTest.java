@@ -3,7 +3,6 @@ package dev.flotilla.vm.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.NoSuchProviderException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.VmClient;
@@ -14,7 +13,6 @@ import java.net.URL;
 import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -101,11 +99,6 @@ class ProviderRegistryTest {
     @Override
     public String description() {
       return "the " + id() + " cloud";
-    }
-
-    @Override
-    public Set<Capability> capabilities() {
-      return Set.of();
     }
 
     @Override

@@ -20,7 +20,12 @@ import dev.flotilla.vm.openstack.internal.NovaErrors;
 import dev.flotilla.vm.openstack.internal.NovaRest;
 import dev.flotilla.vm.openstack.internal.NovaStates;
 import dev.flotilla.vm.openstack.internal.NovaCreateOptions;
+import dev.flotilla.vm.spi.Addresses;
+import dev.flotilla.vm.spi.Console;
 import dev.flotilla.vm.spi.CreateRequest;
+import dev.flotilla.vm.spi.HardReboot;
+import dev.flotilla.vm.spi.ImageSaving;
+import dev.flotilla.vm.spi.Keys;
 import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.jclouds.Calls;
 import dev.flotilla.vm.jclouds.Lazy;
@@ -75,7 +80,7 @@ final class OpenStackProvider implements Provider {
 
   private final OpenStackSettings settings;
   private final Lazy<Nova> nova;
-  private final com.google.common.base.Supplier<Set<Capability>> capabilities;
+  private final com.google.common.base.Supplier<Set<Capability>> found;
   private final Map<String, String> flavorIds = new ConcurrentHashMap<>();
   private final Map<String, String> imageIds = new ConcurrentHashMap<>();
   private final Map<String, String> serverGroups = new ConcurrentHashMap<>();
@@ -91,7 +96,7 @@ final class OpenStackProvider implements Provider {
       String region = settings.region().orElseGet(() -> onlyRegion(api.getConfiguredRegions()));
       return new Nova(injector, api, new NovaRest(injector, region), region);
     });
-    this.capabilities = Suppliers.memoize(this::probeCapabilities);
+    this.found = Suppliers.memoize(this::probeCapabilities);
   }
 
   private String onlyRegion(Set<String> regions) {
@@ -108,17 +113,20 @@ final class OpenStackProvider implements Provider {
     return OpenStackProviderFactory.ID;
   }
 
+  @Override
+  public Set<Capability> traits() {
+    return found.get().stream().filter(c -> !c.operation()).collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
   /**
    * Everything Nova offers through this adapter, less what this cloud lacks: key pairs, server groups,
    * console output and floating IPs are extensions a cloud may not have, and floating IPs also need a pool.
+   * Asked once, on first use.
    */
-  @Override
-  public Set<Capability> capabilities() {
-    return capabilities.get();
-  }
 
   private Set<Capability> probeCapabilities() {
-    Set<Capability> out = EnumSet.copyOf(OpenStackProviderFactory.CAPABILITIES);
+    Set<Capability> out = EnumSet.of(Capability.STOP_START, Capability.REBOOT, Capability.USER_DATA, Capability.TAGS,
+        Capability.KEY_IMPORT, Capability.ANTI_AFFINITY, Capability.CONSOLE_OUTPUT, Capability.FLOATING_IP);
     Set<String> extensions = calls.call("list extensions", () -> nova().api().getExtensionApi(nova().region()).list()
         .stream().map(e -> e.getId() == null ? e.getName() : e.getId()).collect(java.util.stream.Collectors.toSet()));
     Map<Capability, String> optional = Map.of(Capability.KEY_IMPORT, "os-keypairs", Capability.ANTI_AFFINITY,
@@ -271,7 +279,7 @@ final class OpenStackProvider implements Provider {
 
   /** The id of the anti-affinity server group named {@code name}, made on first use. */
   private String serverGroup(String name) {
-    if (!capabilities().contains(Capability.ANTI_AFFINITY)) {
+    if (!found.get().contains(Capability.ANTI_AFFINITY)) {
       throw new dev.flotilla.vm.UnsupportedCapabilityException(Capability.ANTI_AFFINITY, api());
     }
     return serverGroups.computeIfAbsent(name, n -> {
@@ -475,12 +483,6 @@ final class OpenStackProvider implements Provider {
   }
 
   @Override
-  public void reboot(Collection<String> ids, boolean hard) {
-    each(ids, "nova-reboot", id -> calls.run("reboot server " + id, () -> nova().servers().reboot(id,
-        hard ? RebootType.HARD : RebootType.SOFT)));
-  }
-
-  @Override
   public void terminate(Collection<String> ids) {
     // delete answers false for a server already gone, which is fine
     each(ids, "nova-delete", id -> calls.call("delete server " + id, () -> nova().servers().delete(id)));
@@ -489,12 +491,6 @@ final class OpenStackProvider implements Provider {
   @Override
   public void tag(String id, Map<String, String> tags) {
     calls.run("update server metadata", () -> nova().servers().updateMetadata(id, tags));
-  }
-
-  @Override
-  public String consoleOutput(String id) {
-    JsonObject out = calls.call("console output", () -> nova().rest().action(id, "os-getConsoleOutput", new JsonObject()));
-    return out.has("output") && !out.get("output").isJsonNull() ? out.get("output").getAsString() : "";
   }
 
   // ---- flavors, images, keys ------------------------------------------------------------------------------
@@ -557,118 +553,167 @@ final class OpenStackProvider implements Provider {
     return e == null || e.isJsonNull() ? null : e.getAsString();
   }
 
-  /**
-   * Nova's createImage with the tags as the image's metadata (Glance properties), at microversion 2.45, which
-   * answers the new image's id in its body.
-   */
-  @Override
-  public Image createImage(String id, String name, Map<String, String> tags) {
-    JsonObject create = new JsonObject();
-    create.addProperty("name", name);
-    JsonObject metadata = new JsonObject();
-    tags.forEach(metadata::addProperty);
-    create.add("metadata", metadata);
-    JsonObject body = new JsonObject();
-    body.add("createImage", create);
-    JsonObject answer = calls.call("create image", () -> nova().rest().post("/servers/" + id + "/action", body, "2.45"));
-    String imageId = text(answer, "image_id");
-    if (imageId == null || imageId.isBlank()) {
-      throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "create image answered no image_id; look"
-          + " for an image named '" + name + "' in the project");
-    }
-    imageIds.put(name, imageId);
-    return new Image(imageId, name, null, tags);
-  }
-
-  /** Nova's view of the image, whose metadata holds the tags {@link #createImage} gave it. */
-  @Override
-  public Optional<Image> image(String imageId) {
-    org.jclouds.openstack.nova.v2_0.domain.Image i = calls.call("show image", () -> nova().api()
-        .getImageApi(nova().region()).get(imageId));
-    return i == null ? Optional.empty() : Optional.of(new Image(i.getId(), i.getName(), null, i.getMetadata()));
-  }
-
-  @Override
-  public Optional<Snapshot.Status> imageStatus(String imageId) {
-    org.jclouds.openstack.nova.v2_0.domain.Image i = calls.call("show image", () -> nova().api()
-        .getImageApi(nova().region()).get(imageId));
-    if (i == null || i.getStatus() == null) {
-      return Optional.empty();
-    }
-    return switch (i.getStatus()) {
-      case ACTIVE -> Optional.of(Snapshot.Status.READY);
-      case SAVING, UNRECOGNIZED, UNKNOWN -> Optional.of(Snapshot.Status.CREATING);
-      case DELETED -> Optional.empty();
-      default -> Optional.of(Snapshot.Status.ERROR);
-    };
-  }
-
-  @Override
-  public void deleteImage(String imageId) {
-    calls.run("delete image", () -> nova().api().getImageApi(nova().region()).delete(imageId));
-    imageIds.values().remove(imageId);
-  }
-
-  @Override
-  public KeyPair importKey(String name, String publicKey) {
-    return keyPair(calls.call("import key pair", () -> keyPairs().createWithPublicKey(name, publicKey.trim())));
-  }
-
-  @Override
-  public List<KeyPair> keys() {
-    return calls.call("list key pairs", () -> keyPairs().list().toList()).stream().map(OpenStackProvider::keyPair).toList();
-  }
-
-  private org.jclouds.openstack.nova.v2_0.extensions.KeyPairApi keyPairs() {
-    return nova().api().getKeyPairApi(nova().region()).toJavaUtil().orElseThrow(
-        () -> new dev.flotilla.vm.UnsupportedCapabilityException(Capability.KEY_IMPORT, api()));
-  }
-
   private static KeyPair keyPair(org.jclouds.openstack.nova.v2_0.domain.KeyPair k) {
     return new KeyPair(k.getName(), k.getFingerprint());
   }
 
   // ---- floating IPs ---------------------------------------------------------------------------------------
 
-  private FloatingIPApi floatingIps() {
-    return nova().api().getFloatingIPApi(nova().region()).toJavaUtil().orElseThrow(
-        () -> new dev.flotilla.vm.UnsupportedCapabilityException(Capability.FLOATING_IP, api()));
+  @Override
+  public Optional<ImageSaving> imageSaving() {
+    return Optional.of(new NovaImages());
   }
 
   @Override
-  public List<FloatingAddress> addresses() {
-    return calls.call("list floating IPs", () -> floatingIps().list().toList()).stream()
-        .map(f -> new FloatingAddress(f.getIp(), f.getPool(), f.getInstanceId())).toList();
+  public Optional<Keys> keys() {
+    return found(Capability.KEY_IMPORT, new NovaKeys());
   }
 
   @Override
-  public FloatingAddress allocateAddress(String pool) {
-    String from = pool != null ? pool : settings.floatingIpPool().orElse(null);
-    var f = calls.call("allocate floating IP", () -> from == null ? floatingIps().create() : floatingIps().allocateFromPool(from));
-    if (f == null) {
-      throw new CloudException(Kind.CAPACITY, api(), null, "no floating IP could be allocated"
-          + (from == null ? " from the default pool" : " from pool " + from) + "; check the project's quota", null);
+  public Optional<Addresses> addresses() {
+    return found(Capability.FLOATING_IP, new FloatingIps());
+  }
+
+  @Override
+  public Optional<Console> console() {
+    return found(Capability.CONSOLE_OUTPUT, this::consoleOutput);
+  }
+
+  @Override
+  public Optional<HardReboot> hardReboot() {
+    return Optional.of(ids -> reboot(ids, true));
+  }
+
+  /** {@code facet} when the probe of the cloud's extensions found {@code capability}. */
+  private <F> Optional<F> found(Capability capability, F facet) {
+    return found.get().contains(capability) ? Optional.of(facet) : Optional.empty();
+  }
+
+  private void reboot(Collection<String> ids, boolean hard) {
+    each(ids, "nova-reboot", id -> calls.run("reboot server " + id, () -> nova().servers().reboot(id,
+        hard ? RebootType.HARD : RebootType.SOFT)));
+  }
+
+  private String consoleOutput(String id) {
+    JsonObject out = calls.call("console output", () -> nova().rest().action(id, "os-getConsoleOutput", new JsonObject()));
+    return out.has("output") && !out.get("output").isJsonNull() ? out.get("output").getAsString() : "";
+  }
+
+  /** Images saved from servers: Nova's createImage, show and delete. */
+  private final class NovaImages implements ImageSaving {
+    /**
+     * Nova's createImage with the tags as the image's metadata (Glance properties), at microversion 2.45, which
+     * answers the new image's id in its body.
+     */
+    @Override
+    public Image save(String id, String name, Map<String, String> tags) {
+      JsonObject create = new JsonObject();
+      create.addProperty("name", name);
+      JsonObject metadata = new JsonObject();
+      tags.forEach(metadata::addProperty);
+      create.add("metadata", metadata);
+      JsonObject body = new JsonObject();
+      body.add("createImage", create);
+      JsonObject answer = calls.call("create image", () -> nova().rest().post("/servers/" + id + "/action", body, "2.45"));
+      String imageId = text(answer, "image_id");
+      if (imageId == null || imageId.isBlank()) {
+        throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "create image answered no image_id; look"
+            + " for an image named '" + name + "' in the project");
+      }
+      imageIds.put(name, imageId);
+      return new Image(imageId, name, null, tags);
     }
-    return new FloatingAddress(f.getIp(), f.getPool(), f.getInstanceId());
+
+    /** Nova's view of the image, whose metadata holds the tags {@link #save} gave it. */
+    @Override
+    public Optional<Image> image(String imageId) {
+      org.jclouds.openstack.nova.v2_0.domain.Image i = calls.call("show image", () -> nova().api()
+          .getImageApi(nova().region()).get(imageId));
+      return i == null ? Optional.empty() : Optional.of(new Image(i.getId(), i.getName(), null, i.getMetadata()));
+    }
+
+    @Override
+    public Optional<Snapshot.Status> status(String imageId) {
+      org.jclouds.openstack.nova.v2_0.domain.Image i = calls.call("show image", () -> nova().api()
+          .getImageApi(nova().region()).get(imageId));
+      if (i == null || i.getStatus() == null) {
+        return Optional.empty();
+      }
+      return switch (i.getStatus()) {
+        case ACTIVE -> Optional.of(Snapshot.Status.READY);
+        case SAVING, UNRECOGNIZED, UNKNOWN -> Optional.of(Snapshot.Status.CREATING);
+        case DELETED -> Optional.empty();
+        default -> Optional.of(Snapshot.Status.ERROR);
+      };
+    }
+
+    @Override
+    public void delete(String imageId) {
+      calls.run("delete image", () -> nova().api().getImageApi(nova().region()).delete(imageId));
+      imageIds.values().remove(imageId);
+    }
   }
 
-  @Override
-  public void associateAddress(String address, String id) {
-    calls.run("associate floating IP", () -> floatingIps().addToServer(address, id));
+  /** Nova's key pairs (the os-keypairs extension). */
+  private final class NovaKeys implements Keys {
+    @Override
+    public KeyPair importKey(String name, String publicKey) {
+      return keyPair(calls.call("import key pair", () -> keyPairs().createWithPublicKey(name, publicKey.trim())));
+    }
+
+    @Override
+    public List<KeyPair> list() {
+      return calls.call("list key pairs", () -> keyPairs().list().toList()).stream().map(OpenStackProvider::keyPair).toList();
+    }
+
+    private org.jclouds.openstack.nova.v2_0.extensions.KeyPairApi keyPairs() {
+      return nova().api().getKeyPairApi(nova().region()).toJavaUtil().orElseThrow(
+          () -> new dev.flotilla.vm.UnsupportedCapabilityException(Capability.KEY_IMPORT, api()));
+    }
   }
 
-  @Override
-  public void disassociateAddress(String address, String id) {
-    calls.run("disassociate floating IP", () -> floatingIps().removeFromServer(address, id));
-  }
+  /** Nova's floating IPs (the os-floating-ips extension, with a pool). */
+  private final class FloatingIps implements Addresses {
+    private FloatingIPApi floatingIps() {
+      return nova().api().getFloatingIPApi(nova().region()).toJavaUtil().orElseThrow(
+          () -> new dev.flotilla.vm.UnsupportedCapabilityException(Capability.FLOATING_IP, api()));
+    }
 
-  @Override
-  public void releaseAddress(String address) {
-    String id = calls.call("list floating IPs", () -> floatingIps().list().toList()).stream()
-        .filter(f -> f.getIp().equals(address) || f.getId().equals(address)).map(f -> f.getId()).findFirst()
-        .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the project has no floating IP "
-            + address, null));
-    calls.run("release floating IP", () -> floatingIps().delete(id));
+    @Override
+    public List<FloatingAddress> list() {
+      return calls.call("list floating IPs", () -> floatingIps().list().toList()).stream()
+          .map(f -> new FloatingAddress(f.getIp(), f.getPool(), f.getInstanceId())).toList();
+    }
+
+    @Override
+    public FloatingAddress allocate(String pool) {
+      String from = pool != null ? pool : settings.floatingIpPool().orElse(null);
+      var f = calls.call("allocate floating IP", () -> from == null ? floatingIps().create() : floatingIps().allocateFromPool(from));
+      if (f == null) {
+        throw new CloudException(Kind.CAPACITY, api(), null, "no floating IP could be allocated"
+            + (from == null ? " from the default pool" : " from pool " + from) + "; check the project's quota", null);
+      }
+      return new FloatingAddress(f.getIp(), f.getPool(), f.getInstanceId());
+    }
+
+    @Override
+    public void associate(String address, String id) {
+      calls.run("associate floating IP", () -> floatingIps().addToServer(address, id));
+    }
+
+    @Override
+    public void disassociate(String address, String id) {
+      calls.run("disassociate floating IP", () -> floatingIps().removeFromServer(address, id));
+    }
+
+    @Override
+    public void release(String address) {
+      String id = calls.call("list floating IPs", () -> floatingIps().list().toList()).stream()
+          .filter(f -> f.getIp().equals(address) || f.getId().equals(address)).map(f -> f.getId()).findFirst()
+          .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the project has no floating IP "
+              + address, null));
+      calls.run("release floating IP", () -> floatingIps().delete(id));
+    }
   }
 
   /** Whether the jclouds context has been built (it is, on the first call). */

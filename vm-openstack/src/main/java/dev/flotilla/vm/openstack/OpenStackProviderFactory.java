@@ -1,6 +1,5 @@
 package dev.flotilla.vm.openstack;
 
-import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
@@ -11,13 +10,10 @@ import dev.flotilla.vm.openstack.internal.NovaAnswers;
 import dev.flotilla.vm.openstack.internal.Keystone;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.ProviderFactory;
-import java.util.Collections;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import org.jclouds.Constants;
 import org.jclouds.ContextBuilder;
 import org.jclouds.openstack.nova.v2_0.NovaApiMetadata;
@@ -33,15 +29,6 @@ public final class OpenStackProviderFactory implements ProviderFactory {
   /** The api id. */
   public static final String ID = "openstack";
 
-  /**
-   * What Nova can do through this adapter. A provider drops the ones its cloud lacks: key pairs, server
-   * groups, console output and floating IPs are extensions, and floating IPs need a pool.
-   */
-  static final Set<Capability> CAPABILITIES = Collections.unmodifiableSet(EnumSet.of(Capability.STOP_START,
-      Capability.REBOOT, Capability.HARD_REBOOT, Capability.SNAPSHOT_TO_IMAGE, Capability.KEY_IMPORT,
-      Capability.USER_DATA, Capability.ANTI_AFFINITY, Capability.FLOATING_IP,
-      Capability.TAGS, Capability.CONSOLE_OUTPUT));
-
   @Override
   public String id() {
     return ID;
@@ -50,11 +37,6 @@ public final class OpenStackProviderFactory implements ProviderFactory {
   @Override
   public String description() {
     return "OpenStack Nova clouds, Keystone v3 or v2 (jclouds openstack-nova)";
-  }
-
-  @Override
-  public Set<Capability> capabilities() {
-    return CAPABILITIES;
   }
 
   @Override

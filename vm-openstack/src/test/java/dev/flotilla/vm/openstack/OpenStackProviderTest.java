@@ -402,7 +402,7 @@ class OpenStackProviderTest {
     Node n = node("plain");
     client.start(n);
 
-    assertThat(provider.capabilities()).doesNotContain(Capability.FLOATING_IP, Capability.ANTI_AFFINITY)
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(provider)).doesNotContain(Capability.FLOATING_IP, Capability.ANTI_AFFINITY)
         .contains(Capability.CONSOLE_OUTPUT);
     assertThatThrownBy(() -> client.allocateAddress(n, null)).isInstanceOf(UnsupportedCapabilityException.class)
         .hasMessageContaining("floating IP");

@@ -186,7 +186,7 @@ class RealOpenStackIT {
 
   @Test
   void floatingIpsAreAllocatedAssociatedDisassociatedAndReleased() {
-    assertThat(provider.capabilities()).contains(Capability.FLOATING_IP);
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(provider)).contains(Capability.FLOATING_IP);
     Node n = node("public");
     client.start(n);
     FloatingAddress ip = client.allocateAddress(n, null);

@@ -15,6 +15,7 @@ import dev.flotilla.vm.UnsupportedCapabilityException;
 import dev.flotilla.vm.internal.Parallel;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;
+import dev.flotilla.vm.spi.Snapshots;
 import dev.flotilla.vm.stratuslab.internal.OneApi;
 import dev.flotilla.vm.stratuslab.internal.OneSnapshots;
 import dev.flotilla.vm.stratuslab.internal.OneTemplate;
@@ -54,16 +55,14 @@ final class StratusLabProvider implements Provider {
     return StratusLabProviderFactory.ID;
   }
 
+  /** Stop and start, tags and memory snapshots come with OpenNebula 4 (its poweroff and user template). */
   @Override
-  public Set<Capability> capabilities() {
-    Set<Capability> caps = EnumSet.of(Capability.REBOOT, Capability.USER_DATA);
+  public Set<Capability> traits() {
+    Set<Capability> traits = EnumSet.of(Capability.REBOOT, Capability.USER_DATA);
     if (one.version().atLeast(4, 0)) {
-      caps.addAll(List.of(Capability.STOP_START, Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY, Capability.TAGS));
+      traits.addAll(List.of(Capability.STOP_START, Capability.SNAPSHOT_MEMORY, Capability.TAGS));
     }
-    if (one.version().atLeast(5, 0)) {
-      caps.add(Capability.HARD_REBOOT);
-    }
-    return caps;
+    return traits;
   }
 
   /**
@@ -83,7 +82,7 @@ final class StratusLabProvider implements Provider {
   }
 
   private void require(Capability c) {
-    if (!capabilities().contains(c)) {
+    if (!traits().contains(c)) {
       throw new UnsupportedCapabilityException(c, api() + " (OpenNebula " + one.version() + ")");
     }
   }
@@ -198,12 +197,11 @@ final class StratusLabProvider implements Provider {
     act(ids, "reboot");
   }
 
+  /** reboot-hard, OpenNebula 5 and later. */
   @Override
-  public void reboot(Collection<String> ids, boolean hard) {
-    if (hard) {
-      require(Capability.HARD_REBOOT);
-    }
-    act(ids, hard ? "reboot-hard" : "reboot");
+  public java.util.Optional<dev.flotilla.vm.spi.HardReboot> hardReboot() {
+    return one.version().atLeast(5, 0) ? java.util.Optional.of(ids -> act(ids, "reboot-hard"))
+        : java.util.Optional.empty();
   }
 
   @Override
@@ -251,48 +249,52 @@ final class StratusLabProvider implements Provider {
     return one.images();
   }
 
-  // ---- snapshots: OpenNebula system snapshots, their chain kept in the user template ----------------------
+  // ---- snapshots: OpenNebula system snapshots (OpenNebula 4 and later) -------------------------------------
 
   @Override
-  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
-    require(Capability.SNAPSHOTS);
-    OneVm before = vm(id);
-    String parent = OneSnapshots.chain(before).current().map(Snapshot::id).orElse(null);
-    String snapId = one.snapshotCreate(id, name);
-    OneVm after = vm(id);
-    Map<String, String> parents = OneSnapshots.parents(after);
-    parents.remove(snapId); // an id oned reused after a delete starts afresh
-    if (parent != null) {
-      parents.put(snapId, parent);
+  public java.util.Optional<Snapshots> snapshots() {
+    return one.version().atLeast(4, 0) ? java.util.Optional.of(new SystemSnapshots()) : java.util.Optional.empty();
+  }
+
+  /** OpenNebula system snapshots, their chain kept in the user template. */
+  private final class SystemSnapshots implements Snapshots {
+    @Override
+    public Snapshot take(String id, String name, SnapshotOptions options) {
+      OneVm before = vm(id);
+      String parent = OneSnapshots.chain(before).current().map(Snapshot::id).orElse(null);
+      String snapId = one.snapshotCreate(id, name);
+      OneVm after = vm(id);
+      Map<String, String> parents = OneSnapshots.parents(after);
+      parents.remove(snapId); // an id oned reused after a delete starts afresh
+      if (parent != null) {
+        parents.put(snapId, parent);
+      }
+      one.updateUserTemplate(id, OneSnapshots.record(after, parents, snapId));
+      Snapshot taken = OneSnapshots.chain(after).get(snapId).orElse(null);
+      return Snapshot.of(snapId, name, parent, true, taken == null ? java.time.Instant.now() : taken.createdAt(),
+          taken == null ? Snapshot.Status.CREATING : taken.status());
     }
-    one.updateUserTemplate(id, OneSnapshots.record(after, parents, snapId));
-    Snapshot taken = OneSnapshots.chain(after).get(snapId).orElse(null);
-    return Snapshot.of(snapId, name, parent, true, taken == null ? java.time.Instant.now() : taken.createdAt(),
-        taken == null ? Snapshot.Status.CREATING : taken.status());
-  }
 
-  @Override
-  public SnapshotChain snapshots(String id) {
-    require(Capability.SNAPSHOTS);
-    return OneSnapshots.chain(vm(id));
-  }
+    @Override
+    public SnapshotChain chain(String id) {
+      return OneSnapshots.chain(vm(id));
+    }
 
-  @Override
-  public void revert(String id, String snapshotId) {
-    require(Capability.SNAPSHOTS);
-    one.snapshotRevert(id, snapshotId);
-    OneVm vm = vm(id);
-    one.updateUserTemplate(id, OneSnapshots.record(vm, OneSnapshots.parents(vm), snapshotId));
-  }
+    @Override
+    public void revert(String id, String snapshotId) {
+      one.snapshotRevert(id, snapshotId);
+      OneVm vm = vm(id);
+      one.updateUserTemplate(id, OneSnapshots.record(vm, OneSnapshots.parents(vm), snapshotId));
+    }
 
-  @Override
-  public void deleteSnapshot(String id, String snapshotId) {
-    require(Capability.SNAPSHOTS);
-    SnapshotChain chain = snapshots(id).delete(snapshotId);
-    one.snapshotDelete(id, snapshotId);
-    Map<String, String> parents = new LinkedHashMap<>();
-    chain.snapshots().forEach(s -> s.parentId().ifPresent(p -> parents.put(s.id(), p)));
-    one.updateUserTemplate(id, OneSnapshots.record(vm(id), parents, chain.current().map(Snapshot::id).orElse(null)));
+    @Override
+    public void delete(String id, String snapshotId) {
+      SnapshotChain chain = chain(id).delete(snapshotId);
+      one.snapshotDelete(id, snapshotId);
+      Map<String, String> parents = new LinkedHashMap<>();
+      chain.snapshots().forEach(s -> s.parentId().ifPresent(p -> parents.put(s.id(), p)));
+      one.updateUserTemplate(id, OneSnapshots.record(vm(id), parents, chain.current().map(Snapshot::id).orElse(null)));
+    }
   }
 
   private OneVm vm(String id) {

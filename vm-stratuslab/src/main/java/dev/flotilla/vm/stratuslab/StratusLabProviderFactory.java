@@ -1,6 +1,5 @@
 package dev.flotilla.vm.stratuslab;
 
-import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
@@ -19,12 +18,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
-import java.time.Duration;
 import java.util.Base64;
-import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 
@@ -65,12 +61,6 @@ public final class StratusLabProviderFactory implements ProviderFactory {
   @Override
   public String description() {
     return "StratusLab and OpenNebula clouds over XML-RPC";
-  }
-
-  @Override
-  public Set<Capability> capabilities() {
-    return EnumSet.of(Capability.STOP_START, Capability.REBOOT, Capability.HARD_REBOOT, Capability.SNAPSHOTS,
-        Capability.SNAPSHOT_MEMORY, Capability.USER_DATA, Capability.TAGS);
   }
 
   @Override

@@ -320,7 +320,8 @@ class RealOpenNebulaIT {
     Snapshot base = client.snapshot(n, "base");
     Snapshot next = client.snapshot(n, "next");
 
-    SnapshotChain fresh = new StratusLabProviderFactory().open(profile).snapshots(vm.id());
+    SnapshotChain fresh = new StratusLabProviderFactory().open(profile).snapshots().orElseThrow()
+        .chain(vm.id());
     assertThat(fresh.parent(next.id()).map(Snapshot::id)).as("the chain is on the VM, not in the adapter")
         .contains(base.id());
     assertThat(fresh.current().map(Snapshot::id)).contains(next.id());

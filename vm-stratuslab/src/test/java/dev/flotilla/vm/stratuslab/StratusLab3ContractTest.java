@@ -47,7 +47,8 @@ class StratusLab3ContractTest extends ProviderContract {
 
   @Test
   void declaresWhatOpenNebula32Lacks() {
-    assertThat(provider().capabilities()).contains(Capability.REBOOT, Capability.USER_DATA)
-        .doesNotContain(Capability.STOP_START, Capability.SNAPSHOTS, Capability.TAGS);
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(provider())).contains(Capability.REBOOT, Capability.USER_DATA)
+        .doesNotContain(Capability.STOP_START, Capability.SNAPSHOTS, Capability.TAGS, Capability.HARD_REBOOT,
+            Capability.RESIZE, Capability.CREATE_STOPPED);
   }
 }

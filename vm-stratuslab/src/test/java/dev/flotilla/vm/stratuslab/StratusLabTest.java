@@ -520,6 +520,6 @@ class StratusLabTest {
     assertThat(chain.roots()).extracting(s -> s.name()).containsExactly("s2", "s3");
     assertThat(chain.current().map(s -> s.name())).contains("s3");
     assertThat(chain.snapshots()).allSatisfy(s -> assertThat(s.includesMemory()).isTrue());
-    assertThat(p.capabilities()).contains(Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY);
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(p)).contains(Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY);
   }
 }

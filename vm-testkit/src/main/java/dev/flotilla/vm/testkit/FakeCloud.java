@@ -360,8 +360,13 @@ public final class FakeCloud implements Provider {
   }
 
   @Override
-  public Set<Capability> capabilities() {
-    return capabilities;
+  public Set<Capability> traits() {
+    return capabilities.stream().filter(c -> !c.operation()).collect(java.util.stream.Collectors.toUnmodifiableSet());
+  }
+
+  /** {@code facet} when the cloud has {@code capability} (see {@link Builder#without}), else empty. */
+  private <F> java.util.Optional<F> facet(Capability capability, F facet) {
+    return capabilities.contains(capability) ? java.util.Optional.of(facet) : java.util.Optional.empty();
   }
 
   @Override
@@ -376,7 +381,7 @@ public final class FakeCloud implements Provider {
 
   @Override
   public java.util.Optional<dev.flotilla.vm.spi.StoppedCreation> stoppedCreation() {
-    return java.util.Optional.of(this::createStopped);
+    return facet(Capability.CREATE_STOPPED, this::createStopped);
   }
 
   /** Gives a stopped VM another instance type, with its CPUs and memory. */
@@ -399,7 +404,7 @@ public final class FakeCloud implements Provider {
 
   @Override
   public java.util.Optional<dev.flotilla.vm.spi.Resizing> resizing() {
-    return java.util.Optional.of(this::resize);
+    return facet(Capability.RESIZE, this::resize);
   }
 
   private List<Instance> create(CreateRequest request, boolean start) {
@@ -503,17 +508,24 @@ public final class FakeCloud implements Provider {
   }
 
   @Override
-  public void reboot(Collection<String> ids, boolean hard) {
+  public java.util.Optional<dev.flotilla.vm.spi.HardReboot> hardReboot() {
+    return facet(Capability.HARD_REBOOT, ids -> reboot(ids, true));
+  }
+
+  private void reboot(Collection<String> ids, boolean hard) {
     act(Op.REBOOT, ids, Action.REBOOT, hard ? Capability.HARD_REBOOT : Capability.REBOOT,
         (vm, now) -> vm.moveTo(State.REBOOTING, State.RUNNING, now.plus(hard ? Duration.ZERO : rebootTime)));
   }
 
-  /** What a booted Debian with cloud-init prints, with the VM's name and how much user data it got. */
   @Override
-  public String consoleOutput(String id) {
+  public java.util.Optional<dev.flotilla.vm.spi.Console> console() {
+    return facet(Capability.CONSOLE_OUTPUT, this::consoleOutput);
+  }
+
+  /** What a booted Debian with cloud-init prints, with the VM's name and how much user data it got. */
+  private String consoleOutput(String id) {
     synchronized (lock) {
       receive(Op.CONSOLE_OUTPUT, List.of(id));
-      require(Capability.CONSOLE_OUTPUT);
       FakeVm vm = existing(id);
       vm.settle(clock.instant());
       String name = vm.tags.getOrDefault(Instance.NODE_TAG, vm.id);
@@ -526,20 +538,46 @@ public final class FakeCloud implements Provider {
   }
 
   @Override
-  public List<dev.flotilla.vm.FloatingAddress> addresses() {
+  public java.util.Optional<dev.flotilla.vm.spi.Addresses> addresses() {
+    return facet(Capability.FLOATING_IP, new dev.flotilla.vm.spi.Addresses() {
+      @Override
+      public List<dev.flotilla.vm.FloatingAddress> list() {
+        return listAddresses();
+      }
+
+      @Override
+      public dev.flotilla.vm.FloatingAddress allocate(String pool) {
+        return allocateAddress(pool);
+      }
+
+      @Override
+      public void associate(String address, String id) {
+        associateAddress(address, id);
+      }
+
+      @Override
+      public void disassociate(String address, String id) {
+        disassociateAddress(address, id);
+      }
+
+      @Override
+      public void release(String address) {
+        releaseAddress(address);
+      }
+    });
+  }
+
+  private List<dev.flotilla.vm.FloatingAddress> listAddresses() {
     synchronized (lock) {
       receive(Op.ADDRESSES, List.of());
-      require(Capability.FLOATING_IP);
       return floating.entrySet().stream().map(e -> new dev.flotilla.vm.FloatingAddress(e.getKey(), "public",
           e.getValue())).toList();
     }
   }
 
-  @Override
-  public dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
+  private dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
     synchronized (lock) {
       receive(Op.ALLOCATE_ADDRESS, List.of());
-      require(Capability.FLOATING_IP);
       if (pool != null && !pool.equals("public")) {
         throw error(Kind.NOT_FOUND, "FloatingIpPoolNotFound", "no floating IP pool '" + pool + "'; the pool is public");
       }
@@ -554,22 +592,18 @@ public final class FakeCloud implements Provider {
     }
   }
 
-  @Override
-  public void associateAddress(String address, String id) {
+  private void associateAddress(String address, String id) {
     synchronized (lock) {
       receive(Op.ASSOCIATE_ADDRESS, List.of(id));
-      require(Capability.FLOATING_IP);
       allocated(address);
       existing(id);
       floating.put(address, id);
     }
   }
 
-  @Override
-  public void disassociateAddress(String address, String id) {
+  private void disassociateAddress(String address, String id) {
     synchronized (lock) {
       receive(Op.DISASSOCIATE_ADDRESS, List.of(id));
-      require(Capability.FLOATING_IP);
       if (!id.equals(allocated(address))) {
         throw error(Kind.INVALID_REQUEST, "FloatingIpNotAssociated", address + " does not point at VM " + id);
       }
@@ -577,11 +611,9 @@ public final class FakeCloud implements Provider {
     }
   }
 
-  @Override
-  public void releaseAddress(String address) {
+  private void releaseAddress(String address) {
     synchronized (lock) {
       receive(Op.RELEASE_ADDRESS, List.of());
-      require(Capability.FLOATING_IP);
       allocated(address);
       floating.remove(address);
     }
@@ -630,10 +662,31 @@ public final class FakeCloud implements Provider {
   }
 
   @Override
-  public Image createImage(String id, String name, Map<String, String> tags) {
+  public java.util.Optional<dev.flotilla.vm.spi.ImageSaving> imageSaving() {
+    return facet(Capability.SNAPSHOT_TO_IMAGE, new dev.flotilla.vm.spi.ImageSaving() {
+      @Override
+      public Image save(String id, String name, Map<String, String> tags) {
+        return createImage(id, name, tags);
+      }
+
+      @Override
+      public java.util.Optional<Image> image(String imageId) {
+        synchronized (lock) {
+          receive(Op.IMAGES, List.of());
+          return java.util.Optional.ofNullable(images.get(imageId));
+        }
+      }
+
+      @Override
+      public void delete(String imageId) {
+        deleteImage(imageId);
+      }
+    });
+  }
+
+  private Image createImage(String id, String name, Map<String, String> tags) {
     synchronized (lock) {
       receive(Op.CREATE_IMAGE, List.of(id));
-      require(Capability.SNAPSHOT_TO_IMAGE);
       existing(id);
       Image image = new Image("img-" + String.format("%06d", nextSnapshot++), name, "self", tags);
       images.put(image.id(), image);
@@ -641,11 +694,9 @@ public final class FakeCloud implements Provider {
     }
   }
 
-  @Override
-  public void deleteImage(String imageId) {
+  private void deleteImage(String imageId) {
     synchronized (lock) {
       receive(Op.DELETE_IMAGE, List.of());
-      require(Capability.SNAPSHOT_TO_IMAGE);
       if (images.remove(imageId) == null) {
         throw error(Kind.NOT_FOUND, "InvalidAMIID.NotFound", "no image '" + imageId + "'");
       }
@@ -653,10 +704,23 @@ public final class FakeCloud implements Provider {
   }
 
   @Override
-  public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
+  public java.util.Optional<dev.flotilla.vm.spi.Keys> keys() {
+    return facet(Capability.KEY_IMPORT, new dev.flotilla.vm.spi.Keys() {
+      @Override
+      public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
+        return FakeCloud.this.importKey(name, publicKey);
+      }
+
+      @Override
+      public List<dev.flotilla.vm.KeyPair> list() {
+        return listKeys();
+      }
+    });
+  }
+
+  private dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
     synchronized (lock) {
       receive(Op.IMPORT_KEY, List.of());
-      require(Capability.KEY_IMPORT);
       if (keys.containsKey(name)) {
         throw error(Kind.INVALID_REQUEST, "InvalidKeyPair.Duplicate", "a key named '" + name + "' is already registered");
       }
@@ -668,20 +732,41 @@ public final class FakeCloud implements Provider {
     }
   }
 
-  @Override
-  public List<dev.flotilla.vm.KeyPair> keys() {
+  private List<dev.flotilla.vm.KeyPair> listKeys() {
     synchronized (lock) {
       receive(Op.KEYS, List.of());
-      require(Capability.KEY_IMPORT);
       return List.copyOf(keys.values());
     }
   }
 
   @Override
-  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
+  public java.util.Optional<dev.flotilla.vm.spi.Snapshots> snapshots() {
+    return facet(Capability.SNAPSHOTS, new dev.flotilla.vm.spi.Snapshots() {
+      @Override
+      public Snapshot take(String id, String name, SnapshotOptions options) {
+        return snapshot(id, name, options);
+      }
+
+      @Override
+      public SnapshotChain chain(String id) {
+        return snapshots(id);
+      }
+
+      @Override
+      public void revert(String id, String snapshotId) {
+        FakeCloud.this.revert(id, snapshotId);
+      }
+
+      @Override
+      public void delete(String id, String snapshotId) {
+        deleteSnapshot(id, snapshotId);
+      }
+    });
+  }
+
+  private Snapshot snapshot(String id, String name, SnapshotOptions options) {
     synchronized (lock) {
       receive(Op.SNAPSHOT, List.of(id));
-      require(Capability.SNAPSHOTS);
       if (options.memory()) {
         require(Capability.SNAPSHOT_MEMORY);
       }
@@ -700,22 +785,18 @@ public final class FakeCloud implements Provider {
     }
   }
 
-  @Override
-  public SnapshotChain snapshots(String id) {
+  private SnapshotChain snapshots(String id) {
     synchronized (lock) {
       receive(Op.SNAPSHOTS, List.of(id));
-      require(Capability.SNAPSHOTS);
       FakeVm vm = existing(id);
       settleSnapshots(vm, clock.instant());
       return vm.snapshots;
     }
   }
 
-  @Override
-  public void revert(String id, String snapshotId) {
+  private void revert(String id, String snapshotId) {
     synchronized (lock) {
       receive(Op.REVERT, List.of(id));
-      require(Capability.SNAPSHOTS);
       Instant now = clock.instant();
       FakeVm vm = existing(id);
       vm.settle(now);
@@ -732,11 +813,9 @@ public final class FakeCloud implements Provider {
     }
   }
 
-  @Override
-  public void deleteSnapshot(String id, String snapshotId) {
+  private void deleteSnapshot(String id, String snapshotId) {
     synchronized (lock) {
       receive(Op.DELETE_SNAPSHOT, List.of(id));
-      require(Capability.SNAPSHOTS);
       FakeVm vm = existing(id);
       snapshotOf(vm, snapshotId);
       vm.snapshots = vm.snapshots.delete(snapshotId);
@@ -1073,7 +1152,7 @@ public final class FakeCloud implements Provider {
     private String api = "fake";
     private Clock clock = Clock.systemUTC();
     // everything but RESIZE, which no provider and no VmClient call offers yet
-    private final Set<Capability> capabilities = EnumSet.complementOf(EnumSet.of(Capability.RESIZE));
+    private final Set<Capability> capabilities = EnumSet.allOf(Capability.class);
     private List<InstanceType> types = STRATUSLAB_TYPES;
     private List<Image> images = IMAGES;
     private String defaultImage = "debian-12";

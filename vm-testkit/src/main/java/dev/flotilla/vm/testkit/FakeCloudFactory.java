@@ -1,6 +1,5 @@
 package dev.flotilla.vm.testkit;
 
-import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.spi.Provider;
@@ -8,7 +7,6 @@ import dev.flotilla.vm.spi.ProviderFactory;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Makes a {@link FakeCloud} for a profile whose api is {@code fake}, so that code which builds its client
@@ -36,11 +34,6 @@ public final class FakeCloudFactory implements ProviderFactory {
   @Override
   public String description() {
     return "the in-memory fake cloud of dev.flotilla:vm-testkit";
-  }
-
-  @Override
-  public Set<Capability> capabilities() {
-    return FakeCloud.create().capabilities();
   }
 
   @Override

@@ -132,8 +132,8 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   @Override
-  public Set<Capability> capabilities() {
-    return cloud.capabilities();
+  public Set<Capability> traits() {
+    return cloud.traits();
   }
 
   /** Creates and saves; the failpoint {@code cloud-created} then halts a crash test's process before it answers. */
@@ -146,8 +146,8 @@ public final class FileBackedFakeCloud implements Provider {
 
   @Override
   public java.util.Optional<dev.flotilla.vm.spi.StoppedCreation> stoppedCreation() {
-    return java.util.Optional.of(request -> {
-      List<Instance> made = locked(true, () -> cloud.createStopped(request));
+    return cloud.stoppedCreation().map(facet -> request -> {
+      List<Instance> made = locked(true, () -> facet.createStopped(request));
       dev.flotilla.vm.internal.Failpoints.hit("cloud-created");
       return made;
     });
@@ -155,7 +155,7 @@ public final class FileBackedFakeCloud implements Provider {
 
   @Override
   public java.util.Optional<dev.flotilla.vm.spi.Resizing> resizing() {
-    return java.util.Optional.of((id, type) -> change(() -> cloud.resize(id, type)));
+    return cloud.resizing().map(facet -> (id, type) -> change(() -> facet.resize(id, type)));
   }
 
   @Override
@@ -184,8 +184,8 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   @Override
-  public void reboot(Collection<String> ids, boolean hard) {
-    change(() -> cloud.reboot(ids, hard));
+  public java.util.Optional<dev.flotilla.vm.spi.HardReboot> hardReboot() {
+    return cloud.hardReboot().map(facet -> ids -> change(() -> facet.reboot(ids)));
   }
 
   @Override
@@ -194,33 +194,38 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   @Override
-  public String consoleOutput(String id) {
-    return locked(false, () -> cloud.consoleOutput(id));
+  public java.util.Optional<dev.flotilla.vm.spi.Console> console() {
+    return cloud.console().map(facet -> id -> locked(false, () -> facet.output(id)));
   }
 
   @Override
-  public List<dev.flotilla.vm.FloatingAddress> addresses() {
-    return locked(false, cloud::addresses);
-  }
+  public java.util.Optional<dev.flotilla.vm.spi.Addresses> addresses() {
+    return cloud.addresses().map(facet -> new dev.flotilla.vm.spi.Addresses() {
+      @Override
+      public List<dev.flotilla.vm.FloatingAddress> list() {
+        return locked(false, facet::list);
+      }
 
-  @Override
-  public dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
-    return locked(true, () -> cloud.allocateAddress(pool));
-  }
+      @Override
+      public dev.flotilla.vm.FloatingAddress allocate(String pool) {
+        return locked(true, () -> facet.allocate(pool));
+      }
 
-  @Override
-  public void associateAddress(String address, String id) {
-    change(() -> cloud.associateAddress(address, id));
-  }
+      @Override
+      public void associate(String address, String id) {
+        change(() -> facet.associate(address, id));
+      }
 
-  @Override
-  public void disassociateAddress(String address, String id) {
-    change(() -> cloud.disassociateAddress(address, id));
-  }
+      @Override
+      public void disassociate(String address, String id) {
+        change(() -> facet.disassociate(address, id));
+      }
 
-  @Override
-  public void releaseAddress(String address) {
-    change(() -> cloud.releaseAddress(address));
+      @Override
+      public void release(String address) {
+        change(() -> facet.release(address));
+      }
+    });
   }
 
   @Override
@@ -239,43 +244,63 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   @Override
-  public Image createImage(String id, String name, Map<String, String> tags) {
-    return locked(true, () -> cloud.createImage(id, name, tags));
+  public java.util.Optional<dev.flotilla.vm.spi.ImageSaving> imageSaving() {
+    return cloud.imageSaving().map(facet -> new dev.flotilla.vm.spi.ImageSaving() {
+      @Override
+      public Image save(String id, String name, Map<String, String> tags) {
+        return locked(true, () -> facet.save(id, name, tags));
+      }
+
+      @Override
+      public java.util.Optional<Image> image(String imageId) {
+        return locked(false, () -> facet.image(imageId));
+      }
+
+      @Override
+      public void delete(String imageId) {
+        change(() -> facet.delete(imageId));
+      }
+    });
   }
 
   @Override
-  public void deleteImage(String imageId) {
-    change(() -> cloud.deleteImage(imageId));
+  public java.util.Optional<dev.flotilla.vm.spi.Keys> keys() {
+    return cloud.keys().map(facet -> new dev.flotilla.vm.spi.Keys() {
+      @Override
+      public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
+        return locked(true, () -> facet.importKey(name, publicKey));
+      }
+
+      @Override
+      public List<dev.flotilla.vm.KeyPair> list() {
+        return locked(false, facet::list);
+      }
+    });
   }
 
   @Override
-  public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
-    return locked(true, () -> cloud.importKey(name, publicKey));
-  }
+  public java.util.Optional<dev.flotilla.vm.spi.Snapshots> snapshots() {
+    return cloud.snapshots().map(facet -> new dev.flotilla.vm.spi.Snapshots() {
+      @Override
+      public Snapshot take(String id, String name, SnapshotOptions options) {
+        return locked(true, () -> facet.take(id, name, options));
+      }
 
-  @Override
-  public List<dev.flotilla.vm.KeyPair> keys() {
-    return locked(false, cloud::keys);
-  }
+      @Override
+      public SnapshotChain chain(String id) {
+        return locked(false, () -> facet.chain(id));
+      }
 
-  @Override
-  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
-    return locked(true, () -> cloud.snapshot(id, name, options));
-  }
+      @Override
+      public void revert(String id, String snapshotId) {
+        change(() -> facet.revert(id, snapshotId));
+      }
 
-  @Override
-  public SnapshotChain snapshots(String id) {
-    return locked(false, () -> cloud.snapshots(id));
-  }
-
-  @Override
-  public void revert(String id, String snapshotId) {
-    change(() -> cloud.revert(id, snapshotId));
-  }
-
-  @Override
-  public void deleteSnapshot(String id, String snapshotId) {
-    change(() -> cloud.deleteSnapshot(id, snapshotId));
+      @Override
+      public void delete(String id, String snapshotId) {
+        change(() -> facet.delete(id, snapshotId));
+      }
+    });
   }
 
   @Override

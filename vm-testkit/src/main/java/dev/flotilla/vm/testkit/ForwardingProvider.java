@@ -4,9 +4,6 @@ import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.Image;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.InstanceType;
-import dev.flotilla.vm.Snapshot;
-import dev.flotilla.vm.SnapshotChain;
-import dev.flotilla.vm.SnapshotOptions;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;
 import java.util.Collection;
@@ -15,8 +12,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A provider that passes every call to another one; override the calls a test wants to change, such as a
- * listing that lags behind or a step counted before each call.
+ * A provider that passes every call to another one, facets included; override the calls a test wants to
+ * change, such as a listing that lags behind or a step counted before each call.
  */
 public abstract class ForwardingProvider implements Provider {
   private final Provider delegate;
@@ -37,8 +34,8 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
-  public Set<Capability> capabilities() {
-    return delegate.capabilities();
+  public Set<Capability> traits() {
+    return delegate.traits();
   }
 
   @Override
@@ -72,48 +69,8 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
-  public void reboot(Collection<String> ids, boolean hard) {
-    delegate.reboot(ids, hard);
-  }
-
-  @Override
   public void terminate(Collection<String> ids) {
     delegate.terminate(ids);
-  }
-
-  @Override
-  public String consoleOutput(String id) {
-    return delegate.consoleOutput(id);
-  }
-
-  @Override
-  public List<dev.flotilla.vm.FloatingAddress> addresses() {
-    return delegate.addresses();
-  }
-
-  @Override
-  public dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
-    return delegate.allocateAddress(pool);
-  }
-
-  @Override
-  public void associateAddress(String address, String id) {
-    delegate.associateAddress(address, id);
-  }
-
-  @Override
-  public void disassociateAddress(String address, String id) {
-    delegate.disassociateAddress(address, id);
-  }
-
-  @Override
-  public void releaseAddress(String address) {
-    delegate.releaseAddress(address);
-  }
-
-  @Override
-  public java.util.Optional<Snapshot.Status> imageStatus(String imageId) {
-    return delegate.imageStatus(imageId);
   }
 
   @Override
@@ -132,48 +89,33 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
-  public Image createImage(String id, String name, Map<String, String> tags) {
-    return delegate.createImage(id, name, tags);
+  public java.util.Optional<dev.flotilla.vm.spi.Snapshots> snapshots() {
+    return delegate.snapshots();
   }
 
   @Override
-  public java.util.Optional<Image> image(String imageId) {
-    return delegate.image(imageId);
+  public java.util.Optional<dev.flotilla.vm.spi.ImageSaving> imageSaving() {
+    return delegate.imageSaving();
   }
 
   @Override
-  public void deleteImage(String imageId) {
-    delegate.deleteImage(imageId);
+  public java.util.Optional<dev.flotilla.vm.spi.Addresses> addresses() {
+    return delegate.addresses();
   }
 
   @Override
-  public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
-    return delegate.importKey(name, publicKey);
-  }
-
-  @Override
-  public List<dev.flotilla.vm.KeyPair> keys() {
+  public java.util.Optional<dev.flotilla.vm.spi.Keys> keys() {
     return delegate.keys();
   }
 
   @Override
-  public Snapshot snapshot(String id, String name, SnapshotOptions options) {
-    return delegate.snapshot(id, name, options);
+  public java.util.Optional<dev.flotilla.vm.spi.Console> console() {
+    return delegate.console();
   }
 
   @Override
-  public SnapshotChain snapshots(String id) {
-    return delegate.snapshots(id);
-  }
-
-  @Override
-  public void revert(String id, String snapshotId) {
-    delegate.revert(id, snapshotId);
-  }
-
-  @Override
-  public void deleteSnapshot(String id, String snapshotId) {
-    delegate.deleteSnapshot(id, snapshotId);
+  public java.util.Optional<dev.flotilla.vm.spi.HardReboot> hardReboot() {
+    return delegate.hardReboot();
   }
 
   @Override

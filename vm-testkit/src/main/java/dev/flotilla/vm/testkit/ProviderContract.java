@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Test;
 /**
  * What every provider must do, stated once. Each adapter module extends this class and runs it against a
  * server that speaks its cloud's protocol on 127.0.0.1; {@link FakeCloud} runs it too. Behaviour behind a
- * capability is checked only where the provider declares the capability.
+ * capability is checked only where the provider has it: its facet, or the trait it declares.
  *
  * <p>Every node a test makes carries this run's unique prefix, and whatever is left is destroyed after
  * each test.
@@ -107,6 +107,14 @@ public abstract class ProviderContract {
    */
   protected String otherType() {
     return null;
+  }
+
+  @Test
+  void operationsAreFacetsAndTraitsAreNoOperation() {
+    assertThat(provider.traits()).as("an operation is said by its facet alone").noneMatch(Capability::operation);
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(provider)).as("asked twice, the same (probed once)")
+        .isEqualTo(dev.flotilla.vm.spi.Capabilities.of(provider))
+        .containsAll(provider.traits());
   }
 
   @Test
@@ -276,7 +284,7 @@ public abstract class ProviderContract {
     assertThat(clone).isRunning();
     assertThat(clone.image()).contains(image.id());
     // the cloud itself says whose image it is, so only an image Flotilla saved is deleted without force
-    assertThat(provider.image(image.id()).flatMap(dev.flotilla.vm.Image::savedFrom)).contains(n.name());
+    assertThat(provider.imageSaving().orElseThrow().image(image.id()).flatMap(dev.flotilla.vm.Image::savedFrom)).contains(n.name());
     client.deleteImage(n, image.id(), false);
     assertThat(provider.images()).extracting(dev.flotilla.vm.Image::id).doesNotContain(image.id());
   }

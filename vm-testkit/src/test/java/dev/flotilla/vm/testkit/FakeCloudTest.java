@@ -157,14 +157,15 @@ class FakeCloudTest {
     String id = limited.create(new CreateRequest(Node.builder("spec").build(), List.of("a"), "t", Map.of())).get(0).id();
     clock.advance(Duration.ofSeconds(20));
 
-    Snapshot s1 = limited.snapshot(id, "s1", SnapshotOptions.DISK);
+    dev.flotilla.vm.spi.Snapshots snapshots = limited.snapshots().orElseThrow();
+    Snapshot s1 = snapshots.take(id, "s1", SnapshotOptions.DISK);
     assertThat(s1.status()).isEqualTo(Snapshot.Status.CREATING);
     clock.advance(Duration.ofSeconds(5));
-    assertThat(limited.snapshots(id).get(s1.id()).map(Snapshot::status)).contains(Snapshot.Status.READY);
-    limited.snapshot(id, "s2", SnapshotOptions.DISK);
-    limited.snapshot(id, "s3", SnapshotOptions.DISK);
-    assertThat(limited.snapshots(id).snapshots()).extracting(Snapshot::name).containsExactly("s2", "s3");
-    assertThatThrownBy(() -> limited.revert(id, limited.snapshots(id).current().orElseThrow().id()))
+    assertThat(snapshots.chain(id).get(s1.id()).map(Snapshot::status)).contains(Snapshot.Status.READY);
+    snapshots.take(id, "s2", SnapshotOptions.DISK);
+    snapshots.take(id, "s3", SnapshotOptions.DISK);
+    assertThat(snapshots.chain(id).snapshots()).extracting(Snapshot::name).containsExactly("s2", "s3");
+    assertThatThrownBy(() -> snapshots.revert(id, snapshots.chain(id).current().orElseThrow().id()))
         .hasMessageContaining("CREATING");
   }
 

@@ -69,14 +69,30 @@ class HaSupervisorTest {
     List<List<HaEvent>> duringTheCopy = new ArrayList<>();
     VmClient[] client = new VmClient[1];
     // as CloudStack does: the disk is copied from the stopped VM, which is started again afterwards
-    Provider stopsToSave = new DelegatingProvider(cloud) {
+    dev.flotilla.vm.spi.ImageSaving saving = cloud.imageSaving().orElseThrow();
+    Provider stopsToSave = new ForwardingProvider(cloud) {
       @Override
-      public dev.flotilla.vm.Image createImage(String id, String name, java.util.Map<String, String> tags) {
-        cloud.stop(List.of(id), false);
-        duringTheCopy.add(HaSupervisor.of(client[0]).check());
-        dev.flotilla.vm.Image image = cloud.createImage(id, name, tags);
-        cloud.start(List.of(id));
-        return image;
+      public java.util.Optional<dev.flotilla.vm.spi.ImageSaving> imageSaving() {
+        return java.util.Optional.of(new dev.flotilla.vm.spi.ImageSaving() {
+          @Override
+          public dev.flotilla.vm.Image save(String id, String name, java.util.Map<String, String> tags) {
+            cloud.stop(List.of(id), false);
+            duringTheCopy.add(HaSupervisor.of(client[0]).check());
+            dev.flotilla.vm.Image image = saving.save(id, name, tags);
+            cloud.start(List.of(id));
+            return image;
+          }
+
+          @Override
+          public java.util.Optional<dev.flotilla.vm.Image> image(String imageId) {
+            return saving.image(imageId);
+          }
+
+          @Override
+          public void delete(String imageId) {
+            saving.delete(imageId);
+          }
+        });
       }
     };
     client[0] = VmClient.builder().provider(stopsToSave).store(store).build();
@@ -89,80 +105,6 @@ class HaSupervisorTest {
     assertThat(store.get("web1").orElseThrow().stoppedAt()).as("the mark is gone with the save").isEmpty();
     cloud.stop(List.of(client[0].status(web).orElseThrow().id()), true); // someone else, afterwards
     assertThat(HaSupervisor.of(client[0]).check()).extracting(HaEvent::kind).contains(HaEvent.Kind.RESTARTED);
-  }
-
-  /** A provider that passes every call to another. */
-  private static class DelegatingProvider implements Provider {
-    private final Provider to;
-
-    DelegatingProvider(Provider to) {
-      this.to = to;
-    }
-
-    @Override
-    public String api() {
-      return to.api();
-    }
-
-    @Override
-    public java.util.Set<dev.flotilla.vm.Capability> capabilities() {
-      return to.capabilities();
-    }
-
-    @Override
-    public List<Instance> create(dev.flotilla.vm.spi.CreateRequest request) {
-      return to.create(request);
-    }
-
-    @Override
-    public List<Instance> describe(java.util.Collection<String> ids) {
-      return to.describe(ids);
-    }
-
-    @Override
-    public List<Instance> list() {
-      return to.list();
-    }
-
-    @Override
-    public void start(java.util.Collection<String> ids) {
-      to.start(ids);
-    }
-
-    @Override
-    public void stop(java.util.Collection<String> ids, boolean force) {
-      to.stop(ids, force);
-    }
-
-    @Override
-    public void reboot(java.util.Collection<String> ids) {
-      to.reboot(ids);
-    }
-
-    @Override
-    public void terminate(java.util.Collection<String> ids) {
-      to.terminate(ids);
-    }
-
-    @Override
-    public void tag(String id, java.util.Map<String, String> tags) {
-      to.tag(id, tags);
-    }
-
-    @Override
-    public List<dev.flotilla.vm.InstanceType> types() {
-      return to.types();
-    }
-
-    @Override
-    public List<dev.flotilla.vm.Image> images() {
-      return to.images();
-    }
-
-    @Override
-    public java.util.Optional<dev.flotilla.vm.Snapshot.Status> imageStatus(String imageId) {
-      return to.imageStatus(imageId);
-    }
   }
 
   @Test

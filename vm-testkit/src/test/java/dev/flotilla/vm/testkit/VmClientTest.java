@@ -28,6 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 @ExtendWith(FakeCloudExtension.class)
 class VmClientTest {
@@ -62,7 +64,7 @@ class VmClientTest {
     client.start(web);
     dev.flotilla.vm.Image saved = client.saveImage(web, "golden");
     assertThat(saved.savedFrom()).contains("web1");
-    assertThat(cloud.image(saved.id()).orElseThrow().tags()).containsEntry(Instance.PROFILE_TAG, "fake");
+    assertThat(cloud.imageSaving().orElseThrow().image(saved.id()).orElseThrow().tags()).containsEntry(Instance.PROFILE_TAG, "fake");
 
     // an image of someone else's (here a public one) carries no saved-from tag
     assertThatThrownBy(() -> client.deleteImage("debian-12")).hasMessageContaining("image debian-12")
@@ -377,7 +379,7 @@ class VmClientTest {
     client.snapshot(db, "s1");
     client.destroy(db);
 
-    assertThat(cloud.snapshots(vm.id()).isEmpty()).isTrue();
+    assertThat(cloud.snapshots().orElseThrow().chain(vm.id()).isEmpty()).isTrue();
   }
 
   @Test
@@ -392,6 +394,35 @@ class VmClientTest {
           assertThat(e.capability()).isEqualTo(Capability.SNAPSHOTS);
           assertThat(e.provider()).isEqualTo("plain");
         }).hasMessageContaining("'plain' provider does not support VM snapshots");
+  }
+
+  /** Each operation's facet is its capability: taking one away takes the facet, the capability and the call. */
+  @ParameterizedTest
+  @EnumSource(value = Capability.class, names = {"SNAPSHOTS", "SNAPSHOT_TO_IMAGE", "RESIZE", "CREATE_STOPPED",
+      "KEY_IMPORT", "FLOATING_IP", "CONSOLE_OUTPUT", "HARD_REBOOT"})
+  void anOperationTheCloudLacksIsGoneEverywhereAndItsCallSaysSo(Capability lacking, VirtualClock clock) {
+    FakeCloud full = FakeCloudExtension.defaults(clock).build();
+    FakeCloud without = FakeCloudExtension.defaults(clock).api("plain").without(lacking).build();
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(full)).contains(lacking);
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(without)).doesNotContain(lacking);
+    assertThat(full.traits()).as("operations are facets, never traits").noneMatch(Capability::operation);
+
+    VmClient client = without.clientBuilder().build();
+    Node web = node("web1");
+    client.start(web);
+    Map<Capability, Runnable> calls = Map.of(
+        Capability.SNAPSHOTS, () -> client.snapshots(web),
+        Capability.SNAPSHOT_TO_IMAGE, () -> client.saveImage(web, "golden"),
+        Capability.RESIZE, () -> client.resize(web, "m1.large"),
+        Capability.CREATE_STOPPED, () -> client.create(node("db1")),
+        Capability.KEY_IMPORT, client::keys,
+        Capability.FLOATING_IP, () -> client.addresses(web),
+        Capability.CONSOLE_OUTPUT, () -> client.consoleOutput(web),
+        Capability.HARD_REBOOT, () -> client.forceReboot(web));
+    assertThatThrownBy(calls.get(lacking)::run).isInstanceOfSatisfying(UnsupportedCapabilityException.class,
+        e -> assertThat(e.capability()).isEqualTo(lacking))
+        .hasMessageContaining("'plain' provider does not support " + lacking.description());
+    assertThat(client.capabilities(web)).doesNotContain(lacking);
   }
 
   @Test
