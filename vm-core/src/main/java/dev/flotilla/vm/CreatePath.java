@@ -207,9 +207,9 @@ final class CreatePath {
         made = stopped ? first.provider.stoppedCreation().orElseThrow().createStopped(request)
             : first.provider.create(request);
       } catch (CloudException failure) {
-        boolean again = failure.retryable() && engine.backoff.again(attempt, started);
+        boolean again = failure.retryable() && engine.backoff.again(attempt, started, failure.kind());
         if (again) {
-          engine.backoff.pause(engine.backoff.delay(attempt));
+          engine.backoff.pause(engine.backoff.delay(attempt, failure.kind()));
         }
         // the call may have made some VMs before it failed: adopt those, then try again or give up
         int before = pending.size();

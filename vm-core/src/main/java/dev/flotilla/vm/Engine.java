@@ -368,6 +368,17 @@ final class Engine {
     return out;
   }
 
+  /** The VM of {@code node} as the cloud sees it now; empty when the node has no VM or its VM is gone. */
+  Optional<Instance> status(Node node) {
+    Node record = withRecord(node);
+    if (!record.isBound()) {
+      return Optional.empty();
+    }
+    Provider p = providerFor(record);
+    List<Instance> seen = backoff.retry(() -> p.describe(List.of(record.vmId().get())));
+    return seen.stream().filter(i -> i.id().equals(record.vmId().get())).findFirst();
+  }
+
   /**
    * The node as given, with the binding and create intent of its record when the node itself carries no
    * binding.

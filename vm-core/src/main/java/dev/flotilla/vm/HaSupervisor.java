@@ -22,7 +22,7 @@ import java.util.Optional;
  * goes to the client's {@link VmListener#onHa}. Not thread-safe: one supervisor, one thread.
  */
 public final class HaSupervisor {
-  private final VmClient client;
+  private final Supervised client;
   private final int budget;
   private final Duration window;
   private final Duration firstPause;
@@ -30,7 +30,16 @@ public final class HaSupervisor {
   private final Map<String, Instant> notBefore = new HashMap<>();
   private final Map<String, Integer> failures = new HashMap<>();
 
-  private HaSupervisor(VmClient client, int budget, Duration window, Duration firstPause, Duration maxPause) {
+  /** What a supervisor needs of its client: the clock, the records, the listener, the VMs, and start. */
+  record Supervised(java.time.Clock clock, dev.flotilla.vm.store.NodeStore store, VmListener listener,
+      java.util.function.Supplier<List<Instance>> list,
+      java.util.function.Function<java.util.Collection<Node>, List<Instance>> starter) {
+    List<Instance> start(java.util.Collection<Node> nodes) {
+      return starter.apply(nodes);
+    }
+  }
+
+  private HaSupervisor(Supervised client, int budget, Duration window, Duration firstPause, Duration maxPause) {
     this.client = client;
     this.budget = budget;
     this.window = window;
@@ -40,7 +49,7 @@ public final class HaSupervisor {
 
   /** A supervisor with a budget of 3 restarts per node per hour, and pauses from 30 s to 10 minutes. */
   public static HaSupervisor of(VmClient client) {
-    return new HaSupervisor(client, 3, Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofMinutes(10));
+    return new HaSupervisor(client.supervised(), 3, Duration.ofHours(1), Duration.ofSeconds(30), Duration.ofMinutes(10));
   }
 
   /** This supervisor with another restart budget: at most {@code restarts} per node within {@code per}. */
@@ -65,7 +74,7 @@ public final class HaSupervisor {
     List<Node> watched = client.store().list().stream()
         .filter(n -> n.ha() && n.stoppedAt().isEmpty() && n.removedAt().isEmpty()).toList();
     if (watched.stream().anyMatch(Node::isBound)) {
-      client.list().forEach(vm -> vms.put(vm.id(), vm));
+      client.list().get().forEach(vm -> vms.put(vm.id(), vm));
     }
     List<HaEvent> events = new ArrayList<>();
     List<Node> down = new ArrayList<>();

@@ -10,7 +10,7 @@ import java.util.Optional;
  * @param name a readable name, such as {@code debian-12}
  * @param owner who published it ({@code public}, a project, an account), or {@code null}
  * @param tags the image's tags (EC2 tags, Nova metadata, CloudStack tags); an image {@link
- *     VmClient#saveImage} made carries {@link #SAVED_FROM_TAG}
+ *     Images#save} made carries {@link #SAVED_FROM_TAG}
  */
 public record Image(String id, String name, String owner, Map<String, String> tags) {
   /**

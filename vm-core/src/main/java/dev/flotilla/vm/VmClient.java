@@ -5,13 +5,8 @@ import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.internal.DriftCheck;
 import dev.flotilla.vm.internal.ProviderRegistry;
 import dev.flotilla.vm.internal.Waiter;
-import dev.flotilla.vm.spi.Addresses;
 import dev.flotilla.vm.spi.Capabilities;
-import dev.flotilla.vm.spi.Console;
-import dev.flotilla.vm.spi.ImageSaving;
-import dev.flotilla.vm.spi.Keys;
 import dev.flotilla.vm.spi.Provider;
-import dev.flotilla.vm.spi.Snapshots;
 import dev.flotilla.vm.store.InMemoryNodeStore;
 import dev.flotilla.vm.store.NodeStore;
 import java.time.Clock;
@@ -237,13 +232,7 @@ public final class VmClient implements AutoCloseable {
 
   /** The VM of {@code node} as the cloud sees it now; empty when the node has no VM or its VM is gone. */
   public Optional<Instance> status(Node node) {
-    Node record = engine.withRecord(node);
-    if (!record.isBound()) {
-      return Optional.empty();
-    }
-    Provider p = engine.providerFor(record);
-    List<Instance> seen = engine.backoff.retry(() -> p.describe(List.of(record.vmId().get())));
-    return seen.stream().filter(i -> i.id().equals(record.vmId().get())).findFirst();
+    return engine.status(node);
   }
 
   /** Every VM of every provider this client uses, tagged by Flotilla or not. */
@@ -390,19 +379,9 @@ public final class VmClient implements AutoCloseable {
     return reconciler.reconcile();
   }
 
-  /** The store of records, for the supervisor in this package. */
-  NodeStore store() {
-    return engine.store;
-  }
-
-  /** The client's clock, for the supervisor in this package. */
-  Clock clock() {
-    return engine.clock;
-  }
-
-  /** The client's listener, for the supervisor in this package. */
-  VmListener listener() {
-    return engine.listener;
+  /** What an HA supervisor needs of this client, and nothing more. */
+  HaSupervisor.Supervised supervised() {
+    return new HaSupervisor.Supervised(engine.clock, engine.store, engine.listener, this::list, this::start);
   }
 
   /** The record the client keeps of {@code name}: its properties and binding. */
@@ -485,313 +464,48 @@ public final class VmClient implements AutoCloseable {
         t.name().equals(chosen), t.diskGb(), t.highAvailability())).toList();
   }
 
-  /** The images of the client's profile (the explicit one, or the only one). */
-  public List<Image> images() {
-    Provider p = engine.provider(engine.profileName(null));
-    return engine.backoff.retry(p::images);
-  }
-
-  /** Registers an SSH public key with the client's profile (LEAP's {@code vm key-register}). */
-  public KeyPair registerKey(String name, String publicKey) {
-    Keys keys = Engine.facet(engine.provider(engine.profileName(null)), Capability.KEY_IMPORT, Provider::keys);
-    return engine.backoff.retry(() -> keys.importKey(name, publicKey));
-  }
-
-  /** The SSH keys registered with the client's profile (LEAP's {@code vm key-list}). */
-  public List<KeyPair> keys() {
-    return engine.backoff.retry(Engine.facet(engine.provider(engine.profileName(null)), Capability.KEY_IMPORT, Provider::keys)::list);
-  }
-
   /** The instance types of the provider of {@code node}. */
   public List<InstanceType> types(Node node) {
     String profile = engine.profileName(node);
     return withProfileDefault(engine.backoff.retry(engine.provider(profile)::types), engine.profiles.get(profile));
   }
 
-  /** The images of the provider of {@code node}. */
-  public List<Image> images(Node node) {
-    Provider p = engine.providerFor(node);
-    return engine.backoff.retry(p::images);
+  // ---- what only some clouds have ------------------------------------------------------------------------
+
+  /** The snapshots of the VM of {@code node}: take, list, revert, delete. */
+  public Snapshots snapshots(Node node) {
+    return new Snapshots(engine, java.util.Objects.requireNonNull(node, "node"));
   }
 
-  /**
-   * What the VM of {@code node} printed on its console: boot messages and cloud-init's output.
-   *
-   * @throws UnsupportedCapabilityException when the provider cannot read consoles
-   */
-  public String consoleOutput(Node node) {
-    Engine.Target t = engine.single(node, "read the console of", null);
-    Console console = Engine.facet(t.provider, Capability.CONSOLE_OUTPUT, Provider::console);
-    return engine.backoff.retry(() -> console.output(t.vmId()));
+  /** The floating addresses of the profile of {@code node}, and of its VM. */
+  public Addresses addresses(Node node) {
+    return new Addresses(engine, java.util.Objects.requireNonNull(node, "node"));
   }
 
-  // ---- floating addresses ---------------------------------------------------------------------------------
-
-  /** The floating addresses of the client's profile (the explicit one, or the only one), free or in use. */
-  public List<FloatingAddress> addresses() {
-    return addresses(null);
+  /** The floating addresses of the client's profile (the explicit one, or the only one). */
+  public Addresses addresses() {
+    return new Addresses(engine, null);
   }
 
-  /** The floating addresses of the profile of {@code node}, free or in use. */
-  public List<FloatingAddress> addresses(Node node) {
-    return engine.backoff.retry(floating(engine.providerFor(node))::list);
+  /** The images of the profile of {@code node}, and those saved from its VM. */
+  public Images images(Node node) {
+    return new Images(engine, java.util.Objects.requireNonNull(node, "node"));
   }
 
-  /**
-   * Allocates a floating address on the profile of {@code node}, from {@code pool} or, when it is
-   * {@code null}, from the cloud's default pool.
-   */
-  public FloatingAddress allocateAddress(Node node, String pool) {
-    Addresses addresses = floating(engine.providerFor(node));
-    return engine.backoff.retry(() -> addresses.allocate(pool));
+  /** The images of the client's profile (the explicit one, or the only one). */
+  public Images images() {
+    return new Images(engine, null);
   }
 
-  /**
-   * Points a floating address at the VM of {@code node} and records it as the node's public address.
-   *
-   * @return the VM as observed after the change
-   */
-  public Instance associateAddress(Node node, String address) {
-    Engine.Target t = engine.single(node, "give a floating address to", null);
-    Addresses addresses = floating(t.provider);
-    addressFor(t.provider, address, t.node);
-    engine.backoff.retry(() -> addresses.associate(address, t.vmId()));
-    // The cloud may list the address a moment later; the record has it now.
-    engine.store.update(t.node.name(), old -> (old == null ? t.node : old).bind(t.vmId(), address,
-        t.node.privateAddress().orElse(null)));
-    return status(t.node).orElseThrow(() -> new CloudException(CloudException.Kind.NOT_FOUND, t.provider.api(), null,
-        "VM " + t.vmId() + " of node " + t.node.name() + " vanished while its address was set", null));
+  /** The SSH keys registered with the client's profile (the explicit one, or the only one). */
+  public Keys keys() {
+    return new Keys(engine);
   }
 
-  /**
-   * Takes a floating address off the VM of {@code node}; the address stays allocated, and the node's
-   * record no longer names it (it names the VM's own public address, if it has one).
-   */
-  public void disassociateAddress(Node node, String address) {
-    Engine.Target t = engine.single(node, "take a floating address off", null);
-    Addresses addresses = floating(t.provider);
-    addressFor(t.provider, address, t.node);
-    engine.backoff.retry(() -> addresses.disassociate(address, t.vmId()));
-    String own = engine.backoff.retry(() -> t.provider.describe(List.of(t.vmId()))).stream()
-        .filter(i -> i.id().equals(t.vmId())).findFirst().flatMap(Instance::publicAddress)
-        .filter(a -> !a.equals(address)).orElse(null);
-    engine.store.update(t.node.name(), old -> old != null && old.vmId().equals(t.node.vmId())
-        && old.publicAddress().equals(Optional.of(address)) ? old.bind(t.vmId(), own, old.privateAddress().orElse(null))
-        : old);
+  /** The console of the VM of {@code node}. */
+  public Console console(Node node) {
+    return new Console(engine, java.util.Objects.requireNonNull(node, "node"));
   }
-
-  /** Gives a floating address of the profile of {@code node} back to its pool. */
-  public void releaseAddress(Node node, String address) {
-    Provider p = engine.providerFor(node);
-    Addresses addresses = floating(p);
-    addressFor(p, address, node == null ? null : engine.store.get(node.name()).orElse(node));
-    engine.backoff.retry(() -> addresses.release(address));
-  }
-
-  /**
-   * Mine before I act, for addresses: {@code address} as the cloud lists it now, refused (unless the client
-   * forces) when it points at a VM that is not {@code node}'s: moving or releasing it would take another
-   * node's address away.
-   */
-  private FloatingAddress addressFor(Provider p, String address, Node node) {
-    FloatingAddress found = engine.backoff.retry(floating(p)::list).stream().filter(a -> a.address().equals(address)).findFirst()
-        .orElseThrow(() -> new CloudException(CloudException.Kind.NOT_FOUND, p.api(), null, "the profile has no"
-            + " floating address " + dev.flotilla.vm.internal.Values.quoted(address) + "; 'vm ip-list' lists them"));
-    Optional<String> at = found.vm().filter(vm -> node == null || !node.vmId().equals(Optional.of(vm)));
-    if (at.isPresent() && !engine.force) {
-      String holder = engine.boundTo(at.get()).map(Node::name).orElse(null);
-      throw new OwnershipException(node == null ? null : node.name(), at.get(), holder, "floating address " + address
-          + " points at VM " + at.get() + (holder == null ? "" : ", node " + holder + "'s") + "; nothing was done to"
-          + " it. Take it off that VM first (vm ip-rm " + (holder == null ? "NODE" : holder) + " " + address
-          + "), or give --force.");
-    }
-    return found;
-  }
-
-  private static Addresses floating(Provider p) {
-    return Engine.facet(p, Capability.FLOATING_IP, Provider::addresses);
-  }
-
-  // ---- snapshots ------------------------------------------------------------------------------------------
-
-  /**
-   * Takes a snapshot of the VM of {@code node} and waits until it is ready. It becomes the current
-   * snapshot, a child of the one that was current.
-   *
-   * @throws UnsupportedCapabilityException when the provider has no snapshots, or none with memory and
-   *     {@code options.memory()} was asked
-   */
-  public Snapshot snapshot(Node node, String name, SnapshotOptions options) {
-    Engine.Target t = engine.single(node, "snapshot", Action.SNAPSHOT);
-    Snapshots snapshots = snapshotsOf(t);
-    if (options.memory() && !Capabilities.has(t.provider, Capability.SNAPSHOT_MEMORY)) {
-      throw new UnsupportedCapabilityException(Capability.SNAPSHOT_MEMORY, t.provider.api());
-    }
-    Engine.check(t, Action.SNAPSHOT);
-    Snapshot taken = engine.backoff.retry(() -> snapshots.take(t.vmId(), name, options));
-    return awaitSnapshot(t, snapshots, taken.id());
-  }
-
-  /** Takes a disk-only snapshot; see {@link #snapshot(Node, String, SnapshotOptions)}. */
-  public Snapshot snapshot(Node node, String name) {
-    return snapshot(node, name, SnapshotOptions.DISK);
-  }
-
-  /** The snapshot chain of the VM of {@code node}. */
-  public SnapshotChain snapshots(Node node) {
-    Engine.Target t = engine.single(node, "list the snapshots of", null);
-    return chain(t, snapshotsOf(t));
-  }
-
-  /**
-   * Reverts the VM of {@code node} to a snapshot, named by id or name, and waits until the VM settles.
-   * The snapshot becomes current, so the next snapshot starts a new branch.
-   *
-   * @return the VM after the revert: running for a memory snapshot, usually stopped otherwise
-   */
-  public Instance revert(Node node, String snapshot) {
-    Engine.Target t = engine.single(node, "revert", Action.REVERT);
-    Snapshots snapshots = snapshotsOf(t);
-    Engine.check(t, Action.REVERT);
-    Snapshot s = find(t, snapshots, snapshot);
-    engine.backoff.retry(() -> snapshots.revert(t.vmId(), s.id()));
-    // A memory snapshot resumes running; a disk-only one settles where the provider leaves it.
-    List<Map<String, Instance>> seen = s.includesMemory() ? engine.waiter.await(List.of(t.group()), State.RUNNING)
-        : engine.waiter.await(List.of(t.group()), st -> st.isSettled() && st != State.ERROR && st != State.TERMINATED, "settled");
-    return seen.get(0).get(t.vmId());
-  }
-
-  /** Deletes a snapshot, named by id or name; its children move to its parent. */
-  public void deleteSnapshot(Node node, String snapshot) {
-    Engine.Target t = engine.single(node, "delete a snapshot of", null);
-    Snapshots snapshots = snapshotsOf(t);
-    Snapshot s = find(t, snapshots, snapshot);
-    engine.backoff.retry(() -> snapshots.delete(t.vmId(), s.id()));
-  }
-
-  /**
-   * Saves the VM of {@code node} as an image that new nodes can name as theirs, and waits until the image
-   * can boot them.
-   *
-   * @throws UnsupportedCapabilityException when the provider cannot save VMs as images
-   */
-  public Image saveImage(Node node, String name) {
-    Engine.Target t = engine.single(node, "save an image of", null);
-    ImageSaving saving = Engine.facet(t.provider, Capability.SNAPSHOT_TO_IMAGE, Provider::imageSaving);
-    // some clouds stop the VM to copy its disk (CloudStack) or reboot it (EC2): while the save lasts, its
-    // record says a Flotilla call stopped it, so an HA supervisor does not start it in the middle of the copy
-    boolean marked = t.node.stoppedAt().isEmpty();
-    if (marked) {
-      engine.stoppedAt(t, engine.clock.instant());
-    }
-    try {
-      return saved(t, saving, name);
-    } finally {
-      if (marked) {
-        engine.stoppedAt(t, null);
-      }
-    }
-  }
-
-  private Image saved(Engine.Target t, ImageSaving saving, String name) {
-    Map<String, String> tags = Map.of(Image.SAVED_FROM_TAG, t.node.name(), Instance.PROFILE_TAG, t.profile);
-    Image image = engine.backoff.retry(() -> saving.save(t.vmId(), name, tags));
-    Map<String, String> lastSeen = new LinkedHashMap<>();
-    try {
-      return engine.waiter.until(() -> {
-        Optional<Snapshot.Status> status = engine.backoff.retry(() -> saving.status(image.id()));
-        lastSeen.put(image.id(), status.map(Enum::name).orElse("not listed"));
-        if (status.isEmpty() || status.get() == Snapshot.Status.ERROR) {
-          throw new CloudException(CloudException.Kind.UNKNOWN, t.provider.api(), null, "image '" + name + "' ("
-              + image.id() + ") of " + t.subject() + " is " + lastSeen.get(image.id()));
-        }
-        return status.filter(s -> s == Snapshot.Status.READY).map(s -> image);
-      }, elapsed -> new WaitTimeoutException("image READY", lastSeen, elapsed));
-    } catch (VmException failed) {
-      throw withoutImage(saving, image, failed);
-    }
-  }
-
-  /**
-   * A failed save leaves no image behind: the image it began is deleted, or, when that fails too, the error
-   * says how to delete it.
-   */
-  private VmException withoutImage(ImageSaving saving, Image image, VmException failed) {
-    try {
-      engine.backoff.retry(() -> saving.delete(image.id()));
-      return new VmException(failed.getMessage() + "; the unfinished image " + image.id() + " was deleted", failed);
-    } catch (CloudException e) {
-      if (e.kind() == CloudException.Kind.NOT_FOUND) {
-        return new VmException(failed.getMessage() + "; the cloud no longer has image " + image.id(), failed);
-      }
-      return new VmException(failed.getMessage() + "; image " + image.id() + " may be left: delete it with"
-          + " 'vm image-rm " + image.id() + "' [in code: VmClient.deleteImage]", failed);
-    }
-  }
-
-  /**
-   * Deletes an image made by {@link #saveImage}, on the client's profile (the explicit one, or the only one).
-   *
-   * @throws VmException when the image carries no {@link Image#SAVED_FROM_TAG}: it is not Flotilla's to delete
-   */
-  public void deleteImage(String imageId) {
-    deleteImage(null, imageId, false);
-  }
-
-  /**
-   * Deletes an image on the provider of {@code node} (the client's profile when {@code null}). Only an image
-   * {@link #saveImage} made is deleted, one that carries {@link Image#SAVED_FROM_TAG}, unless {@code force}
-   * says that the caller has made sure it is theirs.
-   *
-   * @throws CloudException of kind NOT_FOUND when the cloud has no such image
-   * @throws VmException when the image is not one Flotilla saved and {@code force} is false
-   */
-  public void deleteImage(Node node, String imageId, boolean force) {
-    Provider p = engine.providerFor(node);
-    ImageSaving saving = Engine.facet(p, Capability.SNAPSHOT_TO_IMAGE, Provider::imageSaving);
-    Image image = engine.backoff.retry(() -> saving.image(imageId)).orElseThrow(() -> new CloudException(
-        CloudException.Kind.NOT_FOUND, p.api(), null, "the cloud has no image " + imageId + "; 'vm images' lists"
-        + " those it has [in code: VmClient.images]"));
-    if (!force && image.savedFrom().isEmpty()) {
-      throw new VmException("image " + imageId + " ('" + image.name() + "') was not saved by Flotilla (it has no "
-          + Image.SAVED_FROM_TAG + " tag), so it is not deleted; if it is yours to delete, add --force"
-          + " [in code: VmClient.deleteImage(node, id, true)]");
-    }
-    engine.backoff.retry(() -> saving.delete(imageId));
-  }
-
-  private Snapshot find(Engine.Target t, Snapshots snapshots, String idOrName) {
-    SnapshotChain chain = chain(t, snapshots);
-    return chain.find(idOrName).orElseThrow(() -> new ConfigurationException(null, "snapshot", "node '"
-        + t.node.name() + "' has no snapshot '" + idOrName + "'; it has "
-        + chain.snapshots().stream().map(Snapshot::name).toList()));
-  }
-
-  private Snapshot awaitSnapshot(Engine.Target t, Snapshots snapshots, String snapshotId) {
-    Map<String, String> lastSeen = new LinkedHashMap<>();
-    return engine.waiter.until(() -> {
-      Optional<Snapshot> s = chain(t, snapshots).get(snapshotId);
-      lastSeen.put(snapshotId, s.map(x -> x.status().name()).orElse("not listed"));
-      if (s.isPresent() && s.get().status() == Snapshot.Status.ERROR) {
-        throw new CloudException(CloudException.Kind.UNKNOWN, t.provider.api(), null, "snapshot '" + s.get().name()
-            + "' of " + t.subject() + " failed; delete it with 'vm snapshot-rm " + t.node.name() + " " + s.get().name()
-            + "' and try again [in code: VmClient.deleteSnapshot]");
-      }
-      return s.filter(x -> x.status() == Snapshot.Status.READY);
-    }, elapsed -> new WaitTimeoutException("snapshot READY", lastSeen, elapsed));
-  }
-
-  private SnapshotChain chain(Engine.Target t, Snapshots snapshots) {
-    return engine.backoff.retry(() -> snapshots.chain(t.vmId()));
-  }
-
-  private static Snapshots snapshotsOf(Engine.Target t) {
-    return Engine.facet(t.provider, Capability.SNAPSHOTS, Provider::snapshots);
-  }
-
-  // ---- the machinery --------------------------------------------------------------------------------------
-
-  // ---- profiles and providers -----------------------------------------------------------------------------
 
   /** Closes the providers this client opened from profiles; providers passed in stay open. */
   @Override

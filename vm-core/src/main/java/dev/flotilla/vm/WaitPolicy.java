@@ -11,40 +11,85 @@ import java.util.Objects;
  * <p>A zero timeout means "do not wait": calls send their requests and return the VMs as first observed
  * after them, settled or not ({@link #NO_WAIT}).
  *
- * @param timeout the longest a blocking call waits before {@link WaitTimeoutException}; zero for no wait
- * @param initialDelay the pause after the first poll
- * @param maxDelay the longest pause between polls
- * @param multiplier how much the pause grows each round (1 or more)
- * @param jitter the share of each pause drawn at random, 0 (none) to 1 (full jitter)
- * @param visibilityGrace how long a new VM may be missing from describe answers
+ * <pre>{@code
+ * WaitPolicy quick = WaitPolicy.builder().timeout(Duration.ofMinutes(2)).maxDelay(Duration.ofSeconds(5)).build();
+ * }</pre>
  */
-public record WaitPolicy(Duration timeout, Duration initialDelay, Duration maxDelay, double multiplier, double jitter,
-    Duration visibilityGrace) {
+public final class WaitPolicy {
   /** Ten minutes, polls from 1 s growing 1.5 times to 15 s, half jitter, 60 s grace. */
-  public static final WaitPolicy DEFAULT = new WaitPolicy(Duration.ofMinutes(10), Duration.ofSeconds(1),
-      Duration.ofSeconds(15), 1.5, 0.5, Duration.ofSeconds(60));
+  public static final WaitPolicy DEFAULT = builder().build();
 
   /** Send the requests, observe once, return: what {@code vm start} does without {@code --wait}. */
   public static final WaitPolicy NO_WAIT = DEFAULT.withTimeout(Duration.ZERO);
 
-  /** Checks the values. */
-  public WaitPolicy {
-    Objects.requireNonNull(timeout, "timeout");
-    Objects.requireNonNull(initialDelay, "initialDelay");
-    Objects.requireNonNull(maxDelay, "maxDelay");
-    Objects.requireNonNull(visibilityGrace, "visibilityGrace");
-    if (timeout.isNegative() || initialDelay.isNegative() || maxDelay.isNegative() || visibilityGrace.isNegative()) {
+  private final Duration timeout;
+  private final Duration initialDelay;
+  private final Duration maxDelay;
+  private final double multiplier;
+  private final double jitter;
+  private final Duration visibilityGrace;
+
+  private WaitPolicy(Builder b) {
+    if (b.timeout.isNegative() || b.initialDelay.isNegative() || b.maxDelay.isNegative()
+        || b.visibilityGrace.isNegative()) {
       throw new ConfigurationException(null, "waitPolicy", "durations must not be negative");
     }
-    if (multiplier < 1 || jitter < 0 || jitter > 1) {
+    if (b.multiplier < 1 || b.jitter < 0 || b.jitter > 1) {
       throw new ConfigurationException(null, "waitPolicy", "multiplier must be 1 or more and jitter from 0 to 1, got "
-          + multiplier + " and " + jitter);
+          + b.multiplier + " and " + b.jitter);
     }
+    this.timeout = b.timeout;
+    this.initialDelay = b.initialDelay;
+    this.maxDelay = b.maxDelay;
+    this.multiplier = b.multiplier;
+    this.jitter = b.jitter;
+    this.visibilityGrace = b.visibilityGrace;
+  }
+
+  /** A builder with the {@link #DEFAULT} values. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this policy's values. */
+  public Builder toBuilder() {
+    return new Builder().timeout(timeout).initialDelay(initialDelay).maxDelay(maxDelay).multiplier(multiplier)
+        .jitter(jitter).visibilityGrace(visibilityGrace);
+  }
+
+  /** The longest a blocking call waits before {@link WaitTimeoutException}; zero for no wait. */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /** The pause after the first poll. */
+  public Duration initialDelay() {
+    return initialDelay;
+  }
+
+  /** The longest pause between polls. */
+  public Duration maxDelay() {
+    return maxDelay;
+  }
+
+  /** How much the pause grows each round (1 or more). */
+  public double multiplier() {
+    return multiplier;
+  }
+
+  /** The share of each pause drawn at random, 0 (none) to 1 (full jitter). */
+  public double jitter() {
+    return jitter;
+  }
+
+  /** How long a new VM may be missing from describe answers. */
+  public Duration visibilityGrace() {
+    return visibilityGrace;
   }
 
   /** This policy with another deadline. */
   public WaitPolicy withTimeout(Duration value) {
-    return new WaitPolicy(value, initialDelay, maxDelay, multiplier, jitter, visibilityGrace);
+    return toBuilder().timeout(value).build();
   }
 
   /** Whether calls return without waiting (a zero timeout). */
@@ -54,7 +99,7 @@ public record WaitPolicy(Duration timeout, Duration initialDelay, Duration maxDe
 
   /** This policy with no jitter, so that pauses are exactly predictable. */
   public WaitPolicy withoutJitter() {
-    return new WaitPolicy(timeout, initialDelay, maxDelay, multiplier, 0, visibilityGrace);
+    return toBuilder().jitter(0).build();
   }
 
   /**
@@ -70,5 +115,76 @@ public record WaitPolicy(Duration timeout, Duration initialDelay, Duration maxDe
   public Duration delay(int round, double draw) {
     Duration d = delay(round);
     return Duration.ofNanos((long) (d.toNanos() * (1 - jitter * draw)));
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof WaitPolicy w && w.timeout.equals(timeout) && w.initialDelay.equals(initialDelay)
+        && w.maxDelay.equals(maxDelay) && w.multiplier == multiplier && w.jitter == jitter
+        && w.visibilityGrace.equals(visibilityGrace);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(timeout, initialDelay, maxDelay, multiplier, jitter, visibilityGrace);
+  }
+
+  @Override
+  public String toString() {
+    return "WaitPolicy{timeout=" + timeout + ", initialDelay=" + initialDelay + ", maxDelay=" + maxDelay
+        + ", multiplier=" + multiplier + ", jitter=" + jitter + ", visibilityGrace=" + visibilityGrace + "}";
+  }
+
+  /** Builds a {@link WaitPolicy}; every value starts as the {@link #DEFAULT}'s. */
+  public static final class Builder {
+    private Duration timeout = Duration.ofMinutes(10);
+    private Duration initialDelay = Duration.ofSeconds(1);
+    private Duration maxDelay = Duration.ofSeconds(15);
+    private double multiplier = 1.5;
+    private double jitter = 0.5;
+    private Duration visibilityGrace = Duration.ofSeconds(60);
+
+    private Builder() {}
+
+    /** The longest a blocking call waits; zero for no wait. */
+    public Builder timeout(Duration value) {
+      this.timeout = Objects.requireNonNull(value, "timeout");
+      return this;
+    }
+
+    /** The pause after the first poll. */
+    public Builder initialDelay(Duration value) {
+      this.initialDelay = Objects.requireNonNull(value, "initialDelay");
+      return this;
+    }
+
+    /** The longest pause between polls. */
+    public Builder maxDelay(Duration value) {
+      this.maxDelay = Objects.requireNonNull(value, "maxDelay");
+      return this;
+    }
+
+    /** How much the pause grows each round (1 or more). */
+    public Builder multiplier(double value) {
+      this.multiplier = value;
+      return this;
+    }
+
+    /** The share of each pause drawn at random, 0 (none) to 1 (full jitter). */
+    public Builder jitter(double value) {
+      this.jitter = value;
+      return this;
+    }
+
+    /** How long a new VM may be missing from describe answers. */
+    public Builder visibilityGrace(Duration value) {
+      this.visibilityGrace = Objects.requireNonNull(value, "visibilityGrace");
+      return this;
+    }
+
+    /** The policy. */
+    public WaitPolicy build() {
+      return new WaitPolicy(this);
+    }
   }
 }

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 class PoliciesTest {
   @Test
   void waitDelaysGrowExponentiallyUpToTheCapWithJitter() {
-    WaitPolicy p = new WaitPolicy(Duration.ofMinutes(1), Duration.ofSeconds(1), Duration.ofSeconds(10), 2, 0.5,
-        Duration.ZERO);
+    WaitPolicy p = WaitPolicy.builder().timeout(Duration.ofMinutes(1)).maxDelay(Duration.ofSeconds(10)).multiplier(2)
+        .visibilityGrace(Duration.ZERO).build();
     assertThat(p.delay(0)).isEqualTo(Duration.ofSeconds(1));
     assertThat(p.delay(1)).isEqualTo(Duration.ofSeconds(2));
     assertThat(p.delay(3)).isEqualTo(Duration.ofSeconds(8));
@@ -23,7 +23,7 @@ class PoliciesTest {
 
   @Test
   void retryDelaysDoubleUpToTheCap() {
-    RetryPolicy r = new RetryPolicy(5, Duration.ofMillis(100), Duration.ofSeconds(1));
+    RetryPolicy r = RetryPolicy.builder().baseDelay(Duration.ofMillis(100)).maxDelay(Duration.ofSeconds(1)).build();
     assertThat(r.delay(1)).isEqualTo(Duration.ofMillis(100));
     assertThat(r.delay(2)).isEqualTo(Duration.ofMillis(200));
     assertThat(r.delay(4)).isEqualTo(Duration.ofMillis(800));
@@ -33,9 +33,27 @@ class PoliciesTest {
 
   @Test
   void badPoliciesAreRefused() {
-    assertThatThrownBy(() -> new RetryPolicy(0, Duration.ZERO, Duration.ZERO)).hasMessageContaining("maxAttempts");
-    assertThatThrownBy(() -> new WaitPolicy(Duration.ZERO, Duration.ZERO, Duration.ZERO, 0.5, 0, Duration.ZERO))
+    assertThatThrownBy(() -> RetryPolicy.builder().maxAttempts(0).baseDelay(Duration.ZERO).maxDelay(Duration.ZERO)
+        .build()).hasMessageContaining("maxAttempts");
+    assertThatThrownBy(() -> WaitPolicy.builder().timeout(Duration.ZERO).initialDelay(Duration.ZERO)
+        .maxDelay(Duration.ZERO).multiplier(0.5).jitter(0).visibilityGrace(Duration.ZERO).build())
         .hasMessageContaining("multiplier");
     assertThatThrownBy(() -> WaitPolicy.DEFAULT.withTimeout(Duration.ofSeconds(-1))).hasMessageContaining("negative");
+  }
+
+  @Test
+  void policiesAreBuiltByNameAndKeepTheirValues() {
+    WaitPolicy w = WaitPolicy.builder().timeout(Duration.ofMinutes(2)).jitter(0).build();
+    assertThat(w.timeout()).isEqualTo(Duration.ofMinutes(2));
+    assertThat(w.maxDelay()).as("the rest as the default").isEqualTo(WaitPolicy.DEFAULT.maxDelay());
+    assertThat(w.toBuilder().build()).isEqualTo(w).hasSameHashCodeAs(w);
+    assertThat(w.withTimeout(Duration.ZERO).noWait()).isTrue();
+
+    RetryPolicy r = RetryPolicy.builder().maxAttempts(8).throttledDelay(Duration.ofSeconds(2)).build();
+    assertThat(r.toBuilder().build()).isEqualTo(r);
+    assertThat(r.delay(2, CloudException.Kind.THROTTLED)).isEqualTo(Duration.ofSeconds(4));
+    assertThat(r.delay(2, CloudException.Kind.TRANSIENT)).isEqualTo(Duration.ofMillis(400));
+    assertThat(r.delay(30, CloudException.Kind.THROTTLED)).isEqualTo(r.maxThrottledDelay());
+    assertThat(r.toString()).contains("maxAttempts=8");
   }
 }

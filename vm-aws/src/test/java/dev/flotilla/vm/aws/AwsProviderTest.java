@@ -69,7 +69,8 @@ class AwsProviderTest {
         .containsExactlyElementsOf(IntStream.rangeClosed(1, 100).mapToObj(i -> "web" + i).toList());
     assertThat(server.count("RunInstances")).isEqualTo(1);
     assertThat(server.count("CreateTags")).as("tagged at launch").isZero();
-    assertThat(server.vms.values()).allSatisfy(vm -> assertThat(vm.tags).containsEntry(AwsProvider.NODES_TAG, "web{1..100}")
+    assertThat(server.vms.values()).allSatisfy(vm -> assertThat(vm.tags)
+        .containsEntry(AwsProvider.NODES_TAG, "web{1..100}")
         .containsKey(Instance.TOKEN_TAG).containsKey(Instance.PROFILE_TAG));
     assertThat(server.count("TerminateInstances")).isEqualTo(1);
     assertThat(describesToStart).as("one look for VMs an earlier try made, one per poll round")
@@ -127,7 +128,7 @@ class AwsProviderTest {
     server.failNext(2, 400, "RequestLimitExceeded");
     server.failNext(1, 500, "InternalError");
     VmClient client = VmClient.builder().provider(provider).clock(clock).sleeper(clock)
-        .retryPolicy(new RetryPolicy(8, Duration.ofMillis(100), Duration.ofSeconds(5))).build();
+        .retryPolicy(RetryPolicy.builder().maxAttempts(8).baseDelay(Duration.ofMillis(100)).build()).build();
 
     List<Instance> vms = client.start(nodes(10));
 
@@ -147,7 +148,8 @@ class AwsProviderTest {
       assertThat(e.getMessage()).doesNotContain("nope");
     });
     assertThat(server.count("DescribeInstances")).isEqualTo(1);
-    assertThatThrownBy(() -> provider.start(List.of("i-0fffffffffffffff0"))).isInstanceOfSatisfying(CloudException.class,
+    assertThatThrownBy(() -> provider.start(List.of("i-0fffffffffffffff0")))
+        .isInstanceOfSatisfying(CloudException.class,
         e -> assertThat(e.code()).contains("InvalidInstanceID.NotFound"));
     assertThatThrownBy(() -> client().start(Node.builder("x").image("ubuntu").build()))
         .isInstanceOfSatisfying(CloudException.class, e -> {
@@ -184,7 +186,8 @@ class AwsProviderTest {
       c.start(Node.builder("d1").build());
       c.start(Node.builder("d2").type("m5.large").option("KeyName", "mine").build());
     }
-    List<Map<String, String>> runs = server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action"))).toList();
+    List<Map<String, String>> runs = server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action")))
+        .toList();
     assertThat(runs.get(0)).containsEntry("InstanceType", "t2.micro").containsEntry("KeyName", "team");
     assertThat(runs.get(1)).as("the node's own win").containsEntry("InstanceType", "m5.large")
         .containsEntry("KeyName", "mine");
@@ -192,7 +195,8 @@ class AwsProviderTest {
 
   @Test
   void nodePropertiesReachRunInstances() {
-    client().start(Node.builder("web1").image("ami-0aaaaaaaaaaaaaaaa").type("m5.large").keyPair("ops").zone("us-east-1b")
+    client().start(Node.builder("web1").image("ami-0aaaaaaaaaaaaaaaa").type("m5.large").keyPair("ops")
+        .zone("us-east-1b")
         .securityGroups("default").userData("#cloud-config\n").option("SubnetId", "subnet-1").build());
     Map<String, String> run = server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action"))).findFirst()
         .orElseThrow();
@@ -214,7 +218,8 @@ class AwsProviderTest {
     var pub = (java.security.interfaces.RSAPublicKey) g.generateKeyPair().getPublic();
     var blob = new java.io.ByteArrayOutputStream();
     var out = new java.io.DataOutputStream(blob);
-    for (byte[] part : List.of("ssh-rsa".getBytes(), pub.getPublicExponent().toByteArray(), pub.getModulus().toByteArray())) {
+    for (byte[] part : List.of("ssh-rsa".getBytes(), pub.getPublicExponent().toByteArray(), pub.getModulus()
+        .toByteArray())) {
       out.writeInt(part.length);
       out.write(part);
     }
@@ -224,15 +229,15 @@ class AwsProviderTest {
   @Test
   void keysAreImportedAndListedWithFingerprints() throws Exception {
     String key = rsaKey();
-    KeyPair k = client().registerKey("ops", key);
-    assertThat(client().keys()).containsExactly(k);
+    KeyPair k = client().keys().register("ops", key);
+    assertThat(client().keys().list()).containsExactly(k);
     assertThat(k.fingerprint()).isEqualTo(dev.flotilla.vm.internal.SshKeys.ec2Md5(key).orElseThrow())
         .isNotEqualTo(dev.flotilla.vm.internal.SshKeys.md5(key).orElseThrow());
     String ed25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ops@example";
-    KeyPair modern = client().registerKey("ops2", ed25519);
+    KeyPair modern = client().keys().register("ops2", ed25519);
     assertThat(modern.fingerprint()).as("EC2 shows ed25519 keys by SHA-256")
         .isEqualTo(dev.flotilla.vm.internal.SshKeys.sha256(ed25519).orElseThrow());
-    assertThat(client().keys()).containsExactlyInAnyOrder(k, modern);
+    assertThat(client().keys().list()).containsExactlyInAnyOrder(k, modern);
     assertThat(server.requests).filteredOn(r -> "ImportKeyPair".equals(r.get("Action"))).hasSize(2);
   }
 
@@ -243,7 +248,8 @@ class AwsProviderTest {
         .hasMessageContaining("'web'").hasMessageContaining("create_security_groups");
     assertThat(server.count("RunInstances")).as("never launched without the group").isZero();
 
-    dev.flotilla.vm.Profile making = AwsContractTest.profile(server).toBuilder().setting("create_security_groups", "true")
+    dev.flotilla.vm.Profile making = AwsContractTest.profile(server).toBuilder()
+        .setting("create_security_groups", "true")
         .build();
     try (VmClient c = VmClient.builder().profile(making).clock(clock).sleeper(clock).build()) {
       c.start(web);
@@ -281,12 +287,13 @@ class AwsProviderTest {
     VmClient client = client();
     Node web = nodes(1).get(0);
     client.start(web);
-    Image image = client.saveImage(web, "web-golden");
+    Image image = client.images(web).save("web-golden");
     assertThat(provider.images()).extracting(Image::id).containsExactly(image.id());
     assertThat(provider.imageSaving().orElseThrow().status(image.id())).contains(dev.flotilla.vm.Snapshot.Status.READY);
     // an answer without the image's tagSet cannot show that Flotilla saved it: deleting it needs force
-    assertThatThrownBy(() -> client.deleteImage(web, image.id(), false)).hasMessageContaining("not saved by Flotilla");
-    client.deleteImage(web, image.id(), true);
+    assertThatThrownBy(() -> client.images(web).delete(image.id(), false))
+        .hasMessageContaining("not saved by Flotilla");
+    client.images(web).delete(image.id(), true);
     assertThat(provider.imageSaving().orElseThrow().status(image.id())).as("gone: EC2 no longer knows it").isEmpty();
   }
 
@@ -295,16 +302,18 @@ class AwsProviderTest {
     VmClient client = client();
     Node web = nodes(1).get(0);
     client.start(web);
-    Image image = client.saveImage(web, "web-golden");
+    Image image = client.images(web).save("web-golden");
     assertThat(provider.images()).extracting(Image::id).contains(image.id());
     Instance clone = client.start(Node.builder("web2").image(image.id()).build());
     assertThat(clone.image()).contains(image.id());
     assertThat(server.imageTags.get(image.id())).containsEntry(Image.SAVED_FROM_TAG, web.name());
-    client.deleteImage(web, image.id(), false);
+    client.images(web).delete(image.id(), false);
     assertThat(provider.images()).isEmpty();
 
-    assertThat(dev.flotilla.vm.spi.Capabilities.of(provider)).contains(Capability.SNAPSHOT_TO_IMAGE).doesNotContain(Capability.SNAPSHOTS);
-    assertThatThrownBy(() -> client.snapshot(web, "s1")).isInstanceOf(UnsupportedCapabilityException.class)
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(provider)).contains(Capability.SNAPSHOT_TO_IMAGE)
+        .doesNotContain(Capability.SNAPSHOTS);
+    assertThatThrownBy(() -> client.snapshots(web).take("s1"))
+        .isInstanceOf(UnsupportedCapabilityException.class)
         .hasMessageContaining("'aws' provider does not support VM snapshots");
   }
 

@@ -75,8 +75,8 @@ public final class Ec2Benchmark {
   private static Map<String, Long> flotilla(int n, java.util.function.IntFunction<String> name) throws Exception {
     try (Ec2Server server = Ec2Server.start()) {
       VmClient client = VmClient.builder().profile(AwsContractTest.profile(server))
-          .waitPolicy(new WaitPolicy(Duration.ofMinutes(5), Duration.ofMillis(50), Duration.ofSeconds(1), 1.5, 0.5,
-              Duration.ofSeconds(30))).build();
+          .waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(5)).initialDelay(Duration.ofMillis(50))
+              .maxDelay(Duration.ofSeconds(1)).visibilityGrace(Duration.ofSeconds(30)).build()).build();
       List<Node> nodes = IntStream.rangeClosed(1, n).mapToObj(i -> Node.builder(name.apply(i)).type("t3.micro").build())
           .toList();
       client.list();
@@ -97,7 +97,8 @@ public final class Ec2Benchmark {
       overrides.setProperty("jclouds.compute.timeout.node-running", "300000");
       overrides.setProperty("jclouds.regions", Ec2Server.REGION);
       ComputeServiceContext context = ContextBuilder.newBuilder(new AWSEC2ProviderMetadata())
-          .credentials(Ec2Server.ACCESS_KEY, Ec2Server.SECRET_KEY).endpoint(server.url().toString()).overrides(overrides)
+          .credentials(Ec2Server.ACCESS_KEY, Ec2Server.SECRET_KEY).endpoint(server.url().toString())
+              .overrides(overrides)
           .modules(List.of(new dev.flotilla.vm.aws.internal.LocalEndpointModule(Ec2Server.REGION, server.url())))
           .buildView(ComputeServiceContext.class);
       try {

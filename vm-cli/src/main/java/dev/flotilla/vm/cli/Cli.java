@@ -528,7 +528,7 @@ final class Cli {
   int images() {
     Output o = out();
     try (VmClient client = workspace(o).client(false)) {
-      List<Image> images = client.images();
+      List<Image> images = client.images().list();
       List<List<String>> rows = new ArrayList<>();
       rows.add(Output.row("ID", "NAME", "OWNER"));
       images.forEach(i -> rows.add(Output.row(i.id(), i.name(), i.owner())));
@@ -553,7 +553,7 @@ final class Cli {
           + " you@host'); give the .pub file, not the private key");
     }
     try (VmClient client = workspace(o).client(false)) {
-      KeyPair k = client.registerKey(name != null ? name : "flotilla_" + System.getProperty("user.name"), text.trim());
+      KeyPair k = client.keys().register(name != null ? name : "flotilla_" + System.getProperty("user.name"), text.trim());
       o.say("registered key " + k.name() + " (" + k.fingerprint() + ") from " + key);
       o.json(Output.fields("key", k));
       remember(key);
@@ -586,7 +586,7 @@ final class Cli {
     Map<String, Path> local = localKeys();
     try (VmClient client = workspace(o).client(false)) {
       List<Map<String, Object>> rows = new ArrayList<>();
-      for (KeyPair k : client.keys()) {
+      for (KeyPair k : client.keys().list()) {
         Path match = local.get(k.fingerprint());
         o.answer(k.name());
         o.say("  fingerprint: " + k.fingerprint());
@@ -804,7 +804,7 @@ final class Cli {
     Output o = out();
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(false)) {
-      String text = client.consoleOutput(node(ws, name));
+      String text = client.console(node(ws, name)).output();
       o.answer(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
       o.json(Output.fields("node", name, "output", text));
     }
@@ -818,7 +818,7 @@ final class Cli {
     Output o = out();
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(true)) {
-      dev.flotilla.vm.Image image = client.saveImage(node(ws, name), imageName);
+      dev.flotilla.vm.Image image = client.images(node(ws, name)).save(imageName);
       if (o.quiet()) {
         o.answer(image.id());
       }
@@ -833,7 +833,7 @@ final class Cli {
   int imageRm(@Parameters(index = "0", paramLabel = "IMAGE_ID") String imageId) {
     Output o = out();
     try (VmClient client = workspace(o).client(false)) {
-      client.deleteImage(null, imageId, force);
+      client.images().delete(imageId, force);
       o.say("deleted image " + imageId);
       o.json(Output.fields("deleted", imageId));
     }
@@ -855,10 +855,10 @@ final class Cli {
         throw new dev.flotilla.vm.VmException("Cannot give a floating address to node " + name + ": it has no VM;"
             + " nothing was allocated. Start it first: vm start " + name);
       }
-      String ip = address != null ? address : client.allocateAddress(n, pool).address();
+      String ip = address != null ? address : client.addresses(n).allocate(pool).address();
       Instance vm;
       try {
-        vm = client.associateAddress(n, ip);
+        vm = client.addresses(n).associate(ip);
       } catch (RuntimeException e) {
         throw address == null ? released(client, n, ip, e) : e;
       }
@@ -874,7 +874,7 @@ final class Cli {
   /** Gives back an address this command allocated and could not use; the error says whether it could. */
   private static RuntimeException released(VmClient client, Node n, String ip, RuntimeException failed) {
     try {
-      client.releaseAddress(n, ip);
+      client.addresses(n).release(ip);
       return new dev.flotilla.vm.VmException(failed.getMessage() + "; the address " + ip + " it allocated was"
           + " released", failed);
     } catch (RuntimeException alsoFailed) {
@@ -892,13 +892,13 @@ final class Cli {
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(false)) {
       Node n = node(ws, name);
-      boolean attached = client.addresses(n).stream()
+      boolean attached = client.addresses(n).list().stream()
           .anyMatch(f -> f.address().equals(address) && f.vm().isPresent() && f.vm().equals(n.vmId()));
       if (attached) {
-        client.disassociateAddress(n, address);
+        client.addresses(n).disassociate(address);
       }
       if (!keep) {
-        client.releaseAddress(n, address);
+        client.addresses(n).release(address);
       }
       o.say((keep ? "took " : "released ") + address + (keep ? " off " : " from ") + name);
       o.json(Output.fields("node", name, "address", address, "released", !keep));
@@ -911,7 +911,7 @@ final class Cli {
     Output o = out();
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(false)) {
-      List<dev.flotilla.vm.FloatingAddress> all = client.addresses();
+      List<dev.flotilla.vm.FloatingAddress> all = client.addresses().list();
       for (dev.flotilla.vm.FloatingAddress f : all) {
         o.answer(f.address() + "  " + (f.pool() == null ? "-" : f.pool()) + "  " + f.vm().orElse("free"));
       }
@@ -928,7 +928,7 @@ final class Cli {
     Output o = out();
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(true)) {
-      Snapshot s = client.snapshot(node(ws, name), snap, new SnapshotOptions(memory, quiesce));
+      Snapshot s = client.snapshots(node(ws, name)).take(snap, new SnapshotOptions(memory, quiesce));
       o.say("took snapshot " + s.name() + " (" + s.id() + (s.includesMemory() ? ", with memory" : "") + ") of " + name);
       o.json(Output.fields("snapshot", snapshotJson(s, true)));
     }
@@ -940,7 +940,7 @@ final class Cli {
     Output o = out();
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(false)) {
-      SnapshotChain chain = client.snapshots(node(ws, name));
+      SnapshotChain chain = client.snapshots(node(ws, name)).chain();
       String current = chain.current().map(Snapshot::id).orElse(null);
       if (chain.isEmpty()) {
         o.say("node " + name + " has no snapshots");
@@ -980,7 +980,7 @@ final class Cli {
     Output o = out();
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(true)) {
-      Instance vm = client.revert(node(ws, name), snap);
+      Instance vm = client.snapshots(node(ws, name)).revert(snap);
       o.say("reverted " + name + " to " + snap + "; it is " + vm.state().name().toLowerCase(Locale.ROOT));
       o.json(Output.fields("vm", vmJson(vm)));
     }
@@ -992,7 +992,7 @@ final class Cli {
     Output o = out();
     Workspace ws = workspace(o);
     try (VmClient client = ws.client(false)) {
-      client.deleteSnapshot(node(ws, name), snap);
+      client.snapshots(node(ws, name)).delete(snap);
       o.say("deleted snapshot " + snap + " of " + name);
       o.json(Output.fields("deleted", snap));
     }

@@ -29,15 +29,16 @@ public final class CloudStackBenchmark {
       server.jobMillis = 50;
       server.otherListsEmpty = true;
       try (VmClient client = VmClient.builder().profile(CloudStackContractTest.profile(server))
-          .store(new InMemoryNodeStore()).waitPolicy(new WaitPolicy(Duration.ofMinutes(5), Duration.ofMillis(100),
-              Duration.ofSeconds(1), 1.5, 0.2, Duration.ofSeconds(10))).build()) {
+          .store(new InMemoryNodeStore()).waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(5))
+              .initialDelay(Duration.ofMillis(100)).maxDelay(Duration.ofSeconds(1)).jitter(0.2)
+                  .visibilityGrace(Duration.ofSeconds(10)).build()).build()) {
         List<Node> nodes = new ArrayList<>();
         for (int i = 1; i <= n; i++) {
           nodes.add(Node.builder("bench" + i).profile("acs").image("debian-12").type("Small Instance").build());
         }
         print(server, "Flotilla VmClient.start(" + n + " nodes), until Running", () -> client.start(nodes));
         print(server, "Flotilla VmClient.snapshot, " + n + " nodes, each until Ready", () -> nodes.forEach(
-            node -> client.snapshot(node, "before-upgrade", SnapshotOptions.DISK)));
+            node -> client.snapshots(node).take("before-upgrade", SnapshotOptions.DISK)));
         print(server, "Flotilla VmClient.destroy(" + n + " nodes), until gone", () -> client.destroy(nodes));
       }
       Properties overrides = new Properties();

@@ -46,8 +46,8 @@ class CloudStackTest {
 
   private VmClient client(Profile profile, InMemoryNodeStore store) {
     return VmClient.builder().profile(profile).store(store)
-        .waitPolicy(new WaitPolicy(Duration.ofMinutes(1), Duration.ofMillis(50), Duration.ofMillis(400), 1.5, 0.2,
-            Duration.ofSeconds(10))).build();
+        .waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(1)).initialDelay(Duration.ofMillis(50))
+            .maxDelay(Duration.ofMillis(400)).jitter(0.2).visibilityGrace(Duration.ofSeconds(10)).build()).build();
   }
 
   private static Node node(String name) {
@@ -127,7 +127,8 @@ class CloudStackTest {
           .hasMessageContaining("startVirtualMachine failed");
 
       assertThat(client.status(node("web1")).orElseThrow().id()).isEqualTo(id);
-      assertThat(client.status(node("web1")).orElseThrow().state()).isEqualTo(State.STOPPED); // the failure was told once
+      assertThat(client.status(node("web1")).orElseThrow().state())
+          .isEqualTo(State.STOPPED); // the failure was told once
       assertThat(client.start(node("web1")).state()).isEqualTo(State.RUNNING);
       assertThat(server.liveVms()).isEqualTo(1);
     }
@@ -167,16 +168,16 @@ class CloudStackTest {
     InMemoryNodeStore store = new InMemoryNodeStore();
     try (VmClient client = client(CloudStackContractTest.profile(server), store)) {
       client.start(node("web1"));
-      assertThat(client.snapshots(node("web1")).maxCount()).isEqualTo(3);
+      assertThat(client.snapshots(node("web1")).chain().maxCount()).isEqualTo(3);
     }
     server.admin = false; // a user's may not: CloudStack's default, or the profile's own word
     try (VmClient client = client(CloudStackContractTest.profile(server), store)) {
-      assertThat(client.snapshots(node("web1")).maxCount()).isEqualTo(10);
+      assertThat(client.snapshots(node("web1")).chain().maxCount()).isEqualTo(10);
     }
     Profile said = Profile.builder("acs", "cloudstack").endpoint(server.url())
         .credentials(CsServer.API_KEY, Secret.of(CsServer.SECRET_KEY)).setting("vm_snapshot_max", "3").build();
     try (VmClient client = client(said, store)) {
-      assertThat(client.snapshots(node("web1")).maxCount()).isEqualTo(3);
+      assertThat(client.snapshots(node("web1")).chain().maxCount()).isEqualTo(3);
     }
   }
 
@@ -306,10 +307,10 @@ class CloudStackTest {
   void aKeyIsRegisteredWithItsMd5FingerprintAndListed() {
     String key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ops@example";
     try (VmClient client = client(CloudStackContractTest.profile(server))) {
-      dev.flotilla.vm.KeyPair registered = client.registerKey("ops", key);
+      dev.flotilla.vm.KeyPair registered = client.keys().register("ops", key);
       assertThat(registered.fingerprint()).matches("([0-9a-f]{2}:){15}[0-9a-f]{2}");
-      assertThat(client.keys()).containsExactly(registered);
-      assertThatThrownBy(() -> client.registerKey("ops", key)).hasMessageContaining("already exists");
+      assertThat(client.keys().list()).containsExactly(registered);
+      assertThatThrownBy(() -> client.keys().register("ops", key)).hasMessageContaining("already exists");
     }
   }
 

@@ -44,8 +44,9 @@ public final class OpenStackBenchmark {
     List<Node> nodes = IntStream.rangeClosed(1, N).mapToObj(i -> Node.builder("bench-flotilla" + i)
         .image(RealCloud.IMAGE).type(RealCloud.FLAVOR).build()).toList();
     long built = System.nanoTime();
-    try (VmClient client = VmClient.builder().profile(profile).waitPolicy(new WaitPolicy(Duration.ofMinutes(5),
-        Duration.ofMillis(500), Duration.ofSeconds(2), 1.5, 0.2, Duration.ofSeconds(30))).build()) {
+    try (VmClient client = VmClient.builder().profile(profile).waitPolicy(WaitPolicy.builder().timeout(Duration
+        .ofMinutes(5)).initialDelay(Duration.ofMillis(500)).maxDelay(Duration.ofSeconds(2)).jitter(0.2)
+            .visibilityGrace(Duration.ofSeconds(30)).build()).build()) {
       long t0 = System.nanoTime();
       client.start(nodes);
       System.out.printf(Locale.ROOT, "VmClient construction %.1f ms; construction to first request %.0f ms (jclouds'"

@@ -50,8 +50,9 @@ class OpenStackProviderTest {
       provider.close();
     }
     provider = new OpenStackProviderFactory().open(profile);
-    client = VmClient.builder().provider(profile.name(), provider).waitPolicy(new WaitPolicy(Duration.ofSeconds(30),
-        Duration.ofMillis(5), Duration.ofMillis(50), 1.5, 0.0, Duration.ofSeconds(5))).build();
+    client = VmClient.builder().provider(profile.name(), provider).waitPolicy(WaitPolicy.builder().timeout(Duration
+        .ofSeconds(30)).initialDelay(Duration.ofMillis(5)).maxDelay(Duration.ofMillis(50)).jitter(0.0)
+            .visibilityGrace(Duration.ofSeconds(5)).build()).build();
   }
 
   @AfterEach
@@ -94,7 +95,8 @@ class OpenStackProviderTest {
     }
     server.garbageNext("POST", "/v2.1/servers", "text/html", "<html>Created?</html>");
     Instance second = client.start(node("web2"));
-    assertThat(server.serverCount()).as("the garbled create's server was found and adopted, not made twice").isEqualTo(2);
+    assertThat(server.serverCount()).as("the garbled create's server was found and adopted, not made twice")
+        .isEqualTo(2);
     assertThat(client.record("web2").flatMap(Node::vmId)).contains(second.id());
   }
 
@@ -191,12 +193,13 @@ class OpenStackProviderTest {
   /** The README's OpenStack example, as written there, against the local cloud. */
   @Test
   void theReadmeExampleRuns(@TempDir Path dir) throws Exception {
-    Files.writeString(dir.resolve("demo-openrc.sh"), "export OS_AUTH_URL=" + server.authUrl(3) + "\nexport OS_PROJECT_NAME="
+    Files.writeString(dir.resolve("demo-openrc.sh"), "export OS_AUTH_URL=" + server
+        .authUrl(3) + "\nexport OS_PROJECT_NAME="
         + NovaServer.PROJECT + "\nexport OS_USERNAME=" + NovaServer.USER + "\nexport OS_PASSWORD=$OS_PASSWORD_INPUT\n");
     java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
-    client.registerKey("ops", RealOpenStackIT.sshRsa((java.security.interfaces.RSAPublicKey) g.generateKeyPair()
-        .getPublic()));
+    client.keys().register("ops",
+        RealOpenStackIT.sshRsa((java.security.interfaces.RSAPublicKey) g.generateKeyPair().getPublic()));
     Map<String, String> env = Map.of("OS_PASSWORD_INPUT", NovaServer.PASSWORD);
 
     CloudConfig rc = CloudConfig.fromOpenRc(dir.resolve("demo-openrc.sh"), env);
@@ -204,7 +207,7 @@ class OpenStackProviderTest {
       Node web = Node.builder("web1").image("ubuntu-22.04").type("m1.small").keyPair("ops")
           .securityGroups("default", "web").userData("#include https://example.org/setup.sh\n").build();
       client.start(web);                                              // ACTIVE, or Nova's fault at once
-      client.associateAddress(web, client.allocateAddress(web, null).address());
+      client.addresses(web).associate(client.addresses(web).allocate(null).address());
 
       assertThat(client.status(web).flatMap(Instance::publicAddress)).hasValueSatisfying(ip -> assertThat(ip)
           .startsWith("172.24.4."));
@@ -325,7 +328,8 @@ class OpenStackProviderTest {
       String id = provider.create(new dev.flotilla.vm.spi.CreateRequest(node("spec"), List.of("web1"), "elsewhere",
           Map.of())).get(0).id();
 
-      assertThat(c.status().drift()).singleElement().satisfies(d -> assertThat(d.command()).isEqualTo("vm bind web1 " + id));
+      assertThat(c.status().drift()).singleElement().satisfies(d -> assertThat(d.command())
+          .isEqualTo("vm bind web1 " + id));
       assertThat(c.reconcile().applied()).containsExactly("adopted VM " + id + " for node web1");
       assertThat(store.get("web1").flatMap(Node::vmId)).contains(id);
     }
@@ -347,8 +351,8 @@ class OpenStackProviderTest {
   void aServerGetsItsNodesKeyPairSecurityGroupsZoneAndMetadata() throws Exception {
     java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("RSA");
     g.initialize(2048);
-    client.registerKey("ops", RealOpenStackIT.sshRsa((java.security.interfaces.RSAPublicKey) g.generateKeyPair()
-        .getPublic()));
+    client.keys().register("ops",
+        RealOpenStackIT.sshRsa((java.security.interfaces.RSAPublicKey) g.generateKeyPair().getPublic()));
     Node n = node("web1").toBuilder().keyPair("ops").securityGroups(List.of("web", "ssh")).zone("nova-az2")
         .tags(java.util.Set.of("seattle")).build();
 
@@ -402,27 +406,29 @@ class OpenStackProviderTest {
     Node n = node("plain");
     client.start(n);
 
-    assertThat(dev.flotilla.vm.spi.Capabilities.of(provider)).doesNotContain(Capability.FLOATING_IP, Capability.ANTI_AFFINITY)
+    assertThat(dev.flotilla.vm.spi.Capabilities.of(provider))
+        .doesNotContain(Capability.FLOATING_IP, Capability.ANTI_AFFINITY)
         .contains(Capability.CONSOLE_OUTPUT);
-    assertThatThrownBy(() -> client.allocateAddress(n, null)).isInstanceOf(UnsupportedCapabilityException.class)
+    assertThatThrownBy(() -> client.addresses(n).allocate(null))
+        .isInstanceOf(UnsupportedCapabilityException.class)
         .hasMessageContaining("floating IP");
     assertThatThrownBy(() -> client.start(node("grouped").toBuilder().antiAffinityGroup("g").build()))
         .isInstanceOf(UnsupportedCapabilityException.class).hasMessageContaining("anti-affinity");
-    assertThat(client.consoleOutput(n)).contains("plain login:");
+    assertThat(client.console(n).output()).contains("plain login:");
   }
 
   @Test
   void floatingIpsFollowTheNode() {
     Node n = node("web");
     Instance vm = client.start(n);
-    FloatingAddress ip = client.allocateAddress(n, null);
+    FloatingAddress ip = client.addresses(n).allocate(null);
 
-    assertThat(client.associateAddress(n, ip.address()).publicAddress()).contains(ip.address());
-    assertThat(client.addresses(n)).containsExactly(new FloatingAddress(ip.address(), "public", vm.id()));
-    client.disassociateAddress(n, ip.address());
+    assertThat(client.addresses(n).associate(ip.address()).publicAddress()).contains(ip.address());
+    assertThat(client.addresses(n).list()).containsExactly(new FloatingAddress(ip.address(), "public", vm.id()));
+    client.addresses(n).disassociate(ip.address());
     assertThat(client.status(n).flatMap(Instance::publicAddress)).isEmpty();
-    client.releaseAddress(n, ip.address());
-    assertThat(client.addresses(n)).isEmpty();
+    client.addresses(n).release(ip.address());
+    assertThat(client.addresses(n).list()).isEmpty();
   }
 
   @Test
@@ -438,9 +444,10 @@ class OpenStackProviderTest {
   @Test
   void imagesComeFromGlanceWithTheirVisibilityPageAfterPage() {
     Instance vm = client.start(node("golden"));
-    dev.flotilla.vm.Image saved = client.saveImage(node("golden"), "golden-image");
+    dev.flotilla.vm.Image saved = client.images(node("golden")).save("golden-image");
 
-    assertThat(client.images()).containsExactly(new dev.flotilla.vm.Image(NovaServer.IMAGE_ID, NovaServer.IMAGE, "public"),
+    assertThat(client.images().list()).containsExactly(new dev.flotilla.vm
+        .Image(NovaServer.IMAGE_ID, NovaServer.IMAGE, "public"),
         new dev.flotilla.vm.Image("0b7e3c1a-1111-4c5e-9d1a-5a1f0c2d3e4f", "ubuntu-22.04", "public"),
         new dev.flotilla.vm.Image("0b7e3c1a-2222-4c5e-9d1a-5a1f0c2d3e4f", "canfar-batch", "shared"),
         new dev.flotilla.vm.Image(saved.id(), "golden-image", "project"));

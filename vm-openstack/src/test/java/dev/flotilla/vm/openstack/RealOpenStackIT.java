@@ -60,8 +60,9 @@ class RealOpenStackIT {
   @BeforeEach
   void open() {
     provider = new OpenStackProviderFactory().open(profile);
-    client = VmClient.builder().provider(provider).waitPolicy(new WaitPolicy(Duration.ofMinutes(2),
-        Duration.ofMillis(100), Duration.ofSeconds(1), 1.5, 0.5, Duration.ofSeconds(30))).build();
+    client = VmClient.builder().provider(provider).waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(2))
+        .initialDelay(Duration.ofMillis(100)).maxDelay(Duration.ofSeconds(1)).visibilityGrace(Duration.ofSeconds(30))
+            .build()).build();
   }
 
   @AfterEach
@@ -146,7 +147,7 @@ class RealOpenStackIT {
 
   @Test
   void imagesListThePublicImageAndNodesNameImagesByName() {
-    assertThat(client.images()).anySatisfy(i -> {
+    assertThat(client.images().list()).anySatisfy(i -> {
       assertThat(i.name()).isEqualTo(RealCloud.IMAGE);
       assertThat(i.owner()).isEqualTo("public");
     });
@@ -159,11 +160,11 @@ class RealOpenStackIT {
     String publicKey = sshRsa((java.security.interfaces.RSAPublicKey) g.generateKeyPair().getPublic());
     String name = prefix + "-key";
     try {
-      KeyPair imported = client.registerKey(name, publicKey);
+      KeyPair imported = client.keys().register(name, publicKey);
 
       String expected = SshKeys.md5(publicKey).orElseThrow();
       assertThat(imported.fingerprint()).isEqualTo(expected);
-      assertThat(client.keys()).contains(new KeyPair(name, expected));
+      assertThat(client.keys().list()).contains(new KeyPair(name, expected));
       Node n = node("keyed").toBuilder().keyPair(name).build();
       started.set(started.size() - 1, n);
       client.start(n);
@@ -181,7 +182,7 @@ class RealOpenStackIT {
     Node n = node("console");
     client.start(n);
 
-    assertThat(client.consoleOutput(n)).contains("FAKE CONSOLE OUTPUT");
+    assertThat(client.console(n).output()).contains("FAKE CONSOLE OUTPUT");
   }
 
   @Test
@@ -189,22 +190,22 @@ class RealOpenStackIT {
     assertThat(dev.flotilla.vm.spi.Capabilities.of(provider)).contains(Capability.FLOATING_IP);
     Node n = node("public");
     client.start(n);
-    FloatingAddress ip = client.allocateAddress(n, null);
+    FloatingAddress ip = client.addresses(n).allocate(null);
     try {
       assertThat(ip.pool()).isEqualTo("public");
       assertThat(ip.vm()).isEmpty();
 
-      Instance vm = client.associateAddress(n, ip.address());
-      assertThat(client.addresses(n)).contains(new FloatingAddress(ip.address(), "public", vm.id()));
+      Instance vm = client.addresses(n).associate(ip.address());
+      assertThat(client.addresses(n).list()).contains(new FloatingAddress(ip.address(), "public", vm.id()));
       assertThat(client.record(n.name()).flatMap(Node::publicAddress)).contains(ip.address());
       assertThat(client.status(n).flatMap(Instance::publicAddress)).contains(ip.address());
 
-      client.disassociateAddress(n, ip.address());
-      assertThat(client.addresses(n)).contains(new FloatingAddress(ip.address(), "public", null));
+      client.addresses(n).disassociate(ip.address());
+      assertThat(client.addresses(n).list()).contains(new FloatingAddress(ip.address(), "public", null));
     } finally {
-      client.releaseAddress(n, ip.address());
+      client.addresses(n).release(ip.address());
     }
-    assertThat(client.addresses(n)).extracting(FloatingAddress::address).doesNotContain(ip.address());
+    assertThat(client.addresses(n).list()).extracting(FloatingAddress::address).doesNotContain(ip.address());
   }
 
   @Test

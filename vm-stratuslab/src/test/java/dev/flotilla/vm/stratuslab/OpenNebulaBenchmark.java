@@ -28,15 +28,16 @@ public final class OpenNebulaBenchmark {
       Profile profile = RealOne.profile(proxy.endpoint()).build();
       String prefix = "bench" + UUID.randomUUID().toString().substring(0, 4);
       List<Node> nodes = IntStream.rangeClosed(1, N).mapToObj(i -> Node.builder(prefix + "-" + i).build()).toList();
-      try (VmClient client = VmClient.builder().profile(profile).waitPolicy(new WaitPolicy(Duration.ofMinutes(5),
-          Duration.ofMillis(250), Duration.ofSeconds(1), 1.5, 0.2, Duration.ofSeconds(30))).build()) {
+      try (VmClient client = VmClient.builder().profile(profile).waitPolicy(WaitPolicy.builder().timeout(Duration
+          .ofMinutes(5)).initialDelay(Duration.ofMillis(250)).maxDelay(Duration.ofSeconds(1)).jitter(0.2)
+              .visibilityGrace(Duration.ofSeconds(30)).build()).build()) {
         proxy.reset();
         long t0 = System.nanoTime();
         client.start(nodes);
         long started = System.nanoTime();
         report("VmClient.start(10 nodes), until RUNNING", proxy.counts(), started - t0);
         proxy.reset();
-        nodes.forEach(n -> client.snapshot(n, "bench"));
+        nodes.forEach(n -> client.snapshots(n).take("bench"));
         long snapped = System.nanoTime();
         report("VmClient.snapshot, 10 nodes, each until READY", proxy.counts(), snapped - started);
         proxy.reset();

@@ -23,8 +23,9 @@ class RealOpenNebulaContractIT extends ProviderContract {
   /** Through the profile, so its default options (a tenth of a CPU per VM) apply. */
   @Override
   protected VmClient.Builder clientBuilder(Provider p) {
-    return VmClient.builder().profile(profile, p).waitPolicy(new WaitPolicy(Duration.ofMinutes(2),
-        Duration.ofMillis(20), Duration.ofSeconds(1), 1.5, 0.5, Duration.ofSeconds(30)));
+    return VmClient.builder().profile(profile, p).waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(2))
+        .initialDelay(Duration.ofMillis(20)).maxDelay(Duration.ofSeconds(1)).visibilityGrace(Duration.ofSeconds(30))
+            .build());
   }
 
   @Override

@@ -59,7 +59,8 @@ class RealOpenNebulaIT {
   /** Each state oned's VMs were seen in (its own names), and what Flotilla calls it. */
   private static final Map<String, State> TABLE = Map.ofEntries(Map.entry("PENDING", State.PENDING),
       Map.entry("HOLD", State.STOPPED), Map.entry("LCM_INIT", State.PENDING), Map.entry("PROLOG", State.PENDING),
-      Map.entry("BOOT", State.PENDING), Map.entry("RUNNING", State.RUNNING), Map.entry("HOTPLUG_SNAPSHOT", State.RUNNING),
+      Map.entry("BOOT", State.PENDING), Map.entry("RUNNING", State.RUNNING), Map
+          .entry("HOTPLUG_SNAPSHOT", State.RUNNING),
       Map.entry("HOTPLUG", State.RUNNING), Map.entry("SHUTDOWN_POWEROFF", State.STOPPING),
       Map.entry("POWEROFF", State.STOPPED), Map.entry("BOOT_POWEROFF", State.PENDING),
       Map.entry("SHUTDOWN", State.TERMINATING), Map.entry("CLEANUP_DELETE", State.TERMINATING),
@@ -94,8 +95,9 @@ class RealOpenNebulaIT {
   }
 
   private VmClient client(Profile p, Provider pr) {
-    return VmClient.builder().profile(p, pr).store(store).waitPolicy(new WaitPolicy(Duration.ofMinutes(2),
-        Duration.ofMillis(20), Duration.ofMillis(500), 1.5, 0.5, Duration.ofSeconds(30))).build();
+    return VmClient.builder().profile(p, pr).store(store).waitPolicy(WaitPolicy.builder().timeout(Duration
+        .ofMinutes(2)).initialDelay(Duration.ofMillis(20)).maxDelay(Duration.ofMillis(500)).visibilityGrace(Duration
+            .ofSeconds(30)).build()).build();
   }
 
   @AfterEach
@@ -207,10 +209,10 @@ class RealOpenNebulaIT {
       Node b = node("b");
       client.start(a);
       graceful.start(b);
-      client.snapshot(a, "s1");
-      client.snapshot(a, "s2");
-      client.revert(a, "s1");
-      client.deleteSnapshot(a, "s2");
+      client.snapshots(a).take("s1");
+      client.snapshots(a).take("s2");
+      client.snapshots(a).revert("s1");
+      client.snapshots(a).delete("s2");
       client.reboot(a);
       client.forceReboot(a);
       assertThat(client.stop(a)).isStopped();
@@ -317,8 +319,8 @@ class RealOpenNebulaIT {
   void theSnapshotChainLivesOnTheVmAndSurvivesTheIdsOnedReuses() {
     Node n = node("snaps");
     Instance vm = client.start(n);
-    Snapshot base = client.snapshot(n, "base");
-    Snapshot next = client.snapshot(n, "next");
+    Snapshot base = client.snapshots(n).take("base");
+    Snapshot next = client.snapshots(n).take("next");
 
     SnapshotChain fresh = new StratusLabProviderFactory().open(profile).snapshots().orElseThrow()
         .chain(vm.id());
@@ -339,14 +341,14 @@ class RealOpenNebulaIT {
     await(vm.id(), s -> s[0] == 3 && s[1] == 3, "RUNNING");
     assertThat(String.valueOf(reused)).isEqualTo(next.id());
 
-    SnapshotChain chain = client.snapshots(n);
+    SnapshotChain chain = client.snapshots(n).chain();
     assertThat(chain.get(next.id())).hasValueSatisfying(s -> {
       assertThat(s.name()).isEqualTo("outside");
       assertThat(s.parentId()).as("the old snapshot's parent is not the new one's").isEmpty();
     });
     assertThat(chain.current()).as("the current snapshot was deleted").isEmpty();
-    Snapshot after = client.snapshot(n, "after");
-    assertThat(client.snapshots(n).parent(after.id())).isEmpty();
+    Snapshot after = client.snapshots(n).take("after");
+    assertThat(client.snapshots(n).chain().parent(after.id())).isEmpty();
   }
 
   // ---- the safety core on a real server -----------------------------------------------------------------

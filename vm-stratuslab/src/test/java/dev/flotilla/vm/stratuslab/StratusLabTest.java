@@ -59,8 +59,9 @@ class StratusLabTest {
   }
 
   private VmClient client(Provider p) {
-    return VmClient.builder().provider(p).waitPolicy(new WaitPolicy(Duration.ofSeconds(30), Duration.ofMillis(5),
-        Duration.ofMillis(50), 1.5, 0, Duration.ofSeconds(5))).build();
+    return VmClient.builder().provider(p).waitPolicy(WaitPolicy.builder().timeout(Duration.ofSeconds(30))
+        .initialDelay(Duration.ofMillis(5)).maxDelay(Duration.ofMillis(50)).jitter(0).visibilityGrace(Duration
+            .ofSeconds(5)).build()).build();
   }
 
   @Test
@@ -69,7 +70,8 @@ class StratusLabTest {
     Provider p = provider(profile("/RPC2").setting("public_key", "ssh-ed25519 AAAAC3Nza ops@lal").build());
     String cloudInit = "#include https://www.canfar.net/cloud-init/astro.yaml\n";
 
-    client(p).start(Node.builder("web1").image(MARKETPLACE_IMAGE).type("c1.xlarge").memoryMb(4096).userData(cloudInit).build());
+    client(p).start(Node.builder("web1").image(MARKETPLACE_IMAGE).type("c1.xlarge").memoryMb(4096).userData(cloudInit)
+        .build());
     client(p).start(Node.builder("db1").image("https://example.org/db.img").type("m1.small").swapMb(0)
         .option("public_key", "ssh-rsa AAAAB3 db@lal").option("REQUIREMENTS", "HOSTNAME = \"node-1\"").build());
 
@@ -134,7 +136,8 @@ class StratusLabTest {
     assertThat(vms).hasSize(12).allSatisfy(vm -> assertThat(vm.state()).isEqualTo(State.RUNNING));
     assertThat(server.count("one.vm.allocate")).isEqualTo(12);
     assertThat(server.maxInFlight.get()).isBetween(1, 3);
-    assertThat(vms).extracting(vm -> vm.nodeName().orElseThrow()).containsExactlyElementsOf(nodes.stream().map(Node::name).toList());
+    assertThat(vms).extracting(vm -> vm.nodeName().orElseThrow()).containsExactlyElementsOf(nodes.stream()
+        .map(Node::name).toList());
   }
 
   @Test
@@ -194,7 +197,8 @@ class StratusLabTest {
     assertThat(OneServer.attributes(server.templates.get(2)).get("DISK"))
         .isEqualTo("[ IMAGE = \"debian-12\", IMAGE_UNAME = \"alice\" ]");
     assertThat(ids.list()).filteredOn(vm -> vm.nodeName().orElse("").equals("a1")).singleElement()
-        .satisfies(vm -> assertThat(vm.image()).contains("0")).satisfies(vm -> assertThat(vm.privateAddress()).isPresent());
+        .satisfies(vm -> assertThat(vm.image()).contains("0")).satisfies(vm -> assertThat(vm.privateAddress())
+            .isPresent());
   }
 
   @Test
@@ -231,7 +235,8 @@ class StratusLabTest {
         + " Unknown disk type ");
     assertThat(template.kind()).as("oned's INTERNAL is a template it cannot use: not worth a retry")
         .isEqualTo(Kind.INVALID_REQUEST);
-    assertThat(template).hasMessageContaining("one.vm.allocate: DISK 0: Unknown disk type").hasMessageNotContaining("[");
+    assertThat(template).hasMessageContaining("one.vm.allocate: DISK 0: Unknown disk type")
+        .hasMessageNotContaining("[");
     assertThat(OneErrors.noSuchMethod(OneErrors.classify("stratuslab", "one.vmpool.infoset", -506,
         "Method 'one.vmpool.infoset' not defined"))).isTrue();
   }
@@ -274,8 +279,9 @@ class StratusLabTest {
       c.start(Node.builder("k1").image(IMAGE).build());
       c.destroy(Node.builder("k1").build());
       Provider graceful = provider(profile("/RPC2").setting("destroy", "shutdown").build());
-      VmClient g = VmClient.builder().provider(graceful).waitPolicy(new WaitPolicy(Duration.ofSeconds(30),
-          Duration.ofMillis(5), Duration.ofMillis(50), 1.5, 0, Duration.ofSeconds(5))).build();
+      VmClient g = VmClient.builder().provider(graceful).waitPolicy(WaitPolicy.builder().timeout(Duration
+          .ofSeconds(30)).initialDelay(Duration.ofMillis(5)).maxDelay(Duration.ofMillis(50)).jitter(0)
+              .visibilityGrace(Duration.ofSeconds(5)).build()).build();
       g.start(Node.builder("k2").image(IMAGE).build());
       g.destroy(Node.builder("k2").build());
 
@@ -349,14 +355,17 @@ class StratusLabTest {
     server.failBoots = true;
     Provider p = provider(profile("/RPC2").build());
     assertThatThrownBy(() -> client(p).start(Node.builder("web1").image(IMAGE).build()))
-        .isInstanceOf(InstanceFailedException.class).hasMessageContaining("provider state 'Failure'").hasMessageContaining("no space left");
+        .isInstanceOf(InstanceFailedException.class).hasMessageContaining("provider state 'Failure'")
+            .hasMessageContaining("no space left");
   }
 
   @Test
   void bareHostsMeanTheStratusLabProxy() {
     Profile p = Profile.builder("x", "stratuslab").endpoint("cloud.lal.stratuslab.eu").build();
-    assertThat(StratusLabProviderFactory.endpoint(p, false)).hasToString("https://cloud.lal.stratuslab.eu:2634/pswd/xmlrpc");
-    assertThat(StratusLabProviderFactory.endpoint(p, true)).hasToString("https://cloud.lal.stratuslab.eu:2634/cert/xmlrpc");
+    assertThat(StratusLabProviderFactory.endpoint(p, false))
+        .hasToString("https://cloud.lal.stratuslab.eu:2634/pswd/xmlrpc");
+    assertThat(StratusLabProviderFactory.endpoint(p, true))
+        .hasToString("https://cloud.lal.stratuslab.eu:2634/cert/xmlrpc");
     Profile port = Profile.builder("x", "stratuslab").endpoint("one.example.org:8443").build();
     assertThat(StratusLabProviderFactory.endpoint(port, false)).hasToString("https://one.example.org:8443/pswd/xmlrpc");
     Profile url = Profile.builder("x", "stratuslab").endpoint("http://one.example.org:2633/RPC2").build();
@@ -368,7 +377,8 @@ class StratusLabTest {
   @Test
   void theProxyPathNeedsBasicCredentialsAndTheSessionNeedsTheRightPassword() throws IOException {
     server("6.8.0");
-    Provider anonymous = provider(Profile.builder("x", "stratuslab").endpoint(server.url("/pswd/xmlrpc").toString()).build());
+    Provider anonymous = provider(Profile.builder("x", "stratuslab").endpoint(server.url("/pswd/xmlrpc").toString())
+        .build());
     assertThatThrownBy(anonymous::list).isInstanceOfSatisfying(CloudException.class, e -> {
       assertThat(e.kind()).isEqualTo(Kind.AUTHENTICATION);
       assertThat(e.code()).contains("HTTP 401");
@@ -384,7 +394,8 @@ class StratusLabTest {
   @Test
   void everyXmlHazardIsRefused() throws IOException {
     server("6.8.0");
-    Provider p = provider(profile("/RPC2").setting("opennebula_version", "6.8").setting("max_answer_bytes", "4096").build());
+    Provider p = provider(profile("/RPC2").setting("opennebula_version", "6.8").setting("max_answer_bytes", "4096")
+        .build());
     String envelope = "<?xml version=\"1.0\"?><methodResponse><params><param><value>%s</value></param></params></methodResponse>";
 
     server.answerNext(200, "<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2"
@@ -410,7 +421,8 @@ class StratusLabTest {
     server.answerNext(200, "<methodResponse><fault><value><struct><member><name>faultCode</name><value><int>1024</int>"
         + "</value></member><member><name>faultString</name><value><string>no such VM</string></value></member>"
         + "</struct></value></fault></methodResponse>");
-    assertThatThrownBy(p::list).isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND));
+    assertThatThrownBy(p::list).isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.kind())
+        .isEqualTo(Kind.NOT_FOUND));
     server.answerNext(200, envelope.formatted("<array><data><value><boolean>0</boolean></value><value><string>Wrong"
         + " state</string></value><value><i8>2048</i8></value><value><i8>9000000000</i8></value></data></array>"));
     assertThatThrownBy(p::list).as("<i8> is understood").isInstanceOfSatisfying(CloudException.class, e -> {
@@ -450,7 +462,8 @@ class StratusLabTest {
           .build())).hasMessageContaining("vm.options.CONTEXT").hasMessageContaining("holds a line break");
     }
     Map<String, String> o1 = OneServer.attributes(server.templates.get(0));
-    assertThat(o1).containsEntry("CPU", "0.1").containsEntry("VCPU", "1").containsEntry("DISK", "[ IMAGE = \"debian-12\" ]")
+    assertThat(o1).containsEntry("CPU", "0.1").containsEntry("VCPU", "1")
+        .containsEntry("DISK", "[ IMAGE = \"debian-12\" ]")
         .containsEntry("NAME", "o1");
     assertThat(server.templates).hasSize(1);
   }
@@ -507,16 +520,16 @@ class StratusLabTest {
     VmClient c = client(p);
     Node db = Node.builder("db1").image(IMAGE).build();
     c.start(db);
-    c.snapshot(db, "s1");
-    c.snapshot(db, "s2");
-    c.revert(db, "s1");
-    c.snapshot(db, "s3");
-    c.deleteSnapshot(db, "s1");
+    c.snapshots(db).take("s1");
+    c.snapshots(db).take("s2");
+    c.snapshots(db).revert("s1");
+    c.snapshots(db).take("s3");
+    c.snapshots(db).delete("s1");
 
     assertThat(server.count("one.vm.snapshotcreate")).isEqualTo(3);
     assertThat(server.count("one.vm.snapshotrevert")).isEqualTo(1);
     assertThat(server.count("one.vm.snapshotdelete")).isEqualTo(1);
-    var chain = c.snapshots(db);
+    var chain = c.snapshots(db).chain();
     assertThat(chain.roots()).extracting(s -> s.name()).containsExactly("s2", "s3");
     assertThat(chain.current().map(s -> s.name())).contains("s3");
     assertThat(chain.snapshots()).allSatisfy(s -> assertThat(s.includesMemory()).isTrue());

@@ -58,8 +58,9 @@ public abstract class ProviderContract {
 
   /** A client on {@code p}; the default waits on the real clock with short polls. */
   protected VmClient.Builder clientBuilder(Provider p) {
-    return VmClient.builder().provider(p).waitPolicy(new WaitPolicy(Duration.ofMinutes(2), Duration.ofMillis(20),
-        Duration.ofSeconds(1), 1.5, 0.5, Duration.ofSeconds(30)));
+    return VmClient.builder().provider(p).waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(2))
+        .initialDelay(Duration.ofMillis(20)).maxDelay(Duration.ofSeconds(1)).visibilityGrace(Duration.ofSeconds(30))
+            .build());
   }
 
   /** The provider under test. */
@@ -217,7 +218,8 @@ public abstract class ProviderContract {
         : can(Capability.REBOOT) ? () -> provider.reboot(List.of(unknownId())) : null;
     assumeTrue(action != null, "provider can neither stop nor reboot");
     assertThatThrownBy(action::run)
-        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.kind()).isEqualTo(CloudException.Kind.NOT_FOUND));
+        .isInstanceOfSatisfying(CloudException.class, e -> assertThat(e.kind())
+            .isEqualTo(CloudException.Kind.NOT_FOUND));
   }
 
   @Test
@@ -241,13 +243,15 @@ public abstract class ProviderContract {
 
     assertThatThrownBy(() -> client.bind(other, vm.id())).isInstanceOf(dev.flotilla.vm.OwnershipException.class)
         .hasMessageContaining(orig.name()).hasMessageContaining(other.name());
-    assertThat(provider.describe(List.of(vm.id()))).singleElement().satisfies(i -> assertThat(i).belongsTo(orig.name()));
+    assertThat(provider.describe(List.of(vm.id()))).singleElement().satisfies(i -> assertThat(i).belongsTo(orig
+        .name()));
 
     try (VmClient forcing = clientBuilder(provider).force(true).store(store).build()) {
       Node bound = forcing.bind(other, vm.id());
       assertThat(bound.vmId()).contains(vm.id());
     }
-    assertThat(provider.describe(List.of(vm.id()))).singleElement().satisfies(i -> assertThat(i).belongsTo(other.name()));
+    assertThat(provider.describe(List.of(vm.id()))).singleElement().satisfies(i -> assertThat(i).belongsTo(other
+        .name()));
     assertThat(client.record(orig.name()).flatMap(Node::vmId)).as("the VM left its old node").isEmpty();
   }
 
@@ -257,18 +261,18 @@ public abstract class ProviderContract {
     Node n = named("snaps");
     client.start(n);
 
-    Snapshot s1 = client.snapshot(n, "s1");
-    Snapshot s2 = client.snapshot(n, "s2");
-    client.revert(n, "s1");
-    Snapshot s3 = client.snapshot(n, "s3");
-    SnapshotChain chain = client.snapshots(n);
+    Snapshot s1 = client.snapshots(n).take("s1");
+    Snapshot s2 = client.snapshots(n).take("s2");
+    client.snapshots(n).revert("s1");
+    Snapshot s3 = client.snapshots(n).take("s3");
+    SnapshotChain chain = client.snapshots(n).chain();
 
     assertThat(chain.parent(s2.id()).map(Snapshot::id)).contains(s1.id());
     assertThat(chain.parent(s3.id()).map(Snapshot::id)).contains(s1.id());
     assertThat(chain.current().map(Snapshot::id)).contains(s3.id());
 
-    client.deleteSnapshot(n, "s1");
-    SnapshotChain after = client.snapshots(n);
+    client.snapshots(n).delete("s1");
+    SnapshotChain after = client.snapshots(n).chain();
     assertThat(after.roots()).extracting(Snapshot::id).containsExactly(s2.id(), s3.id());
   }
 
@@ -278,14 +282,15 @@ public abstract class ProviderContract {
     Node n = named("golden");
     client.start(n);
 
-    dev.flotilla.vm.Image image = client.saveImage(n, prefix + "-golden-image");
+    dev.flotilla.vm.Image image = client.images(n).save(prefix + "-golden-image");
     Instance clone = client.start(node(prefix + "-clone").image(image.id()).build());
 
     assertThat(clone).isRunning();
     assertThat(clone.image()).contains(image.id());
     // the cloud itself says whose image it is, so only an image Flotilla saved is deleted without force
-    assertThat(provider.imageSaving().orElseThrow().image(image.id()).flatMap(dev.flotilla.vm.Image::savedFrom)).contains(n.name());
-    client.deleteImage(n, image.id(), false);
+    assertThat(provider.imageSaving().orElseThrow().image(image.id()).flatMap(dev.flotilla.vm.Image::savedFrom))
+        .contains(n.name());
+    client.images(n).delete(image.id(), false);
     assertThat(provider.images()).extracting(dev.flotilla.vm.Image::id).doesNotContain(image.id());
   }
 
@@ -307,7 +312,7 @@ public abstract class ProviderContract {
     Node n = named("console");
     client.start(n);
 
-    assertThat(client.consoleOutput(n)).isNotBlank();
+    assertThat(client.console(n).output()).isNotBlank();
   }
 
   @Test
@@ -316,20 +321,21 @@ public abstract class ProviderContract {
     Node a = named("float-a");
     Node b = named("float-b");
     client.start(List.of(a, b));
-    dev.flotilla.vm.FloatingAddress ip = client.allocateAddress(a, null);
+    dev.flotilla.vm.FloatingAddress ip = client.addresses(a).allocate(null);
     try {
-      assertThat(client.associateAddress(a, ip.address()).publicAddress()).contains(ip.address());
-      client.disassociateAddress(a, ip.address());
-      Instance moved = client.associateAddress(b, ip.address());
+      assertThat(client.addresses(a).associate(ip.address()).publicAddress()).contains(ip.address());
+      client.addresses(a).disassociate(ip.address());
+      Instance moved = client.addresses(b).associate(ip.address());
 
       assertThat(moved.publicAddress()).contains(ip.address());
-      assertThat(client.addresses(a)).filteredOn(f -> f.address().equals(ip.address()))
+      assertThat(client.addresses(a).list()).filteredOn(f -> f.address().equals(ip.address()))
           .singleElement().satisfies(f -> assertThat(f.vm()).contains(moved.id()));
-      client.disassociateAddress(b, ip.address());
+      client.addresses(b).disassociate(ip.address());
     } finally {
-      client.releaseAddress(a, ip.address());
+      client.addresses(a).release(ip.address());
     }
-    assertThat(client.addresses(a)).extracting(dev.flotilla.vm.FloatingAddress::address).doesNotContain(ip.address());
+    assertThat(client.addresses(a).list()).extracting(dev.flotilla.vm.FloatingAddress::address)
+        .doesNotContain(ip.address());
   }
 
   @Test
@@ -337,11 +343,11 @@ public abstract class ProviderContract {
     assumeTrue(can(Capability.SNAPSHOT_MEMORY), "provider has no memory snapshots");
     Node n = named("memsnap");
     client.start(n);
-    Snapshot warm = client.snapshot(n, "warm", SnapshotOptions.WITH_MEMORY);
-    client.snapshot(n, "later", SnapshotOptions.WITH_MEMORY);
+    Snapshot warm = client.snapshots(n).take("warm", SnapshotOptions.WITH_MEMORY);
+    client.snapshots(n).take("later", SnapshotOptions.WITH_MEMORY);
 
-    assertThat(client.revert(n, "warm")).isRunning();
-    assertThat(client.snapshots(n).current().map(Snapshot::id)).contains(warm.id());
+    assertThat(client.snapshots(n).revert("warm")).isRunning();
+    assertThat(client.snapshots(n).chain().current().map(Snapshot::id)).contains(warm.id());
   }
 
   @Test

@@ -99,7 +99,7 @@ class HaSupervisorTest {
     Node web = node("web1", true);
     client[0].start(web);
 
-    client[0].saveImage(web, "web-golden");
+    client[0].images(web).save("web-golden");
 
     assertThat(duringTheCopy).containsExactly(List.of());
     assertThat(store.get("web1").orElseThrow().stoppedAt()).as("the mark is gone with the save").isEmpty();

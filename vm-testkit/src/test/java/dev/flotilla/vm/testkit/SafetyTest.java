@@ -328,17 +328,17 @@ class SafetyTest {
     VmClient client = client();
     client.start(node("web1"));
     client.start(node("web2"));
-    String address = client.allocateAddress(node("web2"), null).address();
-    client.associateAddress(node("web2"), address);
-    assertThatThrownBy(() -> client.associateAddress(node("web1"), address)).isInstanceOf(OwnershipException.class)
+    String address = client.addresses(node("web2")).allocate(null).address();
+    client.addresses(node("web2")).associate(address);
+    assertThatThrownBy(() -> client.addresses(node("web1")).associate(address)).isInstanceOf(OwnershipException.class)
         .hasMessageContaining("node web2's");
-    assertThatThrownBy(() -> client.disassociateAddress(node("web1"), address)).isInstanceOf(OwnershipException.class);
-    assertThatThrownBy(() -> client.releaseAddress(node("web1"), address)).isInstanceOf(OwnershipException.class);
-    assertThat(client.addresses()).filteredOn(a -> a.address().equals(address)).singleElement()
+    assertThatThrownBy(() -> client.addresses(node("web1")).disassociate(address)).isInstanceOf(OwnershipException.class);
+    assertThatThrownBy(() -> client.addresses(node("web1")).release(address)).isInstanceOf(OwnershipException.class);
+    assertThat(client.addresses().list()).filteredOn(a -> a.address().equals(address)).singleElement()
         .satisfies(a -> assertThat(a.vm()).isEqualTo(store.get("web2").flatMap(Node::vmId)));
-    client.disassociateAddress(node("web2"), address);
-    client.releaseAddress(node("web1"), address); // free: anyone may give it back
-    assertThat(client.addresses()).noneMatch(a -> a.address().equals(address));
+    client.addresses(node("web2")).disassociate(address);
+    client.addresses(node("web1")).release(address); // free: anyone may give it back
+    assertThat(client.addresses().list()).noneMatch(a -> a.address().equals(address));
   }
 
   @Test

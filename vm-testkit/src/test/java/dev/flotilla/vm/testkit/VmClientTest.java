@@ -62,19 +62,20 @@ class VmClientTest {
   void onlyImagesFlotillaSavedAreDeletedWithoutForce(VmClient client, FakeCloud cloud) {
     Node web = node("web1");
     client.start(web);
-    dev.flotilla.vm.Image saved = client.saveImage(web, "golden");
+    dev.flotilla.vm.Image saved = client.images(web).save("golden");
     assertThat(saved.savedFrom()).contains("web1");
-    assertThat(cloud.imageSaving().orElseThrow().image(saved.id()).orElseThrow().tags()).containsEntry(Instance.PROFILE_TAG, "fake");
+    assertThat(cloud.imageSaving().orElseThrow().image(saved.id()).orElseThrow().tags())
+        .containsEntry(Instance.PROFILE_TAG, "fake");
 
     // an image of someone else's (here a public one) carries no saved-from tag
-    assertThatThrownBy(() -> client.deleteImage("debian-12")).hasMessageContaining("image debian-12")
+    assertThatThrownBy(() -> client.images().delete("debian-12")).hasMessageContaining("image debian-12")
         .hasMessageContaining("not saved by Flotilla").hasMessageContaining("--force");
     assertThat(cloud).hasCallCount("deleteImage", 0);
-    assertThatThrownBy(() -> client.deleteImage(null, "img-missing", false)).isInstanceOfSatisfying(
+    assertThatThrownBy(() -> client.images().delete("img-missing", false)).isInstanceOfSatisfying(
         CloudException.class, e -> assertThat(e.kind()).isEqualTo(Kind.NOT_FOUND));
 
-    client.deleteImage(saved.id());
-    client.deleteImage(null, "debian-12", true);
+    client.images().delete(saved.id());
+    client.images().delete("debian-12", true);
     assertThat(cloud.images()).extracting(dev.flotilla.vm.Image::id).doesNotContain(saved.id(), "debian-12");
   }
 
@@ -103,7 +104,8 @@ class VmClientTest {
     VmClient client = cloud.clientBuilder().build();
     client.start(node("web1"));
 
-    List<Long> pauses = cloud.calls().stream().filter(c -> c.op() == FakeCloud.Op.DESCRIBE).map(c -> c.at().toEpochMilli())
+    List<Long> pauses = cloud.calls().stream().filter(c -> c.op() == FakeCloud.Op.DESCRIBE).map(c -> c.at()
+        .toEpochMilli())
         .toList();
     assertThat(pauses).hasSizeGreaterThan(4);
     long first = pauses.get(1) - pauses.get(0);
@@ -125,7 +127,8 @@ class VmClientTest {
           assertThat(e.lastSeen()).containsValue("PENDING");
           assertThat(e.elapsed()).isEqualTo(Duration.ofSeconds(5));
         })
-        .hasMessageContaining("Timed out after 5000 ms").hasMessageContaining("RUNNING").hasMessageContaining("PENDING");
+        .hasMessageContaining("Timed out after 5000 ms").hasMessageContaining("RUNNING")
+            .hasMessageContaining("PENDING");
     assertThat(client.record("slow").map(Node::isBound)).as("the binding is kept for a later wait").contains(true);
   }
 
@@ -170,7 +173,7 @@ class VmClientTest {
     // a call that needs a VM names itself, not another action
     assertThatThrownBy(() -> client.stop(node("never"))).isInstanceOf(ForbiddenTransitionException.class)
         .hasMessageContaining("Cannot stop node never: it has no VM").hasMessageContaining("vm start never");
-    assertThatThrownBy(() -> client.consoleOutput(node("never"))).isInstanceOf(ForbiddenTransitionException.class)
+    assertThatThrownBy(() -> client.console(node("never")).output()).isInstanceOf(ForbiddenTransitionException.class)
         .hasMessageContaining("Cannot read the console of node never: it has no VM");
   }
 
@@ -206,7 +209,8 @@ class VmClientTest {
   @Test
   void throttlingIsRetriedAndNeverMultipliesVms(FakeCloud cloud) {
     cloud.throttle(0.4);
-    VmClient client = cloud.clientBuilder().retryPolicy(new RetryPolicy(20, Duration.ofMillis(100), Duration.ofSeconds(2)))
+    VmClient client = cloud.clientBuilder().retryPolicy(RetryPolicy.builder().maxAttempts(20).baseDelay(Duration
+        .ofMillis(100)).maxDelay(Duration.ofSeconds(2)).build())
         .build();
 
     List<Instance> vms = client.start(nodes(10));
@@ -241,7 +245,8 @@ class VmClientTest {
   @Test
   void retriesGiveUpAfterTheirBudget(FakeCloud cloud) {
     cloud.failNext(FakeCloud.Op.CREATE, 10, Kind.THROTTLED);
-    VmClient client = cloud.clientBuilder().retryPolicy(new RetryPolicy(3, Duration.ofMillis(100), Duration.ofSeconds(1)))
+    VmClient client = cloud.clientBuilder().retryPolicy(RetryPolicy.builder().maxAttempts(3).baseDelay(Duration
+        .ofMillis(100)).maxDelay(Duration.ofSeconds(1)).build())
         .build();
 
     assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOf(CloudException.class)
@@ -354,21 +359,22 @@ class VmClientTest {
     Node db = node("db1");
     client.start(db);
 
-    Snapshot s1 = client.snapshot(db, "before-upgrade", SnapshotOptions.WITH_MEMORY);
+    Snapshot s1 = client.snapshots(db).take("before-upgrade", SnapshotOptions.WITH_MEMORY);
     assertThat(s1.status()).isEqualTo(Snapshot.Status.READY);
     assertThat(s1.includesMemory()).isTrue();
-    client.snapshot(db, "after-upgrade");
+    client.snapshots(db).take("after-upgrade");
 
-    Instance reverted = client.revert(db, "before-upgrade");
+    Instance reverted = client.snapshots(db).revert("before-upgrade");
     assertThat(reverted).isRunning();
-    assertThat(client.snapshots(db).current().map(Snapshot::name)).contains("before-upgrade");
+    assertThat(client.snapshots(db).chain().current().map(Snapshot::name)).contains("before-upgrade");
 
-    Instance disk = client.revert(db, "after-upgrade");
+    Instance disk = client.snapshots(db).revert("after-upgrade");
     assertThat(disk).as("a disk-only snapshot comes back stopped").isStopped();
 
-    client.deleteSnapshot(db, "before-upgrade");
-    assertThat(client.snapshots(db).roots()).extracting(Snapshot::name).containsExactly("after-upgrade");
-    assertThatThrownBy(() -> client.revert(db, "nope")).isInstanceOf(ConfigurationException.class)
+    client.snapshots(db).delete("before-upgrade");
+    assertThat(client.snapshots(db).chain().roots()).extracting(Snapshot::name)
+        .containsExactly("after-upgrade");
+    assertThatThrownBy(() -> client.snapshots(db).revert("nope")).isInstanceOf(ConfigurationException.class)
         .hasMessageContaining("no snapshot 'nope'").hasMessageContaining("after-upgrade");
   }
 
@@ -376,7 +382,7 @@ class VmClientTest {
   void destroyingAVmTakesItsSnapshotsAlong(VmClient client, FakeCloud cloud) {
     Node db = node("db1");
     Instance vm = client.start(db);
-    client.snapshot(db, "s1");
+    client.snapshots(db).take("s1");
     client.destroy(db);
 
     assertThat(cloud.snapshots().orElseThrow().chain(vm.id()).isEmpty()).isTrue();
@@ -384,12 +390,13 @@ class VmClientTest {
 
   @Test
   void aProviderWithoutACapabilitySaysWhichAndWhere(VirtualClock clock) {
-    FakeCloud plain = FakeCloudExtension.defaults(clock).api("plain").without(Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY)
+    FakeCloud plain = FakeCloudExtension.defaults(clock).api("plain")
+        .without(Capability.SNAPSHOTS, Capability.SNAPSHOT_MEMORY)
         .build();
     VmClient client = plain.clientBuilder().build();
     client.start(node("web1"));
 
-    assertThatThrownBy(() -> client.snapshot(node("web1"), "s1")).isInstanceOfSatisfying(
+    assertThatThrownBy(() -> client.snapshots(node("web1")).take("s1")).isInstanceOfSatisfying(
         UnsupportedCapabilityException.class, e -> {
           assertThat(e.capability()).isEqualTo(Capability.SNAPSHOTS);
           assertThat(e.provider()).isEqualTo("plain");
@@ -411,13 +418,13 @@ class VmClientTest {
     Node web = node("web1");
     client.start(web);
     Map<Capability, Runnable> calls = Map.of(
-        Capability.SNAPSHOTS, () -> client.snapshots(web),
-        Capability.SNAPSHOT_TO_IMAGE, () -> client.saveImage(web, "golden"),
+        Capability.SNAPSHOTS, () -> client.snapshots(web).chain(),
+        Capability.SNAPSHOT_TO_IMAGE, () -> client.images(web).save("golden"),
         Capability.RESIZE, () -> client.resize(web, "m1.large"),
         Capability.CREATE_STOPPED, () -> client.create(node("db1")),
-        Capability.KEY_IMPORT, client::keys,
-        Capability.FLOATING_IP, () -> client.addresses(web),
-        Capability.CONSOLE_OUTPUT, () -> client.consoleOutput(web),
+        Capability.KEY_IMPORT, () -> client.keys().list(),
+        Capability.FLOATING_IP, () -> client.addresses(web).list(),
+        Capability.CONSOLE_OUTPUT, () -> client.console(web).output(),
         Capability.HARD_REBOOT, () -> client.forceReboot(web));
     assertThatThrownBy(calls.get(lacking)::run).isInstanceOfSatisfying(UnsupportedCapabilityException.class,
         e -> assertThat(e.capability()).isEqualTo(lacking))

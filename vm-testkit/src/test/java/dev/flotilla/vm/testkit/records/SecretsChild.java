@@ -60,7 +60,7 @@ public final class SecretsChild {
       System.out.println("nodes: " + nodes);
       System.out.println("started: " + client.start(nodes));
       System.out.println("status: " + client.status());
-      System.out.println("snapshot: " + client.snapshot(nodes.get(2), "before", SnapshotOptions.WITH_MEMORY));
+      System.out.println("snapshot: " + client.snapshots(nodes.get(2)).take("before", SnapshotOptions.WITH_MEMORY));
       System.out.println("stopped: " + client.stop(nodes));
       attempt(() -> client.reboot(nodes.get(0)));
       System.out.println("started again: " + client.start(nodes));
