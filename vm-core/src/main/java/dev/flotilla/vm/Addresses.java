@@ -81,7 +81,7 @@ public final class Addresses {
   private FloatingAddress mine(Provider p, String address, Node owner) {
     FloatingAddress found = engine.backoff.retry(facet(p)::list).stream().filter(a -> a.address().equals(address))
         .findFirst().orElseThrow(() -> new CloudException(CloudException.Kind.NOT_FOUND, p.api(), null, "the"
-            + " profile has no floating address " + dev.flotilla.vm.internal.Values.quoted(address) + "; 'vm ip-list' lists them"));
+            + " profile has no floating address " + Values.quoted(address) + "; 'vm ip-list' lists them"));
     Optional<String> at = found.vm().filter(vm -> owner == null || !owner.vmId().equals(Optional.of(vm)));
     if (at.isPresent() && !engine.force) {
       String holder = engine.boundTo(at.get()).map(Node::name).orElse(null);

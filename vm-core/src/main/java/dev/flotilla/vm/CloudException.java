@@ -43,6 +43,15 @@ public class CloudException extends VmException {
     }
   }
 
+  /**
+   * {@code text} that a cloud, a proxy or a file said, as a message may quote it: control characters shown as
+   * {@code \x1b} and the like, at most 120 characters of it. For adapters that put
+   * what a cloud answered into an error.
+   */
+  public static String quoted(String text) {
+    return Values.quoted(text);
+  }
+
   /** The most of a message a cloud error keeps: a cloud's error text is a line or two, an attacker's is megabytes. */
   public static final int MAX_MESSAGE = 4000;
 
@@ -62,8 +71,8 @@ public class CloudException extends VmException {
 
   /** As {@link #CloudException(Kind, String, String, String)}, with the cause. */
   public CloudException(Kind kind, String provider, String code, String message, Throwable cause) {
-    super(provider + " answered " + kind + (code == null ? "" : " (" + dev.flotilla.vm.internal.Values.quoted(code) + ")")
-        + ": " + dev.flotilla.vm.internal.Values.cut(String.valueOf(message), MAX_MESSAGE), cause);
+    super(provider + " answered " + kind + (code == null ? "" : " (" + Values.quoted(code) + ")")
+        + ": " + Values.cut(String.valueOf(message), MAX_MESSAGE), cause);
     this.kind = kind;
     this.provider = provider;
     this.code = code;

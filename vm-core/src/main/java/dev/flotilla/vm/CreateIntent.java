@@ -1,6 +1,5 @@
 package dev.flotilla.vm;
 
-import dev.flotilla.vm.internal.Values;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

@@ -3,7 +3,7 @@ package dev.flotilla.vm;
 import dev.flotilla.vm.Lifecycle.Action;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.internal.DriftCheck;
-import dev.flotilla.vm.internal.Failpoints;
+import dev.flotilla.vm.support.Failpoints;
 import dev.flotilla.vm.internal.Tokens;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;

@@ -5,7 +5,7 @@ import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.internal.Backoff;
 import dev.flotilla.vm.internal.DriftCheck;
 import dev.flotilla.vm.internal.ProviderRegistry;
-import dev.flotilla.vm.internal.Parallel;
+import dev.flotilla.vm.support.Parallel;
 import dev.flotilla.vm.internal.Waiter;
 import dev.flotilla.vm.spi.Capabilities;
 import dev.flotilla.vm.spi.Provider;

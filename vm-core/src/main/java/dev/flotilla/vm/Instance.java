@@ -1,6 +1,5 @@
 package dev.flotilla.vm;
 
-import dev.flotilla.vm.internal.Values;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
@@ -57,10 +56,10 @@ public final class Instance {
     if (v == null) {
       return null;
     }
-    java.util.Optional<String> problem = dev.flotilla.vm.internal.Addresses.problem(v);
+    java.util.Optional<String> problem = AddressSyntax.problem(v);
     if (problem.isPresent()) {
       org.slf4j.LoggerFactory.getLogger(Instance.class).warn("VM {}: its {} address '{}' was left out: {}", id, which,
-          dev.flotilla.vm.internal.Values.quoted(v), problem.get());
+          Values.quoted(v), problem.get());
       return null;
     }
     return v;

@@ -1,7 +1,5 @@
 package dev.flotilla.vm;
 
-import dev.flotilla.vm.internal.HostNames;
-import dev.flotilla.vm.internal.Values;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -94,7 +92,7 @@ public final class Node {
   /** An address as a record may hold it: an IP or a host name, since ssh is given it (never an option). */
   private String address(String value, String field) {
     String v = Values.blankToNull(value);
-    Optional<String> problem = v == null ? Optional.empty() : dev.flotilla.vm.internal.Addresses.problem(v);
+    Optional<String> problem = v == null ? Optional.empty() : AddressSyntax.problem(v);
     if (problem.isPresent()) {
       throw new ConfigurationException(null, field, "node '" + name + "' has address '" + Values.quoted(v) + "': "
           + problem.get() + ". Give an IP address such as 192.0.2.10, or remove the field and run 'vm reconcile'.");

@@ -1,6 +1,5 @@
 package dev.flotilla.vm;
 
-import dev.flotilla.vm.internal.Values;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

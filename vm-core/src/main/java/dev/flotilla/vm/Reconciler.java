@@ -2,7 +2,7 @@ package dev.flotilla.vm;
 
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.internal.DriftCheck;
-import dev.flotilla.vm.internal.Parallel;
+import dev.flotilla.vm.support.Parallel;
 import dev.flotilla.vm.spi.Capabilities;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.store.NodeStore;

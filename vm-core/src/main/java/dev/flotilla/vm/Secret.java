@@ -23,7 +23,7 @@ public final class Secret {
    * (in this JVM) so that log and error text that would carry it is masked.
    */
   public String reveal() {
-    dev.flotilla.vm.internal.Redact.remember(value);
+    dev.flotilla.vm.support.Redact.remember(value);
     return value;
   }
 

@@ -12,7 +12,7 @@ import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.aws.internal.Ec2Errors;
 import dev.flotilla.vm.aws.internal.Ec2Raw;
-import dev.flotilla.vm.internal.SafeXml;
+import dev.flotilla.vm.support.SafeXml;
 import org.w3c.dom.Element;
 import dev.flotilla.vm.aws.internal.NodeNames;
 import dev.flotilla.vm.spi.Addresses;

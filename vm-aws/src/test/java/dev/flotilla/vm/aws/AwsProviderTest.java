@@ -231,12 +231,12 @@ class AwsProviderTest {
     String key = rsaKey();
     KeyPair k = client().keys().register("ops", key);
     assertThat(client().keys().list()).containsExactly(k);
-    assertThat(k.fingerprint()).isEqualTo(dev.flotilla.vm.internal.SshKeys.ec2Md5(key).orElseThrow())
-        .isNotEqualTo(dev.flotilla.vm.internal.SshKeys.md5(key).orElseThrow());
+    assertThat(k.fingerprint()).isEqualTo(dev.flotilla.vm.support.SshKeys.ec2Md5(key).orElseThrow())
+        .isNotEqualTo(dev.flotilla.vm.support.SshKeys.md5(key).orElseThrow());
     String ed25519 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl ops@example";
     KeyPair modern = client().keys().register("ops2", ed25519);
     assertThat(modern.fingerprint()).as("EC2 shows ed25519 keys by SHA-256")
-        .isEqualTo(dev.flotilla.vm.internal.SshKeys.sha256(ed25519).orElseThrow());
+        .isEqualTo(dev.flotilla.vm.support.SshKeys.sha256(ed25519).orElseThrow());
     assertThat(client().keys().list()).containsExactlyInAnyOrder(k, modern);
     assertThat(server.requests).filteredOn(r -> "ImportKeyPair".equals(r.get("Action"))).hasSize(2);
   }

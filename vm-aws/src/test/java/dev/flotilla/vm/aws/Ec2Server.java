@@ -418,8 +418,8 @@ final class Ec2Server implements AutoCloseable {
         }
         String material = new String(Base64.getDecoder().decode(p.get("PublicKeyMaterial")), StandardCharsets.UTF_8);
         // EC2 shows imported RSA keys by the MD5 of their DER public key, ed25519 keys by SHA-256.
-        String fingerprint = material.startsWith("ssh-ed25519 ") ? dev.flotilla.vm.internal.SshKeys.sha256(material)
-            .orElse(null) : dev.flotilla.vm.internal.SshKeys.ec2Md5(material).orElse(null);
+        String fingerprint = material.startsWith("ssh-ed25519 ") ? dev.flotilla.vm.support.SshKeys.sha256(material)
+            .orElse(null) : dev.flotilla.vm.support.SshKeys.ec2Md5(material).orElse(null);
         if (fingerprint == null) {
           return fail("InvalidKey.Format", "Key is not in valid OpenSSH public key format");
         }

@@ -14,7 +14,7 @@ import dev.flotilla.vm.SnapshotChain;
 import dev.flotilla.vm.SnapshotOptions;
 import dev.flotilla.vm.StatusReport;
 import dev.flotilla.vm.VmClient;
-import dev.flotilla.vm.internal.SshKeys;
+import dev.flotilla.vm.support.SshKeys;
 import dev.flotilla.vm.store.NodeDefinitions;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -571,7 +571,7 @@ final class Cli {
       Path list = registeredKeys();
       Files.createDirectories(list.getParent());
       String path = key.toAbsolutePath().normalize().toString();
-      if (!Files.exists(list) || dev.flotilla.vm.internal.Json.readFile(list, 1 << 20).lines().noneMatch(path::equals)) {
+      if (!Files.exists(list) || dev.flotilla.vm.support.Json.readFile(list, 1 << 20).lines().noneMatch(path::equals)) {
         Files.writeString(list, path + System.lineSeparator(), java.nio.file.StandardOpenOption.CREATE,
             java.nio.file.StandardOpenOption.APPEND);
       }
@@ -617,7 +617,7 @@ final class Cli {
     java.util.Set<Path> candidates = new java.util.LinkedHashSet<>();
     try {
       if (Files.exists(registeredKeys())) {
-        dev.flotilla.vm.internal.Json.readFile(registeredKeys(), 1 << 20).lines().filter(l -> !l.isBlank())
+        dev.flotilla.vm.support.Json.readFile(registeredKeys(), 1 << 20).lines().filter(l -> !l.isBlank())
             .map(Path::of).forEach(candidates::add);
       }
     } catch (IOException e) {
@@ -626,7 +626,7 @@ final class Cli {
     try {
       Path config = home.resolve(".ssh/config");
       if (Files.isRegularFile(config)) {
-        for (String line : dev.flotilla.vm.internal.Json.readFile(config, 256 * 1024).lines().toList()) {
+        for (String line : dev.flotilla.vm.support.Json.readFile(config, 256 * 1024).lines().toList()) {
           String[] words = line.strip().split("\\s+", 2);
           if (words.length == 2 && words[0].equalsIgnoreCase("IdentityFile")) {
             String f = words[1].replace("\"", "").replaceFirst("^~", home.toString());
@@ -649,7 +649,7 @@ final class Cli {
     Map<String, Path> out = new LinkedHashMap<>();
     for (Path p : candidates) {
       try {
-        String text = dev.flotilla.vm.internal.Json.readFile(p, 64 * 1024);
+        String text = dev.flotilla.vm.support.Json.readFile(p, 64 * 1024);
         SshKeys.fingerprints(text).forEach(f -> out.putIfAbsent(f, p));
       } catch (IOException | ConfigurationException e) {
         // a missing, unreadable or oversized key file matches nothing
@@ -660,7 +660,7 @@ final class Cli {
 
   private static String read(Path file) {
     try {
-      return dev.flotilla.vm.internal.Json.readFile(file, 64 * 1024);
+      return dev.flotilla.vm.support.Json.readFile(file, 64 * 1024);
     } catch (java.nio.file.NoSuchFileException e) {
       throw new ConfigurationException(file, null, "there is no such file; give the .pub file of your key");
     }

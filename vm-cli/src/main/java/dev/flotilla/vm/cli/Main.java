@@ -53,7 +53,7 @@ public final class Main {
       if (verbosity >= 3) {
         // a trace quotes what servers said too: escaped like every other line
         java.io.StringWriter trace = new java.io.StringWriter();
-        dev.flotilla.vm.internal.Redact.throwable(e).printStackTrace(new PrintWriter(trace));
+        dev.flotilla.vm.support.Redact.throwable(e).printStackTrace(new PrintWriter(trace));
         err.print(Output.printable(trace.toString()));
       }
       err.flush();
@@ -166,7 +166,7 @@ public final class Main {
   /** An error as one line a terminal shows as it is: secrets masked, control characters and line breaks escaped. */
   static String oneLine(String message) {
     String forPeople = message.replaceAll("\\s*\\[in code: [^\\]]*\\]", ""); // the library's hints for programmers
-    return Output.printable(dev.flotilla.vm.internal.Redact.secrets(forPeople).replace("\r\n", " ").replace('\n', ' '));
+    return Output.printable(dev.flotilla.vm.support.Redact.secrets(forPeople).replace("\r\n", " ").replace('\n', ' '));
   }
 
   private static String describe(Exception e) {

@@ -224,7 +224,7 @@ final class Chaos {
         problems.add("round " + round + ": a vm " + p.verb + " did not end in 300 s");
         p.process.destroyForcibly().waitFor();
       }
-      if (p.process.exitValue() == dev.flotilla.vm.internal.Failpoints.HALT_STATUS && p.failpoint != null
+      if (p.process.exitValue() == dev.flotilla.vm.support.Failpoints.HALT_STATUS && p.failpoint != null
           && !p.failpoint.startsWith("server:")) {
         count(p.failpoint);
       }

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.internal.ProviderRegistry;
-import dev.flotilla.vm.internal.Transport;
+import dev.flotilla.vm.support.Transport;
 import dev.flotilla.vm.spi.ProviderFactory;
 import dev.flotilla.vm.store.CloudConfig;
 import java.nio.file.Files;

@@ -22,7 +22,7 @@ import dev.flotilla.vm.cloudstack.internal.CsClient;
 import dev.flotilla.vm.cloudstack.internal.CsErrors;
 import dev.flotilla.vm.cloudstack.internal.CsJclouds;
 import dev.flotilla.vm.cloudstack.internal.CsStates;
-import dev.flotilla.vm.internal.Parallel;
+import dev.flotilla.vm.support.Parallel;
 import dev.flotilla.vm.jclouds.Calls;
 import dev.flotilla.vm.jclouds.Lazy;
 import dev.flotilla.vm.spi.Addresses;

@@ -4,7 +4,6 @@ import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.Node;
-import dev.flotilla.vm.internal.Values;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,15 +27,15 @@ public record CreateRequest(Node spec, List<String> nodeNames, String clientToke
   /** Checks and copies the values. */
   public CreateRequest {
     Objects.requireNonNull(spec, "spec");
-    nodeNames = Values.copy(nodeNames, "nodeNames");
+    nodeNames = nodeNames == null ? List.of() : List.copyOf(nodeNames);
     if (nodeNames.isEmpty()) {
       throw new ConfigurationException(null, "nodeNames", "a create request needs at least one node");
     }
     if (clientToken == null || clientToken.isBlank()) {
       throw new ConfigurationException(null, "clientToken", "a create request needs an idempotency token");
     }
-    tags = Values.copy(tags, "tags");
-    taken = Values.copySet(taken, "taken");
+    tags = tags == null ? Map.of() : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(tags));
+    taken = taken == null ? Set.of() : java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(taken));
   }
 
   /** A request that knows of no VM bound elsewhere. */

@@ -2,9 +2,9 @@ package dev.flotilla.vm.store;
 
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Node;
-import dev.flotilla.vm.internal.NodeJson;
-import dev.flotilla.vm.internal.NodeLocks;
-import dev.flotilla.vm.internal.Records;
+import dev.flotilla.vm.support.NodeJson;
+import dev.flotilla.vm.support.NodeLocks;
+import dev.flotilla.vm.support.Records;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

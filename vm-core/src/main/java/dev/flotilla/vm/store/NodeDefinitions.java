@@ -2,7 +2,7 @@ package dev.flotilla.vm.store;
 
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Node;
-import dev.flotilla.vm.internal.NodeJson;
+import dev.flotilla.vm.support.NodeJson;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -28,8 +28,8 @@ import org.jclouds.http.internal.JavaUrlHttpCommandExecutorService;
 import org.jclouds.io.ContentMetadataCodec;
 import org.jclouds.io.Payload;
 import org.jclouds.io.Payloads;
-import dev.flotilla.vm.internal.Transport;
-import dev.flotilla.vm.internal.Watchdog;
+import dev.flotilla.vm.support.Transport;
+import dev.flotilla.vm.support.Watchdog;
 
 /**
  * jclouds' HTTP transport (the JDK's {@link HttpURLConnection}, as by default) with every successful
@@ -55,7 +55,7 @@ public final class CheckedHttpModule extends AbstractModule {
   static final int MAX_ERROR_BYTES = 64 << 10;
 
   static {
-    dev.flotilla.vm.internal.SafeXml.hardenJdkDefaults();
+    dev.flotilla.vm.support.SafeXml.hardenJdkDefaults();
   }
 
   private final AnswerCheck check;
@@ -114,7 +114,7 @@ public final class CheckedHttpModule extends AbstractModule {
   static final class XmlHardening {
     @Inject(optional = true)
     void harden(javax.xml.parsers.SAXParserFactory factory) {
-      dev.flotilla.vm.internal.SafeXml.harden(factory);
+      dev.flotilla.vm.support.SafeXml.harden(factory);
     }
   }
 
@@ -201,7 +201,7 @@ public final class CheckedHttpModule extends AbstractModule {
             ? Optional.of("it is larger than any error of the cloud's (" + (MAX_ERROR_BYTES >> 10) + " KB)")
             : check.errorProblem(method, connection.getURL(), status, type, body);
         if (foreign.isPresent()) {
-          if (dev.flotilla.vm.internal.HttpCall.kindOf(status, false) == dev.flotilla.vm.CloudException.Kind.UNKNOWN) {
+          if (dev.flotilla.vm.support.HttpCall.kindOf(status, false) == dev.flotilla.vm.CloudException.Kind.UNKNOWN) {
             // a 404 or 400 the cloud did not write says nothing: not "not found", not "invalid"
             throw unreadable(connection, status, type, body, "not an error of the cloud's own ("
                 + foreign.get() + ")");
@@ -219,7 +219,7 @@ public final class CheckedHttpModule extends AbstractModule {
         byte[] body, String problem) {
       return new UnreadableAnswerException(connection.getRequestMethod() + " " + connection.getURL().getPath()
           + " was answered HTTP " + status + " with " + (type == null ? "no content type"
-          : dev.flotilla.vm.internal.Values.quoted(type)) + " (" + body.length + " bytes): " + problem);
+          : dev.flotilla.vm.CloudException.quoted(type)) + " (" + body.length + " bytes): " + problem);
     }
 
     private static Payload copy(Payload payload, byte[] body) {

@@ -1,6 +1,6 @@
 package dev.flotilla.vm.jclouds;
 
-import dev.flotilla.vm.internal.Redact;
+import dev.flotilla.vm.support.Redact;
 import java.util.Set;
 import org.jclouds.Constants;
 import org.jclouds.logging.Logger;

@@ -26,7 +26,7 @@ import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.HardReboot;
 import dev.flotilla.vm.spi.ImageSaving;
 import dev.flotilla.vm.spi.Keys;
-import dev.flotilla.vm.internal.Parallel;
+import dev.flotilla.vm.support.Parallel;
 import dev.flotilla.vm.jclouds.Calls;
 import dev.flotilla.vm.jclouds.Lazy;
 import dev.flotilla.vm.spi.Provider;

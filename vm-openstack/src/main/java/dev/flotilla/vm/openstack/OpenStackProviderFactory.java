@@ -3,7 +3,7 @@ package dev.flotilla.vm.openstack;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
-import dev.flotilla.vm.internal.Transport;
+import dev.flotilla.vm.support.Transport;
 import dev.flotilla.vm.jclouds.CheckedHttpModule;
 import dev.flotilla.vm.jclouds.QuietLogging;
 import dev.flotilla.vm.openstack.internal.NovaAnswers;

@@ -16,7 +16,7 @@ import dev.flotilla.vm.Node;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.VmClient;
 import dev.flotilla.vm.WaitPolicy;
-import dev.flotilla.vm.internal.SshKeys;
+import dev.flotilla.vm.support.SshKeys;
 import dev.flotilla.vm.spi.Provider;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

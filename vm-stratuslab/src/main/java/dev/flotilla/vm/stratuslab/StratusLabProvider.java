@@ -12,7 +12,7 @@ import dev.flotilla.vm.Snapshot;
 import dev.flotilla.vm.SnapshotChain;
 import dev.flotilla.vm.SnapshotOptions;
 import dev.flotilla.vm.UnsupportedCapabilityException;
-import dev.flotilla.vm.internal.Parallel;
+import dev.flotilla.vm.support.Parallel;
 import dev.flotilla.vm.spi.CreateRequest;
 import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.spi.Snapshots;

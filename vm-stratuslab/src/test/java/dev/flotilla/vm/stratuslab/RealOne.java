@@ -2,7 +2,7 @@ package dev.flotilla.vm.stratuslab;
 
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Secret;
-import dev.flotilla.vm.internal.Transport;
+import dev.flotilla.vm.support.Transport;
 import dev.flotilla.vm.stratuslab.internal.XmlRpcClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -724,7 +724,7 @@ public final class FakeCloud implements Provider {
       if (keys.containsKey(name)) {
         throw error(Kind.INVALID_REQUEST, "InvalidKeyPair.Duplicate", "a key named '" + name + "' is already registered");
       }
-      String fingerprint = dev.flotilla.vm.internal.SshKeys.md5(publicKey).orElseThrow(() -> error(Kind.INVALID_REQUEST,
+      String fingerprint = dev.flotilla.vm.support.SshKeys.md5(publicKey).orElseThrow(() -> error(Kind.INVALID_REQUEST,
           "InvalidKey.Format", "not an OpenSSH public key; give the one line of an id_*.pub file"));
       dev.flotilla.vm.KeyPair key = new dev.flotilla.vm.KeyPair(name, fingerprint);
       keys.put(name, key);

@@ -84,7 +84,7 @@ public final class FileBackedFakeCloud implements Provider {
       try (FileChannel channel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
           StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
         if (Files.exists(file)) {
-          byte[] state = dev.flotilla.vm.internal.Json.readBounded(file, MAX_STATE_BYTES);
+          byte[] state = dev.flotilla.vm.support.Json.readBounded(file, MAX_STATE_BYTES);
           try (com.google.gson.stream.JsonReader in = new com.google.gson.stream.JsonReader(
               new java.io.InputStreamReader(new java.io.ByteArrayInputStream(state), StandardCharsets.UTF_8
                   .newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)))) {
@@ -140,7 +140,7 @@ public final class FileBackedFakeCloud implements Provider {
   @Override
   public List<Instance> create(CreateRequest request) {
     List<Instance> made = locked(true, () -> cloud.create(request));
-    dev.flotilla.vm.internal.Failpoints.hit("cloud-created");
+    dev.flotilla.vm.support.Failpoints.hit("cloud-created");
     return made;
   }
 
@@ -148,7 +148,7 @@ public final class FileBackedFakeCloud implements Provider {
   public java.util.Optional<dev.flotilla.vm.spi.StoppedCreation> stoppedCreation() {
     return cloud.stoppedCreation().map(facet -> request -> {
       List<Instance> made = locked(true, () -> facet.createStopped(request));
-      dev.flotilla.vm.internal.Failpoints.hit("cloud-created");
+      dev.flotilla.vm.support.Failpoints.hit("cloud-created");
       return made;
     });
   }

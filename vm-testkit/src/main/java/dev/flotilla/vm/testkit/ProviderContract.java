@@ -23,6 +23,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -255,134 +256,190 @@ public abstract class ProviderContract {
     assertThat(client.record(orig.name()).flatMap(Node::vmId)).as("the VM left its old node").isEmpty();
   }
 
-  @Test
-  void snapshotsFormAChainThatBranchesOnRevertAndReparentsOnDelete() {
-    assumeTrue(can(Capability.SNAPSHOTS), "provider has no snapshots");
-    Node n = named("snaps");
-    client.start(n);
-
-    Snapshot s1 = client.snapshots(n).take("s1");
-    Snapshot s2 = client.snapshots(n).take("s2");
-    client.snapshots(n).revert("s1");
-    Snapshot s3 = client.snapshots(n).take("s3");
-    SnapshotChain chain = client.snapshots(n).chain();
-
-    assertThat(chain.parent(s2.id()).map(Snapshot::id)).contains(s1.id());
-    assertThat(chain.parent(s3.id()).map(Snapshot::id)).contains(s1.id());
-    assertThat(chain.current().map(Snapshot::id)).contains(s3.id());
-
-    client.snapshots(n).delete("s1");
-    SnapshotChain after = client.snapshots(n).chain();
-    assertThat(after.roots()).extracting(Snapshot::id).containsExactly(s2.id(), s3.id());
-  }
-
-  @Test
-  void aVmSavedAsAnImageBootsNewNodesAndTheImageCanBeDeleted() {
-    assumeTrue(can(Capability.SNAPSHOT_TO_IMAGE), "provider cannot save VMs as images");
-    Node n = named("golden");
-    client.start(n);
-
-    dev.flotilla.vm.Image image = client.images(n).save(prefix + "-golden-image");
-    Instance clone = client.start(node(prefix + "-clone").image(image.id()).build());
-
-    assertThat(clone).isRunning();
-    assertThat(clone.image()).contains(image.id());
-    // the cloud itself says whose image it is, so only an image Flotilla saved is deleted without force
-    assertThat(provider.imageSaving().orElseThrow().image(image.id()).flatMap(dev.flotilla.vm.Image::savedFrom))
-        .contains(n.name());
-    client.images(n).delete(image.id(), false);
-    assertThat(provider.images()).extracting(dev.flotilla.vm.Image::id).doesNotContain(image.id());
-  }
-
-  @Test
-  void aHardRebootComesBackRunning() {
-    assumeTrue(can(Capability.HARD_REBOOT), "provider has no hard reboot");
-    Node n = named("hard");
-    Instance vm = client.start(n);
-
-    Instance after = client.forceReboot(n);
-
-    assertThat(after).isRunning();
-    assertThat(after.id()).isEqualTo(vm.id());
-  }
-
-  @Test
-  void consoleOutputOfARunningVmCanBeRead() {
-    assumeTrue(can(Capability.CONSOLE_OUTPUT), "provider cannot read consoles");
-    Node n = named("console");
-    client.start(n);
-
-    assertThat(client.console(n).output()).isNotBlank();
-  }
-
-  @Test
-  void aFloatingAddressMovesBetweenVmsAndGoesBackToItsPool() {
-    assumeTrue(can(Capability.FLOATING_IP), "provider has no floating addresses");
-    Node a = named("float-a");
-    Node b = named("float-b");
-    client.start(List.of(a, b));
-    dev.flotilla.vm.FloatingAddress ip = client.addresses(a).allocate(null);
-    try {
-      assertThat(client.addresses(a).associate(ip.address()).publicAddress()).contains(ip.address());
-      client.addresses(a).disassociate(ip.address());
-      Instance moved = client.addresses(b).associate(ip.address());
-
-      assertThat(moved.publicAddress()).contains(ip.address());
-      assertThat(client.addresses(a).list()).filteredOn(f -> f.address().equals(ip.address()))
-          .singleElement().satisfies(f -> assertThat(f.vm()).contains(moved.id()));
-      client.addresses(b).disassociate(ip.address());
-    } finally {
-      client.addresses(a).release(ip.address());
+  /** The {@code Snapshots} facet: a chain that branches and reparents; memory snapshots where the cloud has them. */
+  @Nested
+  class SnapshotsFacet {
+    @BeforeEach
+    void onlyWhereTheProviderHasIt() {
+      assumeTrue(can(Capability.SNAPSHOTS), "provider has no snapshots");
     }
-    assertThat(client.addresses(a).list()).extracting(dev.flotilla.vm.FloatingAddress::address)
-        .doesNotContain(ip.address());
-  }
 
-  @Test
-  void revertToAMemorySnapshotLeavesTheVmRunning() {
-    assumeTrue(can(Capability.SNAPSHOT_MEMORY), "provider has no memory snapshots");
-    Node n = named("memsnap");
-    client.start(n);
-    Snapshot warm = client.snapshots(n).take("warm", SnapshotOptions.WITH_MEMORY);
-    client.snapshots(n).take("later", SnapshotOptions.WITH_MEMORY);
+    @Test
+    void snapshotsFormAChainThatBranchesOnRevertAndReparentsOnDelete() {
+      Node n = named("snaps");
+      client.start(n);
 
-    assertThat(client.snapshots(n).revert("warm")).isRunning();
-    assertThat(client.snapshots(n).chain().current().map(Snapshot::id)).contains(warm.id());
-  }
+      Snapshot s1 = client.snapshots(n).take("s1");
+      Snapshot s2 = client.snapshots(n).take("s2");
+      client.snapshots(n).revert("s1");
+      Snapshot s3 = client.snapshots(n).take("s3");
+      SnapshotChain chain = client.snapshots(n).chain();
 
-  @Test
-  void aVmMadeWithoutStartingIsStoppedAndStartsLaterTheSameVm() {
-    assumeTrue(can(Capability.CREATE_STOPPED), "provider cannot make VMs without starting them");
-    Node n = named("cold");
+      assertThat(chain.parent(s2.id()).map(Snapshot::id)).contains(s1.id());
+      assertThat(chain.parent(s3.id()).map(Snapshot::id)).contains(s1.id());
+      assertThat(chain.current().map(Snapshot::id)).contains(s3.id());
 
-    Instance made = client.create(n);
-    assertThat(made).isStopped().belongsTo(n.name());
-    assertThat(client.record(n.name()).flatMap(Node::vmId)).contains(made.id());
-    assertThat(client.create(n).id()).as("a node that has a VM keeps it").isEqualTo(made.id());
-
-    Instance started = client.start(n);
-    assertThat(started).isRunning();
-    assertThat(started.id()).isEqualTo(made.id());
-  }
-
-  @Test
-  void aStoppedVmTakesAnotherTypeAndARunningOneIsRefusedUnlessTheCloudResizesLive() {
-    assumeTrue(can(Capability.RESIZE), "provider cannot resize VMs");
-    assumeTrue(otherType() != null, "the test names no second instance type");
-    Node n = named("resize");
-    client.start(n);
-    if (!provider.resizing().orElseThrow().live()) {
-      assertThatThrownBy(() -> client.resize(n, otherType()))
-          .isInstanceOf(dev.flotilla.vm.ForbiddenTransitionException.class).hasMessageContaining("it is running")
-          .hasMessageContaining("Stop it first");
+      client.snapshots(n).delete("s1");
+      SnapshotChain after = client.snapshots(n).chain();
+      assertThat(after.roots()).extracting(Snapshot::id).containsExactly(s2.id(), s3.id());
     }
-    client.stop(n);
 
-    Instance resized = client.resize(n, otherType());
+    @Test
+    void revertToAMemorySnapshotLeavesTheVmRunning() {
+      assumeTrue(can(Capability.SNAPSHOT_MEMORY), "provider has no memory snapshots");
+      Node n = named("memsnap");
+      client.start(n);
+      Snapshot warm = client.snapshots(n).take("warm", SnapshotOptions.WITH_MEMORY);
+      client.snapshots(n).take("later", SnapshotOptions.WITH_MEMORY);
 
-    assertThat(resized).isStopped();
-    assertThat(resized.type()).contains(otherType());
-    assertThat(client.record(n.name()).flatMap(Node::type)).contains(otherType());
-    assertThat(client.start(n)).isRunning();
+      assertThat(client.snapshots(n).revert("warm")).isRunning();
+      assertThat(client.snapshots(n).chain().current().map(Snapshot::id)).contains(warm.id());
+    }
+  }
+
+  /** The {@code ImageSaving} facet: a saved image boots new nodes, and only Flotilla's is deleted unforced. */
+  @Nested
+  class ImageSavingFacet {
+    @BeforeEach
+    void onlyWhereTheProviderHasIt() {
+      assumeTrue(can(Capability.SNAPSHOT_TO_IMAGE), "provider cannot save VMs as images");
+    }
+
+    @Test
+    void aVmSavedAsAnImageBootsNewNodesAndTheImageCanBeDeleted() {
+      Node n = named("golden");
+      client.start(n);
+
+      dev.flotilla.vm.Image image = client.images(n).save(prefix + "-golden-image");
+      Instance clone = client.start(node(prefix + "-clone").image(image.id()).build());
+
+      assertThat(clone).isRunning();
+      assertThat(clone.image()).contains(image.id());
+      // the cloud itself says whose image it is, so only an image Flotilla saved is deleted without force
+      assertThat(provider.imageSaving().orElseThrow().image(image.id()).flatMap(dev.flotilla.vm.Image::savedFrom))
+          .contains(n.name());
+      client.images(n).delete(image.id(), false);
+      assertThat(provider.images()).extracting(dev.flotilla.vm.Image::id).doesNotContain(image.id());
+    }
+  }
+
+  /** The {@code HardReboot} facet. */
+  @Nested
+  class HardRebootFacet {
+    @BeforeEach
+    void onlyWhereTheProviderHasIt() {
+      assumeTrue(can(Capability.HARD_REBOOT), "provider has no hard reboot");
+    }
+
+    @Test
+    void aHardRebootComesBackRunning() {
+      Node n = named("hard");
+      Instance vm = client.start(n);
+
+      Instance after = client.forceReboot(n);
+
+      assertThat(after).isRunning();
+      assertThat(after.id()).isEqualTo(vm.id());
+    }
+  }
+
+  /** The {@code Console} facet. */
+  @Nested
+  class ConsoleFacet {
+    @BeforeEach
+    void onlyWhereTheProviderHasIt() {
+      assumeTrue(can(Capability.CONSOLE_OUTPUT), "provider cannot read consoles");
+    }
+
+    @Test
+    void consoleOutputOfARunningVmCanBeRead() {
+      Node n = named("console");
+      client.start(n);
+
+      assertThat(client.console(n).output()).isNotBlank();
+    }
+  }
+
+  /** The {@code Addresses} facet: a floating address moves between VMs and goes back to its pool. */
+  @Nested
+  class AddressesFacet {
+    @BeforeEach
+    void onlyWhereTheProviderHasIt() {
+      assumeTrue(can(Capability.FLOATING_IP), "provider has no floating addresses");
+    }
+
+    @Test
+    void aFloatingAddressMovesBetweenVmsAndGoesBackToItsPool() {
+      Node a = named("float-a");
+      Node b = named("float-b");
+      client.start(List.of(a, b));
+      dev.flotilla.vm.FloatingAddress ip = client.addresses(a).allocate(null);
+      try {
+        assertThat(client.addresses(a).associate(ip.address()).publicAddress()).contains(ip.address());
+        client.addresses(a).disassociate(ip.address());
+        Instance moved = client.addresses(b).associate(ip.address());
+
+        assertThat(moved.publicAddress()).contains(ip.address());
+        assertThat(client.addresses(a).list()).filteredOn(f -> f.address().equals(ip.address()))
+            .singleElement().satisfies(f -> assertThat(f.vm()).contains(moved.id()));
+        client.addresses(b).disassociate(ip.address());
+      } finally {
+        client.addresses(a).release(ip.address());
+      }
+      assertThat(client.addresses(a).list()).extracting(dev.flotilla.vm.FloatingAddress::address)
+          .doesNotContain(ip.address());
+    }
+  }
+
+  /** The {@code StoppedCreation} facet. */
+  @Nested
+  class StoppedCreationFacet {
+    @BeforeEach
+    void onlyWhereTheProviderHasIt() {
+      assumeTrue(can(Capability.CREATE_STOPPED), "provider cannot make VMs without starting them");
+    }
+
+    @Test
+    void aVmMadeWithoutStartingIsStoppedAndStartsLaterTheSameVm() {
+      Node n = named("cold");
+
+      Instance made = client.create(n);
+      assertThat(made).isStopped().belongsTo(n.name());
+      assertThat(client.record(n.name()).flatMap(Node::vmId)).contains(made.id());
+      assertThat(client.create(n).id()).as("a node that has a VM keeps it").isEqualTo(made.id());
+
+      Instance started = client.start(n);
+      assertThat(started).isRunning();
+      assertThat(started.id()).isEqualTo(made.id());
+    }
+  }
+
+  /** The {@code Resizing} facet. */
+  @Nested
+  class ResizingFacet {
+    @BeforeEach
+    void onlyWhereTheProviderHasIt() {
+      assumeTrue(can(Capability.RESIZE), "provider cannot resize VMs");
+    }
+
+    @Test
+    void aStoppedVmTakesAnotherTypeAndARunningOneIsRefusedUnlessTheCloudResizesLive() {
+      assumeTrue(otherType() != null, "the test names no second instance type");
+      Node n = named("resize");
+      client.start(n);
+      if (!provider.resizing().orElseThrow().live()) {
+        assertThatThrownBy(() -> client.resize(n, otherType()))
+            .isInstanceOf(dev.flotilla.vm.ForbiddenTransitionException.class).hasMessageContaining("it is running")
+            .hasMessageContaining("Stop it first");
+      }
+      client.stop(n);
+
+      Instance resized = client.resize(n, otherType());
+
+      assertThat(resized).isStopped();
+      assertThat(resized.type()).contains(otherType());
+      assertThat(client.record(n.name()).flatMap(Node::type)).contains(otherType());
+      assertThat(client.start(n)).isRunning();
+    }
   }
 }

@@ -77,14 +77,14 @@ public final class Ec2Answers implements AnswerCheck {
   public Optional<String> errorProblem(String method, java.net.URL url, int status, String contentType, byte[] body) {
     org.w3c.dom.Element root;
     try {
-      root = dev.flotilla.vm.internal.SafeXml.parse(body);
+      root = dev.flotilla.vm.support.SafeXml.parse(body);
     } catch (SAXException e) {
       return Optional.of("it is not a whole XML document without a DOCTYPE");
     }
     org.w3c.dom.Element errors = root.getTagName().equals("Response")
-        ? dev.flotilla.vm.internal.SafeXml.child(root, "Errors") : root.getTagName().equals("ErrorResponse") ? root : null;
-    org.w3c.dom.Element error = errors == null ? null : dev.flotilla.vm.internal.SafeXml.child(errors, "Error");
-    String code = error == null ? null : dev.flotilla.vm.internal.SafeXml.text(error, "Code");
+        ? dev.flotilla.vm.support.SafeXml.child(root, "Errors") : root.getTagName().equals("ErrorResponse") ? root : null;
+    org.w3c.dom.Element error = errors == null ? null : dev.flotilla.vm.support.SafeXml.child(errors, "Error");
+    String code = error == null ? null : dev.flotilla.vm.support.SafeXml.text(error, "Code");
     return code == null || code.isEmpty()
         ? Optional.of("EC2 writes its errors as <Response><Errors><Error><Code>, and this is <" + root.getTagName() + ">")
         : Optional.empty();
@@ -95,7 +95,7 @@ public final class Ec2Answers implements AnswerCheck {
   }
 
   private static SAXParserFactory factory() {
-    return dev.flotilla.vm.internal.SafeXml.saxFactory(true);
+    return dev.flotilla.vm.support.SafeXml.saxFactory(true);
   }
 
 }

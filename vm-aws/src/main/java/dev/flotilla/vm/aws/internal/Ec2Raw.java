@@ -5,7 +5,7 @@ import com.google.inject.Injector;
 import com.google.inject.Key;
 import com.google.inject.TypeLiteral;
 import dev.flotilla.vm.CloudException;
-import dev.flotilla.vm.internal.SafeXml;
+import dev.flotilla.vm.support.SafeXml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;

@@ -7,8 +7,8 @@ import com.google.gson.JsonParser;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.CloudException.Kind;
 import dev.flotilla.vm.Secret;
-import dev.flotilla.vm.internal.HttpCall;
-import dev.flotilla.vm.internal.Transport;
+import dev.flotilla.vm.support.HttpCall;
+import dev.flotilla.vm.support.Transport;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -137,7 +137,7 @@ public final class CsClient {
     }
     String text = c.isJsonPrimitive() ? c.getAsString() : c.toString();
     if (!text.matches("[0-9]{1,9}")) {
-      return Optional.of("it answered count '" + dev.flotilla.vm.internal.Values.quoted(text) + "', which is not a number");
+      return Optional.of("it answered count '" + dev.flotilla.vm.CloudException.quoted(text) + "', which is not a number");
     }
     boolean listed = inner.entrySet().stream().anyMatch(e -> e.getValue().isJsonArray());
     return Integer.parseInt(text) > 0 && !listed ? Optional.of("it counts " + text + " but holds no list")

@@ -7,7 +7,7 @@ import com.google.gson.JsonParser;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.CloudException.Kind;
 import dev.flotilla.vm.Secret;
-import dev.flotilla.vm.internal.Transport;
+import dev.flotilla.vm.support.Transport;
 import dev.flotilla.vm.jclouds.AnswerCheck;
 import dev.flotilla.vm.jclouds.CheckedHttpModule;
 import dev.flotilla.vm.jclouds.QuietLogging;

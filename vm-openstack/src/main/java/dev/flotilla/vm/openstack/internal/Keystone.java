@@ -21,7 +21,7 @@ public record Keystone(String endpoint, String identity, int version, Properties
     String at = "profiles." + profile.name() + ".auth.";
     String url = profile.endpoint().orElseThrow(() -> new ConfigurationException(null, at + "auth_url", "is missing;"
         + " copy OS_AUTH_URL from the cloud's RC file, such as https://keystone.example.org:5000/v3")).strip();
-    dev.flotilla.vm.internal.Endpoints.http(url, at + "auth_url");
+    dev.flotilla.vm.support.Endpoints.http(url, at + "auth_url");
     String user = profile.identity().orElseThrow(() -> new ConfigurationException(null, at + "username", "is missing"));
     String project = profile.setting("project_name").orElseThrow(() -> new ConfigurationException(null,
         at + "project_name", "is missing; name the project (tenant) the servers belong to (OS_PROJECT_NAME)"));

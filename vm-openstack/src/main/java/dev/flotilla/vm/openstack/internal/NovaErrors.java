@@ -51,7 +51,7 @@ public final class NovaErrors {
    */
   public static CloudException of(String call, int status, String content) {
     Optional<String> said = message(content);
-    String message = said.map(m -> dev.flotilla.vm.internal.Values.cut(m, MAX_MESSAGE))
+    String message = said.map(m -> m.length() <= MAX_MESSAGE ? m : m.substring(0, MAX_MESSAGE) + "...")
         .orElse("HTTP " + status + (said.isEmpty() && status >= 400 && status < 500 && status != 401 && status != 403
             ? " without OpenStack's error body (a proxy's answer?); nothing was concluded from it" : ""));
     return new CloudException(kind(status, message, said.isPresent()), "openstack", "HTTP " + status,
@@ -92,6 +92,6 @@ public final class NovaErrors {
     if (novasOwn && (m.contains("quota exceeded") || m.contains("no valid host") || m.contains("insufficient"))) {
       return Kind.CAPACITY;
     }
-    return dev.flotilla.vm.internal.HttpCall.kindOf(status, novasOwn);
+    return dev.flotilla.vm.support.HttpCall.kindOf(status, novasOwn);
   }
 }

@@ -1,6 +1,6 @@
 package dev.flotilla.vm.stratuslab.internal;
 
-import dev.flotilla.vm.internal.SafeXml;
+import dev.flotilla.vm.support.SafeXml;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.Instance;
 import java.net.URLDecoder;

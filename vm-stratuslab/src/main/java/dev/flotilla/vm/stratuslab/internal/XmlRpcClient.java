@@ -1,9 +1,9 @@
 package dev.flotilla.vm.stratuslab.internal;
 
-import dev.flotilla.vm.internal.SafeXml;
+import dev.flotilla.vm.support.SafeXml;
 import dev.flotilla.vm.CloudException;
-import dev.flotilla.vm.internal.Transport;
-import dev.flotilla.vm.internal.HttpCall;
+import dev.flotilla.vm.support.Transport;
+import dev.flotilla.vm.support.HttpCall;
 import dev.flotilla.vm.CloudException.Kind;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -1,4 +1,4 @@
-package dev.flotilla.vm.internal;
+package dev.flotilla.vm;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,19 +11,19 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-class AddressesTest {
+class AddressSyntaxTest {
   @ParameterizedTest
   @ValueSource(strings = {"192.0.2.10", "10.0.0.1", "255.255.255.255", "2001:db8::1", "::1", "fe80::1:2:3:4",
       "host.example.org", "web1"})
   void ipLiteralsAndHostNamesAreAddresses(String address) {
-    assertThat(Addresses.problem(address)).isEmpty();
+    assertThat(AddressSyntax.problem(address)).isEmpty();
   }
 
   @ParameterizedTest
   @ValueSource(strings = {"-oProxyCommand=touch PWNED", "-p", "1.2.3.256", "1.2.3", "10.0.0.1 ; rm -rf /",
       "a b", "2001:db8::1::2", "$(id)", "host_name", "", ":"})
   void anythingElseIsRefused(String address) {
-    assertThat(Addresses.problem(address)).isPresent();
+    assertThat(AddressSyntax.problem(address)).isPresent();
   }
 
   @Test

@@ -1,16 +1,16 @@
-package dev.flotilla.vm.internal;
+package dev.flotilla.vm;
 
 import java.util.Optional;
 
 /** RFC 1123 host names: what a node may be called, since the name becomes the VM's host name. */
-public final class HostNames {
+final class HostNames {
   private static final int MAX_LABEL = 63;
   private static final int MAX_NAME = 253;
 
   private HostNames() {}
 
   /** Why {@code name} is not a valid host name, or empty when it is. */
-  public static Optional<String> problem(String name) {
+  static Optional<String> problem(String name) {
     if (name == null || name.isEmpty()) {
       return Optional.of("it is empty");
     }

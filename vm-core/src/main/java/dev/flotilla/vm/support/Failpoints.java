@@ -1,4 +1,4 @@
-package dev.flotilla.vm.internal;
+package dev.flotilla.vm.support;
 
 import java.util.concurrent.atomic.AtomicInteger;
 

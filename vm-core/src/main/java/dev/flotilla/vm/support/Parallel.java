@@ -1,4 +1,4 @@
-package dev.flotilla.vm.internal;
+package dev.flotilla.vm.support;
 
 import java.util.ArrayList;
 import java.util.List;

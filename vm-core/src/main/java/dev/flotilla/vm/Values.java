@@ -1,4 +1,4 @@
-package dev.flotilla.vm.internal;
+package dev.flotilla.vm;
 
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -9,11 +9,11 @@ import java.util.Objects;
 import java.util.Set;
 
 /** Small helpers for immutable values: defensive copies that keep order and refuse nulls. */
-public final class Values {
+final class Values {
   private Values() {}
 
   /** An unmodifiable, order-keeping copy; {@code null} becomes empty. Null keys or values are refused. */
-  public static <K, V> Map<K, V> copy(Map<K, V> map, String what) {
+  static <K, V> Map<K, V> copy(Map<K, V> map, String what) {
     if (map == null || map.isEmpty()) {
       return Map.of();
     }
@@ -25,7 +25,7 @@ public final class Values {
   }
 
   /** An unmodifiable copy; {@code null} becomes empty. Null elements are refused. */
-  public static <T> List<T> copy(Collection<T> list, String what) {
+  static <T> List<T> copy(Collection<T> list, String what) {
     if (list == null || list.isEmpty()) {
       return List.of();
     }
@@ -36,7 +36,7 @@ public final class Values {
   }
 
   /** An unmodifiable, order-keeping set copy; {@code null} becomes empty. */
-  public static <T> Set<T> copySet(Collection<T> set, String what) {
+  static <T> Set<T> copySet(Collection<T> set, String what) {
     if (set == null || set.isEmpty()) {
       return Set.of();
     }
@@ -47,21 +47,20 @@ public final class Values {
   }
 
   /** Blank strings are treated as absent. */
-  public static String blankToNull(String s) {
+  static String blankToNull(String s) {
     return s == null || s.isBlank() ? null : s;
   }
 
-
   /** How much of an untrusted value a message quotes. */
-  public static final int QUOTED_CHARS = 120;
+  static final int QUOTED_CHARS = 120;
 
   /** {@code s} as a message may quote it: control characters escaped, at most {@link #QUOTED_CHARS} of it. */
-  public static String quoted(String s) {
+  static String quoted(String s) {
     return cut(escaped(s), QUOTED_CHARS);
   }
 
   /** {@code s} with control characters (ESC, BEL, CR, line feeds...) shown as {@code \x1b} and the like. */
-  public static String escaped(String s) {
+  static String escaped(String s) {
     StringBuilder sb = new StringBuilder(s.length());
     for (int i = 0; i < s.length(); i++) {
       char c = s.charAt(i);
@@ -75,7 +74,7 @@ public final class Values {
   }
 
   /** At most {@code max} characters of {@code s}, saying how many more there were. */
-  public static String cut(String s, int max) {
+  static String cut(String s, int max) {
     return s.length() <= max ? s : s.substring(0, max) + "... (" + (s.length() - max) + " more characters cut)";
   }
 }

@@ -1,4 +1,4 @@
-package dev.flotilla.vm.internal;
+package dev.flotilla.vm;
 
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -8,15 +8,15 @@ import java.util.regex.Pattern;
  * or a record is untrusted, and an address is handed to ssh; anything else (a leading '-', a space, a
  * shell character) is refused where it enters, so it can never become an option or a word of a command.
  */
-public final class Addresses {
+final class AddressSyntax {
   private static final Pattern IPV4 = Pattern.compile(
       "(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){3}");
   private static final Pattern IPV6_CHARS = Pattern.compile("[0-9A-Fa-f:.]{2,45}");
 
-  private Addresses() {}
+  private AddressSyntax() {}
 
   /** Why {@code address} is not an IP literal or a host name; empty when it is one. */
-  public static Optional<String> problem(String address) {
+  static Optional<String> problem(String address) {
     if (address == null || address.isEmpty()) {
       return Optional.of("it is empty");
     }
@@ -33,7 +33,7 @@ public final class Addresses {
   }
 
   /** Whether {@code address} is an address (see {@link #problem}). */
-  public static boolean valid(String address) {
+  static boolean valid(String address) {
     return problem(address).isEmpty();
   }
 
