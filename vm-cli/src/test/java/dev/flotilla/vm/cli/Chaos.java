@@ -221,7 +221,8 @@ final class Chaos {
     }
     for (Proc p : procs) {
       if (!p.process.waitFor(300, TimeUnit.SECONDS)) {
-        problems.add("round " + round + ": a vm " + p.verb + " did not end in 300 s");
+        problems.add("round " + round + ": a vm " + p.verb + " " + p.nodes + " did not end in 300 s; its threads: "
+            + threadDump(p.process));
         p.process.destroyForcibly().waitFor();
       }
       if (p.process.exitValue() == dev.flotilla.vm.support.Failpoints.HALT_STATUS && p.failpoint != null
@@ -243,6 +244,18 @@ final class Chaos {
   }
 
   /** A line in target/chaos-BACKEND.journal: what ran, how it was killed, how it ended. */
+  /** Where a process that did not end was stuck: its threads, as jstack prints them, in a file under target/. */
+  private static String threadDump(Process stuck) throws IOException, InterruptedException {
+    Path file = Path.of("target", "chaos-stuck-" + stuck.pid() + ".txt").toAbsolutePath();
+    Process jstack = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jstack").toString(),
+        Long.toString(stuck.pid())).redirectErrorStream(true).redirectOutput(file.toFile())
+        .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+    if (!jstack.waitFor(60, TimeUnit.SECONDS)) {
+      jstack.destroyForcibly().waitFor();
+    }
+    return file.toString();
+  }
+
   private void journal(String line) throws IOException {
     Path file = Path.of("target", "chaos-" + backend.name().replaceAll("[^A-Za-z0-9]+", "-") + ".journal");
     Files.writeString(file, line + "\n", StandardCharsets.UTF_8, java.nio.file.StandardOpenOption.CREATE,
@@ -441,8 +454,8 @@ final class Chaos {
     all.putAll(env);
     Process p = start(all, args, out);
     if (!p.waitFor(300, TimeUnit.SECONDS)) {
+      problems.add("vm " + String.join(" ", args) + " did not end in 300 s; its threads: " + threadDump(p));
       p.destroyForcibly().waitFor();
-      problems.add("vm " + String.join(" ", args) + " did not end in 300 s");
       return -1;
     }
     return p.exitValue();
