@@ -300,7 +300,8 @@ final class Engine {
       }
       groupOf.put(e.getKey(), groups.size());
       groups.add(new Waiter.Group(e.getKey(), nodeByVm, fresh, target == State.RUNNING
-          ? id -> stoppedOrRemovedSince(nodeByVm.get(id), id, batch.began()) : id -> false));
+          ? id -> stoppedOrRemovedSince(nodeByVm.get(id), id, batch.began())
+          : target == State.STOPPED ? id -> startedOrRemovedSince(nodeByVm.get(id), id, batch.began()) : id -> false));
     }
     List<Map<String, Instance>> seen = waiter.await(groups, wanted, label);
     List<Instance> out = new ArrayList<>(batch.targets().size());
@@ -335,6 +336,17 @@ final class Engine {
     return store.get(node).filter(r -> r.vmId().filter(vmId::equals).isPresent())
         .map(r -> java.util.stream.Stream.of(r.stoppedAt(), r.removedAt()).flatMap(Optional::stream)
             .anyMatch(at -> !at.isBefore(since))).orElse(false);
+  }
+
+  /**
+   * Whether another call started or removed node {@code node}'s VM {@code vmId} since {@code since}, while this
+   * call waits for it to stop: a stop marks the record before it acts, a start clears the mark, rm sets its own.
+   * A wait for it to stop ends there instead of waiting for its deadline on a VM that will not stop.
+   */
+  boolean startedOrRemovedSince(String node, String vmId, java.time.Instant since) {
+    return store.get(node).filter(r -> r.vmId().filter(vmId::equals).isPresent())
+        .map(r -> r.stoppedAt().isEmpty() || r.removedAt().filter(at -> !at.isBefore(since)).isPresent())
+        .orElse(false);
   }
 
   /**

@@ -294,6 +294,34 @@ class VmClientTest {
   }
 
   @Test
+  void aStopThatAnotherCallStartsMeanwhileEndsInsteadOfWaitingForItsDeadline(VirtualClock clock) {
+    // stopping takes 20 s: ten seconds into the wait, another caller starts the VM again (which clears the mark)
+    FakeCloud slow = FakeCloudExtension.defaults(clock).stopTime(java.time.Duration.ofSeconds(20)).build();
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    VmClient other = slow.clientBuilder().store(store).build();
+    other.start(node("web1"));
+    boolean[] started = {false};
+    VmClient client = slow.clientBuilder().store(store).listener(new dev.flotilla.vm.VmListener() {
+      @Override
+      public void onProgress(Progress p) {
+        if (!started[0] && p.done() == 0 && p.elapsed().toSeconds() >= 10) {
+          started[0] = true;
+          clock.advance(java.time.Duration.ofSeconds(15)); // the stop has taken effect: the VM is STOPPED
+          other.start(node("web1"));
+        }
+      }
+    }).build();
+    java.time.Instant before = clock.instant();
+
+    Instance vm = client.stop(node("web1"));
+
+    assertThat(started[0]).isTrue();
+    assertThat(vm.state()).isEqualTo(State.RUNNING);
+    assertThat(java.time.Duration.between(before, clock.instant())).as("not the wait's 10 minutes")
+        .isLessThan(java.time.Duration.ofMinutes(2));
+  }
+
+  @Test
   void theBindingIsRecordedBeforeWaitingAndAddressesAfter(FakeCloud cloud) {
     InMemoryNodeStore store = new InMemoryNodeStore();
     VmClient client = cloud.clientBuilder().store(store).listener(new dev.flotilla.vm.VmListener() {
