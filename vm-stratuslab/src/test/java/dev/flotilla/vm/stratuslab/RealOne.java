@@ -66,13 +66,36 @@ final class RealOne {
         .credentials(user, Secret.of(password)).defaultImage(image()).defaultOption("CPU", "0.1");
   }
 
+  /** The test network's address range: oned leases from it in turn, so a long-lived oned passes 10.158.75.255. */
+  private static final String FIRST_ADDRESS = "10.158.75.10";
+  private static final int ADDRESSES = 250;
+
+  /** Whether {@code ip} is one of the addresses the test network leases. */
+  static boolean isLeasedFromPublicNetwork(String ip) {
+    long offset = ipv4(ip) - ipv4(FIRST_ADDRESS);
+    return offset >= 0 && offset < ADDRESSES;
+  }
+
+  private static long ipv4(String ip) {
+    String[] parts = ip.split("\\.");
+    if (parts.length != 4) {
+      throw new AssertionError("not an IPv4 address: " + ip);
+    }
+    long value = 0;
+    for (String part : parts) {
+      value = value * 256 + Integer.parseInt(part);
+    }
+    return value;
+  }
+
   /** The test image's id, made on first use. */
   static synchronized String image() {
     if (imageId == null) {
       imageId = ensure("one.imagepool.info", IMAGE, () -> call("one.image.allocate", "NAME = \"" + IMAGE + "\"\n"
           + "PATH = \"/dev/null\"\nSIZE = \"64\"\nTYPE = \"OS\"\n", 1, false));
       ensure("one.vnpool.info", "public", () -> call("one.vn.allocate", "NAME = \"public\"\nVN_MAD = \"dummy\"\n"
-          + "BRIDGE = \"br0\"\nAR = [ TYPE = \"IP4\", IP = \"10.158.75.10\", SIZE = \"250\" ]\n", -1));
+          + "BRIDGE = \"br0\"\nAR = [ TYPE = \"IP4\", IP = \"" + FIRST_ADDRESS + "\", SIZE = \"" + ADDRESSES
+          + "\" ]\n", -1));
       awaitNetworkReady();
       ensureUser(OTHER_USER, null);
       ensureUser(QUOTA_USER, "VM = [ VMS = \"1\", CPU = \"-1\", MEMORY = \"-1\", RUNNING_VMS = \"-1\","
