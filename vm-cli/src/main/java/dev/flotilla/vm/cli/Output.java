@@ -1,6 +1,7 @@
 package dev.flotilla.vm.cli;
 
 import com.google.gson.GsonBuilder;
+import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.VmListener;
 import java.io.PrintStream;
@@ -187,7 +188,6 @@ final class Output {
     out.flush();
   }
 
-
   private static final java.util.regex.Pattern COLOUR = java.util.regex.Pattern.compile(MARK + "\\[[0-9;]*m");
 
   /** The text without Output's own colours. */
@@ -249,5 +249,19 @@ final class Output {
       r.add(c == null ? "-" : c);
     }
     return r;
+  }
+
+  /** A VM as --json shows it. */
+  static Map<String, Object> vmJson(Instance vm) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("id", vm.id());
+    m.put("node", vm.nodeName().orElse(null));
+    m.put("state", vm.state().name());
+    m.put("provider_state", vm.providerState());
+    m.put("type", vm.type().orElse(null));
+    m.put("ip", vm.publicAddress().orElse(null));
+    m.put("private_ip", vm.privateAddress().orElse(null));
+    m.put("zone", vm.zone().orElse(null));
+    return m;
   }
 }

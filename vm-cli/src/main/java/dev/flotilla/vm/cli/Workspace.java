@@ -9,6 +9,7 @@ import dev.flotilla.vm.store.CloudConfig;
 import dev.flotilla.vm.store.NodeStore;
 import dev.flotilla.vm.store.NodeStores;
 import dev.flotilla.vm.testkit.FakeCloud;
+import dev.flotilla.vm.testkit.FakeCloudBuilder;
 import dev.flotilla.vm.testkit.FileBackedFakeCloud;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
@@ -126,7 +127,7 @@ final class Workspace implements AutoCloseable {
     if (embedded()) {
       // the embedded cloud's behaviour, for demos and crash tests: boot and stop times, a cloud that ignores
       // create tokens, and a share of answers that cannot be read (drawn from a seed)
-      FakeCloud.Builder fake = FakeCloud.builder().bootTime(Duration.ofSeconds(env("FLOTILLA_FAKE_BOOT_SECONDS")))
+      FakeCloudBuilder fake = FakeCloud.builder().bootTime(Duration.ofSeconds(env("FLOTILLA_FAKE_BOOT_SECONDS")))
           .stopTime(Duration.ofSeconds(env("FLOTILLA_FAKE_STOP_SECONDS"))).seed(env("FLOTILLA_FAKE_SEED"));
       if (env("FLOTILLA_FAKE_IGNORE_TOKENS") == 1) {
         fake.ignoreClientTokens();

@@ -1,18 +1,15 @@
 package dev.flotilla.vm.support;
 
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
+import dev.flotilla.vm.Secret;
 import java.util.regex.Pattern;
 
 /**
  * Masks secrets in text bound for a log or a terminal: every secret value this JVM has revealed to a
- * cloud, and whatever follows the names of credentials in headers, queries and JSON (tokens, signatures,
- * passwords, Authorization). The last line of defence: nothing should put a secret in text, and this
+ * cloud ({@link Secret#maskRevealed}), and whatever follows the names of credentials in headers, queries
+ * and JSON (tokens, signatures, passwords, Authorization). The last line of defence: nothing should put a secret in text, and this
  * makes sure that what slips through shows {@code ****}.
  */
 public final class Redact {
-  private static final int SHORTEST = 4; // shorter "secrets" would mask ordinary text
-  private static final Set<String> REVEALED = ConcurrentHashMap.newKeySet();
   private static final Pattern HEADER = Pattern.compile("(?i)(x-auth-token|x-subject-token|authorization|"
       + "x-amz-security-token|x-amz-signature|x-amz-credential|proxy-authorization|cookie|set-cookie)"
       + "(\\s*[=:]\\s*\\[?)[^\\],\\r\\n]+");
@@ -23,24 +20,12 @@ public final class Redact {
 
   private Redact() {}
 
-  /** Remembers {@code secret} as a value to mask wherever it appears. */
-  public static void remember(String secret) {
-    if (secret != null && secret.length() >= SHORTEST) {
-      REVEALED.add(secret);
-    }
-  }
-
   /** {@code text} with every secret it holds masked as {@code ****}. */
   public static String secrets(String text) {
     if (text == null || text.isEmpty()) {
       return text;
     }
-    String out = text;
-    for (String s : REVEALED) {
-      if (out.contains(s)) {
-        out = out.replace(s, "****");
-      }
-    }
+    String out = Secret.maskRevealed(text);
     out = HEADER.matcher(out).replaceAll("$1$2****");
     out = FIELD.matcher(out).replaceAll("$1$2****");
     return JSON.matcher(out).replaceAll("$1****$2");

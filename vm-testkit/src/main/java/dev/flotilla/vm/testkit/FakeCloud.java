@@ -78,33 +78,33 @@ public final class FakeCloud implements Provider {
     TYPES,
     /** {@link FakeCloud#images()}. */
     IMAGES,
-    /** {@link FakeCloud#snapshot}. */
+    /** {@link dev.flotilla.vm.spi.Snapshots#take}. */
     SNAPSHOT,
-    /** {@link FakeCloud#snapshots}. */
+    /** {@link dev.flotilla.vm.spi.Snapshots#chain}. */
     SNAPSHOTS,
-    /** {@link FakeCloud#revert}. */
+    /** {@link dev.flotilla.vm.spi.Snapshots#revert}. */
     REVERT,
-    /** {@link FakeCloud#deleteSnapshot}. */
+    /** {@link dev.flotilla.vm.spi.Snapshots#delete}. */
     DELETE_SNAPSHOT,
-    /** {@link FakeCloud#importKey}. */
+    /** {@link dev.flotilla.vm.spi.Keys#importKey}. */
     IMPORT_KEY,
-    /** {@link FakeCloud#keys()}. */
+    /** {@link dev.flotilla.vm.spi.Keys#list}. */
     KEYS,
-    /** {@link FakeCloud#createImage}. */
+    /** {@link dev.flotilla.vm.spi.ImageSaving#save}. */
     CREATE_IMAGE,
-    /** {@link FakeCloud#deleteImage}. */
+    /** {@link dev.flotilla.vm.spi.ImageSaving#delete}. */
     DELETE_IMAGE,
-    /** {@link FakeCloud#consoleOutput}. */
+    /** {@link dev.flotilla.vm.spi.Console#output}. */
     CONSOLE_OUTPUT,
-    /** {@link FakeCloud#addresses()}. */
+    /** {@link dev.flotilla.vm.spi.Addresses#list}. */
     ADDRESSES,
-    /** {@link FakeCloud#allocateAddress}. */
+    /** {@link dev.flotilla.vm.spi.Addresses#allocate}. */
     ALLOCATE_ADDRESS,
-    /** {@link FakeCloud#associateAddress}. */
+    /** {@link dev.flotilla.vm.spi.Addresses#associate}. */
     ASSOCIATE_ADDRESS,
-    /** {@link FakeCloud#disassociateAddress}. */
+    /** {@link dev.flotilla.vm.spi.Addresses#disassociate}. */
     DISASSOCIATE_ADDRESS,
-    /** {@link FakeCloud#releaseAddress}. */
+    /** {@link dev.flotilla.vm.spi.Addresses#release}. */
     RELEASE_ADDRESS;
 
     /** The operation's name in lower camel case, as assertions take it: {@code describe}, {@code deleteSnapshot}. */
@@ -148,43 +148,37 @@ public final class FakeCloud implements Provider {
       new Image("ubuntu-24.04", "Ubuntu 24.04 LTS", "public"),
       new Image("alpine-3.20", "Alpine Linux 3.20", "public"));
 
-  private static final int CALL_LOG_LIMIT = 100_000;
 
   private final String api;
-  private final Clock clock;
+  final Clock clock;
   private final Set<Capability> capabilities;
-  private final Map<String, InstanceType> types;
-  private final Map<String, Image> images;
+  final Map<String, InstanceType> types;
+  final Map<String, Image> images;
   private final String defaultImage;
   private final String zone;
   private final Duration bootTime;
   private final Duration stopTime;
   private final Duration rebootTime;
   private final Duration terminateTime;
-  private final Duration snapshotTime;
+  final Duration snapshotTime;
   private final Duration terminatedRetention;
   private final int maxSnapshots;
-  private final List<Host> hosts;
+  private final FakeHosts hosts;
 
-  private final Object lock = new Object();
-  private final Map<String, FakeVm> vms = new LinkedHashMap<>();
-  private final Map<String, List<String>> tokens = new HashMap<>();
-  private final Map<String, dev.flotilla.vm.KeyPair> keys = new java.util.TreeMap<>();
+  /** Guards everything below, and the faults. */
+  final Object lock = new Object();
+  final FakeFaults faults;
+  private final FakeCloudFacets facets = new FakeCloudFacets(this);
+  final Map<String, FakeVm> vms = new LinkedHashMap<>();
+  final Map<String, List<String>> tokens = new HashMap<>();
+  final Map<String, dev.flotilla.vm.KeyPair> keys = new java.util.TreeMap<>();
   /** Floating addresses of the pool {@code public} (203.0.113.0/24), and the VM each points at. */
-  private final Map<String, String> floating = new LinkedHashMap<>();
-  private final Map<Op, Long> callCounts = new EnumMap<>(Op.class);
-  private final Deque<Call> calls = new ArrayDeque<>();
-  private final Map<Op, Deque<Kind>> failures = new EnumMap<>(Op.class);
-  private final Random random;
-  private double throttleShare;
-  private double garbageShare;
+  final Map<String, String> floating = new LinkedHashMap<>();
   private final boolean ignoreClientTokens;
-  private Duration hideNewFor = Duration.ZERO;
-  private final Deque<String> failingBoots = new ArrayDeque<>();
-  private long nextVm = 1;
-  private long nextSnapshot = 1;
+  long nextVm = 1;
+  long nextSnapshot = 1;
 
-  private FakeCloud(Builder b) {
+  FakeCloud(FakeCloudBuilder b) {
     this.api = b.api;
     this.clock = b.clock;
     this.capabilities = Set.copyOf(b.capabilities);
@@ -201,8 +195,8 @@ public final class FakeCloud implements Provider {
     this.snapshotTime = b.snapshotTime;
     this.terminatedRetention = b.terminatedRetention;
     this.maxSnapshots = b.maxSnapshots;
-    this.hosts = List.copyOf(b.hosts);
-    this.random = new Random(b.seed);
+    this.hosts = new FakeHosts(api, b.hosts);
+    this.faults = new FakeFaults(api, clock, new Random(b.seed), lock);
     this.ignoreClientTokens = b.ignoreClientTokens;
   }
 
@@ -212,8 +206,8 @@ public final class FakeCloud implements Provider {
   }
 
   /** A builder, to set the clock, durations, hosts, types and capabilities. */
-  public static Builder builder() {
-    return new Builder();
+  public static FakeCloudBuilder builder() {
+    return new FakeCloudBuilder();
   }
 
   /**
@@ -233,27 +227,17 @@ public final class FakeCloud implements Provider {
     return clock;
   }
 
-  // ---- fault injection ------------------------------------------------------------------------------------
+  // ---- fault injection (see FakeFaults) -------------------------------------------------------------------
 
   /** Fails the next {@code count} calls of {@code op} with a {@link CloudException} of {@code kind}. */
   public FakeCloud failNext(Op op, int count, Kind kind) {
-    synchronized (lock) {
-      Deque<Kind> queue = failures.computeIfAbsent(op, k -> new ArrayDeque<>());
-      for (int i = 0; i < count; i++) {
-        queue.add(kind);
-      }
-    }
+    faults.failNext(op, count, kind);
     return this;
   }
 
   /** Answers a share (0 to 1) of all calls, drawn with the builder's seed, with THROTTLED. 0 stops it. */
   public FakeCloud throttle(double share) {
-    if (share < 0 || share > 1) {
-      throw new IllegalArgumentException("the throttled share is from 0 to 1, got " + share);
-    }
-    synchronized (lock) {
-      this.throttleShare = share;
-    }
+    faults.throttle(share);
     return this;
   }
 
@@ -263,30 +247,19 @@ public final class FakeCloud implements Provider {
    * after it made the VMs. The adapter's error is of kind UNKNOWN. 0 stops it.
    */
   public FakeCloud garbage(double share) {
-    if (share < 0 || share > 1) {
-      throw new IllegalArgumentException("the garbage share is from 0 to 1, got " + share);
-    }
-    synchronized (lock) {
-      this.garbageShare = share;
-    }
+    faults.garbage(share);
     return this;
   }
 
   /** Hides VMs created from now on from describe and list for {@code d} after launch (eventual consistency). */
   public FakeCloud hideNewVms(Duration d) {
-    synchronized (lock) {
-      this.hideNewFor = d;
-    }
+    faults.hideNewVms(d);
     return this;
   }
 
   /** Sends the next {@code count} VMs that boot to ERROR with {@code fault} instead of RUNNING. */
   public FakeCloud failNextBoots(int count, String fault) {
-    synchronized (lock) {
-      for (int i = 0; i < count; i++) {
-        failingBoots.add(fault);
-      }
-    }
+    faults.failNextBoots(count, fault);
     return this;
   }
 
@@ -305,31 +278,22 @@ public final class FakeCloud implements Provider {
 
   /** How many calls of {@code op} it received (failed ones included). */
   public long callCount(Op op) {
-    synchronized (lock) {
-      return callCounts.getOrDefault(op, 0L);
-    }
+    return faults.callCount(op);
   }
 
   /** How many calls it received in all. */
   public long callCount() {
-    synchronized (lock) {
-      return callCounts.values().stream().mapToLong(Long::longValue).sum();
-    }
+    return faults.callCount();
   }
 
-  /** The calls it received, oldest first (the last {@value #CALL_LOG_LIMIT}). */
+  /** The calls it received, oldest first (the last {@value FakeFaults#CALL_LOG_LIMIT}). */
   public List<Call> calls() {
-    synchronized (lock) {
-      return List.copyOf(calls);
-    }
+    return faults.calls();
   }
 
   /** Forgets the calls received so far. */
   public void clearCalls() {
-    synchronized (lock) {
-      calls.clear();
-      callCounts.clear();
-    }
+    faults.clearCalls();
   }
 
   /** How many VMs it holds that are not terminated. */
@@ -364,8 +328,8 @@ public final class FakeCloud implements Provider {
     return capabilities.stream().filter(c -> !c.operation()).collect(java.util.stream.Collectors.toUnmodifiableSet());
   }
 
-  /** {@code facet} when the cloud has {@code capability} (see {@link Builder#without}), else empty. */
-  private <F> java.util.Optional<F> facet(Capability capability, F facet) {
+  /** {@code facet} when the cloud has {@code capability} (see {@link FakeCloudBuilder#without}), else empty. */
+  <F> java.util.Optional<F> facet(Capability capability, F facet) {
     return capabilities.contains(capability) ? java.util.Optional.of(facet) : java.util.Optional.empty();
   }
 
@@ -384,32 +348,14 @@ public final class FakeCloud implements Provider {
     return facet(Capability.CREATE_STOPPED, this::createStopped);
   }
 
-  /** Gives a stopped VM another instance type, with its CPUs and memory. */
-  public void resize(String id, String type) {
-    synchronized (lock) {
-      receive(Op.RESIZE, List.of(id));
-      FakeVm vm = existing(id);
-      vm.settle(clock.instant());
-      checkAllowed(vm, Action.RESIZE);
-      InstanceType t = types.get(type);
-      if (t == null) {
-        throw error(Kind.INVALID_REQUEST, "InvalidInstanceType", "no instance type '" + type + "'; types: "
-            + types.keySet());
-      }
-      vm.type = t.name();
-      vm.cpus = t.cpus();
-      vm.memoryMb = t.memoryMb();
-    }
-  }
-
   @Override
   public java.util.Optional<dev.flotilla.vm.spi.Resizing> resizing() {
-    return facet(Capability.RESIZE, this::resize);
+    return facets.resizing();
   }
 
   private List<Instance> create(CreateRequest request, boolean start) {
     synchronized (lock) {
-      receive(Op.CREATE, List.of());
+      faults.receive(Op.CREATE, List.of());
       Instant now = clock.instant();
       List<String> earlier = tokens.get(request.clientToken());
       if (earlier != null && capabilities.contains(Capability.IDEMPOTENT_CREATE) && !ignoreClientTokens) {
@@ -431,7 +377,7 @@ public final class FakeCloud implements Provider {
       int cpus = spec.cpus().orElse(type.cpus());
       int memory = spec.memoryMb().orElse(type.memoryMb());
       String group = spec.antiAffinityGroup().orElse(null);
-      List<String> placement = place(request.count(), cpus, memory, group);
+      List<String> placement = hosts.place(vms.values(), clock.instant(), request.count(), cpus, memory, group);
       List<String> ids = new ArrayList<>();
       List<Instance> out = new ArrayList<>();
       for (int i = 0; i < request.count(); i++) {
@@ -441,7 +387,7 @@ public final class FakeCloud implements Provider {
             "100." + (64 + (n >> 16 & 63)) + "." + (n >> 8 & 255) + "." + (n & 255), SnapshotChain.empty(maxSnapshots));
         vm.host = placement.get(i);
         vm.tags.putAll(request.tagsFor(request.nodeNames().get(i)));
-        vm.hiddenUntil = now.plus(hideNewFor);
+        vm.hiddenUntil = now.plus(faults.hideNewFor());
         if (start) {
           boot(vm, now);
         } else {
@@ -453,7 +399,7 @@ public final class FakeCloud implements Provider {
         out.add(withFloating(vm.observe()));
       }
       tokens.put(request.clientToken(), List.copyOf(ids));
-      garbled(Op.CREATE);
+      faults.garbled(Op.CREATE);
       return out;
     }
   }
@@ -461,7 +407,7 @@ public final class FakeCloud implements Provider {
   @Override
   public List<Instance> describe(Collection<String> ids) {
     synchronized (lock) {
-      receive(Op.DESCRIBE, ids);
+      faults.receive(Op.DESCRIBE, ids);
       Instant now = clock.instant();
       List<Instance> out = new ArrayList<>(ids.size());
       for (String id : ids) {
@@ -477,7 +423,7 @@ public final class FakeCloud implements Provider {
   @Override
   public List<Instance> list() {
     synchronized (lock) {
-      receive(Op.LIST, List.of());
+      faults.receive(Op.LIST, List.of());
       Instant now = clock.instant();
       List<Instance> out = new ArrayList<>();
       for (FakeVm vm : vms.values()) {
@@ -519,111 +465,27 @@ public final class FakeCloud implements Provider {
 
   @Override
   public java.util.Optional<dev.flotilla.vm.spi.Console> console() {
-    return facet(Capability.CONSOLE_OUTPUT, this::consoleOutput);
-  }
-
-  /** What a booted Debian with cloud-init prints, with the VM's name and how much user data it got. */
-  private String consoleOutput(String id) {
-    synchronized (lock) {
-      receive(Op.CONSOLE_OUTPUT, List.of(id));
-      FakeVm vm = existing(id);
-      vm.settle(clock.instant());
-      String name = vm.tags.getOrDefault(Instance.NODE_TAG, vm.id);
-      StringBuilder out = new StringBuilder("[    0.000000] Linux version 6.1.0-fake (" + vm.image + ")\n");
-      if (vm.state == State.RUNNING || vm.state == State.STOPPING || vm.state == State.STOPPED) {
-        out.append("cloud-init: finished, datasource fake\n").append(name).append(" login: \n");
-      }
-      return out.toString();
-    }
+    return facets.console();
   }
 
   @Override
   public java.util.Optional<dev.flotilla.vm.spi.Addresses> addresses() {
-    return facet(Capability.FLOATING_IP, new dev.flotilla.vm.spi.Addresses() {
-      @Override
-      public List<dev.flotilla.vm.FloatingAddress> list() {
-        return listAddresses();
-      }
-
-      @Override
-      public dev.flotilla.vm.FloatingAddress allocate(String pool) {
-        return allocateAddress(pool);
-      }
-
-      @Override
-      public void associate(String address, String id) {
-        associateAddress(address, id);
-      }
-
-      @Override
-      public void disassociate(String address, String id) {
-        disassociateAddress(address, id);
-      }
-
-      @Override
-      public void release(String address) {
-        releaseAddress(address);
-      }
-    });
+    return facets.addresses();
   }
 
-  private List<dev.flotilla.vm.FloatingAddress> listAddresses() {
-    synchronized (lock) {
-      receive(Op.ADDRESSES, List.of());
-      return floating.entrySet().stream().map(e -> new dev.flotilla.vm.FloatingAddress(e.getKey(), "public",
-          e.getValue())).toList();
-    }
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.ImageSaving> imageSaving() {
+    return facets.imageSaving();
   }
 
-  private dev.flotilla.vm.FloatingAddress allocateAddress(String pool) {
-    synchronized (lock) {
-      receive(Op.ALLOCATE_ADDRESS, List.of());
-      if (pool != null && !pool.equals("public")) {
-        throw error(Kind.NOT_FOUND, "FloatingIpPoolNotFound", "no floating IP pool '" + pool + "'; the pool is public");
-      }
-      for (int i = 1; i < 255; i++) {
-        String address = "203.0.113." + i;
-        if (!floating.containsKey(address)) {
-          floating.put(address, null);
-          return new dev.flotilla.vm.FloatingAddress(address, "public", null);
-        }
-      }
-      throw error(Kind.CAPACITY, "FloatingIpLimitExceeded", "all 254 floating addresses are allocated");
-    }
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.Keys> keys() {
+    return facets.keys();
   }
 
-  private void associateAddress(String address, String id) {
-    synchronized (lock) {
-      receive(Op.ASSOCIATE_ADDRESS, List.of(id));
-      allocated(address);
-      existing(id);
-      floating.put(address, id);
-    }
-  }
-
-  private void disassociateAddress(String address, String id) {
-    synchronized (lock) {
-      receive(Op.DISASSOCIATE_ADDRESS, List.of(id));
-      if (!id.equals(allocated(address))) {
-        throw error(Kind.INVALID_REQUEST, "FloatingIpNotAssociated", address + " does not point at VM " + id);
-      }
-      floating.put(address, null);
-    }
-  }
-
-  private void releaseAddress(String address) {
-    synchronized (lock) {
-      receive(Op.RELEASE_ADDRESS, List.of());
-      allocated(address);
-      floating.remove(address);
-    }
-  }
-
-  private String allocated(String address) {
-    if (!floating.containsKey(address)) {
-      throw error(Kind.NOT_FOUND, "FloatingIpNotFound", "no floating address " + address + " is allocated");
-    }
-    return floating.get(address);
+  @Override
+  public java.util.Optional<dev.flotilla.vm.spi.Snapshots> snapshots() {
+    return facets.snapshots();
   }
 
   @Override
@@ -640,7 +502,7 @@ public final class FakeCloud implements Provider {
   @Override
   public void tag(String id, Map<String, String> tags) {
     synchronized (lock) {
-      receive(Op.TAG, List.of(id));
+      faults.receive(Op.TAG, List.of(id));
       existing(id).tags.putAll(tags);
     }
   }
@@ -648,7 +510,7 @@ public final class FakeCloud implements Provider {
   @Override
   public List<InstanceType> types() {
     synchronized (lock) {
-      receive(Op.TYPES, List.of());
+      faults.receive(Op.TYPES, List.of());
       return List.copyOf(types.values());
     }
   }
@@ -656,267 +518,8 @@ public final class FakeCloud implements Provider {
   @Override
   public List<Image> images() {
     synchronized (lock) {
-      receive(Op.IMAGES, List.of());
+      faults.receive(Op.IMAGES, List.of());
       return List.copyOf(images.values());
-    }
-  }
-
-  @Override
-  public java.util.Optional<dev.flotilla.vm.spi.ImageSaving> imageSaving() {
-    return facet(Capability.SNAPSHOT_TO_IMAGE, new dev.flotilla.vm.spi.ImageSaving() {
-      @Override
-      public Image save(String id, String name, Map<String, String> tags) {
-        return createImage(id, name, tags);
-      }
-
-      @Override
-      public java.util.Optional<Image> image(String imageId) {
-        synchronized (lock) {
-          receive(Op.IMAGES, List.of());
-          return java.util.Optional.ofNullable(images.get(imageId));
-        }
-      }
-
-      @Override
-      public void delete(String imageId) {
-        deleteImage(imageId);
-      }
-    });
-  }
-
-  private Image createImage(String id, String name, Map<String, String> tags) {
-    synchronized (lock) {
-      receive(Op.CREATE_IMAGE, List.of(id));
-      existing(id);
-      Image image = new Image("img-" + String.format("%06d", nextSnapshot++), name, "self", tags);
-      images.put(image.id(), image);
-      return image;
-    }
-  }
-
-  private void deleteImage(String imageId) {
-    synchronized (lock) {
-      receive(Op.DELETE_IMAGE, List.of());
-      if (images.remove(imageId) == null) {
-        throw error(Kind.NOT_FOUND, "InvalidAMIID.NotFound", "no image '" + imageId + "'");
-      }
-    }
-  }
-
-  @Override
-  public java.util.Optional<dev.flotilla.vm.spi.Keys> keys() {
-    return facet(Capability.KEY_IMPORT, new dev.flotilla.vm.spi.Keys() {
-      @Override
-      public dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
-        return FakeCloud.this.importKey(name, publicKey);
-      }
-
-      @Override
-      public List<dev.flotilla.vm.KeyPair> list() {
-        return listKeys();
-      }
-    });
-  }
-
-  private dev.flotilla.vm.KeyPair importKey(String name, String publicKey) {
-    synchronized (lock) {
-      receive(Op.IMPORT_KEY, List.of());
-      if (keys.containsKey(name)) {
-        throw error(Kind.INVALID_REQUEST, "InvalidKeyPair.Duplicate", "a key named '" + name + "' is already registered");
-      }
-      String fingerprint = dev.flotilla.vm.support.SshKeys.md5(publicKey).orElseThrow(() -> error(Kind.INVALID_REQUEST,
-          "InvalidKey.Format", "not an OpenSSH public key; give the one line of an id_*.pub file"));
-      dev.flotilla.vm.KeyPair key = new dev.flotilla.vm.KeyPair(name, fingerprint);
-      keys.put(name, key);
-      return key;
-    }
-  }
-
-  private List<dev.flotilla.vm.KeyPair> listKeys() {
-    synchronized (lock) {
-      receive(Op.KEYS, List.of());
-      return List.copyOf(keys.values());
-    }
-  }
-
-  @Override
-  public java.util.Optional<dev.flotilla.vm.spi.Snapshots> snapshots() {
-    return facet(Capability.SNAPSHOTS, new dev.flotilla.vm.spi.Snapshots() {
-      @Override
-      public Snapshot take(String id, String name, SnapshotOptions options) {
-        return snapshot(id, name, options);
-      }
-
-      @Override
-      public SnapshotChain chain(String id) {
-        return snapshots(id);
-      }
-
-      @Override
-      public void revert(String id, String snapshotId) {
-        FakeCloud.this.revert(id, snapshotId);
-      }
-
-      @Override
-      public void delete(String id, String snapshotId) {
-        deleteSnapshot(id, snapshotId);
-      }
-    });
-  }
-
-  private Snapshot snapshot(String id, String name, SnapshotOptions options) {
-    synchronized (lock) {
-      receive(Op.SNAPSHOT, List.of(id));
-      if (options.memory()) {
-        require(Capability.SNAPSHOT_MEMORY);
-      }
-      Instant now = clock.instant();
-      FakeVm vm = existing(id);
-      vm.settle(now);
-      checkAllowed(vm, Action.SNAPSHOT);
-      Snapshot.Status status = snapshotTime.isZero() ? Snapshot.Status.READY : Snapshot.Status.CREATING;
-      Snapshot s = Snapshot.of("snap-" + nextSnapshot++, name, null, options.memory(), now, status);
-      vm.snapshots = vm.snapshots.add(s);
-      if (status == Snapshot.Status.CREATING) {
-        vm.snapshotReadyAt.put(s.id(), now.plus(snapshotTime));
-      }
-      vm.snapshotReadyAt.keySet().retainAll(ids(vm.snapshots));
-      return vm.snapshots.get(s.id()).orElseThrow();
-    }
-  }
-
-  private SnapshotChain snapshots(String id) {
-    synchronized (lock) {
-      receive(Op.SNAPSHOTS, List.of(id));
-      FakeVm vm = existing(id);
-      settleSnapshots(vm, clock.instant());
-      return vm.snapshots;
-    }
-  }
-
-  private void revert(String id, String snapshotId) {
-    synchronized (lock) {
-      receive(Op.REVERT, List.of(id));
-      Instant now = clock.instant();
-      FakeVm vm = existing(id);
-      vm.settle(now);
-      settleSnapshots(vm, now);
-      checkAllowed(vm, Action.REVERT);
-      Snapshot s = snapshotOf(vm, snapshotId);
-      if (s.status() != Snapshot.Status.READY) {
-        throw error(Kind.INVALID_REQUEST, "SnapshotNotReady", "snapshot " + snapshotId + " is " + s.status());
-      }
-      vm.snapshots = vm.snapshots.revertTo(snapshotId);
-      // As CloudStack does: a memory snapshot comes back running, a disk-only one stopped.
-      vm.state = s.includesMemory() ? State.RUNNING : State.STOPPED;
-      vm.providerState = vm.state.name().toLowerCase(Locale.ROOT);
-    }
-  }
-
-  private void deleteSnapshot(String id, String snapshotId) {
-    synchronized (lock) {
-      receive(Op.DELETE_SNAPSHOT, List.of(id));
-      FakeVm vm = existing(id);
-      snapshotOf(vm, snapshotId);
-      vm.snapshots = vm.snapshots.delete(snapshotId);
-      vm.snapshotReadyAt.remove(snapshotId);
-    }
-  }
-
-  /** The VMs, tokens and counters as JSON, for {@link FileBackedFakeCloud}. */
-  com.google.gson.JsonObject saveState() {
-    synchronized (lock) {
-      com.google.gson.JsonObject o = new com.google.gson.JsonObject();
-      o.addProperty("nextVm", nextVm);
-      o.addProperty("nextSnapshot", nextSnapshot);
-      com.google.gson.JsonArray list = new com.google.gson.JsonArray();
-      vms.values().forEach(vm -> list.add(dev.flotilla.vm.testkit.internal.FakeState.write(vm)));
-      o.add("vms", list);
-      com.google.gson.JsonObject t = new com.google.gson.JsonObject();
-      tokens.forEach((token, ids) -> {
-        com.google.gson.JsonArray a = new com.google.gson.JsonArray();
-        ids.forEach(a::add);
-        t.add(token, a);
-      });
-      o.add("tokens", t);
-      com.google.gson.JsonObject k = new com.google.gson.JsonObject();
-      keys.values().forEach(key -> k.addProperty(key.name(), key.fingerprint()));
-      o.add("keys", k);
-      com.google.gson.JsonObject f = new com.google.gson.JsonObject();
-      floating.forEach((address, owner) -> f.addProperty(address, owner == null ? "" : owner)); // "" = free
-      o.add("floating", f);
-      com.google.gson.JsonArray saved = new com.google.gson.JsonArray();
-      images.values().stream().filter(i -> "self".equals(i.owner())).forEach(i -> {
-        com.google.gson.JsonObject image = new com.google.gson.JsonObject();
-        image.addProperty("id", i.id());
-        image.addProperty("name", i.name());
-        com.google.gson.JsonObject tags = new com.google.gson.JsonObject();
-        i.tags().forEach(tags::addProperty);
-        image.add("tags", tags);
-        saved.add(image);
-      });
-      o.add("savedImages", saved);
-      return o;
-    }
-  }
-
-  /**
-   * Replaces the VMs, tokens and counters with those of {@link #saveState()}, read from {@code in} one VM at a
-   * time: a cloud of 10,000 VMs is never one tree in memory.
-   */
-  void restoreState(com.google.gson.stream.JsonReader in) throws java.io.IOException {
-    synchronized (lock) {
-      vms.clear();
-      tokens.clear();
-      keys.clear();
-      floating.clear();
-      images.values().removeIf(i -> "self".equals(i.owner()));
-      Long vmCounter = null;
-      Long snapshotCounter = null;
-      in.beginObject();
-      while (in.hasNext()) {
-        String field = in.nextName();
-        if (field.equals("vms")) {
-          in.beginArray();
-          while (in.hasNext()) {
-            FakeVm vm = dev.flotilla.vm.testkit.internal.FakeState.read(
-                com.google.gson.JsonParser.parseReader(in).getAsJsonObject());
-            vms.put(vm.id, vm);
-          }
-          in.endArray();
-          continue;
-        }
-        com.google.gson.JsonElement value = com.google.gson.JsonParser.parseReader(in);
-        switch (field) {
-          case "nextVm" -> vmCounter = value.getAsLong();
-          case "nextSnapshot" -> snapshotCounter = value.getAsLong();
-          case "savedImages" -> value.getAsJsonArray().forEach(e -> {
-            com.google.gson.JsonObject i = e.getAsJsonObject();
-            Map<String, String> tags = new LinkedHashMap<>();
-            if (i.has("tags")) {
-              i.getAsJsonObject("tags").entrySet().forEach(t -> tags.put(t.getKey(), t.getValue().getAsString()));
-            }
-            String id = i.get("id").getAsString();
-            images.put(id, new Image(id, i.get("name").getAsString(), "self", tags));
-          });
-          case "floating" -> value.getAsJsonObject().entrySet().forEach(e -> floating.put(e.getKey(),
-              e.getValue().getAsString().isEmpty() ? null : e.getValue().getAsString()));
-          case "keys" -> value.getAsJsonObject().entrySet().forEach(e -> keys.put(e.getKey(),
-              new dev.flotilla.vm.KeyPair(e.getKey(), e.getValue().getAsString())));
-          case "tokens" -> value.getAsJsonObject().entrySet().forEach(e -> {
-            List<String> ids = new ArrayList<>();
-            e.getValue().getAsJsonArray().forEach(id -> ids.add(id.getAsString()));
-            tokens.put(e.getKey(), List.copyOf(ids));
-          });
-          default -> { } // a field a later version added
-        }
-      }
-      in.endObject();
-      if (vmCounter == null || snapshotCounter == null) {
-        throw new IllegalStateException("no counters");
-      }
-      nextVm = vmCounter;
-      nextSnapshot = snapshotCounter;
     }
   }
 
@@ -936,7 +539,7 @@ public final class FakeCloud implements Provider {
   /** Applies {@code action} to every VM of {@code ids}, all or nothing: the state checks come first. */
   private void act(Op op, Collection<String> ids, Action action, Capability needed, Change change) {
     synchronized (lock) {
-      receive(op, ids);
+      faults.receive(op, ids);
       if (needed != null) {
         require(needed);
       }
@@ -957,7 +560,7 @@ public final class FakeCloud implements Provider {
   }
 
   private void boot(FakeVm vm, Instant now) {
-    String fault = failingBoots.poll();
+    String fault = faults.nextBootFault();
     vm.moveTo(State.PENDING, fault == null ? State.RUNNING : State.ERROR, now.plus(bootTime));
     vm.fault = fault;
   }
@@ -981,105 +584,25 @@ public final class FakeCloud implements Provider {
     return vm.terminatedAt == null || now.isBefore(vm.terminatedAt.plus(terminatedRetention));
   }
 
-  private void settleSnapshots(FakeVm vm, Instant now) {
-    var it = vm.snapshotReadyAt.entrySet().iterator();
-    while (it.hasNext()) {
-      var e = it.next();
-      if (!now.isBefore(e.getValue())) {
-        vm.snapshots.get(e.getKey()).ifPresent(s -> vm.snapshots = vm.snapshots.replace(s.withStatus(Snapshot.Status.READY)));
-        it.remove();
-      }
-    }
-  }
-
-  private static Set<String> ids(SnapshotChain chain) {
-    Set<String> out = new HashSet<>();
-    chain.snapshots().forEach(s -> out.add(s.id()));
-    return out;
-  }
-
-  private Snapshot snapshotOf(FakeVm vm, String snapshotId) {
-    return vm.snapshots.get(snapshotId).orElseThrow(() -> error(Kind.NOT_FOUND, "SnapshotNotFound",
-        "VM " + vm.id + " has no snapshot " + snapshotId));
-  }
-
-  /** Hosts for {@code count} VMs, all or none; anti-affinity puts each VM of a group on a host of its own. */
-  private List<String> place(int count, int cpus, int memory, String group) {
-    if (hosts.isEmpty()) {
-      return group == null ? java.util.Collections.nCopies(count, null) : unlimitedAntiAffinity(count, group);
-    }
-    List<String> out = new ArrayList<>(count);
-    Map<String, int[]> used = new HashMap<>();
-    Set<String> groupHosts = new HashSet<>();
-    for (FakeVm vm : vms.values()) {
-      vm.settle(clock.instant());
-      if (vm.host != null) {
-        int[] u = used.computeIfAbsent(vm.host, k -> new int[2]);
-        u[0] += vm.cpus;
-        u[1] += vm.memoryMb;
-        if (group != null && group.equals(vm.antiAffinityGroup)) {
-          groupHosts.add(vm.host);
-        }
-      }
-    }
-    for (int i = 0; i < count; i++) {
-      String chosen = null;
-      for (Host h : hosts) {
-        int[] u = used.computeIfAbsent(h.name(), k -> new int[2]);
-        if (u[0] + cpus <= h.cpus() && u[1] + memory <= h.memoryMb() && !groupHosts.contains(h.name())) {
-          chosen = h.name();
-          u[0] += cpus;
-          u[1] += memory;
-          if (group != null) {
-            groupHosts.add(h.name());
-          }
-          break;
-        }
-      }
-      if (chosen == null) {
-        throw error(Kind.CAPACITY, "InsufficientInstanceCapacity", "no host has room for " + count + " VM(s) of "
-            + cpus + " CPU and " + memory + " MB" + (group == null ? "" : " in anti-affinity group '" + group + "'"));
-      }
-      out.add(chosen);
-    }
-    return out;
-  }
-
-  private List<String> unlimitedAntiAffinity(int count, String group) {
-    Set<String> taken = new HashSet<>();
-    for (FakeVm vm : vms.values()) {
-      if (vm.host != null && group.equals(vm.antiAffinityGroup)) {
-        taken.add(vm.host);
-      }
-    }
-    List<String> out = new ArrayList<>(count);
-    for (int i = 0; out.size() < count; i++) {
-      if (!taken.contains("host-" + i)) {
-        out.add("host-" + i);
-      }
-    }
-    return out;
-  }
-
   private String defaultType() {
     return types.values().stream().filter(InstanceType::isDefault).map(InstanceType::name).findFirst()
         .orElse(types.keySet().iterator().next());
   }
 
-  private void checkAllowed(FakeVm vm, Action action) {
+  void checkAllowed(FakeVm vm, Action action) {
     if (!vm.state.allows(action)) {
       throw error(Kind.INVALID_REQUEST, "IncorrectInstanceState", "VM " + vm.id + " is " + vm.state + " and cannot "
           + action + "; it allows " + vm.state.allowedActions());
     }
   }
 
-  private void require(Capability c) {
+  void require(Capability c) {
     if (!capabilities.contains(c)) {
       throw new dev.flotilla.vm.UnsupportedCapabilityException(c, api);
     }
   }
 
-  private FakeVm existing(String id) {
+  FakeVm existing(String id) {
     FakeVm vm = vms.get(id);
     if (vm == null || !visible(vm, clock.instant())) {
       throw error(Kind.NOT_FOUND, "InvalidInstanceID.NotFound", "no VM '" + id + "'");
@@ -1087,55 +610,9 @@ public final class FakeCloud implements Provider {
     return vm;
   }
 
-  /** Counts and logs a call, then fails it if a fault is queued or the throttle says so. */
-  private void receive(Op op, Collection<String> ids) {
-    callCounts.merge(op, 1L, Long::sum);
-    if (calls.size() == CALL_LOG_LIMIT) {
-      calls.removeFirst();
-    }
-    calls.addLast(new Call(op, List.copyOf(ids), clock.instant()));
-    Deque<Kind> queued = failures.get(op);
-    Kind kind = queued == null ? null : queued.poll();
-    if (kind == null && throttleShare > 0 && random.nextDouble() < throttleShare) {
-      kind = Kind.THROTTLED;
-    }
-    if (kind != null) {
-      throw error(kind, codeOf(kind), "injected fault on " + op.label());
-    }
-    if (op == Op.DESCRIBE || op == Op.LIST) {
-      garbled(op);
-    }
-  }
 
-  /** Fails the call as an adapter fails on an answer it cannot read, when the garbage draw says so. */
-  private void garbled(Op op) {
-    if (garbageShare > 0 && random.nextDouble() < garbageShare) {
-      throw error(Kind.UNKNOWN, null, "the answer to " + op.label() + " could not be read (injected garbage: HTTP 200"
-          + " with an HTML body); nothing was concluded from it");
-    }
-  }
-
-  private static String codeOf(Kind kind) {
-    switch (kind) {
-      case THROTTLED:
-        return "RequestLimitExceeded";
-      case TRANSIENT:
-        return "InternalError";
-      case AUTHENTICATION:
-        return "AuthFailure";
-      case NOT_FOUND:
-        return "NotFound";
-      case CAPACITY:
-        return "InsufficientInstanceCapacity";
-      case INVALID_REQUEST:
-        return "InvalidParameterValue";
-      default:
-        return "Unknown";
-    }
-  }
-
-  private CloudException error(Kind kind, String code, String message) {
-    return new CloudException(kind, api, code, message);
+  CloudException error(Kind kind, String code, String message) {
+    return FakeFaults.error(api, kind, code, message);
   }
 
   /**
@@ -1146,136 +623,4 @@ public final class FakeCloud implements Provider {
    * @param memoryMb the memory it offers
    */
   public record Host(String name, int cpus, int memoryMb) {}
-
-  /** Builds a {@link FakeCloud}. */
-  public static final class Builder {
-    private String api = "fake";
-    private Clock clock = Clock.systemUTC();
-    // everything but RESIZE, which no provider and no VmClient call offers yet
-    private final Set<Capability> capabilities = EnumSet.allOf(Capability.class);
-    private List<InstanceType> types = STRATUSLAB_TYPES;
-    private List<Image> images = IMAGES;
-    private String defaultImage = "debian-12";
-    private String zone = "fake-zone-1";
-    private Duration bootTime = Duration.ZERO;
-    private Duration stopTime = Duration.ZERO;
-    private Duration rebootTime = Duration.ZERO;
-    private Duration terminateTime = Duration.ZERO;
-    private Duration snapshotTime = Duration.ZERO;
-    private Duration terminatedRetention = Duration.ofHours(1);
-    private int maxSnapshots;
-    private final List<Host> hosts = new ArrayList<>();
-    private long seed = 42;
-    private boolean ignoreClientTokens;
-
-    private Builder() {}
-
-    /**
-     * Makes a cloud that ignores create tokens, as some EC2-compatible services do: a repeated create
-     * makes new VMs. Idempotent create is still declared, since such clouds say they have it.
-     */
-    public Builder ignoreClientTokens() {
-      this.ignoreClientTokens = true;
-      return this;
-    }
-
-    /** The api id it answers to; {@code fake} by default. */
-    public Builder api(String value) {
-      this.api = value;
-      return this;
-    }
-
-    /** The clock state changes happen on; a {@link VirtualClock} in tests of waiting. */
-    public Builder clock(Clock value) {
-      this.clock = value;
-      return this;
-    }
-
-    /** How long VMs take to boot (create and start). */
-    public Builder bootTime(Duration value) {
-      this.bootTime = value;
-      return this;
-    }
-
-    /** How long a graceful stop takes. */
-    public Builder stopTime(Duration value) {
-      this.stopTime = value;
-      return this;
-    }
-
-    /** How long a reboot takes. */
-    public Builder rebootTime(Duration value) {
-      this.rebootTime = value;
-      return this;
-    }
-
-    /** How long destroying takes. */
-    public Builder terminateTime(Duration value) {
-      this.terminateTime = value;
-      return this;
-    }
-
-    /** How long a snapshot takes to be ready. */
-    public Builder snapshotTime(Duration value) {
-      this.snapshotTime = value;
-      return this;
-    }
-
-    /** How long terminated VMs stay listed (EC2 keeps them about an hour). */
-    public Builder terminatedRetention(Duration value) {
-      this.terminatedRetention = value;
-      return this;
-    }
-
-    /** The most snapshots a VM keeps; more remove the oldest. 0 (the default) for no limit. */
-    public Builder maxSnapshots(int value) {
-      this.maxSnapshots = value;
-      return this;
-    }
-
-    /** Adds {@code count} hosts of {@code cpus} CPUs and {@code memoryMb} MB; without hosts capacity is unlimited. */
-    public Builder hosts(int count, int cpus, int memoryMb) {
-      for (int i = 0; i < count; i++) {
-        hosts.add(new Host("host-" + (hosts.size() + 1), cpus, memoryMb));
-      }
-      return this;
-    }
-
-    /** Replaces the instance types. */
-    public Builder types(List<InstanceType> value) {
-      this.types = List.copyOf(value);
-      return this;
-    }
-
-    /** Replaces the images. */
-    public Builder images(List<Image> value) {
-      this.images = List.copyOf(value);
-      return this;
-    }
-
-    /** The image of nodes that name none. */
-    public Builder defaultImage(String value) {
-      this.defaultImage = value;
-      return this;
-    }
-
-    /** Removes capabilities, to test how callers cope without them. */
-    public Builder without(Capability... values) {
-      for (Capability c : values) {
-        capabilities.remove(c);
-      }
-      return this;
-    }
-
-    /** The seed of the throttling draws. */
-    public Builder seed(long value) {
-      this.seed = value;
-      return this;
-    }
-
-    /** The cloud. */
-    public FakeCloud build() {
-      return new FakeCloud(this);
-    }
-  }
 }

@@ -26,7 +26,7 @@ public final class FakeCloudExtension implements ParameterResolver {
   private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(FakeCloudExtension.class);
 
   /** The durations the extension's clouds use. */
-  public static FakeCloud.Builder defaults(VirtualClock clock) {
+  public static FakeCloudBuilder defaults(VirtualClock clock) {
     return FakeCloud.builder().clock(clock).bootTime(Duration.ofSeconds(20)).stopTime(Duration.ofSeconds(10))
         .rebootTime(Duration.ofSeconds(15)).terminateTime(Duration.ofSeconds(5)).snapshotTime(Duration.ofSeconds(5));
   }

@@ -44,7 +44,7 @@ public final class FakeCloudFactory implements ProviderFactory {
   @Override
   public Provider open(Profile profile) {
     LOG.debug("opening a fake cloud for {}", profile);
-    FakeCloud.Builder b = FakeCloud.builder();
+    FakeCloudBuilder b = FakeCloud.builder();
     profile.defaultImage().ifPresent(b::defaultImage);
     b.bootTime(seconds(profile, "boot_seconds"));
     b.stopTime(seconds(profile, "stop_seconds"));

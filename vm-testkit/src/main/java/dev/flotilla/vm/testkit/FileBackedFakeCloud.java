@@ -54,7 +54,7 @@ public final class FileBackedFakeCloud implements Provider {
   }
 
   /** A fake cloud kept in {@code file}, with the settings of {@code builder} (its clock is the system's). */
-  public static FileBackedFakeCloud open(Path file, FakeCloud.Builder builder) {
+  public static FileBackedFakeCloud open(Path file, FakeCloudBuilder builder) {
     return new FileBackedFakeCloud(file, builder.clock(java.time.Clock.systemUTC()).build());
   }
 
@@ -89,7 +89,7 @@ public final class FileBackedFakeCloud implements Provider {
               new java.io.InputStreamReader(new java.io.ByteArrayInputStream(state), StandardCharsets.UTF_8
                   .newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)))) {
             in.setStrictness(com.google.gson.Strictness.STRICT);
-            cloud.restoreState(in);
+            FakeCloudState.restore(cloud, in);
           } catch (RuntimeException | IOException corrupt) {
             throw new dev.flotilla.vm.ConfigurationException(file, null, "does not hold a fake cloud's state ("
                 + corrupt.getClass().getSimpleName() + "); remove it to start an empty fake cloud");
@@ -113,7 +113,7 @@ public final class FileBackedFakeCloud implements Provider {
   private void save() throws IOException {
     Path tmp = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp");
     try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      out.write(ByteBuffer.wrap(GSON.toJson(cloud.saveState()).getBytes(StandardCharsets.UTF_8)));
+      out.write(ByteBuffer.wrap(GSON.toJson(FakeCloudState.save(cloud)).getBytes(StandardCharsets.UTF_8)));
       out.force(true);
     }
     Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

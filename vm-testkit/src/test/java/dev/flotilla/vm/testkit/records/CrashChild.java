@@ -8,6 +8,7 @@ import dev.flotilla.vm.spi.Provider;
 import dev.flotilla.vm.store.FileNodeStore;
 import dev.flotilla.vm.store.NodeStore;
 import dev.flotilla.vm.testkit.FakeCloud;
+import dev.flotilla.vm.testkit.FakeCloudBuilder;
 import dev.flotilla.vm.testkit.FileBackedFakeCloud;
 import dev.flotilla.vm.testkit.ForwardingProvider;
 import java.nio.file.Path;
@@ -44,7 +45,7 @@ public final class CrashChild {
 
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
-    FakeCloud.Builder fake = FakeCloud.builder();
+    FakeCloudBuilder fake = FakeCloud.builder();
     if (args.length > 2 && args[2].equals("ignore-tokens")) {
       fake.ignoreClientTokens();
     }
