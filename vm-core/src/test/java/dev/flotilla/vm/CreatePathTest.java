@@ -1,0 +1,128 @@
+package dev.flotilla.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flotilla.vm.CloudException.Kind;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.store.InMemoryNodeStore;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The create path on a cloud of its own: one VM per node, whatever the cloud answers or a crash left. */
+class CreatePathTest {
+  private final TinyCloud cloud = new TinyCloud();
+  private final InMemoryNodeStore store = new InMemoryNodeStore();
+  private final VmClient client = VmClient.builder().provider(cloud).store(store).sleeper(d -> { })
+      .retryPolicy(RetryPolicy.builder().maxAttempts(3).build()).build();
+
+  private Node record(String name) {
+    return store.get(name).orElseThrow();
+  }
+
+  @Test
+  void aCreateThatFailsAfterMakingItsVmsHasThemAdoptedNotMadeAgain() {
+    cloud.answer = r -> {
+      cloud.make(r);
+      throw new CloudException(Kind.TRANSIENT, "tiny", "InternalError", "the answer was lost");
+    };
+
+    List<Instance> vms = client.start(List.of(Node.builder("a").build(), Node.builder("b").build()));
+
+    assertThat(cloud.creates).hasSize(1);
+    assertThat(cloud.live()).hasSize(2);
+    assertThat(vms).extracting(Instance::id).containsExactlyElementsOf(cloud.live().stream().map(Instance::id).toList());
+    assertThat(record("a").vmId()).contains(vms.get(0).id());
+    assertThat(record("a").createIntent()).isEmpty();
+  }
+
+  @Test
+  void theVmOfACreateThatACrashCutOffIsAdoptedByItsToken() {
+    CreateIntent intent = new CreateIntent("tok-1", "tiny", "spec", List.of("a"), Instant.now().minusSeconds(60));
+    store.put(Node.builder("a").build().intending(intent));
+    Instance made = cloud.put(Instance.builder("i-made", State.RUNNING).tags(Map.of(Instance.NODE_TAG, "a",
+        Instance.PROFILE_TAG, "tiny", Instance.TOKEN_TAG, "tok-1")).build());
+
+    client.start(Node.builder("a").build());
+
+    assertThat(cloud.creates).isEmpty();
+    assertThat(record("a").vmId()).contains(made.id());
+  }
+
+  @Test
+  void aVmThatCarriesTheNodesNameButNoCreateOfItsIsRefusedAndNothingIsMade() {
+    cloud.put(Instance.builder("i-other", State.RUNNING).tags(Map.of(Instance.NODE_TAG, "a")).build());
+
+    assertThatThrownBy(() -> client.start(Node.builder("a").build())).isInstanceOf(VmException.class)
+        .hasMessageContaining("VM(s) [i-other] carry node a's name").hasMessageContaining("nothing was created");
+    assertThat(cloud.creates).isEmpty();
+    assertThat(store.get("a").flatMap(Node::vmId)).isEmpty();
+  }
+
+  @Test
+  void anAnswerThatNamesAnotherNodesVmIsRefusedAndNothingIsBound() {
+    client.start(Node.builder("b").build());
+    String theirs = record("b").vmId().orElseThrow();
+    cloud.answer = r -> List.of(cloud.vms.get(theirs));
+
+    assertThatThrownBy(() -> client.start(Node.builder("a").build())).isInstanceOf(CloudException.class);
+
+    assertThat(record("a").vmId()).isEmpty();
+    assertThat(record("a").createIntent()).as("the intent stays, so the next look finds what exists").isPresent();
+    assertThat(record("b").vmId()).contains(theirs);
+  }
+
+  @Test
+  void anAnswerWithFewerVmsThanAskedBindsNoneAndKeepsTheIntents() {
+    cloud.answer = r -> cloud.make(r).subList(0, 1);
+
+    assertThatThrownBy(() -> client.start(List.of(Node.builder("a").build(), Node.builder("b").build())))
+        .isInstanceOf(CloudException.class).hasMessageContaining("asked for 2 VMs and got 1");
+
+    assertThat(List.of(record("a"), record("b"))).allSatisfy(n -> {
+      assertThat(n.vmId()).isEmpty();
+      assertThat(n.createIntent()).isPresent();
+    });
+  }
+
+  @Test
+  void aRequestTheCloudRefusedLeavesNoIntentBehind() {
+    cloud.answer = r -> {
+      throw new CloudException(Kind.INVALID_REQUEST, "tiny", "InvalidParameterValue", "no such image");
+    };
+
+    assertThatThrownBy(() -> client.start(Node.builder("a").build())).isInstanceOf(CloudException.class);
+
+    assertThat(store.get("a").flatMap(Node::createIntent)).isEmpty();
+    assertThat(cloud.creates).hasSize(1);
+  }
+
+  @Test
+  void namesThatDifferOnlyInCaseAreRefusedBeforeTheCloudIsAsked() {
+    store.put(Node.builder("Web").build());
+
+    assertThatThrownBy(() -> client.start(Node.builder("web").build())).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("would have one host name");
+    assertThat(cloud.creates).isEmpty();
+  }
+
+  @Test
+  void aRepeatOfTheSameCreateKeepsItsTokenAndADifferentOneGetsItsOwn() {
+    cloud.answer = r -> {
+      throw new CloudException(Kind.UNKNOWN, "tiny", null, "the answer could not be read");
+    };
+    assertThatThrownBy(() -> client.start(Node.builder("a").build())).isInstanceOf(CloudException.class);
+    Optional<CreateIntent> first = record("a").createIntent();
+    assertThat(first).as("an answer nobody could read may have made VMs: the intent stays").isPresent();
+
+    cloud.answer = cloud::make;
+    client.start(Node.builder("a").build());
+
+    assertThat(cloud.creates).extracting(r -> r.clientToken()).containsExactly(first.get().token(),
+        first.get().token());
+    assertThat(cloud.live()).hasSize(1);
+  }
+}
