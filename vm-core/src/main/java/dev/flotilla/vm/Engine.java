@@ -236,7 +236,7 @@ final class Engine {
   /** Sets (or with null clears) the stop mark of {@code t}'s record, if the record still holds its VM. */
   void stoppedAt(Target t, java.time.Instant at) {
     store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old
-        : old.toBuilder().stoppedAt(at).build());
+        : old.recording(r -> r.stoppedAt(at)));
   }
 
   /** CREATE, START, or null when the VM runs or is on its way there. */
@@ -392,18 +392,11 @@ final class Engine {
   }
 
   /**
-   * The node as given, with the binding and create intent of its record when the node itself carries no
-   * binding.
+   * The node as given, with the record its store keeps: a binding the node itself carries is never taken
+   * (it may be stale, copied, or made up), so the client acts only on VMs its store says are the node's.
    */
   Node withRecord(Node node) {
-    if (node.isBound()) {
-      return node;
-    }
-    return store.get(node.name())
-        .map(r -> r.isBound() ? node.bind(r.vmId().get(), r.publicAddress().orElse(null), r.privateAddress().orElse(null))
-            .intending(r.createIntent().orElse(null)).toBuilder().stoppedAt(r.stoppedAt().orElse(null)).build()
-            : node.intending(r.createIntent().orElse(null)))
-        .orElse(node);
+    return node.withRecord(store.get(node.name()).map(Node::record).orElse(NodeRecord.NONE));
   }
 
   Optional<Node> boundTo(String vmId) {

@@ -128,11 +128,11 @@ public final class HaSupervisor {
       List<Instant> recent = new ArrayList<>(old.haRestarts().stream().filter(t -> t.isAfter(now.minus(window))).toList());
       if (recent.size() >= budget) {
         grant[0] = Grant.SPENT;
-        return recent.equals(old.haRestarts()) ? old : old.toBuilder().haRestarts(recent).build();
+        return recent.equals(old.haRestarts()) ? old : old.recording(r -> r.haRestarts(recent));
       }
       grant[0] = Grant.RESTART;
       recent.add(now);
-      return old.toBuilder().haRestarts(recent).build();
+      return old.recording(r -> r.haRestarts(recent));
     });
     return grant[0];
   }

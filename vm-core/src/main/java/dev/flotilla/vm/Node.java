@@ -11,9 +11,13 @@ import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * A machine as the user wants it: its name, where it runs, what it is made of, and (once it has one) its
- * binding to a live VM. Immutable; build with {@link #builder(String)}, change with {@link #toBuilder()},
- * and define a node like another one with {@link #derive(String)} (Poni's {@code -i parent -c}).
+ * A machine as the user wants it: its name, where it runs and what it is made of. Immutable; build with
+ * {@link #builder(String)}, change with {@link #toBuilder()}, and define a node like another one with
+ * {@link #derive(String)} (Poni's {@code -i parent -c}).
+ *
+ * <p>A node read from a store also carries its {@link #record()}: the VM it is bound to and the store's
+ * bookkeeping, which {@link VmClient} writes. The builder sets none of it, and the client takes a node's
+ * record from its own store only, never from the node it is given.
  *
  * <p>Resource overrides (cpus, memory, swap) win over the values of the instance type. Provider options
  * are passed through to the adapter untouched, like LEAP's {@code vm.options}. User data may hold
@@ -40,14 +44,8 @@ public final class Node {
   private final List<String> securityGroups;
   private final String antiAffinityGroup;
   private final Map<String, String> options;
-  private final String vmId;
-  private final String publicAddress;
-  private final String privateAddress;
-  private final CreateIntent createIntent;
-  private final java.time.Instant removedAt;
   private final boolean ha;
-  private final java.time.Instant stoppedAt;
-  private final List<java.time.Instant> haRestarts;
+  private final NodeRecord record;
 
   private Node(Builder b) {
     this.name = validName(b.name);
@@ -70,14 +68,8 @@ public final class Node {
     this.securityGroups = Values.copy(b.securityGroups, "securityGroups");
     this.antiAffinityGroup = Values.blankToNull(b.antiAffinityGroup);
     this.options = Values.copy(b.options, "options");
-    this.vmId = Values.blankToNull(b.vmId);
-    this.publicAddress = address(b.publicAddress, "ip_address");
-    this.privateAddress = address(b.privateAddress, "vm.private_ip_address");
-    this.createIntent = b.createIntent;
-    this.removedAt = b.removedAt;
     this.ha = b.ha;
-    this.stoppedAt = b.stoppedAt;
-    this.haRestarts = Values.copy(b.haRestarts, "haRestarts");
+    this.record = b.record;
   }
 
   private static String validName(String name) {
@@ -89,18 +81,6 @@ public final class Node {
     return name;
   }
 
-  /** An address as a record may hold it: an IP or a host name, since ssh is given it (never an option). */
-  private String address(String value, String field) {
-    String v = Values.blankToNull(value);
-    Optional<String> problem = v == null ? Optional.empty() : AddressSyntax.problem(v);
-    if (problem.isPresent()) {
-      throw new ConfigurationException(null, field, "node '" + name + "' has address '" + Values.quoted(v) + "': "
-          + problem.get() + ". Give an IP address such as 192.0.2.10, or remove the field and run 'vm reconcile'.");
-    }
-    return v;
-  }
-
-  /** A login user as ssh takes it: a POSIX user name. */
   private String loginUser(String value) {
     String v = Values.blankToNull(value);
     if (v != null && !LOGIN_USER.matcher(v).matches()) {
@@ -139,13 +119,7 @@ public final class Node {
     Builder b = copyProperties(name);
     b.parent = parent;
     b.displayName = displayName;
-    b.vmId = vmId;
-    b.publicAddress = publicAddress;
-    b.privateAddress = privateAddress;
-    b.createIntent = createIntent;
-    b.removedAt = removedAt;
-    b.stoppedAt = stoppedAt;
-    b.haRestarts = haRestarts;
+    b.record = record;
     return b;
   }
 
@@ -184,30 +158,43 @@ public final class Node {
   }
 
   /**
-   * This node bound to VM {@code id} with the given addresses (either may be {@code null}); a create intent
-   * it held is done with.
+   * This node with {@code record} as what its store keeps about it (its binding and bookkeeping): for node
+   * stores reading a record back. {@link VmClient} takes a node's record from its own store only.
    */
-  public Node bind(String id, String publicAddr, String privateAddr) {
-    return toBuilder().vmId(id).publicAddress(publicAddr).privateAddress(privateAddr).createIntent(null).removedAt(null)
-        .build();
+  public Node withRecord(NodeRecord record) {
+    Builder b = toBuilder();
+    b.record = Objects.requireNonNull(record, "record");
+    return b.build();
+  }
+
+  /** What the node's store keeps about it beside its spec; {@link NodeRecord#NONE} for a node never bound. */
+  public NodeRecord record() {
+    return record;
+  }
+
+  /** This node with its record changed by {@code change}. */
+  Node recording(java.util.function.UnaryOperator<NodeRecord.Builder> change) {
+    return withRecord(change.apply(record.toBuilder()).build());
+  }
+
+  /** This node bound to VM {@code id} with these addresses (either may be null); its create intent is done. */
+  Node bind(String id, String publicAddr, String privateAddr) {
+    return withRecord(record.bind(id, publicAddr, privateAddr));
   }
 
   /** This node with its VM destroyed on purpose at {@code when}: unbound, and status need not ask for a VM. */
-  public Node removed(java.time.Instant when) {
-    return unbind().toBuilder().removedAt(when).build();
+  Node removed(java.time.Instant when) {
+    return withRecord(record.unbind().toBuilder().removedAt(when).build());
   }
 
   /** This node with a create in flight: {@code intent} written, not bound yet. */
-  public Node intending(CreateIntent intent) {
-    return toBuilder().createIntent(intent).build();
+  Node intending(CreateIntent intent) {
+    return withRecord(record.toBuilder().createIntent(intent).build());
   }
 
-  /**
-   * This node with no binding, as after its VM was destroyed. A create intent it holds stays: it belongs to
-   * a create that may still be running.
-   */
-  public Node unbind() {
-    return toBuilder().vmId(null).publicAddress(null).privateAddress(null).build();
+  /** This node with no binding, as after its VM was destroyed; a create intent it holds stays. */
+  Node unbind() {
+    return withRecord(record.unbind());
   }
 
   /** The node's name: a host name, unique among the nodes of one store. */
@@ -312,22 +299,22 @@ public final class Node {
 
   /** The id of the VM this node is bound to. */
   public Optional<String> vmId() {
-    return Optional.ofNullable(vmId);
+    return record.vmId();
   }
 
   /** Whether the node is bound to a VM. */
   public boolean isBound() {
-    return vmId != null;
+    return record.isBound();
   }
 
   /** The VM's public address, as last recorded (LEAP's {@code ip_address}). */
   public Optional<String> publicAddress() {
-    return Optional.ofNullable(publicAddress);
+    return record.publicAddress();
   }
 
   /** The VM's private address, as last recorded. */
   public Optional<String> privateAddress() {
-    return Optional.ofNullable(privateAddress);
+    return record.privateAddress();
   }
 
   /**
@@ -335,12 +322,12 @@ public final class Node {
    * bound, and in every record a finished create left. See {@link CreateIntent}.
    */
   public Optional<CreateIntent> createIntent() {
-    return Optional.ofNullable(createIntent);
+    return record.createIntent();
   }
 
   /** When its VM was destroyed on purpose ({@code vm rm}), while it has no other; empty otherwise. */
   public Optional<java.time.Instant> removedAt() {
-    return Optional.ofNullable(removedAt);
+    return record.removedAt();
   }
 
   /**
@@ -353,7 +340,7 @@ public final class Node {
 
   /** When a Flotilla call stopped its VM on purpose, while it stays stopped; empty otherwise. */
   public Optional<java.time.Instant> stoppedAt() {
-    return Optional.ofNullable(stoppedAt);
+    return record.stoppedAt();
   }
 
   /**
@@ -361,7 +348,7 @@ public final class Node {
    * every supervisor sharing the store spends the same one.
    */
   public List<java.time.Instant> haRestarts() {
-    return haRestarts;
+    return record.haRestarts();
   }
 
   @Override
@@ -380,15 +367,13 @@ public final class Node {
         && Objects.equals(group, n.group) && Objects.equals(displayName, n.displayName)
         && Objects.equals(userData, n.userData) && securityGroups.equals(n.securityGroups)
         && Objects.equals(antiAffinityGroup, n.antiAffinityGroup) && options.equals(n.options)
-        && Objects.equals(vmId, n.vmId) && Objects.equals(publicAddress, n.publicAddress)
-        && Objects.equals(privateAddress, n.privateAddress) && Objects.equals(createIntent, n.createIntent) && Objects.equals(removedAt, n.removedAt)
-        && ha == n.ha && Objects.equals(stoppedAt, n.stoppedAt) && haRestarts.equals(n.haRestarts);
+        && ha == n.ha && record.equals(n.record);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(name, profile, image, type, cpus, memoryMb, swapMb, region, zone, keyPair, loginUser, tags,
-        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, vmId, publicAddress, privateAddress, createIntent, removedAt, ha, stoppedAt, haRestarts);
+        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, ha, record);
   }
 
   /** The node's properties; user data appears only as its size, since it may hold secrets. */
@@ -414,17 +399,10 @@ public final class Node {
     append(sb, "securityGroups", securityGroups.isEmpty() ? null : securityGroups);
     append(sb, "antiAffinityGroup", antiAffinityGroup);
     append(sb, "options", options.isEmpty() ? null : options);
-    append(sb, "vmId", vmId);
-    append(sb, "publicAddress", publicAddress);
-    append(sb, "privateAddress", privateAddress);
-    append(sb, "createIntent", createIntent == null ? null : createIntent.token());
-    append(sb, "removedAt", removedAt);
     if (ha) {
       sb.append(", ha");
     }
-    append(sb, "stoppedAt", stoppedAt);
-    append(sb, "haRestarts", haRestarts.isEmpty() ? null : haRestarts);
-    return sb.append('}').toString();
+    return sb.append(record).append('}').toString();
   }
 
   private static void append(StringBuilder sb, String key, Object value) {
@@ -455,14 +433,8 @@ public final class Node {
     private List<String> securityGroups = List.of();
     private String antiAffinityGroup;
     private final Map<String, String> options = new LinkedHashMap<>();
-    private String vmId;
-    private String publicAddress;
-    private String privateAddress;
-    private CreateIntent createIntent;
-    private java.time.Instant removedAt;
     private boolean ha;
-    private java.time.Instant stoppedAt;
-    private List<java.time.Instant> haRestarts = List.of();
+    private NodeRecord record = NodeRecord.NONE;
 
     private Builder(String name) {
       this.name = name;
@@ -624,51 +596,9 @@ public final class Node {
       return this;
     }
 
-    /** The id of the VM the node is bound to. */
-    public Builder vmId(String value) {
-      this.vmId = value;
-      return this;
-    }
-
-    /** The VM's public address. */
-    public Builder publicAddress(String value) {
-      this.publicAddress = value;
-      return this;
-    }
-
-    /** The VM's private address. */
-    public Builder privateAddress(String value) {
-      this.privateAddress = value;
-      return this;
-    }
-
-    /** When its VM was destroyed on purpose; {@code null} for never, or when it has a VM again. */
-    public Builder removedAt(java.time.Instant value) {
-      this.removedAt = value;
-      return this;
-    }
-
     /** Whether the high-availability supervisor keeps the node running (see {@link Node#ha()}). */
     public Builder ha(boolean value) {
       this.ha = value;
-      return this;
-    }
-
-    /** When a Flotilla call stopped its VM on purpose; {@code null} when it was not, or was started since. */
-    public Builder stoppedAt(java.time.Instant value) {
-      this.stoppedAt = value;
-      return this;
-    }
-
-    /** When the HA supervisor restarted it lately, oldest first (see {@link Node#haRestarts()}). */
-    public Builder haRestarts(List<java.time.Instant> value) {
-      this.haRestarts = value == null ? List.of() : value;
-      return this;
-    }
-
-    /** The create in flight for this node, written before the create call; {@code null} for none. */
-    public Builder createIntent(CreateIntent value) {
-      this.createIntent = value;
       return this;
     }
 

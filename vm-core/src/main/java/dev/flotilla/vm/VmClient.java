@@ -129,7 +129,7 @@ public final class VmClient implements AutoCloseable {
     toStart.addAll(creates.create(toCreate));
     for (Engine.Target t : batch.targets()) {
       if (t.node.stoppedAt().isPresent()) { // wanted running again: the HA supervisor may restart it from now
-        engine.store.update(t.node.name(), old -> old == null ? null : old.toBuilder().stoppedAt(null).build());
+        engine.store.update(t.node.name(), old -> old == null ? null : old.recording(r -> r.stoppedAt(null)));
       }
     }
     engine.act(toStart, Action.START, (p, ids) -> p.start(ids));

@@ -36,7 +36,7 @@ class AddressSyntaxTest {
 
   @Test
   void aRecordsAddressThatIsNoAddressIsRefusedNamingTheField() {
-    assertThatThrownBy(() -> Node.builder("a1").publicAddress("-oProxyCommand=x").build())
+    assertThatThrownBy(() -> NodeRecord.builder().publicAddress("-oProxyCommand=x").build())
         .isInstanceOf(ConfigurationException.class).hasMessageContaining("ip_address")
         .hasMessageContaining("-oProxyCommand=x");
     assertThatThrownBy(() -> Node.builder("a1").loginUser("-oProxyCommand=x").build())

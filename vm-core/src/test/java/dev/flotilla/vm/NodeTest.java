@@ -17,7 +17,8 @@ class NodeTest {
         .region("eu-west-1").zone("eu-west-1a").keyPair("ops").loginUser("debian").tag("seattle", "web").service("webapp", "couchdb")
         .group("web").displayName("Web 1").userData("#cloud-config\npassword: hunter2\n")
         .securityGroups("ssh", "http").antiAffinityGroup("web").option("InstanceType", "t2.small")
-        .vmId("i-123").publicAddress("198.51.100.7").privateAddress("10.0.0.7").build();
+        .build().withRecord(NodeRecord.builder().vmId("i-123").publicAddress("198.51.100.7").privateAddress("10.0.0.7")
+            .build());
   }
 
   @ParameterizedTest

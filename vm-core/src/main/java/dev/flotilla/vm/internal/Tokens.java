@@ -26,8 +26,8 @@ public final class Tokens {
    * call.
    */
   public static Node spec(Node node) {
-    return node.toBuilder().name("spec").displayName(null).parent(null).vmId(null).publicAddress(null).privateAddress(null)
-        .createIntent(null).build();
+    return node.toBuilder().name("spec").displayName(null).parent(null).build()
+        .withRecord(dev.flotilla.vm.NodeRecord.NONE);
   }
 
   /** A new token: 41 ASCII characters, within EC2's 64. */

@@ -35,14 +35,15 @@ public final class NodeDefinitions {
     }
     List<Node> out = new ArrayList<>(to - from + 1);
     for (int i = from; i <= to; i++) {
-      out.add(prototype.unbind().toBuilder().name(template.replace(ID, Integer.toString(i))).displayName(null).build());
+      out.add(prototype.toBuilder().name(template.replace(ID, Integer.toString(i))).displayName(null).build()
+          .withRecord(dev.flotilla.vm.NodeRecord.NONE));
     }
     return out;
   }
 
   /**
    * {@code node} with LEAP seeds applied in order. A seed is {@code KEY:VALUE} with a record key
-   * ({@code services}, {@code tags}, {@code ip_address}, {@code vm.type}, {@code vm.cpus}...) or
+   * ({@code services}, {@code tags}, {@code vm.type}, {@code vm.cpus}...) or
    * {@code vm.options.NAME}; list values are split on commas.
    *
    * @throws ConfigurationException for a malformed seed or an unknown key, with the nearest key suggested

@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.CreateIntent;
 import dev.flotilla.vm.Node;
+import dev.flotilla.vm.NodeRecord;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,21 +24,32 @@ import java.util.function.Function;
 public final class NodeJson {
   private enum Type { STRING, INT, BOOL, LIST, MAP, INTENT }
 
-  /** One key: how to read it into a builder and take it from a node. Binding keys are never inherited. */
+  /**
+   * One key: how to take it from a node, and how to read it into the node's builder or, for what the store
+   * keeps beside the spec ({@code recordOwned}), into its record's. Binding keys are never inherited.
+   */
   private record Prop(String key, Type type, boolean binding, Function<Node, Object> get,
-      BiConsumer<Node.Builder, Object> set) {}
+      BiConsumer<Node.Builder, Object> set, BiConsumer<NodeRecord.Builder, Object> setRecord) {
+    Prop(String key, Type type, boolean binding, Function<Node, Object> get, BiConsumer<Node.Builder, Object> set) {
+      this(key, type, binding, get, set, null);
+    }
+
+    boolean recordOwned() {
+      return setRecord != null;
+    }
+  }
 
   private static final List<Prop> PROPS = new ArrayList<>();
   private static final Map<String, Prop> BY_KEY = new LinkedHashMap<>();
 
   static {
-    string("ip_address", true, n -> n.publicAddress().orElse(null), Node.Builder::publicAddress);
+    recorded("ip_address", n -> n.publicAddress().orElse(null), NodeRecord.Builder::publicAddress);
     list("services", n -> List.copyOf(n.services()), Node.Builder::services);
     list("tags", n -> List.copyOf(n.tags()), Node.Builder::tags);
     string("group", false, n -> n.group().orElse(null), Node.Builder::group);
     string("inherit", true, n -> n.parent().orElse(null), Node.Builder::parent);
-    string("vm.id", true, n -> n.vmId().orElse(null), Node.Builder::vmId);
-    string("vm.private_ip_address", true, n -> n.privateAddress().orElse(null), Node.Builder::privateAddress);
+    recorded("vm.id", n -> n.vmId().orElse(null), NodeRecord.Builder::vmId);
+    recorded("vm.private_ip_address", n -> n.privateAddress().orElse(null), NodeRecord.Builder::privateAddress);
     string("vm.auth", false, n -> n.profile().orElse(null), Node.Builder::profile);
     string("vm.image", false, n -> n.image().orElse(null), Node.Builder::image);
     string("vm.type", false, n -> n.type().orElse(null), Node.Builder::type);
@@ -53,20 +65,24 @@ public final class NodeJson {
     list("vm.security_groups", Node::securityGroups, Node.Builder::securityGroups);
     string("vm.anti_affinity_group", false, n -> n.antiAffinityGroup().orElse(null), Node.Builder::antiAffinityGroup);
     add(new Prop("vm.options", Type.MAP, false, Node::options, (b, v) -> b.options(cast(v))));
-    add(new Prop("vm.intent", Type.INTENT, true, n -> n.createIntent().orElse(null),
-        (b, v) -> b.createIntent((CreateIntent) v)));
+    add(new Prop("vm.intent", Type.INTENT, true, n -> n.createIntent().orElse(null), null,
+        (r, v) -> r.createIntent((CreateIntent) v)));
     add(new Prop("vm.ha", Type.BOOL, false, n -> n.ha() ? Boolean.TRUE : null, (b, v) -> b.ha((Boolean) v)));
-    add(new Prop("vm.stopped", Type.STRING, true, n -> n.stoppedAt().map(Object::toString).orElse(null),
-        (b, v) -> b.stoppedAt(instant((String) v))));
+    add(new Prop("vm.stopped", Type.STRING, true, n -> n.stoppedAt().map(Object::toString).orElse(null), null,
+        (r, v) -> r.stoppedAt(instant((String) v))));
     add(new Prop("vm.ha_restarts", Type.LIST, true, n -> n.haRestarts().isEmpty() ? null
-        : n.haRestarts().stream().map(Object::toString).toList(),
-        (b, v) -> b.haRestarts(NodeJson.<List<String>>cast(v).stream().map(NodeJson::instant).toList())));
-    add(new Prop("vm.removed", Type.STRING, true, n -> n.removedAt().map(Object::toString).orElse(null),
-        (b, v) -> b.removedAt(instant((String) v))));
+        : n.haRestarts().stream().map(Object::toString).toList(), null,
+        (r, v) -> r.haRestarts(NodeJson.<List<String>>cast(v).stream().map(NodeJson::instant).toList())));
+    add(new Prop("vm.removed", Type.STRING, true, n -> n.removedAt().map(Object::toString).orElse(null), null,
+        (r, v) -> r.removedAt(instant((String) v))));
   }
 
   private static void string(String key, boolean binding, Function<Node, Object> get, BiConsumer<Node.Builder, String> set) {
     add(new Prop(key, Type.STRING, binding, get, (b, v) -> set.accept(b, (String) v)));
+  }
+
+  private static void recorded(String key, Function<Node, Object> get, BiConsumer<NodeRecord.Builder, String> set) {
+    add(new Prop(key, Type.STRING, true, get, null, (r, v) -> set.accept(r, (String) v)));
   }
 
   private static void integer(String key, Function<Node, Object> get, BiConsumer<Node.Builder, Integer> set) {
@@ -101,23 +117,24 @@ public final class NodeJson {
    */
   public static Node read(String name, JsonObject json, Path file) {
     Node.Builder b = Node.builder(name);
+    NodeRecord.Builder r = NodeRecord.builder();
     try {
       for (Map.Entry<String, JsonElement> e : json.entrySet()) {
         if (e.getKey().equals("vm") && e.getValue().isJsonObject()) {
           for (Map.Entry<String, JsonElement> vm : e.getValue().getAsJsonObject().entrySet()) {
-            set(b, "vm." + vm.getKey(), vm.getValue(), file);
+            set(b, r, "vm." + vm.getKey(), vm.getValue(), file);
           }
         } else {
-          set(b, e.getKey(), e.getValue(), file);
+          set(b, r, e.getKey(), e.getValue(), file);
         }
       }
-      return b.build();
+      return b.build().withRecord(r.build());
     } catch (ConfigurationException ex) {
       throw ex.file().isPresent() ? ex : ex.inFile(file);
     }
   }
 
-  private static void set(Node.Builder b, String key, JsonElement value, Path file) {
+  private static void set(Node.Builder b, NodeRecord.Builder r, String key, JsonElement value, Path file) {
     Prop p = BY_KEY.get(key);
     if (p == null) {
       throw Json.unknownKey(file, key, keys());
@@ -149,7 +166,11 @@ public final class NodeJson {
         String s = Json.string(value, file, key);
         v = key.equals("ip_address") && s.equals("0.0.0.0") ? null : s; // LEAP writes 0.0.0.0 for "none"
     }
-    p.set().accept(b, v);
+    if (p.recordOwned()) {
+      p.setRecord().accept(r, v);
+    } else {
+      p.set().accept(b, v);
+    }
   }
 
   /** A create intent as the record keeps it: token, profile, spec digest, nodes of the call, since when. */
@@ -301,14 +322,13 @@ public final class NodeJson {
       return;
     }
     Prop p = BY_KEY.get(key);
-    if (p == null || p.type() == Type.MAP || p.type() == Type.INTENT || key.equals("vm.removed")
-        || key.equals("vm.stopped") || key.equals("vm.ha_restarts")) {
-      List<String> known = new ArrayList<>(keys());
-      known.remove("vm.options");
-      known.remove("vm.intent");
-      known.remove("vm.removed");
-      known.remove("vm.stopped");
-      known.remove("vm.ha_restarts");
+    if (p != null && p.recordOwned()) {
+      throw new ConfigurationException(null, key, "is what the record keeps about the node's VM, written by the"
+          + " client, not a seed; to give the node an existing VM, run 'vm bind NAME VM_ID'");
+    }
+    if (p == null || p.type() == Type.MAP) {
+      List<String> known = new ArrayList<>();
+      PROPS.stream().filter(q -> !q.recordOwned() && q.type() != Type.MAP).forEach(q -> known.add(q.key()));
       known.add("vm.options.KEY");
       throw Json.unknownKey(null, key, known);
     }

@@ -301,8 +301,9 @@ class OpenStackProviderTest {
     dev.flotilla.vm.store.NodeStore store = new dev.flotilla.vm.store.InMemoryNodeStore();
     dev.flotilla.vm.CreateIntent intent = new dev.flotilla.vm.CreateIntent("flotilla-token-1", "os-local", "spec",
         List.of("c1", "c2"), java.time.Instant.now());
-    store.put(node("c1").intending(intent));
-    store.put(node("c2").intending(intent));
+    dev.flotilla.vm.NodeRecord intended = dev.flotilla.vm.NodeRecord.builder().createIntent(intent).build();
+    store.put(node("c1").withRecord(intended));
+    store.put(node("c2").withRecord(intended));
     dev.flotilla.vm.spi.CreateRequest request = new dev.flotilla.vm.spi.CreateRequest(node("spec"), List.of("c1", "c2"),
         "flotilla-token-1", Map.of(Instance.PROFILE_TAG, "os-local", Instance.TOKEN_TAG, "flotilla-token-1"));
     List<Instance> first = provider.create(request);

@@ -10,6 +10,7 @@ import dev.flotilla.vm.CreateIntent;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
+import dev.flotilla.vm.NodeRecord;
 import dev.flotilla.vm.OwnershipException;
 import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.Snapshot;
@@ -359,7 +360,7 @@ class RealOpenNebulaIT {
     List<String> names = List.of(prefix + "-a", prefix + "-b");
     String token = "flotilla-dead-" + prefix;
     CreateIntent intent = new CreateIntent(token, profile.name(), "spec", names, Instant.now());
-    names.forEach(name -> store.put(Node.builder(name).build().intending(intent)));
+    names.forEach(name -> store.put(Node.builder(name).build().withRecord(NodeRecord.builder().createIntent(intent).build())));
     Node spec = Node.builder("spec").image(RealOne.image()).option("CPU", "0.1").build();
     List<Instance> made = provider.create(new CreateRequest(spec, names, token, Map.of(Instance.PROFILE_TAG,
         profile.name(), Instance.TOKEN_TAG, token)));
@@ -386,7 +387,7 @@ class RealOpenNebulaIT {
     assertThat(proxy.counts()).doesNotContainKey("one.vm.allocate");
 
     Instance web1 = client.start(node("web1"));
-    store.put(node("web3").bind(web1.id(), null, null)); // cp nodes/web1.json nodes/web3.json
+    store.put(node("web3").withRecord(NodeRecord.builder().vmId(web1.id()).build())); // cp nodes/web1.json nodes/web3.json
     assertThatThrownBy(() -> client.destroy(node("web3"))).isInstanceOf(OwnershipException.class)
         .hasMessageContaining(prefix + "-web1");
     assertThat(RealOne.state(web1.id())).containsExactly(3, 3);
@@ -402,7 +403,7 @@ class RealOpenNebulaIT {
         .setting("network", "none").build();
     Provider p = new StratusLabProviderFactory().open(user);
     try (VmClient c = client(user, p)) {
-      store.put(node("mine").bind(id, null, null)); // a record naming oneadmin's VM
+      store.put(node("mine").withRecord(NodeRecord.builder().vmId(id).build())); // a record naming oneadmin's VM
 
       assertThat(p.list()).extracting(Instance::id).doesNotContain(id);
       assertThatThrownBy(() -> c.destroy(node("mine"))).isInstanceOfSatisfying(CloudException.class,

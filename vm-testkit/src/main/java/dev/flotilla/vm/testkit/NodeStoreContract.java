@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.CreateIntent;
 import dev.flotilla.vm.Node;
+import dev.flotilla.vm.NodeRecord;
 import dev.flotilla.vm.NodeLockedException;
 import dev.flotilla.vm.store.NodeStore;
 import java.time.Duration;
@@ -73,8 +74,10 @@ public abstract class NodeStoreContract {
         .region("us-west-2").zone("us-west-2a").keyPair("ops").loginUser("admin").tag("seattle", "web")
         .service("webapp").service("couchdb").securityGroups("default", "web").antiAffinityGroup("spread-web")
         .userData("#cloud-config\npackages: [nginx]\n").option("InstanceType", "t3.small")
-        .option("SubnetId", "subnet-0abc").vmId("i-0abc").publicAddress("203.0.113.7").privateAddress("10.0.0.7")
-        .build();
+        .option("SubnetId", "subnet-0abc").ha(true).build()
+        .withRecord(NodeRecord.builder().vmId("i-0abc").publicAddress("203.0.113.7").privateAddress("10.0.0.7")
+            .stoppedAt(Instant.parse("2026-12-01T10:15:30Z")).haRestarts(List.of(Instant.parse("2026-12-01T09:00:00Z")))
+            .build());
   }
 
   @Test
@@ -89,9 +92,9 @@ public abstract class NodeStoreContract {
   void aCreateIntentIsKeptUntilItIsCleared() {
     CreateIntent intent = new CreateIntent("tok-7f3a", "aws-prod", "spec-1", List.of("web1", "web2"),
         Instant.parse("2026-12-01T10:15:30Z"));
-    store.put(Node.builder("web1").build().intending(intent));
+    store.put(Node.builder("web1").build().withRecord(NodeRecord.builder().createIntent(intent).build()));
     assertThat(again().get("web1").flatMap(Node::createIntent)).contains(intent);
-    store.update("web1", n -> n.toBuilder().createIntent(null).vmId("i-0abc").build());
+    store.update("web1", n -> n.withRecord(NodeRecord.builder().vmId("i-0abc").build()));
     assertThat(again().get("web1").flatMap(Node::createIntent)).isEmpty();
     assertThat(again().get("web1").flatMap(Node::vmId)).contains("i-0abc");
   }
@@ -111,7 +114,7 @@ public abstract class NodeStoreContract {
     List<Node> seen = new ArrayList<>();
     store.update("web1", old -> {
       seen.add(old);
-      return Node.builder("web1").vmId("i-1").build();
+      return Node.builder("web1").build().withRecord(NodeRecord.builder().vmId("i-1").build());
     });
     assertThat(seen).containsExactly((Node) null);
     assertThat(store.update("web1", old -> null)).isEmpty();

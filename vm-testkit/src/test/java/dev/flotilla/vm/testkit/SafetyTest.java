@@ -10,6 +10,7 @@ import dev.flotilla.vm.Drift;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
+import dev.flotilla.vm.NodeRecord;
 import dev.flotilla.vm.OwnershipException;
 import dev.flotilla.vm.VmClient;
 import dev.flotilla.vm.VmException;
@@ -58,7 +59,7 @@ class SafetyTest {
   private List<Instance> createThenDie(List<String> names) {
     String token = "flotilla-dead-client";
     CreateIntent intent = new CreateIntent(token, "fake", "spec", names, cloud.clock().instant());
-    names.forEach(n -> store.put(node(n).intending(intent)));
+    names.forEach(n -> store.put(node(n).withRecord(NodeRecord.builder().createIntent(intent).build())));
     return cloud.create(new CreateRequest(node("spec"), names, token, Map.of(Instance.PROFILE_TAG, "fake",
         Instance.TOKEN_TAG, token)));
   }
@@ -146,7 +147,7 @@ class SafetyTest {
   void removingANodeWhoseCreateDidNotFinishDestroysWhatItMadeOrEndsTheCreate() {
     List<Instance> made = createThenDie(List.of("n1"));
     CreateIntent nothingMade = new CreateIntent("flotilla-other", "fake", "spec", List.of("n2"), cloud.clock().instant());
-    store.put(node("n2").intending(nothingMade));
+    store.put(node("n2").withRecord(NodeRecord.builder().createIntent(nothingMade).build()));
 
     client().destroy(nodes("n1", "n2"));
 
@@ -179,7 +180,7 @@ class SafetyTest {
   @Test
   void aCopiedRecordNeverActsOnTheOtherNodesVm() {
     Instance web1 = client().start(node("web1"));
-    store.put(node("web3").bind(web1.id(), null, null)); // cp nodes/web1.json nodes/web3.json
+    store.put(node("web3").withRecord(NodeRecord.builder().vmId(web1.id()).build())); // cp nodes/web1.json nodes/web3.json
 
     for (Runnable call : List.<Runnable>of(() -> client().destroy(node("web3")), () -> client().stop(node("web3")),
         () -> client().start(node("web3")), () -> client().reboot(node("web3")))) {
@@ -202,7 +203,7 @@ class SafetyTest {
   @Test
   void forcingActsOnAnotherNodesVm() {
     Instance web1 = client().start(node("web1"));
-    store.put(node("web3").bind(web1.id(), null, null));
+    store.put(node("web3").withRecord(NodeRecord.builder().vmId(web1.id()).build()));
 
     try (VmClient forcing = VmClient.builder().provider(cloud).store(store).force(true).build()) {
       forcing.destroy(node("web3"));
@@ -233,14 +234,14 @@ class SafetyTest {
     FakeCloud lagging = FakeCloud.builder().clock(clock).build();
     lagging.hideNewVms(Duration.ofSeconds(3)); // listed only 3 s after launch, as eventual consistency does
     Instance vm = lagging.create(new CreateRequest(node("spec"), List.of("web1"), "t1", Map.of())).get(0);
-    store.put(node("web1").bind(vm.id(), null, null));
+    store.put(node("web1").withRecord(NodeRecord.builder().vmId(vm.id()).build()));
 
     VmClient patient = lagging.clientBuilder().store(store).build();
     assertThat(patient.reconcile().applied()).isEmpty();
     assertThat(store.get("web1").flatMap(Node::vmId)).as("seen again 5 s later: kept").contains(vm.id());
 
     Instance late = lagging.create(new CreateRequest(node("spec"), List.of("web2"), "t2", Map.of())).get(0);
-    store.put(node("web2").bind(late.id(), null, null));
+    store.put(node("web2").withRecord(NodeRecord.builder().vmId(late.id()).build()));
     VmClient hasty = lagging.clientBuilder().store(store).confirmGoneAfter(Duration.ZERO).build();
     assertThat(hasty.reconcile().applied()).as("without the second look later, a lagging list clears it")
         .contains("cleared node web2's binding to VM " + late.id() + ", which is gone");
@@ -310,8 +311,8 @@ class SafetyTest {
     assertThat(cloud.describe(List.of(web2.id()))).singleElement().satisfies(vm -> assertThat(vm).isRunning());
 
     // a VM with no node name while a create is unfinished may be what that create made
-    store.put(node("dslow").intending(new CreateIntent("tok-1", "fake", "spec", List.of("dslow"),
-        cloud.clock().instant())));
+    store.put(node("dslow").withRecord(NodeRecord.builder().createIntent(new CreateIntent("tok-1", "fake", "spec",
+        List.of("dslow"), cloud.clock().instant())).build()));
     Instance unnamed = cloud.create(new CreateRequest(node("spec"), List.of("x"), "tok-2", Map.of())).get(0);
     cloud.tag(unnamed.id(), Map.of(Instance.NODE_TAG, "")); // an empty tag is no name
     assertThatThrownBy(() -> client.destroyVm(unnamed.id())).isInstanceOf(OwnershipException.class)

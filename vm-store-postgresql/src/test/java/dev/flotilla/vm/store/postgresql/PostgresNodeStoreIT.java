@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.gson.JsonParser;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Node;
+import dev.flotilla.vm.NodeRecord;
 import dev.flotilla.vm.NodeLockedException;
 import dev.flotilla.vm.store.FileNodeStore;
 import dev.flotilla.vm.store.NodeStore;
@@ -32,7 +33,8 @@ class PostgresNodeStoreIT {
 
   private static Node web() {
     return Node.builder("web1").profile("aws-prod").image("ami-98e114f8").service("webapp").tag("seattle")
-        .option("InstanceType", "t3.small").vmId("i-0abc").publicAddress("203.0.113.7").build();
+        .option("InstanceType", "t3.small").build()
+        .withRecord(NodeRecord.builder().vmId("i-0abc").publicAddress("203.0.113.7").build());
   }
 
   @Test
@@ -131,12 +133,12 @@ class PostgresNodeStoreIT {
                 + " AND granted AND pid <> pg_backend_pid()")) {
           assertThat(r.next()).as("the lock's session was found and ended").isTrue();
         }
-        assertThatThrownBy(() -> store.update("web1", n -> n.toBuilder().vmId("i-0other").build()))
+        assertThatThrownBy(() -> store.update("web1", n -> n.withRecord(n.record().toBuilder().vmId("i-0other").build())))
             .hasMessageContaining("lock of node web1 was lost").hasMessageContaining("Nothing was written");
       }
       assertThat(store.get("web1").flatMap(Node::vmId)).contains("i-0abc");
       try (NodeStore.Lock again = store.lock(List.of("web1"), Duration.ZERO)) {
-        assertThat(store.update("web1", n -> n.toBuilder().vmId("i-0def").build()).flatMap(Node::vmId))
+        assertThat(store.update("web1", n -> n.withRecord(n.record().toBuilder().vmId("i-0def").build())).flatMap(Node::vmId))
             .contains("i-0def");
       }
     }
@@ -173,14 +175,14 @@ class PostgresNodeStoreIT {
         pid = r.getLong(1);
       }
 
-      assertThatThrownBy(() -> store.update("web1", n -> n.toBuilder().vmId("i-0new").build()))
+      assertThatThrownBy(() -> store.update("web1", n -> n.withRecord(n.record().toBuilder().vmId("i-0new").build())))
           .isInstanceOf(dev.flotilla.vm.VmException.class)
           .hasMessageContaining("record of node web1: another session, since ")
           .hasMessageContaining("(pid " + pid + ", application 'psql', from 127.0.0.1)")
           .hasMessageContaining("nothing was changed");
       psql.rollback();
       assertThat(store.get("web1").flatMap(Node::vmId)).as("nothing was changed").contains("i-0abc");
-      store.update("web1", n -> n.toBuilder().vmId("i-0new").build());
+      store.update("web1", n -> n.withRecord(n.record().toBuilder().vmId("i-0new").build()));
       assertThat(store.get("web1").flatMap(Node::vmId)).contains("i-0new");
     }
   }

@@ -8,6 +8,7 @@ import dev.flotilla.vm.CloudException.Kind;
 import dev.flotilla.vm.Drift;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.Node;
+import dev.flotilla.vm.NodeRecord;
 import dev.flotilla.vm.Reconciliation;
 import dev.flotilla.vm.StatusReport;
 import dev.flotilla.vm.VmClient;
@@ -113,7 +114,7 @@ class DriftTest {
         + ", which is gone");
     assertThat(store.get("web1").orElseThrow().isBound()).isFalse();
 
-    store.put(node("web2").bind("vm-gone", null, null));
+    store.put(node("web2").withRecord(NodeRecord.builder().vmId("vm-gone").build()));
     String id = strayVm("web2");
     Drift mismatch = client().status().drift().stream().filter(x -> x.node().equals("web2")).findFirst().orElseThrow();
     assertThat(mismatch.kind()).isEqualTo(Drift.Kind.VM_ID_MISMATCH);
@@ -126,7 +127,7 @@ class DriftTest {
   void aRecordedVmThatCarriesNoNodeNameIsTaggedAndAddressesAreRecorded() {
     client();
     String id = strayVm(null);
-    store.put(node("web1").bind(id, "203.0.113.9", null));
+    store.put(node("web1").withRecord(NodeRecord.builder().vmId(id).publicAddress("203.0.113.9").build()));
 
     List<Drift> drift = client().status().drift();
     assertThat(drift).extracting(Drift::kind).containsExactlyInAnyOrder(Drift.Kind.UNTAGGED_VM);

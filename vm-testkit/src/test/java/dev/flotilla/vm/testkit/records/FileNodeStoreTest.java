@@ -7,6 +7,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Node;
+import dev.flotilla.vm.NodeRecord;
 import dev.flotilla.vm.store.FileNodeStore;
 import dev.flotilla.vm.store.NodeDefinitions;
 import java.io.IOException;
@@ -40,8 +41,8 @@ class FileNodeStoreTest {
     return Node.builder("web1").profile("aws-prod").image("ami-1").type("t2.small").cpus(2).memoryMb(2048).swapMb(0)
         .region("us-west-2").zone("us-west-2a").keyPair("ops").loginUser("debian").tag("seattle").service("webapp")
         .group("web").displayName("Web 1").userData("#cloud-config\n").securityGroups("ssh", "http")
-        .antiAffinityGroup("web").option("InstanceType", "t2.small").vmId("i-0abc").publicAddress("198.51.100.7")
-        .privateAddress("10.0.0.7").build();
+        .antiAffinityGroup("web").option("InstanceType", "t2.small").build()
+        .withRecord(NodeRecord.builder().vmId("i-0abc").publicAddress("198.51.100.7").privateAddress("10.0.0.7").build());
   }
 
   @Test
@@ -88,7 +89,8 @@ class FileNodeStoreTest {
   void aChildInheritsWhatItDoesNotSetAndItsFileHoldsOnlyTheDifferences() throws IOException {
     Node parent = Node.builder("web").image("debian-12").type("m1.small").tag("seattle").option("a", "1").build();
     store().put(parent);
-    Node child = parent.derive("web2").type("m1.large").option("b", "2").vmId("vm-2").build();
+    Node child = parent.derive("web2").type("m1.large").option("b", "2").build()
+        .withRecord(NodeRecord.builder().vmId("vm-2").build());
 
     store().put(child);
 
@@ -120,7 +122,8 @@ class FileNodeStoreTest {
 
   @Test
   void nameTemplatesWithARangeDefineSeveralNodes() {
-    Node prototype = Node.builder("proto").image("debian-12").tag("web").vmId("vm-9").build();
+    Node prototype = Node.builder("proto").image("debian-12").tag("web").build()
+        .withRecord(NodeRecord.builder().vmId("vm-9").build());
 
     List<Node> nodes = NodeDefinitions.range("web{id}", 2, 4, prototype);
 
@@ -137,13 +140,17 @@ class FileNodeStoreTest {
   @Test
   void leapSeedsSetProperties() {
     Node n = NodeDefinitions.seed(Node.builder("web1").build(), "services:webapp,couchdb", "tags:seattle",
-        "vm.options.InstanceType:t2.small", "vm.cpus:2", "ip_address:198.51.100.1");
+        "vm.options.InstanceType:t2.small", "vm.cpus:2");
 
     assertThat(n.services()).containsExactly("webapp", "couchdb");
     assertThat(n.tags()).containsExactly("seattle");
     assertThat(n.options()).containsEntry("InstanceType", "t2.small");
     assertThat(n.cpus()).hasValue(2);
-    assertThat(n.publicAddress()).contains("198.51.100.1");
+    assertThat(n.isBound()).isFalse();
+    for (String recorded : List.of("ip_address:198.51.100.1", "vm.id:i-0abc", "vm.private_ip_address:10.0.0.1")) {
+      assertThatThrownBy(() -> NodeDefinitions.seed(n, recorded)).as(recorded)
+          .hasMessageContaining("written by the client, not a seed").hasMessageContaining("vm bind NAME VM_ID");
+    }
     assertThatThrownBy(() -> NodeDefinitions.seed(n, "servics:x")).hasMessageContaining("did you mean 'services'?");
     assertThatThrownBy(() -> NodeDefinitions.seed(n, "webapp")).hasMessageContaining("is not KEY:VALUE");
     assertThatThrownBy(() -> NodeDefinitions.seed(n, "vm.cpus:two")).hasMessageContaining("whole number");
@@ -160,7 +167,7 @@ class FileNodeStoreTest {
 
     assertThatThrownBy(() -> store().get("web1")).isInstanceOf(ConfigurationException.class)
         .hasMessageStartingWith(malformed.toString()).hasMessageContaining("line 2, column");
-    assertThatThrownBy(() -> store().update("web1", n -> n.unbind())).hasMessageContaining("malformed JSON");
+    assertThatThrownBy(() -> store().update("web1", n -> n.withRecord(NodeRecord.NONE))).hasMessageContaining("malformed JSON");
     assertThatThrownBy(() -> store().list()).hasMessageContaining("web1.json");
     assertThat(Files.readAllBytes(malformed)).isEqualTo(before);
     assertThat(Files.getLastModifiedTime(malformed).toMillis()).isEqualTo(1_000_000);
