@@ -52,6 +52,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jclouds.cloudstack.CloudStackApi;
 import org.jclouds.cloudstack.domain.AsyncCreateResponse;
@@ -87,11 +88,17 @@ import org.jclouds.cloudstack.options.StopVirtualMachineOptions;
  * key, and disassociateIpAddress (whose job jclouds drops).
  */
 final class CloudStackProvider implements Provider {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(CloudStackProvider.class);
   /** The instance group every VM Flotilla deploys belongs to: what marks it as Flotilla's before its tags. */
   static final String GROUP = "flotilla";
   private static final int PAGE = 500;
-  /** Objects per page a list asks for (page_size). */
-  private final int pageSize;
+  /**
+   * Objects per page a list asks for (page_size): lowered to the cloud's own maximum when it refuses more
+   * (a cloud's default.page.size may be below 500), and kept lowered.
+   */
+  private volatile int pageSize;
+  private static final Pattern PAGE_LIMIT = Pattern.compile("Page size can't exceed max allowed page size value: "
+      + "(\\d{1,9})");
   /** The most objects one list may hold (max_list_items): a listing that never ends is refused. */
   private final int maxListItems;
   /** CloudStack's own default for {@code vmsnapshot.max}. */
@@ -398,9 +405,20 @@ final class CloudStackProvider implements Provider {
     List<JsonObject> out = new ArrayList<>();
     for (int page = 1; ; page++) {
       Map<String, String> p = new LinkedHashMap<>(params);
+      int size = pageSize;
       p.put("page", Integer.toString(page));
-      p.put("pagesize", Integer.toString(pageSize));
-      JsonObject answer = cs.call(command, p);
+      p.put("pagesize", Integer.toString(size));
+      JsonObject answer;
+      try {
+        answer = cs.call(command, p);
+      } catch (CloudException e) {
+        if (!smallerPages(e, size)) {
+          throw e;
+        }
+        out.clear(); // the pages already read were cut at the other size: read them all again
+        page = 0;
+        continue;
+      }
       OptionalInt counted = count(command, answer);
       JsonElement items = answer.get(key);
       if (items == null) {
@@ -422,13 +440,31 @@ final class CloudStackProvider implements Provider {
             + " the account really holds more.");
       }
       int count = counted.orElse(out.size());
-      if (out.size() >= count || array.size() < pageSize) {
+      if (out.size() >= count || array.size() < size) {
         if (out.size() < count) {
           throw incomplete(command, "listed " + out.size() + " of the " + count + " it counts");
         }
         return out;
       }
     }
+  }
+
+  /**
+   * Whether {@code e} is the cloud refusing pages of {@code size} while naming a smaller maximum, which the
+   * provider then asks for from now on.
+   */
+  private boolean smallerPages(CloudException e, int size) {
+    Matcher m = PAGE_LIMIT.matcher(e.getMessage());
+    if (!"431".equals(e.code().orElse(null)) || !m.find()) {
+      return false;
+    }
+    int limit = Integer.parseInt(m.group(1));
+    if (limit < 1 || limit >= size) {
+      return false;
+    }
+    LOG.debug("{} allows pages of {} objects, not {}: asking for {} from now on", profile.name(), limit, size, limit);
+    pageSize = limit;
+    return true;
   }
 
   /** The answer's {@code count}, when it gives one; an incomplete page is refused. */

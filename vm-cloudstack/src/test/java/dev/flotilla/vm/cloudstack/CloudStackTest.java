@@ -211,6 +211,28 @@ class CloudStackTest {
   }
 
   @Test
+  void aCloudWithSmallerPagesIsAskedForItsOwnSizeFromThenOnAndEveryPageIsRead() {
+    server.maxPageSize(2); // a real cloud's default.page.size may be 100, not 500
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      List<Node> nodes = new ArrayList<>();
+      for (int i = 1; i <= 5; i++) {
+        nodes.add(node("web" + i));
+      }
+      client.start(nodes);
+      assertThat(server.liveVms()).isEqualTo(5);
+      server.clearCalls();
+
+      dev.flotilla.vm.StatusReport report = client.status();
+
+      assertThat(report.vms()).hasSize(5);
+      assertThat(report.drift()).isEmpty();
+      assertThat(server.calls("listVirtualMachines")).as("pages of 2, none refused any more").isEqualTo(3);
+      client.start(nodes);
+      assertThat(server.liveVms()).isEqualTo(5);
+    }
+  }
+
+  @Test
   void aDeployThatFailsIsAnErrorWithCloudStacksReason() {
     server.failNextDeployJob = 533;
     try (VmClient client = client(CloudStackContractTest.profile(server))) {

@@ -88,6 +88,8 @@ public final class CsServer implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicReference<Hostile> nextHostile = new java.util.concurrent.atomic.AtomicReference<>();
   /** Whether every page of listVirtualMachines is full and counts more: a listing that never ends. */
   volatile boolean endlessPages;
+  /** The cloud's default.page.size: the most objects a list page may ask for. */
+  volatile int maxPageSize = 500;
   /** Set by a garbage draw: the listing under way has pages that never end. */
   private volatile boolean endlessListing;
   /** When set, the next deployVirtualMachine makes nothing and answers with this existing VM's id. */
@@ -225,6 +227,11 @@ public final class CsServer implements AutoCloseable {
     nextHostile.set(new Hostile(command, kind));
   }
 
+  /** The cloud's default.page.size (500 unless set): a list asking for more pages is refused with 431. */
+  public void maxPageSize(int value) {
+    maxPageSize = value;
+  }
+
   /** Whether listVirtualMachines' pages never end (each full, each counting one more page). */
   public void endlessPages(boolean value) {
     endlessPages = value;
@@ -311,6 +318,9 @@ public final class CsServer implements AutoCloseable {
     }
     methods.put(command, ex.getRequestMethod() + (params.containsKey("expires") ? " v3" : ""));
     try {
+      if (command.startsWith("list")) {
+        checkPaging(params);
+      }
       JsonObject answer = switch (command) {
         case "listZones" -> list("zone", List.of(object("id", ZONE, "name", "zone1", "networktype", "Basic",
             "securitygroupsenabled", false, "allocationstate", "Enabled")));
@@ -716,18 +726,22 @@ public final class CsServer implements AutoCloseable {
     return out;
   }
 
+  /** What BaseListCmd checks of every list: page and pagesize together, and no page above the maximum. */
+  private void checkPaging(Map<String, String> params) {
+    if (params.containsKey("pagesize") && !params.containsKey("page")) {
+      throw new CsError(431, "\"page\" parameter is required when \"pagesize\" is specified");
+    }
+    if (params.containsKey("pagesize") && Integer.parseInt(params.get("pagesize")) > maxPageSize) {
+      throw new CsError(431, "Page size can't exceed max allowed page size value: " + maxPageSize);
+    }
+  }
+
   private JsonObject listVms(Map<String, String> params) {
     settle();
     if (params.containsKey("id") && params.containsKey("ids")) {
       throw new CsError(431, "Specify either id or ids but not both parameters");
     }
-    int pageSize = Integer.parseInt(params.getOrDefault("pagesize", "500"));
-    if (pageSize > 500) {
-      throw new CsError(431, "Page size can't exceed max allowed page size value: 500");
-    }
-    if (params.containsKey("pagesize") && !params.containsKey("page")) {
-      throw new CsError(431, "\"page\" parameter is required when \"pagesize\" is specified");
-    }
+    int pageSize = Integer.parseInt(params.getOrDefault("pagesize", Integer.toString(maxPageSize)));
     List<Vm> matched = new ArrayList<>();
     String ids = params.containsKey("ids") ? params.get("ids") : params.get("id");
     if (ids != null) {
