@@ -206,6 +206,9 @@ final class CreatePath {
       try {
         made = stopped ? first.provider.stoppedCreation().orElseThrow().createStopped(request)
             : first.provider.create(request);
+      } catch (ConfigurationException refused) {
+        pending.forEach(engine::clearIntent); // refused before anything was asked of the cloud: nothing was made
+        throw refused;
       } catch (CloudException failure) {
         boolean again = failure.retryable() && engine.backoff.again(attempt, started, failure.kind());
         if (again) {

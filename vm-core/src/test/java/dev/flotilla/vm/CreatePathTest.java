@@ -101,6 +101,18 @@ class CreatePathTest {
   }
 
   @Test
+  void aRequestTheAdapterRefusesBeforeAskingTheCloudLeavesNoIntentBehind() {
+    cloud.answer = r -> {
+      throw new ConfigurationException(null, "vm.type", "the cloud has no service offering 'Huge'");
+    };
+
+    assertThatThrownBy(() -> client.start(Node.builder("a").type("Huge").build()))
+        .isInstanceOf(ConfigurationException.class).hasMessageContaining("Huge");
+
+    assertThat(store.get("a").flatMap(Node::createIntent)).isEmpty();
+  }
+
+  @Test
   void namesThatDifferOnlyInCaseAreRefusedBeforeTheCloudIsAsked() {
     store.put(Node.builder("Web").build());
 

@@ -38,10 +38,11 @@ final class NodeCommands {
     public Integer call() {
       Output o = out();
       Workspace ws = workspace(o);
-      Node record = ws.store().get(name).orElse(null);
+      Node before = ws.store().get(name).orElse(null);
+      Node record = before;
       boolean added = record == null;
       try (VmClient client = ws.client(wait)) { // cloud.json and --auth are checked before anything is written
-        String done = null; // said once the VM is there: a failed add keeps no record, and says only why
+        String done = null; // said once the VM is there: a failed add leaves the record as it was, and says why
         if (added) {
           record = NodeDefinitions.seed(Node.builder(name).build(), seeds == null ? List.of() : seeds);
           ws.store().put(record);
@@ -62,9 +63,7 @@ final class NodeCommands {
             report(o, List.of(record), vms, "started", "starting");
           }
         } catch (RuntimeException e) {
-          if (added) {
-            forgetIfNothingWasMade(ws, List.of(name));
-          }
+          undoIfNothingWasMade(ws, name, before);
           throw e;
         }
       }
@@ -73,13 +72,13 @@ final class NodeCommands {
   }
 
   /**
-   * Removes the records a failed command added, where nothing of them reached the cloud (no VM, no create
-   * under way): a failed add or run leaves no node behind that status would then ask to start.
+   * Puts back the record of node {@code name} as it was {@code before} a failed command (removes it, when
+   * the command added it), where nothing of it reached the cloud (no VM, no create under way): a failed add
+   * or run leaves no node behind that status would then ask to start, and no seed that the cloud refused.
    */
-  static void forgetIfNothingWasMade(Workspace ws, List<String> names) {
-    for (String n : names) {
-      ws.store().update(n, old -> old != null && !old.isBound() && old.createIntent().isEmpty() ? null : old);
-    }
+  static void undoIfNothingWasMade(Workspace ws, String name, Node before) {
+    ws.store().update(name, old -> old != null && !old.isBound() && old.createIntent().isEmpty()
+        && (before == null || !before.isBound()) ? before : old);
   }
 
   @Command(name = "start", description = "Start the VMs of the nodes FILTER names (all when none); create those that have none.")

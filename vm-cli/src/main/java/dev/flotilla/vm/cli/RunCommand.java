@@ -46,7 +46,7 @@ final class RunCommand extends Subcommand {
       try {
         NodeCommands.report(o, nodes, client.start(nodes), "started", "starting");
       } catch (RuntimeException e) {
-        NodeCommands.forgetIfNothingWasMade(ws, nodes.stream().map(Node::name).toList());
+        nodes.forEach(n -> NodeCommands.undoIfNothingWasMade(ws, n.name(), null));
         throw e;
       }
     }

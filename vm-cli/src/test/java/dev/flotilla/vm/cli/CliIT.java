@@ -82,6 +82,23 @@ class CliIT {
   }
 
   @Test
+  void anAddTheCloudRefusesLeavesNoRecordAndNoChangedOne() throws Exception {
+    Result refused = vm("add", "e1", "vm.type:Huge");
+    assertThat(refused.exit()).isEqualTo(1);
+    assertThat(refused.out()).doesNotContain("added node");
+    assertThat(refused.err()).contains("Huge");
+    assertThat(dir.resolve("nodes/e1.json")).as("nothing of it reached the cloud").doesNotExist();
+
+    ok("add", "e2", "vm.type:m1.small", "--stopped");
+    String saved = Files.readString(dir.resolve("nodes/e2.json"));
+    ok("rm", "e2");
+    String removed = Files.readString(dir.resolve("nodes/e2.json"));
+    assertThat(vm("add", "e2", "vm.type:Huge").exit()).isEqualTo(1);
+    assertThat(Files.readString(dir.resolve("nodes/e2.json"))).as("the seed the cloud refused is not kept")
+        .isEqualTo(removed).contains("m1.small").isNotEqualTo(saved);
+  }
+
+  @Test
   void startStopRebootAndRmSkipWhatIsAlreadyDoneAndFilterByNamePatternTagOrId() throws Exception {
     ok("add", "web1", "tags:seattle");
     ok("add", "web2", "tags:seattle");

@@ -42,6 +42,8 @@ public interface Provider extends AutoCloseable {
    * client token returns the VMs the first call made instead of making more.
    *
    * @return one observation per node, in the order of {@link CreateRequest#nodeNames()}
+   * @throws dev.flotilla.vm.ConfigurationException when the request names what the cloud does not have (a
+   *     type, an image, a zone), found before anything was asked of the cloud: nothing was made
    */
   List<Instance> create(CreateRequest request);
 
