@@ -29,6 +29,46 @@ public record CreateIntent(String token, String profile, String spec, List<Strin
     Objects.requireNonNull(since, "since");
   }
 
+  /**
+   * Whether a VM's {@value Instance#TOKEN_TAG} tag {@code tag} says this create made it: the token itself,
+   * or its {@linkplain #shortToken short form}.
+   */
+  public boolean madeVmTagged(String tag) {
+    return names(token, tag);
+  }
+
+  /** Whether the token tag {@code tag} names the create of {@code token}, whole or in short form. */
+  public static boolean names(String token, String tag) {
+    return tag != null && (tag.equals(token) || tag.equals(shortToken(token)));
+  }
+
+  /**
+   * The short form of {@code token}: eight characters (a-z, 2-7) of its SHA-256. A cloud that can give a VM
+   * no tag when it makes it, but a name (CloudStack's host name), carries this in the name; its adapter
+   * gives it back as the VM's {@value Instance#TOKEN_TAG} tag until the tag itself is written. Forty bits:
+   * with the node's name and the cloud's group beside it, no other create's VM answers to it.
+   */
+  public static String shortToken(String token) {
+    byte[] hash;
+    try {
+      hash = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(token.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java has SHA-256", e);
+    }
+    long bits = 0;
+    for (int i = 0; i < 5; i++) {
+      bits = bits << 8 | (hash[i] & 0xff);
+    }
+    StringBuilder out = new StringBuilder(8);
+    for (int i = 7; i >= 0; i--) {
+      out.append(BASE32.charAt((int) (bits >>> (5 * i) & 31)));
+    }
+    return out.toString();
+  }
+
+  private static final String BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+
   /** Whether a create of {@code names} from {@code specDigest} on {@code profileName} repeats this one exactly. */
   public boolean repeatedBy(String profileName, String specDigest, List<String> names) {
     return profile.equals(profileName) && spec.equals(specDigest) && nodes.equals(names);

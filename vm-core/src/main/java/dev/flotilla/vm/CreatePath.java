@@ -131,7 +131,7 @@ final class CreatePath {
         // the VM the record is bound to, if the describe before missed it; else what the unfinished create made
         Optional<Instance> made = named.stream().filter(vm -> t.node.vmId().equals(Optional.of(vm.id()))).findFirst()
             .or(() -> named.stream()
-                .filter(vm -> intent.isPresent() && intent.get().token().equals(vm.tags().get(Instance.TOKEN_TAG)))
+                .filter(vm -> intent.isPresent() && intent.get().madeVmTagged(vm.tags().get(Instance.TOKEN_TAG)))
                 .min(java.util.Comparator.comparing((Instance vm) -> vm.launchTime().orElse(java.time.Instant.MAX))
                     .thenComparing(Instance::id)));
         if (made.isPresent()) {
@@ -287,10 +287,11 @@ final class CreatePath {
       request.checkNew(api, vm.id(), name);
       Optional<String> owner = vm.nodeName().filter(o -> !request.nodeNames().contains(o));
       String token = vm.tags().get(Instance.TOKEN_TAG);
-      if (!seen.add(vm.id()) || owner.isPresent() || (token != null && !token.equals(request.clientToken()))) {
+      boolean otherCreate = token != null && !CreateIntent.names(request.clientToken(), token);
+      if (!seen.add(vm.id()) || owner.isPresent() || otherCreate) {
         throw new CloudException(CloudException.Kind.UNKNOWN, api, "ForeignId", "the create of node " + name
             + " was answered with VM " + vm.id() + ", which " + (owner.isPresent() ? "belongs to node " + owner.get()
-            : token != null && !token.equals(request.clientToken()) ? "another create made" : "it answered twice")
+            : otherCreate ? "another create made" : "it answered twice")
             + "; refused: nothing was bound, and the nodes keep their create intent ('vm status' shows what exists)");
       }
     }

@@ -348,7 +348,7 @@ public final class VmClient implements AutoCloseable {
     }
     String token = vm.tags().get(Instance.TOKEN_TAG);
     return engine.store.list().stream().filter(r -> r.createIntent().isPresent() && engine.onProfile(r, profile))
-        .filter(r -> vm.nodeName().isEmpty() || r.createIntent().get().token().equals(token))
+        .filter(r -> vm.nodeName().isEmpty() || r.createIntent().get().madeVmTagged(token))
         .map(Node::name).findFirst();
   }
 

@@ -53,6 +53,34 @@ class CreatePathTest {
   }
 
   @Test
+  void aVmThatCarriesTheShortFormOfTheCreatesTokenIsAdoptedAndOneOfAnotherCreateIsNot() {
+    CreateIntent intent = new CreateIntent("flotilla-0123", "tiny", "spec", List.of("a"), Instant.now());
+    store.put(Node.builder("a").build().withRecord(NodeRecord.builder().createIntent(intent).build()));
+    cloud.put(Instance.builder("i-other", State.RUNNING).tags(Map.of(Instance.NODE_TAG, "a",
+        Instance.TOKEN_TAG, CreateIntent.shortToken("flotilla-4567"))).build());
+    assertThatThrownBy(() -> client.start(Node.builder("a").build())).hasMessageContaining("carry node a's name");
+
+    cloud.vms.remove("i-other");
+    Instance made = cloud.put(Instance.builder("i-made", State.RUNNING).tags(Map.of(Instance.NODE_TAG, "a",
+        Instance.TOKEN_TAG, CreateIntent.shortToken("flotilla-0123"))).build());
+    client.start(Node.builder("a").build());
+
+    assertThat(cloud.creates).isEmpty();
+    assertThat(record("a").vmId()).contains(made.id());
+  }
+
+  @Test
+  void theShortFormOfATokenIsEightBase32CharactersOfItsDigest() {
+    String s = CreateIntent.shortToken("flotilla-00ff");
+    assertThat(s).matches("[a-z2-7]{8}").isEqualTo(CreateIntent.shortToken("flotilla-00ff"))
+        .isNotEqualTo(CreateIntent.shortToken("flotilla-00fe"));
+    assertThat(CreateIntent.names("flotilla-00ff", s)).isTrue();
+    assertThat(CreateIntent.names("flotilla-00ff", "flotilla-00ff")).isTrue();
+    assertThat(CreateIntent.names("flotilla-00ff", null)).isFalse();
+    assertThat(CreateIntent.names("flotilla-00fe", s)).isFalse();
+  }
+
+  @Test
   void aVmThatCarriesTheNodesNameButNoCreateOfItsIsRefusedAndNothingIsMade() {
     cloud.put(Instance.builder("i-other", State.RUNNING).tags(Map.of(Instance.NODE_TAG, "a")).build());
 

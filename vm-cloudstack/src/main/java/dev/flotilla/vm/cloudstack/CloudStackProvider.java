@@ -112,7 +112,14 @@ final class CloudStackProvider implements Provider {
   private final Calls calls;
   private final Profile profile;
   private final int maxParallel;
-  private final boolean expunge;
+  /** The profile's expunge: true (asked for), false (never), or null (wherever the account may). */
+  private final Boolean expunge;
+  /** Whether this account may expunge; null until asked. */
+  private volatile Boolean mayExpunge;
+  /** Whether the key is a root admin's: its VMs come in the full view. */
+  private volatile boolean rootAdmin;
+  /** Whether list sees every account's VMs (an admin's listall), not only this account's. */
+  private final boolean listAll;
   /** The profile's vm_snapshot_max, or else the cloud's once asked. */
   private volatile Integer snapshotMax;
   private final Map<String, String> offeringIds = new ConcurrentHashMap<>();
@@ -132,7 +139,8 @@ final class CloudStackProvider implements Provider {
         CloudStackProviderFactory.ID, profile.name(), call, e));
     this.profile = profile;
     this.maxParallel = CloudStackProviderFactory.number(profile, "max_parallel", 64).orElse(8);
-    this.expunge = Boolean.parseBoolean(profile.setting("expunge").orElse("false"));
+    this.expunge = profile.setting("expunge").map(Boolean::parseBoolean).orElse(null);
+    this.listAll = Boolean.parseBoolean(profile.setting("list_all").orElse("false"));
     this.snapshotMax = CloudStackProviderFactory.number(profile, "vm_snapshot_max", 1000).orElse(null);
     this.pageSize = CloudStackProviderFactory.number(profile, "page_size", 500).orElse(PAGE);
     this.maxListItems = CloudStackProviderFactory.number(profile, "max_list_items", 10_000_000).orElse(20_000);
@@ -224,7 +232,7 @@ final class CloudStackProvider implements Provider {
     spec.antiAffinityGroup().ifPresent(g -> common.put("affinitygroupids", affinityGroup(g)));
     return Parallel.map(request.nodeNames(), maxParallel, "cloudstack-deploy", name -> {
       Map<String, String> params = new LinkedHashMap<>(common);
-      params.put("name", name);
+      params.put("name", hostName(name, request.clientToken()));
       params.put("displayname", name);
       JsonObject answer = cs.call("deployVirtualMachine", params);
       String id = string(answer, "id");
@@ -242,6 +250,26 @@ final class CloudStackProvider implements Provider {
       return Instance.builder(id, start ? State.PENDING : State.STOPPED).providerState(start ? "Starting" : "Stopped")
           .type(spec.type().orElse(null)).image(spec.image().or(profile::defaultImage).orElse(null)).tags(tags).build();
     }).orThrow();
+  }
+
+  /**
+   * The host name of the VM that the create of {@code token} makes for node {@code node}: the node's name as
+   * CloudStack takes a host name (a-z, 0-9 and '-', a letter first, 63 at most) and the token's short form.
+   * CloudStack keeps a destroyed VM's host name until it expunges the VM (a day, by default), so a node made
+   * again, whose create has a token of its own, is never refused its name; and a VM found after a crash,
+   * before its tags were written, names the create that made it.
+   */
+  static String hostName(String node, String token) {
+    return hostBase(node) + "-" + dev.flotilla.vm.CreateIntent.shortToken(token);
+  }
+
+  /** Node {@code node}'s name as the first part of a CloudStack host name. */
+  private static String hostBase(String node) {
+    String base = node.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+    if (base.charAt(0) < 'a' || base.charAt(0) > 'z') {
+      base = "n" + base;
+    }
+    return base.substring(0, Math.min(base.length(), 63 - 9)).replaceAll("-+$", "");
   }
 
   /** Tags a new VM; one that fails is retried by the client, which tags what it binds. */
@@ -391,8 +419,9 @@ final class CloudStackProvider implements Provider {
 
   @Override
   public List<Instance> list() {
-    return list("listVirtualMachines", Map.of("listall", "true"), "virtualmachine").stream().map(this::toInstance)
-        .toList();
+    // this account's VMs: what Flotilla may own; an admin's key sees other accounts' only with list_all
+    return list("listVirtualMachines", listAll ? Map.of("listall", "true") : Map.of(), "virtualmachine").stream()
+        .map(this::toInstance).toList();
   }
 
   /**
@@ -487,8 +516,9 @@ final class CloudStackProvider implements Provider {
     String state = string(vm, "state");
     boolean jobPending = vm.has("jobid") && vm.has("jobstatus") && vm.get("jobstatus").getAsInt() == 0;
     Map<String, String> tags = tags(vm);
-    if (!tags.containsKey(Instance.NODE_TAG) && GROUP.equals(string(vm, "group"))) {
-      tags.put(Instance.NODE_TAG, string(vm, "name"));
+    rootAdmin |= vm.has("instancename");
+    if (GROUP.equals(string(vm, "group"))) {
+      untagged(string(vm, "name"), string(vm, "displayname"), tags);
     }
     String privateAddress = string(vm, "ipaddress");
     JsonElement nics = vm.get("nic");
@@ -511,17 +541,46 @@ final class CloudStackProvider implements Provider {
         actions.remove(id, action);
       }
       java.util.Optional<String> failed = job.flatMap(j -> failure(j, action));
-      if (failed.isPresent()) {
+      if (failed.isPresent() && action.command().equals("destroyVirtualMachine")
+          && failed.get().contains("permission for expunging")) {
+        cannotExpunge(); // the destroy is sent again, without expunge
+        actions.put(id, new Action(action.command(), destroy(id), State.TERMINATED));
+      } else if (failed.isPresent()) {
         s = State.ERROR;
         word = state + " (" + action.command() + " failed)";
         fault = failed.get();
       }
+    }
+    if (s != State.TERMINATED && s != State.ERROR && actions.get(id) != null
+        && actions.get(id).command().equals("destroyVirtualMachine")) {
+      s = State.TERMINATING; // CloudStack stops a VM it destroys: Stopping, Stopped, then Destroyed
+      word = state + " (being destroyed)";
     }
     // the template's id: what a node's image can name exactly (template names need not be unique)
     return Instance.builder(id, s).providerState(word).type(string(vm, "serviceofferingname"))
         .image(string(vm, "templateid")).zone(string(vm, "zonename")).publicAddress(string(vm, "publicip"))
         .privateAddress(privateAddress).launchTime(time(string(vm, "created"))).tags(tags).fault(fault).build();
   }
+
+  /**
+   * What a Flotilla VM whose tags are not written yet says by its names: its node (the display name; the host
+   * name for VMs made before host names carried a token) and, where its host name is the one {@link
+   * #hostName} gave it, its create's short token.
+   */
+  private static void untagged(String hostName, String displayName, Map<String, String> tags) {
+    String node = displayName != null ? displayName : hostName;
+    if (node == null) {
+      return;
+    }
+    tags.putIfAbsent(Instance.NODE_TAG, node);
+    String prefix = node.isEmpty() ? null : hostBase(node) + "-";
+    if (!tags.containsKey(Instance.TOKEN_TAG) && prefix != null && hostName != null && hostName.startsWith(prefix)
+        && SHORT_TOKEN.matcher(hostName.substring(prefix.length())).matches()) {
+      tags.put(Instance.TOKEN_TAG, hostName.substring(prefix.length()));
+    }
+  }
+
+  private static final Pattern SHORT_TOKEN = Pattern.compile("[a-z2-7]{8}");
 
   /**
    * The job of {@code action}; empty, and forgotten, when the cloud no longer knows it (CloudStack purges
@@ -590,12 +649,65 @@ final class CloudStackProvider implements Provider {
     reboot(ids, false);
   }
 
-  /** destroyVirtualMachine; expunging too when the profile says so, which jclouds does not send. */
+  /**
+   * destroyVirtualMachine, expunging too wherever the account may (which jclouds does not send): a destroyed
+   * VM that is not expunged keeps its resources, and counts against the account's limits, for a day by
+   * default. A profile with {@code expunge: false} keeps destroyed VMs recoverable instead.
+   */
   @Override
   public void terminate(Collection<String> ids) {
-    each(ids, "destroyVirtualMachine", State.TERMINATED, expunge
+    each(ids, "destroyVirtualMachine", State.TERMINATED, expungeNow()
         ? id -> string(cs.call("destroyVirtualMachine", Map.of("id", id, "expunge", "true")), "jobid")
-        : id -> jc("destroyVirtualMachine", a -> a.getVirtualMachineApi().destroyVirtualMachine(id)));
+        : this::destroy);
+  }
+
+  private String destroy(String id) {
+    return jc("destroyVirtualMachine", a -> a.getVirtualMachineApi().destroyVirtualMachine(id));
+  }
+
+  /** Whether destroys expunge: where the profile does not forbid it and the account may, asked once. */
+  private boolean expungeNow() {
+    if (Boolean.FALSE.equals(expunge)) {
+      return false;
+    }
+    if (mayExpunge == null) {
+      mayExpunge = accountMayExpunge();
+      if (!mayExpunge) {
+        cannotExpunge();
+      }
+    }
+    return mayExpunge;
+  }
+
+  /**
+   * A root admin may expunge (its key sees VMs in CloudStack's full view, with their {@code instancename}, in
+   * the describe every destroy begins with), and a user where allow.user.expunge.recover.vm is set.
+   */
+  private boolean accountMayExpunge() {
+    if (rootAdmin) {
+      return true;
+    }
+    try {
+      JsonElement c = cs.call("listCapabilities", Map.of()).get("capability");
+      return c != null && c.isJsonObject() && "true".equals(string(c.getAsJsonObject(), "allowuserexpungerecovervm"));
+    } catch (CloudException e) {
+      LOG.debug("{}: cannot tell whether the account may expunge ({}); destroying without", profile.name(),
+          e.getMessage());
+      return false;
+    }
+  }
+
+  /** Says, once, that destroyed VMs are not expunged: at warning level where the profile asked for it. */
+  private void cannotExpunge() {
+    mayExpunge = false;
+    String text = "profile " + profile.name() + ": this account may not expunge VMs (an admin can allow it with"
+        + " allow.user.expunge.recover.vm), so destroyed VMs keep counting against its limits until CloudStack"
+        + " expunges them (expunge.delay, a day by default)";
+    if (Boolean.TRUE.equals(expunge)) {
+      LOG.warn("{}; set expunge to false in the profile to stop asking", text);
+    } else {
+      LOG.info(text);
+    }
   }
 
   /**

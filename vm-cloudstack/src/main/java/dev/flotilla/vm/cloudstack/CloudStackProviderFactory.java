@@ -40,7 +40,10 @@ public final class CloudStackProviderFactory implements ProviderFactory {
     SETTINGS.put("vm_snapshot_max", "how many VM snapshots a VM may have; by default the cloud's vmsnapshot.max where the key may read it (an admin's), else 10");
     SETTINGS.put("page_size", "how many objects a list asks for per page (default 500; at most the cloud's default.page.size)");
     SETTINGS.put("max_list_items", "the most objects one list may hold before it is refused as endless (default 20000)");
-    SETTINGS.put("expunge", "true to expunge VMs as they are destroyed (needs the right, or an admin key)");
+    SETTINGS.put("expunge", "whether destroyed VMs are expunged at once: by default wherever the account may (an admin's,"
+        + " or allow.user.expunge.recover.vm); false keeps them recoverable until the cloud expunges them; true warns"
+        + " where the account may not");
+    SETTINGS.put("list_all", "true for an admin's key to list every account's VMs (listall), not only its own");
   }
 
   /** For {@link java.util.ServiceLoader}. */

@@ -233,6 +233,94 @@ class CloudStackTest {
   }
 
   @Test
+  void aNodeRemovedIsMadeAgainAtOnceWhileItsDestroyedVmStillHoldsItsOldHostName() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      String first = client.start(node("web1")).id();
+      client.destroy(node("web1"));
+      String second = client.start(node("web1")).id(); // a user's key: the old VM is Destroyed, not expunged
+
+      assertThat(second).isNotEqualTo(first);
+      List<CsServer.Listed> all = server.instances();
+      assertThat(all).extracting(CsServer.Listed::state).containsExactlyInAnyOrder("Destroyed", "Running");
+      assertThat(all).extracting(CsServer.Listed::node).containsOnly("web1");
+      assertThat(server.hostNames()).allMatch(n -> n.matches("web1-[a-z2-7]{8}")).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
+  void aDeployWhoseAnswerIsLostIsAdoptedByTheTokenItsHostNameCarries() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      server.dropNextDeployAnswer();
+
+      client.start(node("k1"));
+
+      assertThat(server.calls("deployVirtualMachine")).isEqualTo(1);
+      assertThat(server.liveVms()).isEqualTo(1);
+      assertThat(client.status().drift()).isEmpty();
+    }
+  }
+
+  @Test
+  void namesThatAreNoHostNamesGetOneAndKeepTheirOwnAsTheDisplayName() {
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      client.start(List.of(node("1web"), node("db.prod")));
+      assertThat(server.hostNames()).anyMatch(n -> n.matches("n1web-[a-z2-7]{8}"))
+          .anyMatch(n -> n.matches("db-prod-[a-z2-7]{8}"));
+      assertThat(client.status().vms()).extracting(vm -> vm.nodeName().orElseThrow())
+          .containsExactlyInAnyOrder("1web", "db.prod");
+    }
+  }
+
+  @Test
+  void destroyedVmsAreExpungedWhereTheAccountMayAndOtherwiseLeftDestroyed() {
+    server.vmLimit = 2;
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    try (VmClient client = client(CloudStackContractTest.profile(server), store)) {
+      client.start(node("a"));
+      client.destroy(node("a"));
+      client.start(node("a"));
+      assertThatThrownBy(() -> client.start(node("b"))).isInstanceOfSatisfying(CloudException.class, e -> {
+        assertThat(e.kind()).isEqualTo(CloudException.Kind.CAPACITY);
+        assertThat(e.getMessage()).contains("535").contains("not yet expunged count too");
+      });
+    }
+    server.allowUserExpunge = true; // allow.user.expunge.recover.vm
+    server.vmLimit = 3;
+    try (VmClient client = client(CloudStackContractTest.profile(server), store)) {
+      client.destroy(node("a"));
+      client.start(node("a"));
+      client.start(node("b"));
+      for (int i = 0; i < 3; i++) { // removed and made again: each destroyed VM is expunged, so the limit holds
+        client.destroy(node("a"));
+        client.start(node("a"));
+      }
+      assertThat(server.liveVms()).isEqualTo(2);
+      assertThat(server.hostNames()).as("a, b, and the VM destroyed before expunging was allowed").hasSize(3);
+    }
+  }
+
+  @Test
+  void anAdminsKeyListsItsOwnAccountsVmsUnlessTheProfileAsksForAll() {
+    server.admin = true;
+    server.foreignVm("theirs");
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      client.start(node("web1"));
+      assertThat(client.status().vms()).extracting(vm -> vm.nodeName().orElse("-")).containsExactly("web1");
+      assertThat(client.status().drift()).isEmpty();
+    }
+    Profile all = CloudStackContractTest.profile(server).toBuilder().setting("list_all", "true").build();
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    try (VmClient client = client(all, store)) {
+      client.start(node("web2"));
+      assertThat(client.status().vms()).hasSize(3);
+      server.clearCalls();
+      client.destroy(node("web2"));
+      assertThat(server.hostNames()).as("an admin's destroy expunges").noneMatch(n -> n.startsWith("web2-"));
+      assertThat(server.calls("listCapabilities")).as("an admin's key is known by its full view").isZero();
+    }
+  }
+
+  @Test
   void aDeployThatFailsIsAnErrorWithCloudStacksReason() {
     server.failNextDeployJob = 533;
     try (VmClient client = client(CloudStackContractTest.profile(server))) {

@@ -88,6 +88,13 @@ public final class CsServer implements AutoCloseable {
   final java.util.concurrent.atomic.AtomicReference<Hostile> nextHostile = new java.util.concurrent.atomic.AtomicReference<>();
   /** Whether every page of listVirtualMachines is full and counts more: a listing that never ends. */
   volatile boolean endlessPages;
+  /** The account every VM a client deploys belongs to; VMs of other accounts only an admin's listall shows. */
+  static final String ACCOUNT = "flotilla";
+  /** The account's limit of VMs (resource type user_vm); Destroyed VMs count until they are expunged. */
+  volatile long vmLimit = Long.MAX_VALUE;
+  /** allow.user.expunge.recover.vm: whether a user (not only an admin) may expunge. */
+  volatile boolean allowUserExpunge;
+
   /** The cloud's default.page.size: the most objects a list page may ask for. */
   volatile int maxPageSize = 500;
   /** Set by a garbage draw: the listing under way has pages that never end. */
@@ -113,6 +120,10 @@ public final class CsServer implements AutoCloseable {
   private static final class Vm {
     final String id = UUID.randomUUID().toString();
     final String name;
+    final String displayName;
+    final String account;
+    /** Expunged: gone for good, its host name free again (a Destroyed VM keeps it until then). */
+    volatile boolean expunged;
     volatile String offering;
     final String created = DATE.format(OffsetDateTime.now(ZoneOffset.UTC));
     final String ip;
@@ -126,8 +137,10 @@ public final class CsServer implements AutoCloseable {
     volatile String affinityGroup;
     final List<VmSnapshot> snapshots = new java.util.concurrent.CopyOnWriteArrayList<>();
 
-    Vm(String name, String offering, String ip, String group, String template) {
+    Vm(String name, String displayName, String account, String offering, String ip, String group, String template) {
       this.name = name;
+      this.displayName = displayName;
+      this.account = account;
       this.offering = offering;
       this.ip = ip;
       this.group = group;
@@ -221,10 +234,26 @@ public final class CsServer implements AutoCloseable {
     beforeDeployAnswer = beforeAnswer;
   }
 
+  /** The next deployVirtualMachine makes its VM and then answers an error, as a reset connection would. */
+  public void dropNextDeployAnswer() {
+    holdNextDeploy(userAgent -> {
+      throw new CsError(530, "the answer was lost on its way (the VM exists)");
+    });
+  }
+
   /** One VM as the cloud has it, for crash tests: its node (by tag, or name in group flotilla), state, tags. */
   /** The next {@code command} is answered with a hostile {@code kind}: count-no-list, count-lots, foreign-404. */
   public void hostileNext(String command, String kind) {
     nextHostile.set(new Hostile(command, kind));
+  }
+
+  /** A running VM of another account, which only an admin's {@code listall=true} lists. */
+  public String foreignVm(String name) {
+    Vm vm = new Vm(name, name, "someone-else", OFFERINGS.keySet().iterator().next(), "10.9.9." + ips.getAndIncrement(),
+        null, templates.keySet().iterator().next());
+    vm.state = "Running";
+    vms.put(vm.id, vm);
+    return vm.id;
   }
 
   /** The cloud's default.page.size (500 unless set): a list asking for more pages is refused with 431. */
@@ -239,12 +268,17 @@ public final class CsServer implements AutoCloseable {
 
   public record Listed(String id, String node, String state, Map<String, String> tags) {}
 
+  /** The host names of the VMs that hold one: every VM not expunged. */
+  public List<String> hostNames() {
+    return vms.values().stream().filter(v -> !v.expunged).map(v -> v.name).toList();
+  }
+
   /** Every VM, Destroyed ones included, as it is now. */
   public List<Listed> instances() {
     settle();
     List<Listed> out = new ArrayList<>();
     for (Vm v : vms.values()) {
-      String node = v.tags.getOrDefault("node_name", "flotilla".equals(v.group) ? v.name : null);
+      String node = v.tags.getOrDefault("node_name", "flotilla".equals(v.group) ? v.displayName : null);
       out.add(new Listed(v.id, node, v.state, Map.copyOf(v.tags)));
     }
     return out;
@@ -415,12 +449,31 @@ public final class CsServer implements AutoCloseable {
         }, vm -> vm.state = "Stopped");
         case "rebootVirtualMachine" -> act(params, vm -> vm.state.equals("Running") ? null
             : "VM " + vm.name + " is not running, unable to reboot it", vm -> vm.state = "Running");
-        case "destroyVirtualMachine" -> act(params, vm -> {
-          if (params.containsKey("expunge")) {
-            return "expunge: only an admin may expunge";
+        case "destroyVirtualMachine" -> {
+          boolean expunge = "true".equals(params.get("expunge"));
+          if (expunge && !admin && !allowUserExpunge) {
+            Vm vm = vm(params, "id");
+            yield object("jobid", job(vm, j -> failed(j, 531, "Account does not have permission for expunging.")).id);
           }
-          return null;
-        }, vm -> vm.state = "Destroyed");
+          yield act(params, vm -> null, vm -> {
+            vm.state = "Destroyed"; // and, expunged, gone for good: listed by no one
+            vm.expunged = expunge;
+          });
+        }
+        case "expungeVirtualMachine" -> {
+          if (!admin && !allowUserExpunge) {
+            throw new CsError(531, "Account does not have permission for expunging.");
+          }
+          yield act(params, vm -> vm.state.equals("Destroyed") ? null
+              : "Please destroy vm with specified vmId before expunge", vm -> vm.expunged = true);
+        }
+        case "listCapabilities" -> {
+          JsonObject capability = object("cloudstackversion", "4.22.0.0", "allowuserexpungerecovervm",
+              allowUserExpunge, "allowusercreateprojects", true, "userpublictemplateenabled", true);
+          JsonObject out = new JsonObject();
+          out.add("capability", capability);
+          yield out;
+        }
         case "listVirtualMachines" -> listVms(params);
         case "listConfigurations" -> {
           if (!admin) {
@@ -514,7 +567,7 @@ public final class CsServer implements AutoCloseable {
       "registerSSHKeyPair", "listSSHKeyPairs", "createAffinityGroup", "listAffinityGroups", "associateIpAddress",
       "listPublicIpAddresses", "enableStaticNat", "disableStaticNat", "disassociateIpAddress",
       "changeServiceForVirtualMachine", "scaleVirtualMachine", "createTemplate", "deleteTemplate",
-      "listConfigurations");
+      "listConfigurations", "expungeVirtualMachine", "listCapabilities");
 
   private static final class CsError extends RuntimeException {
     private static final long serialVersionUID = 1L;
@@ -610,7 +663,7 @@ public final class CsServer implements AutoCloseable {
       throw new CsError(431, "Invalid value for instance name " + name + ": it must be a host label");
     }
     synchronized (vms) {
-      if (vms.values().stream().anyMatch(v -> v.name.equals(name) && !v.state.equals("Destroyed"))) {
+      if (vms.values().stream().anyMatch(v -> v.name.equals(name) && !v.expunged)) {
         throw new CsError(431, "The vm with hostName " + name + " already exists in the network domain: cs1cloud.internal;"
             + " network=Isolated");
       }
@@ -629,7 +682,13 @@ public final class CsServer implements AutoCloseable {
       if (params.containsKey("keypair") && !keys.containsKey(params.get("keypair"))) {
         throw new CsError(431, "Not all specified keypairs exist");
       }
-      Vm vm = new Vm(name, offeringName, "10.1.1." + ips.getAndIncrement(), params.get("group"), template.id());
+      long held = vms.values().stream().filter(v -> v.account.equals(ACCOUNT) && !v.expunged).count();
+      if (held >= vmLimit) {
+        throw new CsError(535, "Maximum number of resources of type 'user_vm' for account name=" + ACCOUNT
+            + " in domain id=1 has been exceeded.");
+      }
+      Vm vm = new Vm(name, params.getOrDefault("displayname", name), ACCOUNT, offeringName,
+          "10.1.1." + ips.getAndIncrement(), params.get("group"), template.id());
       vms.put(vm.id, vm);
       Integer fail = failNextDeployJob;
       failNextDeployJob = null;
@@ -756,7 +815,9 @@ public final class CsServer implements AutoCloseable {
     } else {
       matched.addAll(vms.values());
     }
-    List<Vm> visible = matched.stream().filter(v -> !v.state.equals("Destroyed"))
+    boolean everyAccount = admin && "true".equals(params.get("listall"));
+    List<Vm> visible = matched.stream().filter(v -> !v.state.equals("Destroyed") && !v.expunged)
+        .filter(v -> everyAccount || v.account.equals(ACCOUNT))
         .sorted(Comparator.comparing(v -> v.created + v.id)).toList();
     int page = Integer.parseInt(params.getOrDefault("page", "1"));
     if ((endlessPages || endlessListing) && !visible.isEmpty()) {
@@ -1043,13 +1104,18 @@ public final class CsServer implements AutoCloseable {
   // ---- answers -----------------------------------------------------------------------------------------------
 
   private JsonObject vmObject(Vm vm) {
-    JsonObject o = object("id", vm.id, "name", vm.name, "displayname", vm.name, "state", vm.state,
+    JsonObject o = object("id", vm.id, "name", vm.name, "displayname", vm.displayName, "account", vm.account,
+        "state", vm.state,
         "zoneid", ZONE, "zonename", "zone1", "templateid", vm.template, "templatename", templateName(vm.template),
         "ostypeid", "os-1",
         "serviceofferingid", OFFERINGS.get(vm.offering), "serviceofferingname", vm.offering, "created", vm.created,
         "ipaddress", vm.ip, "haenable", false);
     if (vm.group != null) {
       o.addProperty("group", vm.group);
+    }
+    if (admin) { // a root admin's full view
+      o.addProperty("instancename", "i-2-" + vm.id.substring(0, 8) + "-VM");
+      o.addProperty("hostname", "host-1");
     }
     if (vm.publicIp != null) {
       o.addProperty("publicip", vm.publicIp);

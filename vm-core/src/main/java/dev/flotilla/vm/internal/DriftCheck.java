@@ -190,7 +190,7 @@ public final class DriftCheck {
     java.time.Instant earliest = intent.since().minus(java.time.Duration.ofMinutes(10)); // clocks disagree
     return vms.stream().filter(DriftCheck::live).filter(vm -> vm.nodeName().isEmpty())
         .filter(vm -> !boundIds.contains(vm.id()))
-        .filter(vm -> Optional.ofNullable(vm.tags().get(Instance.TOKEN_TAG)).map(intent.token()::equals).orElse(true))
+        .filter(vm -> Optional.ofNullable(vm.tags().get(Instance.TOKEN_TAG)).map(intent::madeVmTagged).orElse(true))
         .filter(vm -> vm.launchTime().map(t -> !t.isBefore(earliest)).orElse(true))
         .map(Instance::id).toList();
   }

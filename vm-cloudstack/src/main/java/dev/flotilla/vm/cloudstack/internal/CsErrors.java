@@ -47,7 +47,8 @@ public final class CsErrors {
       default -> code >= 500 && code < 600 && code != 530 ? Kind.TRANSIENT : Kind.UNKNOWN;
     };
     String hint = code == 401 ? "; check the profile's api_key and secret_key (and that the clock is right: requests"
-        + " expire)" : "";
+        + " expire)" : code == 535 ? "; VMs destroyed but not yet expunged count too, until the cloud expunges them"
+        : "";
     return new CloudException(kind, api, Integer.toString(code), command + " (profile " + profile + "): " + text + hint);
   }
 }
