@@ -56,7 +56,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jclouds.cloudstack.CloudStackApi;
 import org.jclouds.cloudstack.domain.AsyncCreateResponse;
-import org.jclouds.cloudstack.domain.AsyncJob;
 import org.jclouds.cloudstack.domain.PublicIPAddress;
 import org.jclouds.cloudstack.domain.ServiceOffering;
 import org.jclouds.cloudstack.domain.Template;
@@ -536,8 +535,8 @@ final class CloudStackProvider implements Provider {
       actions.remove(id, action);
     } else if (action != null && !jobPending && (s == State.RUNNING || s == State.STOPPED)) {
       // settled elsewhere than sent: the job failed (told once, as an error), or something else moved the VM
-      java.util.Optional<AsyncJob<?>> job = jobOf(id, action);
-      if (job.isPresent() && job.get().getStatus() != AsyncJob.Status.IN_PROGRESS) {
+      java.util.Optional<Job> job = jobOf(id, action);
+      if (job.isPresent() && !job.get().running()) {
         actions.remove(id, action);
       }
       java.util.Optional<String> failed = job.flatMap(j -> failure(j, action));
@@ -587,7 +586,7 @@ final class CloudStackProvider implements Provider {
    * jobs after {@code job.expire.minutes}). A retryable failure is thrown: the caller's round is then one
    * without news.
    */
-  private java.util.Optional<AsyncJob<?>> jobOf(String vmId, Action action) {
+  private java.util.Optional<Job> jobOf(String vmId, Action action) {
     try {
       return java.util.Optional.of(job(action.job()));
     } catch (CloudException e) {
@@ -600,21 +599,45 @@ final class CloudStackProvider implements Provider {
   }
 
   /** The error text of {@code action}'s job, when it failed. */
-  private static java.util.Optional<String> failure(AsyncJob<?> job, Action action) {
-    if (job.getStatus() != AsyncJob.Status.FAILED) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.of(job.getError() == null || job.getError().getErrorText() == null
-        ? action.command() + " failed" : job.getError().getErrorText());
+  private static java.util.Optional<String> failure(Job job, Action action) {
+    return job.failed() ? java.util.Optional.of(job.text() == null ? action.command() + " failed" : job.text())
+        : java.util.Optional.empty();
   }
 
-  private AsyncJob<?> job(String id) {
-    AsyncJob<?> job = jc("queryAsyncJobResult", a -> a.getAsyncJobApi().getAsyncJob(id));
-    if (job == null || job.getStatus() == null) {
-      throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "queryAsyncJobResult answered no job "
-          + id);
+  /**
+   * An asynchronous job as queryAsyncJobResult tells it: 0 running, 1 done, 2 failed, with CloudStack's
+   * error code and text as it wrote them (read by Flotilla's client, which keeps both whole).
+   */
+  private record Job(int status, int code, String text) {
+    boolean running() {
+      return status == 0;
     }
-    return job;
+
+    boolean failed() {
+      return status == 2;
+    }
+  }
+
+  private Job job(String id) {
+    JsonObject answer = cs.call("queryAsyncJobResult", Map.of("jobid", id));
+    JsonElement status = answer.get("jobstatus");
+    if (status == null || !status.isJsonPrimitive() || !status.getAsJsonPrimitive().isNumber()
+        || status.getAsInt() < 0 || status.getAsInt() > 2) {
+      throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", "queryAsyncJobResult answered no status for"
+          + " job " + id);
+    }
+    if (status.getAsInt() != 2) {
+      return new Job(status.getAsInt(), 0, null);
+    }
+    JsonElement result = answer.get("jobresult");
+    JsonObject error = result != null && result.isJsonObject() ? result.getAsJsonObject() : new JsonObject();
+    int code = number(error.get("errorcode")).orElse(number(answer.get("jobresultcode")).orElse(530));
+    return new Job(2, code, string(error, "errortext"));
+  }
+
+  private static java.util.Optional<Integer> number(JsonElement e) {
+    return e != null && e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber() && e.getAsInt() != 0
+        ? java.util.Optional.of(e.getAsInt()) : java.util.Optional.empty();
   }
 
   private static Instant time(String value) {
@@ -757,15 +780,13 @@ final class CloudStackProvider implements Provider {
     long pause = 100;
     long deadline = System.nanoTime() + java.time.Duration.ofMinutes(5).toNanos();
     while (true) {
-      AsyncJob<?> r = job(job);
-      if (r.getStatus() == AsyncJob.Status.SUCCEEDED) {
-        return;
+      Job r = job(job);
+      if (r.failed()) {
+        throw CsErrors.classify(api(), command, r.code(), r.text() == null ? "the job failed" : r.text(),
+            profile.name());
       }
-      if (r.getStatus() != AsyncJob.Status.IN_PROGRESS) {
-        int code = r.getError() == null || r.getError().getErrorCode() == null ? 530 : r.getError().getErrorCode().code();
-        String text = r.getError() == null || r.getError().getErrorText() == null ? "the job failed"
-            : r.getError().getErrorText();
-        throw CsErrors.classify(api(), command, code, text, profile.name());
+      if (!r.running()) {
+        return;
       }
       if (System.nanoTime() > deadline) {
         throw new CloudException(Kind.TRANSIENT, api(), "Timeout", command + " job " + job + " did not end in 5 minutes");

@@ -443,8 +443,12 @@ class CloudStackTest {
     try (VmClient client = client(CloudStackContractTest.profile(server))) {
       Node web = node("web1");
       client.start(web);
-      assertThatThrownBy(() -> client.resize(web, "Medium Instance")).isInstanceOf(CloudException.class)
-          .hasMessageContaining("scaleVirtualMachine").hasMessageContaining("dynamic scaling");
+      assertThatThrownBy(() -> client.resize(web, "Medium Instance")).isInstanceOfSatisfying(CloudException.class,
+          e -> {
+            assertThat(e.code()).as("CloudStack's own code").contains("530");
+            assertThat(e.getMessage()).contains("scaleVirtualMachine").contains("dynamic scaling")
+                .contains("{\"memory\": 512, \"cpuNumber\": 1}");
+          });
       assertThat(client.record("web1").flatMap(Node::type)).contains("Small Instance");
     }
   }

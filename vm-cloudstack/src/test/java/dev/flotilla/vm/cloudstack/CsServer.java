@@ -539,7 +539,9 @@ public final class CsServer implements AutoCloseable {
           String offering = offeringName(required(params, "serviceofferingid"));
           yield object("jobid", job(vm, j -> {
             if (vm.state.equals("Running")) {
-              failed(j, 530, "Unable to scale the vm: dynamic scaling is not enabled (enable.dynamic.scale.vm)");
+              // as CloudStack 4.22 words it: JSON of the offerings, quotes and all
+              failed(j, 530, "Unable to scale VM [" + vm.name + "] from {\"memory\": 512, \"cpuNumber\": 1} to"
+                  + " {\"memory\": 1024, \"cpuNumber\": 2}: it does not have tools to support dynamic scaling");
               return;
             }
             vm.offering = offering;
