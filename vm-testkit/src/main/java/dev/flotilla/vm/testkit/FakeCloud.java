@@ -70,7 +70,7 @@ public final class FakeCloud implements Provider {
     REBOOT,
     /** {@link FakeCloud#terminate}. */
     TERMINATE,
-    /** {@link FakeCloud#resize}. */
+    /** {@link dev.flotilla.vm.spi.Resizing#resize}. */
     RESIZE,
     /** {@link FakeCloud#tag}. */
     TAG,
