@@ -229,7 +229,7 @@ final class CloudStackProvider implements Provider {
     }
     profile.setting("network").ifPresent(n -> common.put("networkids", n));
     spec.antiAffinityGroup().ifPresent(g -> common.put("affinitygroupids", affinityGroup(g)));
-    return Parallel.map(request.nodeNames(), maxParallel, "cloudstack-deploy", name -> {
+    Parallel.Outcome<Instance> made = Parallel.map(request.nodeNames(), maxParallel, "cloudstack-deploy", name -> {
       Map<String, String> params = new LinkedHashMap<>(common);
       params.put("name", hostName(name, request.clientToken()));
       params.put("displayname", name);
@@ -244,11 +244,13 @@ final class CloudStackProvider implements Provider {
       if (job != null) {
         actions.put(id, new Action("deployVirtualMachine", job, start ? State.RUNNING : State.STOPPED));
       }
-      Map<String, String> tags = request.tagsFor(name);
-      tagQuietly(id, tags);
       return Instance.builder(id, start ? State.PENDING : State.STOPPED).providerState(start ? "Starting" : "Stopped")
-          .type(spec.type().orElse(null)).image(spec.image().or(profile::defaultImage).orElse(null)).tags(tags).build();
-    }).orThrow();
+          .type(spec.type().orElse(null)).image(spec.image().or(profile::defaultImage).orElse(null))
+          .tags(request.tagsFor(name)).build();
+    });
+    // one createTags for every VM made: the tags they share (each VM's display name is its node's name)
+    tagQuietly(made.succeeded().stream().map(Instance::id).toList(), request.tags());
+    return made.orThrow();
   }
 
   /**
@@ -271,12 +273,19 @@ final class CloudStackProvider implements Provider {
     return base.substring(0, Math.min(base.length(), 63 - 9)).replaceAll("-+$", "");
   }
 
-  /** Tags a new VM; one that fails is retried by the client, which tags what it binds. */
-  private void tagQuietly(String id, Map<String, String> tags) {
+  /**
+   * Tags new VMs in one call; a failure is no error, as the VMs are Flotilla's by their group, display name
+   * and host name already, and the client tags what it binds.
+   */
+  private void tagQuietly(List<String> ids, Map<String, String> tags) {
+    if (ids.isEmpty() || tags.isEmpty()) {
+      return;
+    }
     try {
-      createTags(id, tags);
+      createTags("UserVm", String.join(",", ids), tags);
     } catch (CloudException e) {
-      // the VM is Flotilla's by its group and name already; the client tags it again when it binds it
+      LOG.debug("tagging {} new VM(s) failed ({}); their names say whose they are meanwhile", ids.size(),
+          e.getMessage());
     }
   }
 

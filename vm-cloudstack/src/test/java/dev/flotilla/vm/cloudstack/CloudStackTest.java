@@ -200,6 +200,9 @@ class CloudStackTest {
       client.start(nodes);
       assertThat(server.liveVms()).isEqualTo(10);
       assertThat(server.calls("deployVirtualMachine")).isEqualTo(10);
+      assertThat(server.calls("createTags")).as("one createTags for the ten").isEqualTo(1);
+      assertThat(server.instances()).allSatisfy(l -> assertThat(l.tags()).containsKeys("flotilla:token",
+          "flotilla:profile"));
       int rounds = server.calls("listVirtualMachines");
       assertThat(rounds).as("describe is one listVirtualMachines ids=... per poll round").isBetween(1, 40);
       server.clearCalls();
@@ -389,13 +392,18 @@ class CloudStackTest {
   void aDeployAnsweredWithAnotherNodesVmIsRefusedAndThatVmKeepsItsTags() {
     try (VmClient client = client(CloudStackContractTest.profile(server))) {
       String web1 = client.start(node("web1")).id();
+      Map<String, String> tagsBefore = server.instances().stream().filter(l -> l.id().equals(web1)).findFirst()
+          .orElseThrow().tags();
       server.deployAnswersId = web1;
       assertThatThrownBy(() -> client.start(node("dnew"))).isInstanceOfSatisfying(CloudException.class, e -> {
         assertThat(e.kind()).isEqualTo(CloudException.Kind.UNKNOWN);
         assertThat(e.getMessage()).contains("dnew").contains(web1).contains("refused");
       });
       assertThat(server.instances()).filteredOn(l -> l.id().equals(web1)).singleElement()
-          .satisfies(l -> assertThat(l.tags()).containsEntry("node_name", "web1"));
+          .satisfies(l -> {
+            assertThat(l.node()).isEqualTo("web1");
+            assertThat(l.tags()).isEqualTo(tagsBefore).containsKey("flotilla:token");
+          });
       assertThat(client.record("dnew").flatMap(Node::vmId)).isEmpty();
       assertThat(client.record("web1").flatMap(Node::vmId)).contains(web1);
     }
