@@ -53,7 +53,8 @@ final class RecordCommands {
         rows.add(Output.row("ID", "NODE", "STATE", "TYPE", "IP", "ZONE"));
         for (Instance vm : vms) {
           rows.add(Output.row(vm.id(), vm.nodeName().orElse(null), o.state(vm.state(), vm.providerState()),
-              vm.type().orElse(null), vm.publicAddress().orElse(null), vm.zone().orElse(null)));
+              vm.type().orElse(null), vm.publicAddress().or(vm::privateAddress).orElse(null), // isolated: private
+              vm.zone().orElse(null)));
           if (o.quiet()) {
             o.answer(vm.id() + ", " + vm.publicAddress().orElse("-"));
           }

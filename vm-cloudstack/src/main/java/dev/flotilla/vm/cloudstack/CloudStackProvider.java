@@ -343,10 +343,17 @@ final class CloudStackProvider implements Provider {
   }
 
   private String templateId(String wanted) {
-    return resolve(wanted, templateIds, name -> jc("listTemplates", a -> a.getTemplateApi().listTemplates(
-        ListTemplatesOptions.Builder.filter(TemplateFilter.EXECUTABLE).name(name))).stream()
-        .filter(t -> name.equals(t.getName())).map(Template::getId).findFirst(),
-        () -> images().stream().map(Image::name).toList(), "template", "vm.image");
+    return resolve(wanted, templateIds, name -> {
+      List<Template> named = jc("listTemplates", a -> a.getTemplateApi().listTemplates(
+          ListTemplatesOptions.Builder.filter(TemplateFilter.EXECUTABLE).name(name))).stream()
+          .filter(t -> name.equals(t.getName())).toList();
+      if (named.stream().map(Template::getId).distinct().count() > 1) {
+        throw new ConfigurationException(null, "vm.image", "names " + named.size() + " templates ("
+            + named.stream().map(t -> t.getId() + (t.getAccount() == null ? "" : " of " + t.getAccount())).distinct()
+                .toList() + "); give the id of the one to boot");
+      }
+      return named.stream().map(Template::getId).findFirst();
+    }, () -> images().stream().map(Image::name).toList(), "template", "vm.image");
   }
 
   /** The zone of the profile: its {@code zone} setting by name or id, else the only zone there is. */
@@ -540,7 +547,7 @@ final class CloudStackProvider implements Provider {
     if (s == State.ERROR) {
       fault = (action == null ? java.util.Optional.<String>empty() : jobOf(id, action).flatMap(j -> failure(j, action)))
           .orElse("CloudStack put the VM in Error (it does not say why; see the cloud's events)");
-    } else if (action != null && s == action.target()) {
+    } else if (action != null && s == action.target() && !jobPending) {
       actions.remove(id, action);
     } else if (action != null && !jobPending && (s == State.RUNNING || s == State.STOPPED)) {
       // settled elsewhere than sent: the job failed (told once, as an error), or something else moved the VM
@@ -559,8 +566,13 @@ final class CloudStackProvider implements Provider {
         fault = failed.get();
       }
     }
-    if (s != State.TERMINATED && s != State.ERROR && actions.get(id) != null
-        && actions.get(id).command().equals("destroyVirtualMachine")) {
+    Action pending = actions.get(id);
+    if (jobPending && s == State.RUNNING && pending != null && pending.command().equals("rebootVirtualMachine")) {
+      s = State.REBOOTING; // the VM reads Running all through its reboot; the job says when it is done
+      word = state + " (rebooting)";
+    }
+    if (s != State.TERMINATED && s != State.ERROR && pending != null
+        && pending.command().equals("destroyVirtualMachine")) {
       s = State.TERMINATING; // CloudStack stops a VM it destroys: Stopping, Stopped, then Destroyed
       word = state + " (being destroyed)";
     }
@@ -906,6 +918,9 @@ final class CloudStackProvider implements Provider {
     }
 
     private int cloudSnapshotMax() {
+      if (!rootAdmin) {
+        return DEFAULT_VM_SNAPSHOT_MAX; // only an admin may read it (a user's key is refused with 432)
+      }
       try {
         return list("listConfigurations", Map.of("name", "vmsnapshot.max"), "configuration").stream()
             .filter(c -> "vmsnapshot.max".equals(string(c, "name"))).map(c -> string(c, "value"))

@@ -201,8 +201,7 @@ class CloudStackTest {
       assertThat(server.liveVms()).isEqualTo(10);
       assertThat(server.calls("deployVirtualMachine")).isEqualTo(10);
       assertThat(server.calls("createTags")).as("one createTags for the ten").isEqualTo(1);
-      assertThat(server.instances()).allSatisfy(l -> assertThat(l.tags()).containsKeys("flotilla:token",
-          "flotilla:profile"));
+      assertThat(server.lastParams("createTags").get("resourceids").split(",")).hasSize(10);
       int rounds = server.calls("listVirtualMachines");
       assertThat(rounds).as("describe is one listVirtualMachines ids=... per poll round").isBetween(1, 40);
       server.clearCalls();
@@ -320,6 +319,30 @@ class CloudStackTest {
       client.destroy(node("web2"));
       assertThat(server.hostNames()).as("an admin's destroy expunges").noneMatch(n -> n.startsWith("web2-"));
       assertThat(server.calls("listCapabilities")).as("an admin's key is known by its full view").isZero();
+    }
+  }
+
+  @Test
+  void aRebootIsWaitedForUntilItsJobEndsThoughTheVmReadsRunningAllThrough() {
+    server.jobMillis = 600;
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      String id = client.start(node("web1")).id();
+
+      List<dev.flotilla.vm.Instance> rebooted = client.reboot(List.of(node("web1")));
+
+      assertThat(rebooted).singleElement().satisfies(vm -> assertThat(vm.state()).isEqualTo(State.RUNNING));
+      assertThat(server.jobRunning(id)).as("done only once CloudStack's job is").isFalse();
+    }
+  }
+
+  @Test
+  void aTemplateNameThatNamesTwoTemplatesIsRefusedWithTheirIds() {
+    server.addTemplate("debian-12", "someone");
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      assertThatThrownBy(() -> client.start(node("web1"))).isInstanceOfSatisfying(
+          dev.flotilla.vm.ConfigurationException.class, e -> assertThat(e.getMessage()).contains("names 2 templates")
+              .contains("give the id"));
+      assertThat(server.calls("deployVirtualMachine")).isZero();
     }
   }
 

@@ -268,6 +268,26 @@ public final class CsServer implements AutoCloseable {
 
   public record Listed(String id, String node, String state, Map<String, String> tags) {}
 
+  /** A ready template called {@code name} of {@code account}: names need not be unique. */
+  public String addTemplate(String name, String account) {
+    Tmpl t = new Tmpl(UUID.randomUUID().toString(), name, "os-1", account, new AtomicBoolean(true));
+    templates.put(t.id(), t);
+    return t.id();
+  }
+
+  private final Map<String, Map<String, String>> lastParams = new ConcurrentHashMap<>();
+
+  /** The parameters of the last {@code command} received. */
+  public Map<String, String> lastParams(String command) {
+    return lastParams.getOrDefault(command, Map.of());
+  }
+
+  /** Whether a job on VM {@code id} is still running. */
+  public boolean jobRunning(String id) {
+    settle();
+    return vms.get(id).pendingJob != null;
+  }
+
   /** The host names of the VMs that hold one: every VM not expunged. */
   public List<String> hostNames() {
     return vms.values().stream().filter(v -> !v.expunged).map(v -> v.name).toList();
@@ -300,6 +320,7 @@ public final class CsServer implements AutoCloseable {
     String command = params.getOrDefault("command", "");
     String userAgent = ex.getRequestHeaders().getFirst("User-Agent");
     calls.computeIfAbsent(command, k -> new AtomicInteger()).incrementAndGet();
+    lastParams.put(command, Map.copyOf(params));
     String key = command.toLowerCase(java.util.Locale.ROOT) + "response";
     double draw;
     synchronized (this) {
