@@ -303,28 +303,41 @@ final class Engine {
           ? id -> stoppedOrRemovedSince(nodeByVm.get(id), id, batch.began())
           : target == State.STOPPED ? id -> startedOrRemovedSince(nodeByVm.get(id), id, batch.began()) : id -> false));
     }
-    List<Map<String, Instance>> seen = waiter.await(groups, wanted, label);
+    List<Map<String, Instance>> seen;
+    try {
+      seen = waiter.await(groups, wanted, label);
+    } catch (InstanceFailedException failed) {
+      // the others got where they should: their records say so before the failure is told
+      Map<String, Target> byVm = new java.util.HashMap<>();
+      batch.targets().stream().filter(t -> t.node.isBound()).forEach(t -> byVm.put(t.vmId(), t));
+      failed.settled().forEach(vm -> Optional.ofNullable(byVm.get(vm.id())).ifPresent(t -> recordSeen(t, vm, target)));
+      throw failed;
+    }
     List<Instance> out = new ArrayList<>(batch.targets().size());
     for (Target t : batch.targets()) {
-      if (!t.node.isBound()) {
-        continue;
-      }
-      Instance vm = seen.get(groupOf.get(t.provider)).get(t.vmId());
-      if (t.justCreated && vm.nodeName().isEmpty() && DriftCheck.live(vm)) {
-        vm = tagLate(t, vm);
-      }
-      out.add(vm);
-      if (target != State.TERMINATED) {
-        Node bound = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));
-        if (!bound.equals(t.node)) {
-          // the addresses it now has, unless another client has bound the record elsewhere meanwhile
-          store.update(t.node.name(), old -> old == null ? bound : old.vmId().equals(bound.vmId())
-              ? old.bind(bound.vmId().get(), bound.publicAddress().orElse(null), bound.privateAddress().orElse(null))
-              : old);
-        }
+      if (t.node.isBound()) {
+        out.add(recordSeen(t, seen.get(groupOf.get(t.provider)).get(t.vmId()), target));
       }
     }
     return out;
+  }
+
+  /** {@code t}'s VM as a wait last saw it, tagged if it was made untagged; its addresses recorded. */
+  private Instance recordSeen(Target t, Instance seen, State target) {
+    Instance vm = seen;
+    if (t.justCreated && vm.nodeName().isEmpty() && DriftCheck.live(vm)) {
+      vm = tagLate(t, vm);
+    }
+    if (target != State.TERMINATED) {
+      Node bound = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));
+      if (!bound.equals(t.node)) {
+        // the addresses it now has, unless another client has bound the record elsewhere meanwhile
+        store.update(t.node.name(), old -> old == null ? bound : old.vmId().equals(bound.vmId())
+            ? old.bind(bound.vmId().get(), bound.publicAddress().orElse(null), bound.privateAddress().orElse(null))
+            : old);
+      }
+    }
+    return vm;
   }
 
   /**

@@ -126,14 +126,37 @@ public final class VmClient implements AutoCloseable {
         toStart.add(t);
       }
     }
-    toStart.addAll(creates.create(toCreate));
+    CloudException refused = null;
+    try {
+      toStart.addAll(creates.create(toCreate));
+    } catch (CloudException e) {
+      if (toCreate.stream().noneMatch(t -> t.node.isBound())) {
+        throw e; // nothing was made: the refusal is the whole answer
+      }
+      refused = e; // some nodes got VMs before the cloud refused the others: those are started all the same
+      batch = new Engine.Batch(batch.targets().stream().filter(t -> t.node.isBound()).toList(), batch.began());
+      batch.targets().stream().filter(t -> Engine.stepToRunning(t) == Action.START && !toStart.contains(t))
+          .forEach(toStart::add);
+    }
     for (Engine.Target t : batch.targets()) {
       if (t.node.stoppedAt().isPresent()) { // wanted running again: the HA supervisor may restart it from now
         engine.store.update(t.node.name(), old -> old == null ? null : old.recording(r -> r.stoppedAt(null)));
       }
     }
-    engine.act(toStart, Action.START, (p, ids) -> p.start(ids));
-    return engine.awaitAndRecord(batch, State.RUNNING);
+    try {
+      engine.act(toStart, Action.START, (p, ids) -> p.start(ids));
+      List<Instance> vms = engine.awaitAndRecord(batch, State.RUNNING);
+      if (refused != null) {
+        throw new IncompleteBatchException(refused, vms, toCreate.stream().filter(t -> !t.node.isBound())
+            .map(t -> t.node.name()).toList());
+      }
+      return vms;
+    } catch (VmException e) {
+      if (refused != null && e != refused && !(e instanceof IncompleteBatchException)) {
+        e.addSuppressed(refused);
+      }
+      throw e;
+    }
   }
 
   /** {@link #stop(Node)} for many nodes at once. */

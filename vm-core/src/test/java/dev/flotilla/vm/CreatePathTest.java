@@ -141,6 +141,47 @@ class CreatePathTest {
   }
 
   @Test
+  void aQuotaHitHalfwayLeavesTheVmsMadeRunningAndSaysWhichNodesGotNone() {
+    cloud.answer = r -> { // room for two: a cloud that makes VMs one by one and stops at its limit
+      List<Instance> made = cloud.make(new dev.flotilla.vm.spi.CreateRequest(r.spec(),
+          r.nodeNames().subList(0, Math.min(2, r.count())), r.clientToken(), r.tags()));
+      if (made.size() < r.count()) {
+        throw new CloudException(Kind.CAPACITY, "tiny", "535", "Maximum number of resources of type 'user_vm'");
+      }
+      return made;
+    };
+    List<Node> nodes = List.of(Node.builder("a").build(), Node.builder("b").build(), Node.builder("c").build());
+
+    assertThatThrownBy(() -> client.start(nodes)).isInstanceOfSatisfying(IncompleteBatchException.class, e -> {
+      assertThat(e.kind()).isEqualTo(Kind.CAPACITY);
+      assertThat(e.unmade()).containsExactly("c");
+      assertThat(e.made()).extracting(vm -> vm.nodeName().orElseThrow()).containsExactly("a", "b");
+      assertThat(e.made()).allSatisfy(vm -> assertThat(vm.state()).isEqualTo(State.RUNNING));
+      assertThat(e.getMessage()).contains("node(s) c got no VM").contains("535").contains("a (i-1, running)");
+    });
+    assertThat(record("a").vmId()).isPresent();
+    assertThat(record("c").vmId()).isEmpty();
+    assertThat(record("c").createIntent()).as("refused: nothing of it exists").isEmpty();
+  }
+
+  @Test
+  void aVmThatFailsToBootIsToldOnceTheOthersOfTheCallRun() {
+    cloud.answer = r -> {
+      List<Instance> made = cloud.make(r);
+      cloud.vms.put(made.get(0).id(), TinyCloud.in(made.get(0), State.ERROR));
+      return made;
+    };
+
+    assertThatThrownBy(() -> client.start(List.of(Node.builder("a").build(), Node.builder("b").build())))
+        .isInstanceOfSatisfying(InstanceFailedException.class, e -> {
+          assertThat(e.failed()).extracting(vm -> vm.nodeName().orElseThrow()).containsExactly("a");
+          assertThat(e.settled()).extracting(vm -> vm.nodeName().orElseThrow()).containsExactly("b");
+          assertThat(e.getMessage()).contains("went to ERROR").endsWith("; b is running.");
+        });
+    assertThat(record("b").vmId()).isPresent();
+  }
+
+  @Test
   void namesThatDifferOnlyInCaseAreRefusedBeforeTheCloudIsAsked() {
     store.put(Node.builder("Web").build());
 

@@ -53,15 +53,12 @@ final class NodeCommands {
           done = "updated node " + name;
         }
         try {
-          List<Instance> vms = stopped ? client.create(List.of(record)) : client.start(List.of(record));
+          List<Node> one = List.of(record);
+          List<Instance> vms = stopped ? client.create(one) : client.start(one);
           if (done != null) {
             o.say(done);
           }
-          if (stopped) {
-            report(o, List.of(record), vms, "made", "making");
-          } else {
-            report(o, List.of(record), vms, "started", "starting");
-          }
+          report(o, one, vms, stopped ? "made" : "started", stopped ? "making" : "starting");
         } catch (RuntimeException e) {
           undoIfNothingWasMade(ws, name, before);
           throw e;
@@ -219,10 +216,10 @@ final class NodeCommands {
         return 0;
       }
       switch (verb) {
-        case "start" -> report(o, act, client.start(act), "started", "starting");
-        case "stop" -> report(o, act, client.stop(act), "stopped", "stopping");
-        case "force-stop" -> report(o, act, client.forceStop(act), "stopped", "stopping");
-        case "reboot" -> report(o, act, client.reboot(act), "rebooted", "rebooting");
+        case "start" -> report(o, act, () -> client.start(act), "started", "starting");
+        case "stop" -> report(o, act, () -> client.stop(act), "stopped", "stopping");
+        case "force-stop" -> report(o, act, () -> client.forceStop(act), "stopped", "stopping");
+        case "reboot" -> report(o, act, () -> client.reboot(act), "rebooted", "rebooting");
         default -> {
           client.destroy(act);
           act.forEach(n -> o.say("removed " + n.name() + " (" + n.vmId().orElse("") + ")"));
@@ -266,11 +263,30 @@ final class NodeCommands {
     };
   }
 
+  /**
+   * Reports what {@code call} did; a call that failed for some nodes first reports the nodes it did not
+   * fail for (the VMs it made, the VMs that got where they should), then its error is told.
+   */
+  static void report(Output o, List<Node> nodes, java.util.function.Supplier<List<Instance>> call, String done,
+      String doing) {
+    List<Instance> vms;
+    try {
+      vms = call.get();
+    } catch (dev.flotilla.vm.IncompleteBatchException e) {
+      report(o, null, e.made(), done, doing);
+      throw e;
+    } catch (dev.flotilla.vm.InstanceFailedException e) {
+      report(o, null, e.settled(), done, doing);
+      throw e;
+    }
+    report(o, nodes, vms, done, doing);
+  }
+
   static void report(Output o, List<Node> nodes, List<Instance> vms, String done, String doing) {
     List<Map<String, Object>> rows = new ArrayList<>();
     for (int i = 0; i < vms.size(); i++) {
       Instance vm = vms.get(i);
-      String node = vm.nodeName().orElse(nodes.get(i).name());
+      String node = vm.nodeName().orElse(nodes == null ? vm.id() : nodes.get(i).name());
       boolean settled = vm.state().isSettled();
       o.say((settled ? done : doing) + " " + node + " (" + vm.id() + ", " + o.state(vm.state(), vm.providerState())
           + vm.publicAddress().map(a -> ", " + a).orElse("") + ")");

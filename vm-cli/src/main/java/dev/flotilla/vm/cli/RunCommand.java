@@ -44,7 +44,7 @@ final class RunCommand extends Subcommand {
     try (VmClient client = ws.client(wait)) {
       List<Node> nodes = claimRunNames(ws, proto, count);
       try {
-        NodeCommands.report(o, nodes, client.start(nodes), "started", "starting");
+        NodeCommands.report(o, nodes, () -> client.start(nodes), "started", "starting");
       } catch (RuntimeException e) {
         nodes.forEach(n -> NodeCommands.undoIfNothingWasMade(ws, n.name(), null));
         throw e;

@@ -347,6 +347,23 @@ class CloudStackTest {
   }
 
   @Test
+  void aStartThatHitsTheAccountsLimitHalfwayRunsWhatItMadeAndSaysWhichNodesGotNone() {
+    server.vmLimit = 2;
+    try (VmClient client = client(CloudStackContractTest.profile(server))) {
+      assertThatThrownBy(() -> client.start(List.of(node("q1"), node("q2"), node("q3"))))
+          .isInstanceOfSatisfying(dev.flotilla.vm.IncompleteBatchException.class, e -> {
+            assertThat(e.kind()).isEqualTo(CloudException.Kind.CAPACITY);
+            assertThat(e.unmade()).hasSize(1);
+            assertThat(e.made()).hasSize(2).allSatisfy(vm -> assertThat(vm.state()).isEqualTo(State.RUNNING));
+            assertThat(e.getMessage()).contains("535").contains("got no VM").contains("have theirs");
+          });
+      assertThat(server.liveVms()).isEqualTo(2);
+      assertThat(client.status().drift()).as("the node that got none is to be started again, nothing else")
+          .singleElement().satisfies(d -> assertThat(d.command()).startsWith("vm start q"));
+    }
+  }
+
+  @Test
   void aDeployThatFailsIsAnErrorWithCloudStacksReason() {
     server.failNextDeployJob = 533;
     try (VmClient client = client(CloudStackContractTest.profile(server))) {

@@ -56,7 +56,8 @@ public final class Waiter {
    * TERMINATED; while it was just created and the grace period lasts, it counts as not yet visible.
    *
    * @return for each group, in order, the last observation of each of its VMs by id
-   * @throws InstanceFailedException at once when a VM goes to ERROR (or vanishes while it should run)
+   * @throws InstanceFailedException when a VM went to ERROR (or vanished while it should run), once the others
+   *     are where they should be
    * @throws WaitTimeoutException when the deadline passes first
    */
   public List<Map<String, Instance>> await(List<Group> groups, State target) {
@@ -92,6 +93,11 @@ public final class Waiter {
         reportedAt[0] = elapsed;
         listener.onProgress(new VmListener.Progress(label, done, total, elapsed));
       }
+      int failed = watches.stream().mapToInt(w -> w.failed.size()).sum();
+      if (done + failed == total && failed > 0) {
+        throw new InstanceFailedException(watches.stream().flatMap(w -> w.failed.stream()).toList(),
+            watches.stream().flatMap(w -> w.done.values().stream()).toList());
+      }
       if (done == total) {
         return Optional.of(watches.stream().map(w -> w.done).toList());
       }
@@ -113,6 +119,8 @@ public final class Waiter {
     final Map<String, Instance> done = new HashMap<>();
     final Map<String, State> lastSeen = new HashMap<>();
     final Map<String, Instance> seen = new HashMap<>();
+    /** VMs that went to ERROR or vanished: no longer waited for, told when the others are settled. */
+    final List<Instance> failed = new ArrayList<>();
 
     Watch(Group group) {
       this.group = group;
@@ -177,7 +185,8 @@ public final class Waiter {
         w.done.put(vm.id(), vm);
         w.remaining.remove(vm.id());
       } else if (vm.state() == State.ERROR || vm.state() == State.TERMINATED) {
-        throw new InstanceFailedException(vm.toBuilder().tags(withNode(vm, group)).build());
+        w.failed.add(vm.toBuilder().tags(withNode(vm, group)).build());
+        w.remaining.remove(vm.id());
       }
     }
     for (String id : missing) {
@@ -189,7 +198,9 @@ public final class Waiter {
           .tags(Map.of(Instance.NODE_TAG, group.nodeByVmId().get(id))).build();
       observe(w, gone);
       if (!wanted.test(State.TERMINATED)) {
-        throw new InstanceFailedException(gone.toBuilder().fault("the cloud no longer knows this VM").build());
+        w.failed.add(gone.toBuilder().fault("the cloud no longer knows this VM").build());
+        w.remaining.remove(id);
+        continue;
       }
       w.done.put(id, gone);
       w.remaining.remove(id);
