@@ -115,6 +115,8 @@ final class CloudStackProvider implements Provider {
   private final Boolean expunge;
   /** Whether this account may expunge; null until asked. */
   private volatile Boolean mayExpunge;
+  /** The zones each template looked up by name was listed in. */
+  private final Map<String, java.util.Set<String>> templateZones = new java.util.concurrent.ConcurrentHashMap<>();
   /** Whether the key is a root admin's: its VMs come in the full view. */
   private volatile boolean rootAdmin;
   /** Whether list sees every account's VMs (an admin's listall), not only this account's. */
@@ -216,7 +218,7 @@ final class CloudStackProvider implements Provider {
     common.put("templateid", templateId(spec.image().or(profile::defaultImage).orElseThrow(() ->
         new ConfigurationException(null, "image", "no image given: set the node's image (vm.image) or the profile's"
         + " default_image; `vm images` lists the templates"))));
-    common.put("zoneid", spec.zone().map(this::zone).orElseGet(this::zone));
+    common.put("zoneid", spec.zone().map(this::zone).orElseGet(() -> zoneOf(common.get("templateid"))));
     common.put("group", GROUP);
     if (!start) {
       common.put("startvm", "false");
@@ -352,6 +354,8 @@ final class CloudStackProvider implements Provider {
             + named.stream().map(t -> t.getId() + (t.getAccount() == null ? "" : " of " + t.getAccount())).distinct()
                 .toList() + "); give the id of the one to boot");
       }
+      named.stream().findFirst().ifPresent(t -> templateZones.put(t.getId(), named.stream().map(Template::getZoneId)
+          .filter(java.util.Objects::nonNull).collect(java.util.stream.Collectors.toSet())));
       return named.stream().map(Template::getId).findFirst();
     }, () -> images().stream().map(Image::name).toList(), "template", "vm.image");
   }
@@ -372,6 +376,15 @@ final class CloudStackProvider implements Provider {
 
   private String zone(String wanted) {
     return zone(wanted, zones());
+  }
+
+  /**
+   * The zone for template {@code templateId} where the profile names none: the one zone the template was
+   * listed in, when its lookup said (no listZones needed), else the profile's or the cloud's only zone.
+   */
+  private String zoneOf(String templateId) {
+    java.util.Set<String> in = templateZones.getOrDefault(templateId, java.util.Set.of());
+    return profile.setting("zone").isEmpty() && zoneId == null && in.size() == 1 ? in.iterator().next() : zone();
   }
 
   private List<org.jclouds.cloudstack.domain.Zone> zones() {
@@ -709,9 +722,15 @@ final class CloudStackProvider implements Provider {
     return jc("destroyVirtualMachine", a -> a.getVirtualMachineApi().destroyVirtualMachine(id));
   }
 
-  /** Whether destroys expunge: where the profile does not forbid it and the account may, asked once. */
+  /**
+   * Whether destroys expunge: never where the profile says false; by default where the key is a root admin's
+   * (known from its full view, at no cost); where the profile says true, wherever the account may, asked once.
+   */
   private boolean expungeNow() {
     if (Boolean.FALSE.equals(expunge)) {
+      return false;
+    }
+    if (expunge == null && !rootAdmin) {
       return false;
     }
     if (mayExpunge == null) {

@@ -40,9 +40,10 @@ public final class CloudStackProviderFactory implements ProviderFactory {
     SETTINGS.put("vm_snapshot_max", "how many VM snapshots a VM may have; by default the cloud's vmsnapshot.max where the key may read it (an admin's), else 10");
     SETTINGS.put("page_size", "how many objects a list asks for per page (default 500; at most the cloud's default.page.size)");
     SETTINGS.put("max_list_items", "the most objects one list may hold before it is refused as endless (default 20000)");
-    SETTINGS.put("expunge", "whether destroyed VMs are expunged at once: by default wherever the account may (an admin's,"
-        + " or allow.user.expunge.recover.vm); false keeps them recoverable until the cloud expunges them; true warns"
-        + " where the account may not");
+    SETTINGS.put("expunge", "whether destroyed VMs are expunged at once, so they stop counting against the account's"
+        + " limits: by default where the key is a root admin's; true also where a user may"
+        + " (allow.user.expunge.recover.vm), warning where not; false keeps them recoverable until the cloud expunges"
+        + " them");
     SETTINGS.put("list_all", "true for an admin's key to list every account's VMs (listall), not only its own");
   }
 

@@ -96,7 +96,7 @@ class CloudStackTest {
     // jclouds sent these, Flotilla's own client the deploy and the lists of VMs
     assertThat(server.methods).containsEntry("startVirtualMachine", "POST v3")
         .containsEntry("stopVirtualMachine", "POST v3").containsEntry("createTags", "POST v3")
-        .containsEntry("listServiceOfferings", "GET v3").containsEntry("listZones", "GET v3")
+        .containsEntry("listServiceOfferings", "GET v3").containsEntry("listTemplates", "GET v3")
         .containsEntry("deployVirtualMachine", "POST v3").containsEntry("listVirtualMachines", "GET v3");
   }
 
@@ -286,9 +286,11 @@ class CloudStackTest {
         assertThat(e.getMessage()).contains("535").contains("not yet expunged count too");
       });
     }
+    assertThat(server.calls("listCapabilities")).as("a user's profile that does not ask never asks").isZero();
     server.allowUserExpunge = true; // allow.user.expunge.recover.vm
     server.vmLimit = 3;
-    try (VmClient client = client(CloudStackContractTest.profile(server), store)) {
+    Profile expunging = CloudStackContractTest.profile(server).toBuilder().setting("expunge", "true").build();
+    try (VmClient client = client(expunging, store)) {
       client.destroy(node("a"));
       client.start(node("a"));
       client.start(node("b"));
