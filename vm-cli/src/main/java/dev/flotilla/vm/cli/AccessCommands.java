@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -164,8 +165,8 @@ final class AccessCommands {
   @Command(name = "ssh", description = "Run ssh to NODE's address, as stratus-connect-instance does: the node's login"
       + " user, and the private key of its key pair from ~/.ssh (NAME or NAME.pem) when there is one.")
   static final class Ssh extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Parameters(index = "1..*", paramLabel = "COMMAND", description = "What to run there (after --); a shell"
         + " when none.")
@@ -178,13 +179,13 @@ final class AccessCommands {
     public Integer call() throws java.io.IOException, InterruptedException {
       Output o = out();
       Workspace ws = workspace(o);
-      Node node = node(ws, name);
-      String address = node.publicAddress().or(node::privateAddress).orElseThrow(() -> new ConfigurationException(null,
-          null, "node " + name + " has no address yet: start it (vm start " + name + "), or see 'vm status'"));
+      Node record = node.record(ws);
+      String address = record.publicAddress().or(record::privateAddress).orElseThrow(() -> new ConfigurationException(null,
+          null, "node " + node.name + " has no address yet: start it (vm start " + node.name + "), or see 'vm status'"));
       // a bounded connect, and the destination after "--": nothing from a record or a cloud is read as an option
       List<String> cmd = new ArrayList<>(List.of("ssh", "-o", "ConnectTimeout=" + SSH_CONNECT_SECONDS));
-      node.keyPair().flatMap(AccessCommands::privateKeyOf).ifPresent(k -> cmd.addAll(List.of("-i", k.toString())));
-      loginUser(ws, node).ifPresent(u -> cmd.addAll(List.of("-l", u)));
+      record.keyPair().flatMap(AccessCommands::privateKeyOf).ifPresent(k -> cmd.addAll(List.of("-i", k.toString())));
+      loginUser(ws, record).ifPresent(u -> cmd.addAll(List.of("-l", u)));
       cmd.add("--");
       cmd.add(address);
       if (command != null) {
@@ -195,7 +196,7 @@ final class AccessCommands {
         return 0;
       }
       if (ws.embedded()) {
-        System.err.println("warning: node " + name + "'s VM is on the embedded fake cloud, whose VMs have no network:"
+        System.err.println("warning: node " + node.name + "'s VM is on the embedded fake cloud, whose VMs have no network:"
             + " ssh will not connect (it gives up after " + SSH_CONNECT_SECONDS + " s)");
       }
       Process p = new ProcessBuilder(cmd).inheritIO().start();
@@ -247,19 +248,16 @@ final class AccessCommands {
 
   @Command(name = "console", description = "Print what NODE's VM printed on its console (boot, cloud-init).")
   static final class ConsoleOutput extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(false)) {
-        String text = client.console(node(ws, name)).output();
+      return withClient(false, (o, ws, client) -> {
+        String text = client.console(node.record(ws)).output();
         o.answer(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
-        o.json(Output.fields("node", name, "output", text));
-      }
-      return 0;
+        o.json(Output.fields("node", node.name, "output", text));
+      });
     }
   }
 }

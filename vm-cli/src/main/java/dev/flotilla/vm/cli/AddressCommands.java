@@ -5,6 +5,7 @@ import dev.flotilla.vm.Node;
 import dev.flotilla.vm.VmClient;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -15,8 +16,8 @@ final class AddressCommands {
   @Command(name = "ip-add", description = "Give NODE a floating IP: ADDRESS if given, else a new one from the pool;"
       + " prints the address.")
   static final class IpAdd extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Parameters(index = "1", paramLabel = "ADDRESS", arity = "0..1")
     String address;
@@ -26,14 +27,12 @@ final class AddressCommands {
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(false)) {
-        Node n = node(ws, name);
+      return withClient(false, (o, ws, client) -> {
+        Node n = node.record(ws);
         // a node without a VM is refused before anything is allocated: an address left allocated is billed
         if (client.status(n).isEmpty()) {
-          throw new dev.flotilla.vm.VmException("Cannot give a floating address to node " + name + ": it has no VM;"
-              + " nothing was allocated. Start it first: vm start " + name);
+          throw new dev.flotilla.vm.VmException("Cannot give a floating address to node " + node.name + ": it has no VM;"
+              + " nothing was allocated. Start it first: vm start " + node.name);
         }
         String ip = address != null ? address : client.addresses(n).allocate(pool).address();
         Instance vm;
@@ -45,10 +44,9 @@ final class AddressCommands {
         if (o.quiet()) {
           o.answer(ip);
         }
-        o.say(name + " (" + vm.id() + ") answers at " + ip);
-        o.json(Output.fields("node", name, "address", ip));
-      }
-      return 0;
+        o.say(node.name + " (" + vm.id() + ") answers at " + ip);
+        o.json(Output.fields("node", node.name, "address", ip));
+      });
     }
   }
 
@@ -67,8 +65,8 @@ final class AddressCommands {
 
   @Command(name = "ip-rm", description = "Take floating IP ADDRESS off NODE and release it (--keep: keep it allocated).")
   static final class IpRm extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Parameters(index = "1", paramLabel = "ADDRESS")
     String address;
@@ -78,10 +76,8 @@ final class AddressCommands {
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(false)) {
-        Node n = node(ws, name);
+      return withClient(false, (o, ws, client) -> {
+        Node n = node.record(ws);
         boolean attached = client.addresses(n).list().stream()
             .anyMatch(f -> f.address().equals(address) && f.vm().isPresent() && f.vm().equals(n.vmId()));
         if (attached) {
@@ -90,10 +86,9 @@ final class AddressCommands {
         if (!keep) {
           client.addresses(n).release(address);
         }
-        o.say((keep ? "took " : "released ") + address + (keep ? " off " : " from ") + name);
-        o.json(Output.fields("node", name, "address", address, "released", !keep));
-      }
-      return 0;
+        o.say((keep ? "took " : "released ") + address + (keep ? " off " : " from ") + node.name);
+        o.json(Output.fields("node", node.name, "address", address, "released", !keep));
+      });
     }
   }
 
@@ -101,17 +96,14 @@ final class AddressCommands {
   static final class IpList extends Subcommand {
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(false)) {
+      return withClient(false, (o, ws, client) -> {
         List<dev.flotilla.vm.FloatingAddress> all = client.addresses().list();
         for (dev.flotilla.vm.FloatingAddress f : all) {
           o.answer(f.address() + "  " + (f.pool() == null ? "-" : f.pool()) + "  " + f.vm().orElse("free"));
         }
         o.json(Output.fields("addresses", all.stream().map(f -> Output.fields("address", f.address(), "pool", f.pool(),
             "vm", f.vm().orElse(null))).toList()));
-      }
-      return 0;
+      });
     }
   }
 }

@@ -7,6 +7,7 @@ import dev.flotilla.vm.VmClient;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** What VMs are made of: {@code vm types, resize, images, image-save, image-rm}. */
@@ -17,8 +18,7 @@ final class MachineCommands {
   static final class Types extends Subcommand {
     @Override
     public Integer call() {
-      Output o = out();
-      try (VmClient client = workspace(o).client(false)) {
+      return withClient(false, (o, ws, client) -> {
         List<InstanceType> types = client.types();
         List<List<String>> rows = new ArrayList<>();
         // StratusLab's columns; OpenStack's flavors add their disk, CloudStack's offerings their HA flag
@@ -45,30 +45,26 @@ final class MachineCommands {
         }
         o.table(rows);
         o.json(Output.fields("types", types));
-      }
-      return 0;
+      });
     }
   }
 
   @Command(name = "resize", description = "Give NODE's VM the instance type TYPE (a service offering, flavor or"
       + " EC2 type); stop it first, unless the cloud resizes running VMs. The record keeps the new type.")
   static final class Resize extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Parameters(index = "1", paramLabel = "TYPE")
     String type;
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(true)) {
-        Instance vm = client.resize(node(ws, name), type);
-        o.say("resized " + name + " (" + vm.id() + ", " + o.state(vm.state(), vm.providerState()) + ") to " + type);
+      return withClient(true, (o, ws, client) -> {
+        Instance vm = client.resize(node.record(ws), type);
+        o.say("resized " + node.name + " (" + vm.id() + ", " + o.state(vm.state(), vm.providerState()) + ") to " + type);
         o.json(Output.fields("vm", Output.vmJson(vm)));
-      }
-      return 0;
+      });
     }
   }
 
@@ -76,41 +72,36 @@ final class MachineCommands {
   static final class ImageList extends Subcommand {
     @Override
     public Integer call() {
-      Output o = out();
-      try (VmClient client = workspace(o).client(false)) {
+      return withClient(false, (o, ws, client) -> {
         List<Image> images = client.images().list();
         List<List<String>> rows = new ArrayList<>();
         rows.add(Output.row("ID", "NAME", "OWNER"));
         images.forEach(i -> rows.add(Output.row(i.id(), i.name(), i.owner())));
         o.table(rows);
         o.json(Output.fields("images", images));
-      }
-      return 0;
+      });
     }
   }
 
   @Command(name = "image-save", description = "Save NODE's VM as image NAME that new nodes can boot (OpenStack's"
       + " server image create); prints the new image's id.")
   static final class ImageSave extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Parameters(index = "1", paramLabel = "NAME")
     String imageName;
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(true)) {
-        dev.flotilla.vm.Image image = client.images(node(ws, name)).save(imageName);
+      return withClient(true, (o, ws, client) -> {
+        dev.flotilla.vm.Image image = client.images(node.record(ws)).save(imageName);
         if (o.quiet()) {
           o.answer(image.id());
         }
-        o.say("saved " + name + " as image " + image.name() + "; boot it with vm.image " + image.id());
+        o.say("saved " + node.name + " as image " + image.name() + "; boot it with vm.image " + image.id());
         o.json(Output.fields("id", image.id(), "name", image.name()));
-      }
-      return 0;
+      });
     }
   }
 
@@ -122,13 +113,11 @@ final class MachineCommands {
 
     @Override
     public Integer call() {
-      Output o = out();
-      try (VmClient client = workspace(o).client(false)) {
+      return withClient(false, (o, ws, client) -> {
         client.images().delete(imageId, cli.force);
         o.say("deleted image " + imageId);
         o.json(Output.fields("deleted", imageId));
-      }
-      return 0;
+      });
     }
   }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -29,9 +30,7 @@ final class RecordCommands {
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(false)) {
+      return withClient(false, (o, ws, client) -> {
         StatusReport report = client.status();
         List<Instance> vms = report.vms();
         List<Drift> drift = report.drift();
@@ -71,8 +70,7 @@ final class RecordCommands {
         }
         o.json(Output.fields("vms", vms.stream().map(Output::vmJson).toList(), "drift", drift.stream()
             .map(RecordCommands::driftJson).toList()));
-      }
-      return 0;
+      });
     }
   }
 
@@ -97,8 +95,8 @@ final class RecordCommands {
   @Command(name = "bind", description = "Bind node NODE to the existing VM VM_ID: tag the VM, record its id (making"
       + " NODE's record if it has none). A VM that carries another node's name needs --force, and then leaves it.")
   static final class Bind extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Parameters(index = "1", paramLabel = "VM_ID")
     String vmId;
@@ -107,11 +105,11 @@ final class RecordCommands {
     public Integer call() {
       Output o = out();
       Workspace ws = workspace(o);
-      Node record = ws.store().get(name).orElseGet(() -> Node.builder(name).build());
+      Node record = ws.store().get(node.name).orElseGet(() -> Node.builder(node.name).build());
       try (VmClient client = ws.client(false)) {
         Node bound = client.bind(record, vmId);
-        o.say("bound node " + name + " to VM " + vmId + bound.publicAddress().map(a -> " (" + a + ")").orElse(""));
-        o.json(Output.fields("node", name, "vm_id", vmId));
+        o.say("bound node " + node.name + " to VM " + vmId + bound.publicAddress().map(a -> " (" + a + ")").orElse(""));
+        o.json(Output.fields("node", node.name, "vm_id", vmId));
       }
       return 0;
     }
@@ -145,8 +143,7 @@ final class RecordCommands {
   static final class Reconcile extends Subcommand {
     @Override
     public Integer call() {
-      Output o = out();
-      try (VmClient client = workspace(o).client(false)) {
+      return withClient(false, (o, ws, client) -> {
         Reconciliation r = client.reconcile();
         r.applied().forEach(a -> o.say("fixed: " + a));
         if (r.applied().isEmpty()) {
@@ -157,8 +154,7 @@ final class RecordCommands {
           o.warn("  fix: " + d.command());
         }
         o.json(Output.fields("applied", r.applied(), "remaining", r.remaining().stream().map(RecordCommands::driftJson).toList()));
-      }
-      return 0;
+      });
     }
   }
 
@@ -176,8 +172,7 @@ final class RecordCommands {
     @Override
     public Integer call() throws InterruptedException {
       Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(true)) {
+      try (VmClient client = workspace(o).client(true)) {
         dev.flotilla.vm.HaSupervisor supervisor = dev.flotilla.vm.HaSupervisor.of(client);
         List<String> watched = supervisor.watched();
         o.say("watching " + watched.size() + " HA node(s)" + (watched.isEmpty() ? " (mark one: vm add NAME vm.ha:true)"

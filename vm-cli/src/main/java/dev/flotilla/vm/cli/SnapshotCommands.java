@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -19,8 +20,8 @@ final class SnapshotCommands {
 
   @Command(name = "snapshot", description = "Take a snapshot of NODE's VM called NAME; it becomes current.")
   static final class SnapshotTake extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Parameters(index = "1", paramLabel = "NAME")
     String snap;
@@ -33,39 +34,33 @@ final class SnapshotCommands {
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(true)) {
-        Snapshot s = client.snapshots(node(ws, name)).take(snap, new SnapshotOptions(memory, quiesce));
-        o.say("took snapshot " + s.name() + " (" + s.id() + (s.includesMemory() ? ", with memory" : "") + ") of " + name);
+      return withClient(true, (o, ws, client) -> {
+        Snapshot s = client.snapshots(node.record(ws)).take(snap, new SnapshotOptions(memory, quiesce));
+        o.say("took snapshot " + s.name() + " (" + s.id() + (s.includesMemory() ? ", with memory" : "") + ") of " + node.name);
         o.json(Output.fields("snapshot", snapshotJson(s, true)));
-      }
-      return 0;
+      });
     }
   }
 
   @Command(name = "snapshots", description = "Draw NODE's snapshot tree; the current snapshot is marked *.")
   static final class SnapshotTree extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(false)) {
-        SnapshotChain chain = client.snapshots(node(ws, name)).chain();
+      return withClient(false, (o, ws, client) -> {
+        SnapshotChain chain = client.snapshots(node.record(ws)).chain();
         String current = chain.current().map(Snapshot::id).orElse(null);
         if (chain.isEmpty()) {
-          o.say("node " + name + " has no snapshots");
+          o.say("node " + node.name + " has no snapshots");
         }
         for (Snapshot root : chain.roots()) {
           draw(o, chain, root, "", "", current);
         }
         o.json(Output.fields("snapshots", chain.snapshots().stream().map(s -> snapshotJson(s, s.id().equals(current)))
             .toList()));
-      }
-      return 0;
+      });
     }
   }
 
@@ -92,43 +87,37 @@ final class SnapshotCommands {
 
   @Command(name = "revert", description = "Revert NODE's VM to SNAPSHOT (id or name); it becomes current.")
   static final class SnapshotRevert extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Parameters(index = "1", paramLabel = "SNAPSHOT")
     String snap;
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(true)) {
-        Instance vm = client.snapshots(node(ws, name)).revert(snap);
-        o.say("reverted " + name + " to " + snap + "; it is " + vm.state().name().toLowerCase(Locale.ROOT));
+      return withClient(true, (o, ws, client) -> {
+        Instance vm = client.snapshots(node.record(ws)).revert(snap);
+        o.say("reverted " + node.name + " to " + snap + "; it is " + vm.state().name().toLowerCase(Locale.ROOT));
         o.json(Output.fields("vm", Output.vmJson(vm)));
-      }
-      return 0;
+      });
     }
   }
 
   @Command(name = "snapshot-rm", description = "Delete NODE's snapshot SNAPSHOT (id or name); its children move to its parent.")
   static final class SnapshotRm extends Subcommand {
-    @Parameters(index = "0", paramLabel = "NODE")
-    String name;
+    @Mixin
+    NodeArgument node;
 
     @Parameters(index = "1", paramLabel = "SNAPSHOT")
     String snap;
 
     @Override
     public Integer call() {
-      Output o = out();
-      Workspace ws = workspace(o);
-      try (VmClient client = ws.client(false)) {
-        client.snapshots(node(ws, name)).delete(snap);
-        o.say("deleted snapshot " + snap + " of " + name);
+      return withClient(false, (o, ws, client) -> {
+        client.snapshots(node.record(ws)).delete(snap);
+        o.say("deleted snapshot " + snap + " of " + node.name);
         o.json(Output.fields("deleted", snap));
-      }
-      return 0;
+      });
     }
   }
 }
