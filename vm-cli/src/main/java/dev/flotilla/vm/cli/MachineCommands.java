@@ -3,7 +3,6 @@ package dev.flotilla.vm.cli;
 import dev.flotilla.vm.Image;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.InstanceType;
-import dev.flotilla.vm.VmClient;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;

@@ -4,7 +4,6 @@ import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.Snapshot;
 import dev.flotilla.vm.SnapshotChain;
 import dev.flotilla.vm.SnapshotOptions;
-import dev.flotilla.vm.VmClient;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;

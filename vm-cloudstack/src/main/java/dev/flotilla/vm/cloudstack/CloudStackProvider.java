@@ -7,17 +7,12 @@ import dev.flotilla.vm.Capability;
 import dev.flotilla.vm.CloudException;
 import dev.flotilla.vm.CloudException.Kind;
 import dev.flotilla.vm.ConfigurationException;
-import dev.flotilla.vm.FloatingAddress;
-import dev.flotilla.vm.KeyPair;
 import dev.flotilla.vm.Image;
 import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.InstanceType;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.Profile;
-import dev.flotilla.vm.Snapshot;
-import dev.flotilla.vm.SnapshotChain;
-import dev.flotilla.vm.SnapshotOptions;
 import dev.flotilla.vm.cloudstack.internal.CsClient;
 import dev.flotilla.vm.cloudstack.internal.CsErrors;
 import dev.flotilla.vm.cloudstack.internal.CsJclouds;
@@ -55,19 +50,12 @@ import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jclouds.cloudstack.CloudStackApi;
-import org.jclouds.cloudstack.domain.AsyncCreateResponse;
-import org.jclouds.cloudstack.domain.PublicIPAddress;
 import org.jclouds.cloudstack.domain.ServiceOffering;
 import org.jclouds.cloudstack.domain.Template;
 import org.jclouds.cloudstack.domain.TemplateFilter;
-import org.jclouds.cloudstack.domain.TemplateMetadata;
-import org.jclouds.cloudstack.domain.Volume;
-import org.jclouds.cloudstack.options.AssociateIPAddressOptions;
 import org.jclouds.cloudstack.options.CreateTagsOptions;
-import org.jclouds.cloudstack.options.ListPublicIPAddressesOptions;
 import org.jclouds.cloudstack.options.ListServiceOfferingsOptions;
 import org.jclouds.cloudstack.options.ListTemplatesOptions;
-import org.jclouds.cloudstack.options.ListVolumesOptions;
 import org.jclouds.cloudstack.options.ListZonesOptions;
 import org.jclouds.cloudstack.options.StopVirtualMachineOptions;
 
@@ -101,15 +89,15 @@ final class CloudStackProvider implements Provider {
   /** The most objects one list may hold (max_list_items): a listing that never ends is refused. */
   private final int maxListItems;
   /** CloudStack's own default for {@code vmsnapshot.max}. */
-  private static final int DEFAULT_VM_SNAPSHOT_MAX = 10;
-  private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+  static final int DEFAULT_VM_SNAPSHOT_MAX = 10;
+  static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
       + "[0-9a-fA-F]{12}");
   private static final DateTimeFormatter CREATED = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ssZ");
 
-  private final CsClient cs;
-  private final Lazy<CloudStackApi> jclouds;
+  final CsClient cs;
+  final Lazy<CloudStackApi> jclouds;
   private final Calls calls;
-  private final Profile profile;
+  final Profile profile;
   private final int maxParallel;
   /** The profile's expunge: true (asked for), false (never), or null (wherever the account may). */
   private final Boolean expunge;
@@ -118,11 +106,11 @@ final class CloudStackProvider implements Provider {
   /** The zones each template looked up by name was listed in. */
   private final Map<String, java.util.Set<String>> templateZones = new java.util.concurrent.ConcurrentHashMap<>();
   /** Whether the key is a root admin's: its VMs come in the full view. */
-  private volatile boolean rootAdmin;
+  volatile boolean rootAdmin;
   /** Whether list sees every account's VMs (an admin's listall), not only this account's. */
   private final boolean listAll;
   /** The profile's vm_snapshot_max, or else the cloud's once asked. */
-  private volatile Integer snapshotMax;
+  volatile Integer snapshotMax;
   private final Map<String, String> offeringIds = new ConcurrentHashMap<>();
   private final Map<String, String> templateIds = new ConcurrentHashMap<>();
   private final Map<String, String> affinityGroups = new ConcurrentHashMap<>();
@@ -158,7 +146,7 @@ final class CloudStackProvider implements Provider {
   }
 
   /** {@code command} through jclouds' API. */
-  private <T> T jc(String command, Function<CloudStackApi, T> body) {
+  <T> T jc(String command, Function<CloudStackApi, T> body) {
     return calls.call(command, () -> body.apply(jclouds.get()));
   }
 
@@ -292,11 +280,11 @@ final class CloudStackProvider implements Provider {
   }
 
   /** createTags on the VM; CloudStack refuses an empty value, so one is written as {@code -}. */
-  private String createTags(String id, Map<String, String> tags) {
+  String createTags(String id, Map<String, String> tags) {
     return createTags("UserVm", id, tags);
   }
 
-  private String createTags(String resourceType, String id, Map<String, String> tags) {
+  String createTags(String resourceType, String id, Map<String, String> tags) {
     Map<String, String> values = new LinkedHashMap<>();
     tags.forEach((k, v) -> values.put(k, v.isEmpty() ? "-" : v));
     return jc("createTags", a -> a.getTagApi().createTags(CreateTagsOptions.Builder.resourceType(resourceType)
@@ -304,7 +292,7 @@ final class CloudStackProvider implements Provider {
   }
 
   /** The tags of a listed object (a VM, a template): CloudStack's {@code tags} list of key and value. */
-  private static Map<String, String> tags(JsonObject o) {
+  static Map<String, String> tags(JsonObject o) {
     Map<String, String> tags = new LinkedHashMap<>();
     JsonElement tagList = o.get("tags");
     if (tagList != null && tagList.isJsonArray()) {
@@ -344,7 +332,7 @@ final class CloudStackProvider implements Provider {
         () -> types().stream().map(InstanceType::name).toList(), "service offering", field);
   }
 
-  private String templateId(String wanted) {
+  String templateId(String wanted) {
     return resolve(wanted, templateIds, name -> {
       List<Template> named = jc("listTemplates", a -> a.getTemplateApi().listTemplates(
           ListTemplatesOptions.Builder.filter(TemplateFilter.EXECUTABLE).name(name))).stream()
@@ -361,7 +349,7 @@ final class CloudStackProvider implements Provider {
   }
 
   /** The zone of the profile: its {@code zone} setting by name or id, else the only zone there is. */
-  private String zone() {
+  String zone() {
     if (zoneId == null) {
       List<org.jclouds.cloudstack.domain.Zone> zones = zones();
       String wanted = profile.setting("zone").orElse(null);
@@ -374,7 +362,7 @@ final class CloudStackProvider implements Provider {
     return zoneId;
   }
 
-  private String zone(String wanted) {
+  String zone(String wanted) {
     return zone(wanted, zones());
   }
 
@@ -391,7 +379,7 @@ final class CloudStackProvider implements Provider {
     return List.copyOf(jc("listZones", a -> a.getZoneApi().listZones(ListZonesOptions.Builder.available(true))));
   }
 
-  private static String zone(String wanted, List<org.jclouds.cloudstack.domain.Zone> zones) {
+  static String zone(String wanted, List<org.jclouds.cloudstack.domain.Zone> zones) {
     for (org.jclouds.cloudstack.domain.Zone z : zones) {
       if (wanted.equals(z.getId()) || wanted.equals(z.getName())) {
         return z.getId();
@@ -458,7 +446,7 @@ final class CloudStackProvider implements Provider {
    * a count without its list, a count that is not a number, or fewer objects than counted when the pages
    * end is an error, never "these are all". At most max_list_items objects are read.
    */
-  private List<JsonObject> list(String command, Map<String, String> params, String key) {
+  List<JsonObject> list(String command, Map<String, String> params, String key) {
     List<JsonObject> out = new ArrayList<>();
     for (int page = 1; ; page++) {
       Map<String, String> p = new LinkedHashMap<>(params);
@@ -652,7 +640,7 @@ final class CloudStackProvider implements Provider {
     }
   }
 
-  private Job job(String id) {
+  Job job(String id) {
     JsonObject answer = cs.call("queryAsyncJobResult", Map.of("jobid", id));
     JsonElement status = answer.get("jobstatus");
     if (status == null || !status.isJsonPrimitive() || !status.getAsJsonPrimitive().isNumber()
@@ -674,7 +662,7 @@ final class CloudStackProvider implements Provider {
         ? java.util.Optional.of(e.getAsInt()) : java.util.Optional.empty();
   }
 
-  private static Instant time(String value) {
+  static Instant time(String value) {
     try {
       return value == null ? null : java.time.OffsetDateTime.parse(value, CREATED).toInstant();
     } catch (DateTimeParseException e) {
@@ -813,7 +801,7 @@ final class CloudStackProvider implements Provider {
   }
 
   /** Polls queryAsyncJobResult until the job ends; a failed job is its error. */
-  private void awaitJob(String job, String command) {
+  void awaitJob(String job, String command) {
     if (job == null) {
       throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", command + " answered no job id");
     }
@@ -845,22 +833,22 @@ final class CloudStackProvider implements Provider {
 
   @Override
   public java.util.Optional<Snapshots> snapshots() {
-    return java.util.Optional.of(new VmSnapshots());
+    return java.util.Optional.of(new CsSnapshots(this));
   }
 
   @Override
   public java.util.Optional<ImageSaving> imageSaving() {
-    return java.util.Optional.of(new Templates());
+    return java.util.Optional.of(new CsTemplates(this));
   }
 
   @Override
   public java.util.Optional<Keys> keys() {
-    return java.util.Optional.of(new SshKeyPairs());
+    return java.util.Optional.of(new CsKeyPairs(this));
   }
 
   @Override
   public java.util.Optional<Addresses> addresses() {
-    return java.util.Optional.of(new StaticNat());
+    return java.util.Optional.of(new CsStaticNat(this));
   }
 
   @Override
@@ -873,181 +861,6 @@ final class CloudStackProvider implements Provider {
     each(ids, "rebootVirtualMachine", State.RUNNING, hard
         ? id -> string(cs.call("rebootVirtualMachine", Map.of("id", id, "forced", "true")), "jobid")
         : id -> jc("rebootVirtualMachine", a -> a.getVirtualMachineApi().rebootVirtualMachine(id)));
-  }
-
-  /** VM snapshots, kept by CloudStack as a chain of parents with a current one. */
-  private final class VmSnapshots implements Snapshots {
-    /** createVMSnapshot: CloudStack makes it a child of the current snapshot, and then the current one. */
-    @Override
-    public Snapshot take(String id, String name, SnapshotOptions options) {
-      Map<String, String> params = new LinkedHashMap<>();
-      params.put("virtualmachineid", id);
-      params.put("name", name);
-      params.put("snapshotmemory", Boolean.toString(options.memory()));
-      params.put("quiescevm", Boolean.toString(options.quiesce()));
-      JsonObject answer = cs.call("createVMSnapshot", params);
-      // its parent is in the chain once CloudStack lists it; the client reads it there
-      return Snapshot.of(string(answer, "id"), name, null, options.memory(), Instant.now(), Snapshot.Status.CREATING);
-    }
-
-    /** listVMSnapshot: the chain as CloudStack keeps it, parents and the current one included. */
-    @Override
-    public SnapshotChain chain(String id) {
-      List<JsonObject> listed = new ArrayList<>(list("listVMSnapshot", Map.of("virtualmachineid", id), "vmSnapshot"));
-      java.util.Collections.reverse(listed); // newest first as listed; oldest first keeps order within a second
-      List<Snapshot> out = new ArrayList<>();
-      String current = null;
-      for (JsonObject o : listed) {
-        Snapshot.Status status = switch (String.valueOf(string(o, "state"))) {
-          case "Allocated", "Creating" -> Snapshot.Status.CREATING;
-          case "Ready", "Reverting" -> Snapshot.Status.READY;
-          case "Error" -> Snapshot.Status.ERROR;
-          default -> null; // Expunging, Removed, Hidden: going or gone
-        };
-        if (status == null) {
-          continue;
-        }
-        String name = string(o, "displayname") != null ? string(o, "displayname") : string(o, "name");
-        Instant created = time(string(o, "created"));
-        out.add(Snapshot.of(string(o, "id"), name, string(o, "parent"), "DiskAndMemory".equals(string(o, "type")),
-            created == null ? Instant.EPOCH : created, status));
-        if (o.has("current") && o.get("current").getAsBoolean()) {
-          current = string(o, "id");
-        }
-      }
-      java.util.Set<String> kept = new HashSet<>();
-      out.forEach(sn -> kept.add(sn.id()));
-      // a parent going away (Expunging) leaves its children to the one above it, as CloudStack will
-      List<Snapshot> chain = out.stream().map(sn -> sn.parentId().filter(kept::contains).isPresent() ? sn
-          : sn.withParent(null)).toList();
-      return SnapshotChain.of(chain, kept.contains(current) ? current : null, maxSnapshots());
-    }
-
-    /**
-     * How many VM snapshots a VM may have: the profile's {@code vm_snapshot_max} when it says, else the cloud's
-     * {@code vmsnapshot.max} (listConfigurations, which CloudStack lets admins read), else CloudStack's default.
-     */
-    private int maxSnapshots() {
-      Integer known = snapshotMax;
-      if (known == null) {
-        known = cloudSnapshotMax();
-        snapshotMax = known;
-      }
-      return known;
-    }
-
-    private int cloudSnapshotMax() {
-      if (!rootAdmin) {
-        return DEFAULT_VM_SNAPSHOT_MAX; // only an admin may read it (a user's key is refused with 432)
-      }
-      try {
-        return list("listConfigurations", Map.of("name", "vmsnapshot.max"), "configuration").stream()
-            .filter(c -> "vmsnapshot.max".equals(string(c, "name"))).map(c -> string(c, "value"))
-            .filter(v -> v != null && v.matches("[0-9]{1,6}")).map(Integer::parseInt).findFirst().orElse(DEFAULT_VM_SNAPSHOT_MAX);
-      } catch (CloudException e) {
-        if (e.kind() == Kind.AUTHENTICATION || e.kind() == Kind.INVALID_REQUEST) {
-          return DEFAULT_VM_SNAPSHOT_MAX; // not an admin's key: the command is not available to it
-        }
-        throw e;
-      }
-    }
-
-    /**
-     * revertToVMSnapshot, waited for. CloudStack reverts a running VM only to a snapshot with memory, and a
-     * stopped one only to a disk snapshot; a running VM reverted to a disk snapshot is stopped first.
-     */
-    @Override
-    public void revert(String id, String snapshotId) {
-      Snapshot target = chain(id).get(snapshotId).orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null,
-          "VM " + id + " has no snapshot " + snapshotId));
-      List<Instance> vm = describe(List.of(id));
-      if (!target.includesMemory() && !vm.isEmpty() && vm.get(0).state() == State.RUNNING) {
-        awaitJob(jc("stopVirtualMachine", a -> a.getVirtualMachineApi().stopVirtualMachine(id)), "stopVirtualMachine");
-      }
-      awaitJob(string(cs.call("revertToVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "revertToVMSnapshot");
-    }
-
-    /** deleteVMSnapshot, waited for: its children move to its parent. */
-    @Override
-    public void delete(String id, String snapshotId) {
-      awaitJob(string(cs.call("deleteVMSnapshot", Map.of("vmsnapshotid", snapshotId)), "jobid"), "deleteVMSnapshot");
-    }
-  }
-
-  /** SSH key pairs. */
-  private final class SshKeyPairs implements Keys {
-    @Override
-    public KeyPair importKey(String name, String publicKey) {
-      org.jclouds.cloudstack.domain.SshKeyPair key = jc("registerSSHKeyPair", a -> a.getSSHKeyPairApi()
-          .registerSSHKeyPair(name, publicKey.trim()));
-      return new KeyPair(key.getName(), key.getFingerprint());
-    }
-
-    @Override
-    public List<KeyPair> list() {
-      return jc("listSSHKeyPairs", a -> a.getSSHKeyPairApi().listSSHKeyPairs()).stream()
-          .map(k -> new KeyPair(k.getName(), k.getFingerprint())).toList();
-    }
-  }
-
-  /** Public addresses moved by static NAT. */
-  private final class StaticNat implements Addresses {
-    /** The account's public addresses but the network's source NAT one; one with static NAT points at its VM. */
-    @Override
-    public List<FloatingAddress> list() {
-      return jc("listPublicIpAddresses", a -> a.getAddressApi().listPublicIPAddresses()).stream()
-          .filter(ip -> !ip.isSourceNAT())
-          .map(ip -> new FloatingAddress(ip.getIPAddress(), ip.getZoneName() == null ? "zone" : ip.getZoneName(),
-              ip.isStaticNAT() ? ip.getVirtualMachineId() : null))
-          .toList();
-    }
-
-    /** associateIpAddress in the profile's zone (and the network {@code pool} names, if it is an id), waited for. */
-    @Override
-    public FloatingAddress allocate(String pool) {
-      AssociateIPAddressOptions options = pool != null && UUID.matcher(pool).matches()
-          ? AssociateIPAddressOptions.Builder.networkId(pool) : new AssociateIPAddressOptions();
-      AsyncCreateResponse made = jc("associateIpAddress", a -> a.getAddressApi().associateIPAddressInZone(zone(),
-          options));
-      awaitJob(made.getJobId(), "associateIpAddress");
-      PublicIPAddress ip = jc("listPublicIpAddresses", a -> a.getAddressApi().getPublicIPAddress(made.getId()));
-      if (ip == null) {
-        throw new CloudException(Kind.NOT_FOUND, api(), null, "the address associateIpAddress made (" + made.getId()
-            + ") is not listed");
-      }
-      return new FloatingAddress(ip.getIPAddress(), pool == null ? "zone" : pool, null);
-    }
-
-    /** enableStaticNat: the address now reaches the VM. */
-    @Override
-    public void associate(String address, String id) {
-      String ipId = addressId(address);
-      jc("enableStaticNat", a -> {
-        a.getNATApi().enableStaticNATForVirtualMachine(id, ipId);
-        return null;
-      });
-    }
-
-    @Override
-    public void disassociate(String address, String id) {
-      String ipId = addressId(address);
-      awaitJob(jc("disableStaticNat", a -> a.getNATApi().disableStaticNATOnPublicIP(ipId)), "disableStaticNat");
-    }
-
-    /** disassociateIpAddress, waited for; through Flotilla's client, as jclouds drops the job's id. */
-    @Override
-    public void release(String address) {
-      awaitJob(string(cs.call("disassociateIpAddress", Map.of("id", addressId(address))), "jobid"),
-          "disassociateIpAddress");
-    }
-
-    private String addressId(String address) {
-      return jc("listPublicIpAddresses", a -> a.getAddressApi().listPublicIPAddresses(
-          ListPublicIPAddressesOptions.Builder.IPAddress(address))).stream()
-          .filter(ip -> address.equals(ip.getIPAddress())).map(PublicIPAddress::getId).findFirst()
-          .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the account has no public address "
-              + address + "; `vm ips` lists them"));
-    }
   }
 
   // ---- offerings, templates ------------------------------------------------------------------------------
@@ -1073,82 +886,4 @@ final class CloudStackProvider implements Provider {
         TemplateFilter.EXECUTABLE))).stream().map(t -> new Image(t.getId(), t.getName(), t.getAccount())).toList();
   }
 
-  /** Templates saved from VMs' root volumes. */
-  private final class Templates implements ImageSaving {
-    /**
-     * createTemplate from the VM's root volume, waited for. CloudStack copies a stopped VM's volume only, so a
-     * running VM is stopped first and started again afterwards, whether the copy worked or not (as EC2's
-     * CreateImage reboots it). The template's OS type is the VM's.
-     */
-    @Override
-    public Image save(String id, String name, Map<String, String> imageTags) {
-      JsonObject vm = list("listVirtualMachines", Map.of("id", id, "listall", "true"), "virtualmachine").stream()
-          .findFirst().orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "the cloud has no VM " + id));
-      boolean running = "Running".equals(string(vm, "state"));
-      if (running) {
-        awaitJob(jc("stopVirtualMachine", a -> a.getVirtualMachineApi().stopVirtualMachine(id)), "stopVirtualMachine");
-      }
-      try {
-        String volume = jc("listVolumes", a -> a.getVolumeApi().listVolumes(ListVolumesOptions.Builder
-            .virtualMachineId(id).type(Volume.Type.ROOT))).stream().map(Volume::getId).findFirst()
-            .orElseThrow(() -> new CloudException(Kind.NOT_FOUND, api(), null, "VM " + id + " has no root volume"));
-        AsyncCreateResponse made = jc("createTemplate", a -> a.getTemplateApi().createTemplate(TemplateMetadata.builder()
-            .name(name).displayText("saved by Flotilla from VM " + string(vm, "name")).osTypeId(string(vm, "ostypeid"))
-            .volumeId(volume).build()));
-        awaitJob(made.getJobId(), "createTemplate");
-        tagTemplate(made.getId(), imageTags);
-        return new Image(made.getId(), name, null, imageTags);
-      } finally {
-        if (running) {
-          awaitJob(jc("startVirtualMachine", a -> a.getVirtualMachineApi().startVirtualMachine(id)),
-              "startVirtualMachine");
-        }
-      }
-    }
-
-    /** Tags a new template; one that cannot be tagged is deleted, as nothing would know it for Flotilla's. */
-    private void tagTemplate(String templateId, Map<String, String> imageTags) {
-      try {
-        awaitJob(createTags("Template", templateId, imageTags), "createTags");
-      } catch (CloudException e) {
-        try {
-          delete(templateId);
-        } catch (CloudException alsoFailed) {
-          e.addSuppressed(alsoFailed);
-          throw new CloudException(e.kind(), api(), null, "template " + templateId + " was made but could not be tagged"
-              + " (" + e.getMessage() + ") nor deleted: delete it in CloudStack", e);
-        }
-        throw e;
-      }
-    }
-
-    /** The template, the account's own first (with its tags), else one it may boot. */
-    @Override
-    public java.util.Optional<Image> image(String imageId) {
-      for (String filter : List.of("self", "executable")) {
-        java.util.Optional<Image> found = list("listTemplates", Map.of("templatefilter", filter, "id", imageId),
-            "template").stream().filter(t -> imageId.equals(string(t, "id"))).findFirst()
-            .map(t -> new Image(imageId, string(t, "name"), string(t, "account"), tags(t)));
-        if (found.isPresent()) {
-          return found;
-        }
-      }
-      return java.util.Optional.empty();
-    }
-
-    /** The template's readiness: READY once CloudStack says it is ready, ERROR for a failed copy. */
-    @Override
-    public java.util.Optional<Snapshot.Status> status(String imageId) {
-      return jc("listTemplates", a -> a.getTemplateApi().listTemplates(ListTemplatesOptions.Builder
-          .filter(TemplateFilter.SELF).id(imageId))).stream().findFirst().map(t -> t.isReady() ? Snapshot.Status.READY
-          : String.valueOf(t.getStatus()).contains("ERROR") || String.valueOf(t.getStatus()).equals("ABANDONED")
-          ? Snapshot.Status.ERROR : Snapshot.Status.CREATING);
-    }
-
-    /** deleteTemplate, waited for. */
-    @Override
-    public void delete(String imageId) {
-      awaitJob(jc("deleteTemplate", a -> a.getTemplateApi().deleteTemplate(imageId)).getJobId(), "deleteTemplate");
-    }
-  }
 }
