@@ -542,9 +542,10 @@ final class CloudStackProvider implements Provider {
       privateAddress = string(nics.getAsJsonArray().get(0).getAsJsonObject(), "ipaddress");
     }
     State s = CsStates.state(state, jobPending);
-    String word = state + (jobPending ? " (job running)" : "");
     String fault = null;
     Action action = actions.get(id);
+    // a word of progress, not a result: which job is still at work on it
+    String word = state + (jobPending ? " (" + (action == null ? "a job" : action.command()) + " running)" : "");
     if (s == State.ERROR) {
       fault = (action == null ? java.util.Optional.<String>empty() : jobOf(id, action).flatMap(j -> failure(j, action)))
           .orElse("CloudStack put the VM in Error (it does not say why; see the cloud's events)");
