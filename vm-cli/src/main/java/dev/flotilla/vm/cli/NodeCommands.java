@@ -197,7 +197,9 @@ final class NodeCommands {
       List<Map<String, String>> skipped = new ArrayList<>();
       for (Node n : nodes) {
         Instance vm = n.vmId().map(vms::get).filter(i -> i.state() != State.TERMINATED).orElse(null);
-        String why = skipReason(verb, vm);
+        // a VM that carries another node's name is never "already" this node's: the call refuses it by name
+        boolean theirs = vm != null && vm.nodeName().filter(owner -> !owner.equals(n.name())).isPresent();
+        String why = theirs ? null : skipReason(verb, vm);
         if (why == null) {
           act.add(n);
         } else {

@@ -82,6 +82,21 @@ class CliIT {
   }
 
   @Test
+  void aCopiedRecordIsNeverAlreadyRunningOrStoppedButRefusedNamingBothNodes() throws Exception {
+    ok("add", "web1");
+    Files.copy(dir.resolve("nodes/web1.json"), dir.resolve("nodes/web3.json"));
+
+    Result start = vm("start", "web3");
+    assertThat(start.exit()).isEqualTo(1);
+    assertThat(start.out()).doesNotContain("already running");
+    assertThat(start.err()).contains("web3").contains("web1").contains("nothing was done");
+    Result stop = vm("stop", "web3");
+    assertThat(stop.exit()).isEqualTo(1);
+    assertThat(stop.err()).contains("belongs to node web1");
+    assertThat(ok("status").out()).contains("running");
+  }
+
+  @Test
   void anAddTheCloudRefusesLeavesNoRecordAndNoChangedOne() throws Exception {
     Result refused = vm("add", "e1", "vm.type:Huge");
     assertThat(refused.exit()).isEqualTo(1);
