@@ -58,6 +58,8 @@ final class AwsProvider implements Provider {
 
   private final String region;
   private final String defaultImage;
+  /** The type of nodes that name none: the profile's default InstanceType option, else t3.micro. */
+  private final String defaultType;
   /** The jclouds context, built on first use: its typed API and the raw calls it lacks. */
   private record Ec2(AWSEC2Api api, Ec2Raw raw) implements java.io.Closeable {
     @Override
@@ -71,8 +73,9 @@ final class AwsProvider implements Provider {
   private final Map<String, String> spreadGroups = new java.util.concurrent.ConcurrentHashMap<>();
   private final Calls calls;
 
-  AwsProvider(String profile, String region, String defaultImage, boolean createSecurityGroups,
+  AwsProvider(String profile, String region, String defaultImage, String defaultType, boolean createSecurityGroups,
       java.util.function.Supplier<ContextBuilder> builder) {
+    this.defaultType = defaultType == null ? "t3.micro" : defaultType;
     this.createSecurityGroups = createSecurityGroups;
     this.calls = new Calls(AwsProviderFactory.ID, profile, Ec2Errors::classify);
     this.region = region;
@@ -231,7 +234,7 @@ final class AwsProvider implements Provider {
     Map<String, String> tags = launchTags(request, names);
     TaggedRunInstancesOptions options = new TaggedRunInstancesOptions(tags);
     // the node's type, else the InstanceType option (the node's, or its profile's default_options), else t3.micro
-    options.asType(spec.type().orElse(spec.options().getOrDefault("InstanceType", "t3.micro")));
+    options.asType(spec.type().orElse(spec.options().getOrDefault("InstanceType", defaultType)));
     options.withClientToken(token);
     spec.keyPair().or(() -> java.util.Optional.ofNullable(spec.options().get("KeyName"))).ifPresent(options::withKeyName);
     if (!groupIds.isEmpty()) {
@@ -384,7 +387,8 @@ final class AwsProvider implements Provider {
 
   @Override
   public List<InstanceType> types() {
-    return AwsProviderFactory.TYPES;
+    return AwsProviderFactory.TYPES.stream().map(t -> new InstanceType(t.name(), t.cpus(), t.memoryMb(), t.swapMb(),
+        t.name().equals(defaultType))).toList();
   }
 
   /** The images this account made (DescribeImages, read by Flotilla: optional fields may be missing). */
@@ -514,12 +518,17 @@ final class AwsProvider implements Provider {
   /** EC2 key pairs. */
   private final class KeyPairs implements Keys {
     /**
-     * ImportKeyPair with the key as it is: RSA, ed25519 or ECDSA, whatever EC2 accepts (jclouds 2.7.0's call
-     * is not used: it is RSA-only in practice). EC2 shows RSA keys by the MD5 of their DER form, ed25519 keys by
-     * SHA-256.
+     * ImportKeyPair with the key as it is, RSA or ed25519, the two kinds EC2 takes (jclouds 2.7.0's call is not
+     * used: it is RSA-only in practice); any other is refused here, as EC2 would say only that the key is not
+     * in OpenSSH format. EC2 shows RSA keys by the MD5 of their DER form, ed25519 keys by SHA-256.
      */
     @Override
     public KeyPair importKey(String name, String publicKey) {
+      String kind = publicKey.trim().split("\\s+", 2)[0];
+      if (!kind.equals("ssh-rsa") && !kind.equals("ssh-ed25519")) {
+        throw new ConfigurationException(null, "key", "is a " + CloudException.quoted(kind) + " key; EC2 imports RSA"
+            + " and ED25519 keys only: make one with ssh-keygen -t ed25519");
+      }
       String material = java.util.Base64.getEncoder().encodeToString(publicKey.trim().getBytes(StandardCharsets.UTF_8));
       Element answer = calls.call("ImportKeyPair", () -> raw().call("ImportKeyPair", new LinkedHashMap<>(Map.of(
           "KeyName", name, "PublicKeyMaterial", material))));

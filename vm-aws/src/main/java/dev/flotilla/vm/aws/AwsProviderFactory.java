@@ -42,6 +42,10 @@ public final class AwsProviderFactory implements ProviderFactory {
 
   /** A few current general-purpose types, for {@code vm types}; EC2 accepts any type name it knows. */
   static final List<InstanceType> TYPES = List.of(
+      new InstanceType("t2.nano", 1, 512, 0, false),
+      new InstanceType("t2.micro", 1, 1024, 0, false),
+      new InstanceType("t2.small", 1, 2048, 0, false),
+      new InstanceType("t2.medium", 2, 4096, 0, false),
       new InstanceType("t3.nano", 2, 512, 0, false),
       new InstanceType("t3.micro", 2, 1024, 0, true),
       new InstanceType("t3.small", 2, 2048, 0, false),
@@ -80,7 +84,8 @@ public final class AwsProviderFactory implements ProviderFactory {
         .orElse(null);
     Transport transport = Transport.of(profile);
     boolean createGroups = Boolean.parseBoolean(profile.setting("create_security_groups").orElse("false"));
-    return new AwsProvider(profile.name(), region, profile.defaultImage().orElse(null), createGroups, () -> {
+    return new AwsProvider(profile.name(), region, profile.defaultImage().orElse(null),
+        profile.defaultOptions().get("InstanceType"), createGroups, () -> {
       Properties overrides = new Properties();
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");

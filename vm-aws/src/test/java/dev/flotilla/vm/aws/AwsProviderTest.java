@@ -57,6 +57,27 @@ class AwsProviderTest {
   }
 
   @Test
+  void anEcdsaKeyIsRefusedBeforeItIsSentSayingWhichKindsEc2Takes() {
+    String ecdsa = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB"
+        + "9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg= ops@lal";
+    assertThatThrownBy(() -> provider.keys().orElseThrow().importKey("ops", ecdsa))
+        .isInstanceOf(dev.flotilla.vm.ConfigurationException.class).hasMessageContaining("ecdsa-sha2-nistp256")
+        .hasMessageContaining("RSA and ED25519");
+    assertThat(server.count("ImportKeyPair")).isZero();
+  }
+
+  @Test
+  void theDefaultTypeIsTheProfilesDefaultInstanceTypeAndOnlyIt() throws Exception {
+    try (AwsProvider leap = (AwsProvider) new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()
+        .defaultOption("InstanceType", "t2.small").build())) {
+      assertThat(leap.types()).filteredOn(dev.flotilla.vm.InstanceType::isDefault)
+          .extracting(dev.flotilla.vm.InstanceType::name).containsExactly("t2.small");
+    }
+    assertThat(provider.types()).filteredOn(dev.flotilla.vm.InstanceType::isDefault)
+        .extracting(dev.flotilla.vm.InstanceType::name).containsExactly("t3.micro");
+  }
+
+  @Test
   void aHundredNodesCostOneLookOneRunInstancesOneTerminateAndOneDescribePerRound() {
     VmClient client = client();
     List<Instance> vms = client.start(nodes(100));
