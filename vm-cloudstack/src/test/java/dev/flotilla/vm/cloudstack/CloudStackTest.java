@@ -250,6 +250,22 @@ class CloudStackTest {
   }
 
   @Test
+  void anHaNodeWhoseVmWasDestroyedInTheCloudsUiIsMadeAgainUnderAHostNameOfItsOwn() {
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    try (VmClient client = client(CloudStackContractTest.profile(server), store)) {
+      Node web = node("web1").toBuilder().ha(true).build();
+      String first = client.start(web).id();
+      server.destroyOutOfBand(first);
+
+      List<dev.flotilla.vm.VmListener.HaEvent> events = dev.flotilla.vm.HaSupervisor.of(client).check();
+
+      assertThat(events).extracting(e -> e.kind().name()).contains("RESTARTED");
+      assertThat(server.liveVms()).isEqualTo(1);
+      assertThat(server.hostNames()).hasSize(2).doesNotHaveDuplicates();
+    }
+  }
+
+  @Test
   void aDeployWhoseAnswerIsLostIsAdoptedByTheTokenItsHostNameCarries() {
     try (VmClient client = client(CloudStackContractTest.profile(server))) {
       server.dropNextDeployAnswer();

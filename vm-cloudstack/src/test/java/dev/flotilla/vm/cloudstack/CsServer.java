@@ -282,6 +282,11 @@ public final class CsServer implements AutoCloseable {
     return lastParams.getOrDefault(command, Map.of());
   }
 
+  /** Destroys VM {@code id} as someone in the cloud's UI would: Destroyed, its host name kept until expunge. */
+  public void destroyOutOfBand(String id) {
+    vms.get(id).state = "Destroyed";
+  }
+
   /** Whether a job on VM {@code id} is still running. */
   public boolean jobRunning(String id) {
     settle();
