@@ -134,6 +134,23 @@ public final class Profile {
     return Optional.ofNullable(settings.get(key));
   }
 
+  /**
+   * A setting that is a whole number from 1 to {@code max}, if present.
+   *
+   * @throws ConfigurationException naming the setting ({@code profiles.NAME.auth.KEY}) when it is another value
+   */
+  public java.util.OptionalInt number(String key, int max) {
+    String v = settings.get(key);
+    if (v == null) {
+      return java.util.OptionalInt.empty();
+    }
+    if (v.trim().matches("[0-9]{1,9}") && Integer.parseInt(v.trim()) >= 1 && Integer.parseInt(v.trim()) <= max) {
+      return java.util.OptionalInt.of(Integer.parseInt(v.trim()));
+    }
+    throw new ConfigurationException(null, "profiles." + name + ".auth." + key, "is '" + Values.quoted(v)
+        + "'; give a whole number from 1 to " + max);
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof Profile p)) {

@@ -58,6 +58,8 @@ final class AwsProvider implements Provider {
 
   private final String region;
   private final String defaultImage;
+  private final Paging paging;
+  private final String profile;
   /** The type of nodes that name none: the profile's default InstanceType option, else t3.micro. */
   private final String defaultType;
   /** The jclouds context, built on first use: its typed API and the raw calls it lacks. */
@@ -73,8 +75,13 @@ final class AwsProvider implements Provider {
   private final Map<String, String> spreadGroups = new java.util.concurrent.ConcurrentHashMap<>();
   private final Calls calls;
 
-  AwsProvider(String profile, String region, String defaultImage, String defaultType, boolean createSecurityGroups,
-      java.util.function.Supplier<ContextBuilder> builder) {
+  /** How listings are read: instances per page (MaxResults), and the most one listing may hold. */
+  record Paging(int pageSize, int maxListItems) {}
+
+  AwsProvider(String profile, String region, String defaultImage, String defaultType, Paging paging,
+      boolean createSecurityGroups, java.util.function.Supplier<ContextBuilder> builder) {
+    this.paging = paging;
+    this.profile = profile;
     this.defaultType = defaultType == null ? "t3.micro" : defaultType;
     this.createSecurityGroups = createSecurityGroups;
     this.calls = new Calls(AwsProviderFactory.ID, profile, Ec2Errors::classify);
@@ -271,11 +278,7 @@ final class AwsProvider implements Provider {
   }
 
   private static int launchIndex(RunningInstance i) {
-    try {
-      return Integer.parseInt(i.getAmiLaunchIndex());
-    } catch (RuntimeException e) {
-      return 0;
-    }
+    return number(i.getAmiLaunchIndex()); // none readable: the instance is no node's by its index
   }
 
   /**
@@ -303,7 +306,64 @@ final class AwsProvider implements Provider {
 
   @Override
   public List<Instance> list() {
-    return instancesOf(calls.call("DescribeInstances", () -> instances().describeInstancesInRegion(region)));
+    // page by page (MaxResults, NextToken), read by Flotilla: an account's instances need not fit one answer
+    List<Instance> out = new ArrayList<>();
+    String token = null;
+    for (int page = 1; ; page++) {
+      Map<String, String> params = new LinkedHashMap<>();
+      params.put("MaxResults", Integer.toString(paging.pageSize()));
+      if (token != null) {
+        params.put("NextToken", token);
+      }
+      Element answer = calls.call("DescribeInstances", () -> raw().call("DescribeInstances", params));
+      for (Element reservation : Ec2Raw.items(answer, "reservationSet")) {
+        for (Element i : Ec2Raw.items(reservation, "instancesSet")) {
+          out.add(toInstance(i));
+        }
+      }
+      token = SafeXml.text(answer, "nextToken");
+      if (token == null || token.isEmpty()) {
+        return out;
+      }
+      if (out.size() > paging.maxListItems() || page > paging.maxListItems()) {
+        throw new CloudException(CloudException.Kind.UNKNOWN, api(), "ListTooLong", "DescribeInstances listed more"
+            + " than " + paging.maxListItems() + " instances, or pages without end (profile " + profile + "); refused"
+            + " as endless. Raise the profile's max_list_items if the region really holds more.");
+      }
+    }
+  }
+
+  /** An instance as DescribeInstances' XML gives it (optional fields may be missing). */
+  private Instance toInstance(Element i) {
+    Map<String, String> tags = new LinkedHashMap<>();
+    for (Element t : Ec2Raw.items(i, "tagSet")) {
+      String key = SafeXml.text(t, "key");
+      if (key != null) {
+        tags.put(key, java.util.Objects.requireNonNullElse(SafeXml.text(t, "value"), ""));
+      }
+    }
+    Element state = SafeXml.child(i, "instanceState");
+    Element placement = SafeXml.child(i, "placement");
+    Element reason = SafeXml.child(i, "stateReason");
+    String launched = SafeXml.text(i, "launchTime");
+    String id = SafeXml.text(i, "instanceId");
+    if (id == null || state == null || SafeXml.text(state, "name") == null) {
+      throw new CloudException(CloudException.Kind.UNKNOWN, api(), "MalformedAnswer", "DescribeInstances listed an"
+          + " instance without its id or state; nothing was concluded from it");
+    }
+    return instance(id, SafeXml.text(state, "name"), SafeXml.text(i, "instanceType"), SafeXml.text(i, "imageId"),
+        placement == null ? null : SafeXml.text(placement, "availabilityZone"), SafeXml.text(i, "ipAddress"),
+        SafeXml.text(i, "privateIpAddress"), launched == null ? null : java.time.Instant.parse(launched), tags,
+        reason == null ? SafeXml.text(i, "reason") : SafeXml.text(reason, "message"),
+        number(SafeXml.text(i, "amiLaunchIndex")));
+  }
+
+  private static int number(String text) {
+    try {
+      return text == null ? -1 : Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
   }
 
   private List<Instance> instancesOf(Set<? extends Reservation<? extends AWSRunningInstance>> reservations) {
@@ -317,15 +377,21 @@ final class AwsProvider implements Provider {
   }
 
   private Instance toInstance(AWSRunningInstance i, Map<String, String> ec2Tags) {
+    return instance(i.getId(), i.getRawState(), i.getInstanceType(), i.getImageId(), i.getAvailabilityZone(),
+        i.getIpAddress(), i.getPrivateIpAddress(), i.getLaunchTime() == null ? null : i.getLaunchTime().toInstant(),
+        ec2Tags, i.getReason(), launchIndex(i));
+  }
+
+  /** An instance as EC2 describes it; a VM of a batch launch is its node's by its launch index. */
+  private static Instance instance(String id, String raw, String type, String image, String zone, String publicIp,
+      String privateIp, java.time.Instant launched, Map<String, String> ec2Tags, String fault, int launchIndex) {
     Map<String, String> tags = new LinkedHashMap<>(ec2Tags);
     if (!tags.containsKey(Instance.NODE_TAG) && tags.containsKey(NODES_TAG)) {
-      NodeNames.at(tags.get(NODES_TAG), launchIndex(i)).ifPresent(n -> tags.put(Instance.NODE_TAG, n));
+      NodeNames.at(tags.get(NODES_TAG), launchIndex).ifPresent(n -> tags.put(Instance.NODE_TAG, n));
     }
-    String raw = i.getRawState();
-    return Instance.builder(i.getId(), state(raw)).providerState(raw).type(i.getInstanceType()).image(i.getImageId())
-        .zone(i.getAvailabilityZone()).publicAddress(i.getIpAddress()).privateAddress(i.getPrivateIpAddress())
-        .launchTime(i.getLaunchTime() == null ? null : i.getLaunchTime().toInstant()).tags(tags)
-        .fault(i.getReason()).build();
+    return Instance.builder(id, state(raw)).providerState(raw).type(type).image(image).zone(zone)
+        .publicAddress(publicIp).privateAddress(privateIp).launchTime(launched).tags(tags)
+        .fault(fault == null || fault.isEmpty() ? null : fault).build();
   }
 
   /** EC2's instance states: pending, running, stopping, stopped, shutting-down, terminated. */

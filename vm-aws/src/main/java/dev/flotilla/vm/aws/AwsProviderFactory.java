@@ -69,6 +69,9 @@ public final class AwsProviderFactory implements ProviderFactory {
     Map<String, String> out = new LinkedHashMap<>();
     out.put("create_security_groups", "true to make the security groups nodes name that the region lacks, with the"
         + " TCP ports of the node's option 'ports' (22,80,443) open; otherwise such a group is an error");
+    out.put("page_size", "how many instances a DescribeInstances page asks for (MaxResults, 5 to 1000; default 1000)");
+    out.put("max_list_items", "the most instances one listing may hold before it is refused as endless (default"
+        + " 20000)");
     return out;
   }
 
@@ -84,8 +87,10 @@ public final class AwsProviderFactory implements ProviderFactory {
         .orElse(null);
     Transport transport = Transport.of(profile);
     boolean createGroups = Boolean.parseBoolean(profile.setting("create_security_groups").orElse("false"));
+    int pageSize = Math.max(5, profile.number("page_size", 1000).orElse(1000));
+    int maxListItems = profile.number("max_list_items", 10_000_000).orElse(20_000);
     return new AwsProvider(profile.name(), region, profile.defaultImage().orElse(null),
-        profile.defaultOptions().get("InstanceType"), createGroups, () -> {
+        profile.defaultOptions().get("InstanceType"), new AwsProvider.Paging(pageSize, maxListItems), createGroups, () -> {
       Properties overrides = new Properties();
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");

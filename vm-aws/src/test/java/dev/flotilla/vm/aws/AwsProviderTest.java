@@ -57,6 +57,25 @@ class AwsProviderTest {
   }
 
   @Test
+  void aListingIsReadPageByPageWithinTheProfilesBound() throws Exception {
+    client().start(nodes(12));
+    try (AwsProvider paged = (AwsProvider) new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()
+        .setting("page_size", "5").build())) {
+      server.describePages = 0;
+      assertThat(paged.list()).hasSize(12).extracting(vm -> vm.nodeName().orElseThrow()).doesNotHaveDuplicates();
+      assertThat(server.describePages).as("pages of 5").isEqualTo(3);
+    }
+    try (AwsProvider bounded = (AwsProvider) new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()
+        .setting("page_size", "5").setting("max_list_items", "7").build())) {
+      assertThatThrownBy(bounded::list).isInstanceOfSatisfying(dev.flotilla.vm.CloudException.class,
+          e -> assertThat(e.getMessage()).contains("more than 7").contains("max_list_items"));
+    }
+    assertThatThrownBy(() -> new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()
+        .setting("page_size", "lots").build())).hasMessageContaining("profiles.aws-local.auth.page_size")
+        .hasMessageContaining("'lots'");
+  }
+
+  @Test
   void anEcdsaKeyIsRefusedBeforeItIsSentSayingWhichKindsEc2Takes() {
     String ecdsa = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB"
         + "9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg= ops@lal";

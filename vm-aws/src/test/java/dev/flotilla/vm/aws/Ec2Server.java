@@ -355,8 +355,25 @@ final class Ec2Server implements AutoCloseable {
             + url().getHost() + ":" + url().getPort() + "</regionEndpoint></item></regionInfo>"));
       case "RunInstances":
         return run(p);
-      case "DescribeInstances":
-        return describe(list(p, "InstanceId"), filters(p));
+      case "DescribeInstances": {
+        if (!p.containsKey("MaxResults")) {
+          return describe(list(p, "InstanceId"), filters(p), 0, Integer.MAX_VALUE);
+        }
+        if (!list(p, "InstanceId").isEmpty()) {
+          return fail("InvalidParameterCombination", "The parameter instancesSet cannot be used with the parameter"
+              + " maxResults");
+        }
+        int max = Integer.parseInt(p.get("MaxResults"));
+        if (max < 5 || max > 1000) {
+          return fail("InvalidParameterValue", "Value ( " + max + " ) for parameter maxResults is invalid. Expecting"
+              + " a value greater than 5.");
+        }
+        String token = p.get("NextToken");
+        int from = token == null ? 0 : Integer.parseInt(new String(Base64.getDecoder().decode(token),
+            StandardCharsets.UTF_8));
+        describePages++;
+        return describe(List.of(), filters(p), from, max);
+      }
       case "CreateTags": {
         List<String> ids = list(p, "ResourceId");
         List<String> instances = ids.stream().filter(id -> !images.containsKey(id)).toList();
@@ -780,7 +797,10 @@ final class Ec2Server implements AutoCloseable {
     return true;
   }
 
-  private String[] describe(List<String> ids, Map<String, List<String>> filters) {
+  /** How many pages of DescribeInstances with MaxResults were asked for. */
+  volatile int describePages;
+
+  private String[] describe(List<String> ids, Map<String, List<String>> filters, int from, int max) {
     if (!ids.isEmpty()) {
       String missing = missing(ids);
       if (missing != null) {
@@ -789,9 +809,15 @@ final class Ec2Server implements AutoCloseable {
       }
     }
     Map<String, List<Vm>> byReservation = new LinkedHashMap<>();
+    int index = 0;
+    boolean more = false;
     for (Vm vm : new ArrayList<>(vms.values())) {
       boolean asked = ids.isEmpty() ? vm.hiddenFor == 0 || decrement(vm) : ids.contains(vm.id);
-      if (asked && matches(vm, filters)) {
+      if (asked && matches(vm, filters) && index++ >= from) {
+        if (index > from + max) {
+          more = true;
+          break;
+        }
         advance(vm);
         byReservation.computeIfAbsent(vm.reservation, r -> new ArrayList<>()).add(vm);
       }
@@ -803,7 +829,12 @@ final class Ec2Server implements AutoCloseable {
       list.forEach(vm -> sb.append(item(vm)));
       sb.append("</instancesSet></item>");
     });
-    return ok(ns("DescribeInstancesResponse", sb.append("</reservationSet>").toString()));
+    sb.append("</reservationSet>");
+    if (more) { // EC2's tokens are opaque: this one is the offset of the next page
+      sb.append("<nextToken>").append(Base64.getEncoder().encodeToString(Integer.toString(from + max)
+          .getBytes(StandardCharsets.UTF_8))).append("</nextToken>");
+    }
+    return ok(ns("DescribeInstancesResponse", sb.toString()));
   }
 
   /** A hidden instance left out of one more answer; false while it stays hidden. */

@@ -67,18 +67,8 @@ public final class CloudStackProviderFactory implements ProviderFactory {
 
   /** The whole-number setting {@code key} of {@code profile}, from 1 to {@code max}; empty when unset. */
   static java.util.Optional<Integer> number(Profile profile, String key, int max) {
-    java.util.Optional<String> v = profile.setting(key);
-    if (v.isEmpty()) {
-      return java.util.Optional.empty();
-    }
-    if (v.get().trim().matches("[0-9]{1,9}")) {
-      int n = Integer.parseInt(v.get().trim());
-      if (n >= 1 && n <= max) {
-        return java.util.Optional.of(n);
-      }
-    }
-    throw new ConfigurationException(null, "profiles." + profile.name() + ".auth." + key, "is '" + v.get()
-        + "'; give a whole number from 1 to " + max);
+    java.util.OptionalInt n = profile.number(key, max);
+    return n.isPresent() ? java.util.Optional.of(n.getAsInt()) : java.util.Optional.empty();
   }
 
   @Override

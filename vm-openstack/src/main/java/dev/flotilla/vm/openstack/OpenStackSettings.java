@@ -37,14 +37,7 @@ record OpenStackSettings(Profile profile) {
   }
 
   private int number(String key, int fallback, int max) {
-    String v = profile.setting(key).orElse(Integer.toString(fallback));
-    if (v.trim().matches("[0-9]{1,9}")) {
-      int n = Integer.parseInt(v.trim());
-      if (n >= 1 && n <= max) {
-        return n;
-      }
-    }
-    throw new dev.flotilla.vm.ConfigurationException(null, at(key), "is '" + v + "'; give a number from 1 to " + max);
+    return profile.number(key, max).orElse(fallback);
   }
 
   /** Where a setting lives in cloud.json, for messages. */
