@@ -70,10 +70,13 @@ public final class DriftCheck {
       // other VMs with its name; one another record is bound to is that record's matter, reported there
       List<Instance> others = mine.stream().filter(i -> !i.id().equals(id) && !nodeOfVm.containsKey(i.id())).toList();
       if (vm == null) {
+        Instance ended = byId.getOrDefault(profileOf.apply(r), Map.of()).get(id); // listed, but terminated
+        String which = ended == null ? "which matches no VM" : "which is " + ended.state().name().toLowerCase(
+            java.util.Locale.ROOT);
         out.add(others.size() == 1
             ? new Drift(Kind.VM_ID_MISMATCH, name, id, "node " + name + " records VM " + id + ", which is gone, but VM "
                 + others.get(0).id() + " carries its name.", bind(name, others.get(0).id()), call(name, others.get(0).id()))
-            : new Drift(Kind.VM_NOT_FOUND, name, id, "node " + name + " records VM " + id + ", which matches no VM.",
+            : new Drift(Kind.VM_NOT_FOUND, name, id, "node " + name + " records VM " + id + ", " + which + ".",
                 "vm reconcile && vm start " + name, "client.reconcile(), then client.start(node)"));
         continue;
       }
