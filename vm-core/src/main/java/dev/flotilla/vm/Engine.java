@@ -108,6 +108,18 @@ final class Engine {
     return t;
   }
 
+  /** The actions {@code p}'s cloud can take at all: what a refusal may offer instead. */
+  static java.util.function.Predicate<Action> possible(Provider p) {
+    Set<Capability> can = dev.flotilla.vm.spi.Capabilities.of(p);
+    return a -> switch (a) {
+      case START, STOP, FORCE_STOP -> can.contains(Capability.STOP_START);
+      case REBOOT -> can.contains(Capability.REBOOT);
+      case SNAPSHOT, REVERT -> can.contains(Capability.SNAPSHOTS);
+      case RESIZE -> can.contains(Capability.RESIZE);
+      default -> true;
+    };
+  }
+
   static ForbiddenTransitionException noVm(Target t, String doing, Action action) {
     String name = t.node.name();
     return new ForbiddenTransitionException(State.TERMINATED, action, "Cannot " + doing + " node " + name + ": it has no"
@@ -120,7 +132,7 @@ final class Engine {
       return false;
     }
     if (!t.state.allows(action)) {
-      throw new ForbiddenTransitionException(t.subject(), t.node.name(), t.state, action);
+      throw new ForbiddenTransitionException(t.subject(), t.node.name(), t.state, action, possible(t.provider));
     }
     return true;
   }

@@ -32,7 +32,13 @@ public class ForbiddenTransitionException extends VmException {
    * @param action the action that was refused
    */
   public ForbiddenTransitionException(String subject, String node, Lifecycle.State state, Lifecycle.Action action) {
-    this(state, action, message(subject, node, state, action));
+    this(subject, node, state, action, a -> true);
+  }
+
+  /** As above, naming among what the state allows only what the VM's cloud can do ({@code possible}). */
+  ForbiddenTransitionException(String subject, String node, Lifecycle.State state, Lifecycle.Action action,
+      java.util.function.Predicate<Lifecycle.Action> possible) {
+    this(state, action, message(subject, node, state, action, possible));
   }
 
   /** With a message of the caller's: an operation that needs a VM, asked of a node that has none. */
@@ -42,8 +48,10 @@ public class ForbiddenTransitionException extends VmException {
     this.action = action;
   }
 
-  private static String message(String subject, String node, Lifecycle.State state, Lifecycle.Action action) {
-    Set<Lifecycle.Action> allowed = state.allowedActions();
+  private static String message(String subject, String node, Lifecycle.State state, Lifecycle.Action action,
+      java.util.function.Predicate<Lifecycle.Action> possible) {
+    Set<Lifecycle.Action> allowed = state.allowedActions().stream().filter(possible)
+        .collect(Collectors.toCollection(() -> java.util.EnumSet.noneOf(Lifecycle.Action.class)));
     String can = allowed.isEmpty() ? "it allows nothing until it settles; try again in a moment"
         : "from " + word(state) + " it can " + allowed.stream().map(ForbiddenTransitionException::word)
             .collect(Collectors.joining(", "));

@@ -178,6 +178,18 @@ class VmClientTest {
   }
 
   @Test
+  void aRefusalOffersOnlyWhatTheVmsCloudCanDo() {
+    FakeCloud plain = FakeCloud.builder().without(Capability.SNAPSHOTS).build();
+    VmClient client = plain.clientBuilder().build();
+    Node web = node("web1");
+    client.start(web);
+    client.stop(web);
+
+    assertThatThrownBy(() -> client.reboot(web)).isInstanceOf(ForbiddenTransitionException.class)
+        .hasMessageContaining("(from stopped it can start, destroy, resize)");
+  }
+
+  @Test
   void destroyingAnUnboundOrDestroyedNodeIsANoOp(VmClient client, FakeCloud cloud) {
     client.destroy(node("never"));
     Node web = node("web1");
