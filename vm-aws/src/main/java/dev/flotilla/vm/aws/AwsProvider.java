@@ -140,15 +140,16 @@ final class AwsProvider implements Provider {
   }
 
   /**
-   * The ids of the security groups a node names, looked up by name (one DescribeSecurityGroups): EC2 takes
+   * The ids of the security groups a node names: an id ({@code sg-...}, the usual form outside the default
+   * VPC) as it is, EC2 saying whether it exists; a name looked up (one DescribeSecurityGroups): EC2 takes
    * names only in a default VPC, ids everywhere. A group that does not exist is made, with the node's
    * {@code ports} open, when the profile says {@code create_security_groups}; otherwise it is an error,
    * never silently left out.
    */
   private List<String> securityGroupIds(Node spec) {
-    List<String> names = spec.securityGroups();
+    List<String> names = spec.securityGroups().stream().filter(g -> !GROUP_ID.matcher(g).matches()).toList();
     if (names.isEmpty()) {
-      return List.of();
+      return spec.securityGroups();
     }
     Map<String, String> params = new LinkedHashMap<>();
     params.put("Filter.1.Name", "group-name");
@@ -161,7 +162,11 @@ final class AwsProvider implements Provider {
       ids.put(SafeXml.text(g, "groupName"), SafeXml.text(g, "groupId"));
     }
     List<String> out = new ArrayList<>();
-    for (String name : names) {
+    for (String name : spec.securityGroups()) {
+      if (GROUP_ID.matcher(name).matches()) {
+        out.add(name);
+        continue;
+      }
       String id = ids.get(name);
       if (id == null && !createSecurityGroups) {
         throw new ConfigurationException(null, "vm.security_groups", "names security group '" + name + "', which the"
@@ -172,6 +177,8 @@ final class AwsProvider implements Provider {
     }
     return out;
   }
+
+  private static final Pattern GROUP_ID = Pattern.compile("sg-[0-9a-f]{1,17}");
 
   private String createSecurityGroup(String name, String ports) {
     Element made = calls.call("CreateSecurityGroup", () -> raw().call("CreateSecurityGroup", new LinkedHashMap<>(Map.of(

@@ -57,6 +57,16 @@ class AwsProviderTest {
   }
 
   @Test
+  void aSecurityGroupGivenByIdIsPassedAsItIsAndOneByNameIsLookedUp() {
+    client().start(Node.builder("web1").type("t3.micro").securityGroups("sg-1").build());
+    assertThat(server.count("DescribeSecurityGroups")).as("an id needs no lookup").isZero();
+    client().start(Node.builder("web2").type("t3.micro").securityGroups("default", "sg-1").build());
+    assertThat(server.count("DescribeSecurityGroups")).isEqualTo(1);
+    assertThatThrownBy(() -> client().start(Node.builder("web3").type("t3.micro").securityGroups("sg-0ff").build()))
+        .hasMessageContaining("sg-0ff").hasMessageContaining("does not exist");
+  }
+
+  @Test
   void aListingIsReadPageByPageWithinTheProfilesBound() throws Exception {
     client().start(nodes(12));
     try (AwsProvider paged = (AwsProvider) new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()
