@@ -320,6 +320,22 @@ class CloudStackTest {
   }
 
   @Test
+  void aDestroyWhoseExpungeIsRefusedIsSentAgainWithoutAndTheVmIsDestroyed() {
+    server.claimedUserExpunge = true; // listCapabilities says yes, the destroy job says no
+    Profile expunging = CloudStackContractTest.profile(server).toBuilder().setting("expunge", "true").build();
+    try (VmClient client = client(expunging)) {
+      String id = client.start(node("web1")).id();
+
+      client.destroy(node("web1"));
+
+      assertThat(server.instances()).filteredOn(l -> l.id().equals(id)).singleElement()
+          .satisfies(l -> assertThat(l.state()).isEqualTo("Destroyed"));
+      assertThat(server.calls("destroyVirtualMachine")).isEqualTo(2);
+      assertThat(client.status().drift()).isEmpty();
+    }
+  }
+
+  @Test
   void anAdminsKeyListsItsOwnAccountsVmsUnlessTheProfileAsksForAll() {
     server.admin = true;
     server.foreignVm("theirs");

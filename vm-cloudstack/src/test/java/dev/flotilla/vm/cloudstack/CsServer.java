@@ -94,6 +94,8 @@ public final class CsServer implements AutoCloseable {
   volatile long vmLimit = Long.MAX_VALUE;
   /** allow.user.expunge.recover.vm: whether a user (not only an admin) may expunge. */
   volatile boolean allowUserExpunge;
+  /** What listCapabilities claims of it, when that differs (a cloud whose setting changed meanwhile). */
+  volatile Boolean claimedUserExpunge;
 
   /** The cloud's default.page.size: the most objects a list page may ask for. */
   volatile int maxPageSize = 500;
@@ -495,7 +497,8 @@ public final class CsServer implements AutoCloseable {
         }
         case "listCapabilities" -> {
           JsonObject capability = object("cloudstackversion", "4.22.0.0", "allowuserexpungerecovervm",
-              allowUserExpunge, "allowusercreateprojects", true, "userpublictemplateenabled", true);
+              claimedUserExpunge != null ? claimedUserExpunge : allowUserExpunge, "allowusercreateprojects", true,
+              "userpublictemplateenabled", true);
           JsonObject out = new JsonObject();
           out.add("capability", capability);
           yield out;
