@@ -202,6 +202,13 @@ public final class VmClient implements AutoCloseable {
       }
     }
     engine.markStopped(batch);
+    java.time.Instant asked = engine.clock.instant();
+    for (Engine.Target t : batch.targets()) { // removal under way: status and HA read it so while the VM goes
+      if (t.node.isBound()) {
+        engine.store.update(t.node.name(), old -> old != null && old.vmId().equals(t.node.vmId())
+            ? old.recording(r -> r.removedAt(asked)) : old);
+      }
+    }
     engine.act(Engine.toAct(batch, Action.DESTROY), Action.DESTROY, (p, ids) -> p.terminate(ids));
     engine.awaitAndRecord(batch, State.TERMINATED);
     java.time.Instant now = engine.clock.instant();

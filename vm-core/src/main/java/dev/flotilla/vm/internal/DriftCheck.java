@@ -73,6 +73,11 @@ public final class DriftCheck {
         Instance ended = byId.getOrDefault(profileOf.apply(r), Map.of()).get(id); // listed, but terminated
         String which = ended == null ? "which matches no VM" : "which is " + ended.state().name().toLowerCase(
             java.util.Locale.ROOT);
+        if (r.removedAt().isPresent()) { // an rm marked it before it acted: its VM going is what was asked
+          out.add(new Drift(Kind.VM_NOT_FOUND, name, id, "node " + name + " is being removed (vm rm): it records VM "
+              + id + ", " + which + ".", "vm reconcile", "client.reconcile()"));
+          continue;
+        }
         out.add(others.size() == 1
             ? new Drift(Kind.VM_ID_MISMATCH, name, id, "node " + name + " records VM " + id + ", which is gone, but VM "
                 + others.get(0).id() + " carries its name.", bind(name, others.get(0).id()), call(name, others.get(0).id()))

@@ -126,6 +126,20 @@ class DriftTest {
   }
 
   @Test
+  void aNodeWhoseRemovalIsUnderWayIsSaidToBeBeingRemovedNotToBeStartedAgain() {
+    Instance vm = client().start(node("web3"));
+    store.update("web3", n -> n.withRecord(n.record().toBuilder().removedAt(clock.instant()).build()));
+    cloud.terminate(List.of(vm.id()));
+
+    Drift d = only(client().status());
+    assertThat(d.message()).contains("node web3 is being removed (vm rm)");
+    assertThat(d.command()).isEqualTo("vm reconcile");
+    client().reconcile();
+    assertThat(store.get("web3").orElseThrow().isBound()).isFalse();
+    assertThat(store.get("web3").flatMap(Node::removedAt)).as("still removed: nothing asks to start it").isPresent();
+  }
+
+  @Test
   void aRecordedVmThatCarriesNoNodeNameIsTaggedAndAddressesAreRecorded() {
     client();
     String id = strayVm(null);
