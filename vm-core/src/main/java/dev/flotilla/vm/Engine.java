@@ -145,12 +145,16 @@ final class Engine {
   Batch observe(Collection<Node> nodes) {
     java.time.Instant began = clock.instant();
     List<Target> targets = new ArrayList<>(nodes.size());
-    Set<String> seenNames = new java.util.HashSet<>();
+    Set<String> seenNames = new java.util.LinkedHashSet<>();
     for (Node n : nodes) {
       if (!seenNames.add(n.name())) {
         throw new ConfigurationException(null, "nodes", "node '" + n.name() + "' appears twice in one call");
       }
-      targets.add(new Target(withRecord(n)));
+    }
+    Map<String, Node> records = store.get(seenNames); // the batch's records in one read where the store can
+    for (Node n : nodes) {
+      targets.add(new Target(n.withRecord(Optional.ofNullable(records.get(n.name())).map(Node::record)
+          .orElse(NodeRecord.NONE))));
     }
     describeBound(targets);
     return new Batch(targets, began);

@@ -22,7 +22,9 @@ public class IncompleteBatchException extends CloudException {
     super(refusal.kind(), refusal.provider(), refusal.code().orElse(null), "node(s) " + String.join(", ", unmade)
         + " got no VM: " + refusal.getMessage() + "; " + String.join(", ", made.stream()
         .map(vm -> vm.nodeName().orElse(vm.id()) + " (" + vm.id() + ", " + vm.state().name().toLowerCase(
-            java.util.Locale.ROOT) + ")").toList()) + (made.size() == 1 ? " has its VM" : " have theirs"), refusal);
+            java.util.Locale.ROOT) + ")").toList()) + (made.size() == 1 ? " has its VM" : " have theirs")
+        + ". Once the cloud allows more, start the others: vm start " + String.join(" ", unmade)
+        + " [in code: VmClient.start]", refusal);
     this.made = List.copyOf(made);
     this.unmade = List.copyOf(unmade);
   }

@@ -332,7 +332,8 @@ final class AwsProvider implements Provider {
       if (token == null || token.isEmpty()) {
         return out;
       }
-      if (out.size() > paging.maxListItems() || page > paging.maxListItems()) {
+      // EC2 may answer a page short, or empty, with a token: pages are bounded as well as what they hold
+      if (out.size() > paging.maxListItems() || page > paging.maxListItems() / paging.pageSize() + 100) {
         throw new CloudException(CloudException.Kind.UNKNOWN, api(), "ListTooLong", "DescribeInstances listed more"
             + " than " + paging.maxListItems() + " instances, or pages without end (profile " + profile + "); refused"
             + " as endless. Raise the profile's max_list_items if the region really holds more.");

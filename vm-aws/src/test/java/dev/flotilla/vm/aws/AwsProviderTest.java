@@ -80,6 +80,14 @@ class AwsProviderTest {
       assertThatThrownBy(bounded::list).isInstanceOfSatisfying(dev.flotilla.vm.CloudException.class,
           e -> assertThat(e.getMessage()).contains("more than 7").contains("max_list_items"));
     }
+    server.endlessEmptyPages = true;
+    server.describePages = 0;
+    try (AwsProvider paged = (AwsProvider) new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()
+        .setting("page_size", "500").build())) {
+      assertThatThrownBy(paged::list).hasMessageContaining("pages without end");
+      assertThat(server.describePages).as("20000 / 500 + 100 pages at most").isLessThanOrEqualTo(141);
+    }
+    server.endlessEmptyPages = false;
     assertThatThrownBy(() -> new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()
         .setting("page_size", "lots").build())).hasMessageContaining("profiles.aws-local.auth.page_size")
         .hasMessageContaining("'lots'");

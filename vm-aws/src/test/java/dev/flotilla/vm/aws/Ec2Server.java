@@ -372,6 +372,10 @@ final class Ec2Server implements AutoCloseable {
         int from = token == null ? 0 : Integer.parseInt(new String(Base64.getDecoder().decode(token),
             StandardCharsets.UTF_8));
         describePages++;
+        if (endlessEmptyPages) { // a broken proxy or service: an empty page, and a token for one more
+          return ok(ns("DescribeInstancesResponse", "<reservationSet/><nextToken>" + Base64.getEncoder()
+              .encodeToString(Integer.toString(from).getBytes(StandardCharsets.UTF_8)) + "</nextToken>"));
+        }
         return describe(List.of(), filters(p), from, max);
       }
       case "CreateTags": {
@@ -799,6 +803,8 @@ final class Ec2Server implements AutoCloseable {
 
   /** How many pages of DescribeInstances with MaxResults were asked for. */
   volatile int describePages;
+  /** Whether every page of DescribeInstances is empty and names a next one. */
+  volatile boolean endlessEmptyPages;
 
   private String[] describe(List<String> ids, Map<String, List<String>> filters, int from, int max) {
     if (!ids.isEmpty()) {

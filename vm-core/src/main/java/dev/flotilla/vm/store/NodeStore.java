@@ -42,6 +42,18 @@ public interface NodeStore extends AutoCloseable {
   /** Every record, sorted by name. */
   List<Node> list();
 
+  /**
+   * The records of the nodes {@code names} that have one, by name: what a call on many nodes reads at once.
+   * A store that can read them in fewer round trips than one {@link #get} each does so.
+   */
+  default java.util.Map<String, Node> get(Collection<String> names) {
+    java.util.Map<String, Node> out = new java.util.LinkedHashMap<>();
+    for (String name : names) {
+      get(name).ifPresent(n -> out.put(name, n));
+    }
+    return out;
+  }
+
   /** Saves {@code node}, replacing any record of the same name. */
   default Node put(Node node) {
     return update(node.name(), old -> node).orElseThrow();

@@ -100,6 +100,28 @@ public abstract class NodeStoreContract {
   }
 
   @Test
+  void manyRecordsReadAtOnceAreTheRecordsReadOneByOne() {
+    store.put(Node.builder("base").image("debian-12").build());
+    List<String> names = new ArrayList<>();
+    for (int i = 1; i <= 40; i++) { // enough for a store to read them in one go
+      Node n = Node.builder("web" + i).parent("base").type("m1.small").build()
+          .withRecord(NodeRecord.builder().vmId("i-" + i).build());
+      store.put(n);
+      names.add(n.name());
+    }
+    names.add("nothing");
+
+    java.util.Map<String, Node> many = again().get(names);
+
+    assertThat(many).hasSize(40).doesNotContainKey("nothing");
+    for (String name : names.subList(0, 40)) {
+      assertThat(many.get(name)).isEqualTo(again().get(name).orElseThrow());
+    }
+    assertThat(many.get("web7").image()).as("inherited").contains("debian-12");
+    assertThat(again().get(List.of("web1", "nothing"))).containsOnlyKeys("web1");
+  }
+
+  @Test
   void aMissingRecordIsEmptyAndListIsSortedByName() {
     assertThat(store.get("nothing")).isEmpty();
     assertThat(store.list()).isEmpty();
