@@ -23,6 +23,10 @@ final class TinyCloud implements Provider {
   final Set<String> unlisted = new java.util.HashSet<>();
   /** What a create answers; by default it makes the VMs asked for. */
   Function<CreateRequest, List<Instance>> answer = this::make;
+  /** How many describes were asked. */
+  int describes;
+  /** What {@link #settlesIn} answers; by default the cloud cannot tell. */
+  Function<Collection<String>, java.util.Optional<java.time.Duration>> settles = ids -> java.util.Optional.empty();
   private int next = 1;
 
   /** Makes one running VM per node of {@code r}, tagged as the request says, and answers them. */
@@ -47,6 +51,11 @@ final class TinyCloud implements Provider {
   }
 
   @Override
+  public java.util.Optional<java.time.Duration> settlesIn(Collection<String> ids) {
+    return settles.apply(ids);
+  }
+
+  @Override
   public String api() {
     return "tiny";
   }
@@ -64,6 +73,7 @@ final class TinyCloud implements Provider {
 
   @Override
   public synchronized List<Instance> describe(Collection<String> ids) {
+    describes++;
     return ids.stream().filter(vms::containsKey).map(vms::get).toList();
   }
 

@@ -16,6 +16,7 @@ import dev.flotilla.vm.Profile;
 import dev.flotilla.vm.cloudstack.internal.CsClient;
 import dev.flotilla.vm.cloudstack.internal.CsErrors;
 import dev.flotilla.vm.cloudstack.internal.CsJclouds;
+import dev.flotilla.vm.cloudstack.internal.CsJobDurations;
 import dev.flotilla.vm.cloudstack.internal.CsStates;
 import dev.flotilla.vm.support.Parallel;
 import dev.flotilla.vm.jclouds.Calls;
@@ -32,6 +33,7 @@ import dev.flotilla.vm.spi.StoppedCreation;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
@@ -118,8 +120,43 @@ final class CloudStackProvider implements Provider {
   private final Map<String, Action> actions = new ConcurrentHashMap<>();
   private volatile String zoneId;
 
-  /** An asynchronous command sent to a VM, its job, and the state it should bring the VM to. */
-  private record Action(String command, String job, State target) {}
+  /** What this provider's jobs took, to ask about the next ones when they should be done. */
+  private final CsJobDurations durations;
+
+  /**
+   * An asynchronous command sent to a VM, its job, the state it should bring the VM to, and when it was sent
+   * ({@link System#nanoTime()}).
+   */
+  private record Action(String command, String job, State target, long sent, Duration expected) {
+    Duration age() {
+      return Duration.ofNanos(System.nanoTime() - sent);
+    }
+  }
+
+  /** {@code command} sent just now, expected to take what its jobs took so far. */
+  private Action sent(String command, String job, State target) {
+    return new Action(command, job, target, System.nanoTime(), durations.expected(command));
+  }
+
+  /** Action {@code a} is over: what its job took is learnt, once. */
+  private void ended(String id, Action a) {
+    if (actions.remove(id, a)) {
+      durations.ended(a.command(), a.expected(), a.age());
+    }
+  }
+
+  /**
+   * When the soonest job at these VMs should be done (or, overdue, be asked about again); empty when a VM has
+   * none of this provider's jobs at work.
+   */
+  @Override
+  public java.util.Optional<Duration> settlesIn(Collection<String> ids) {
+    List<Action> at = ids.stream().map(actions::get).toList();
+    if (at.contains(null)) {
+      return java.util.Optional.empty(); // a VM no job of ours is at: something else moves it
+    }
+    return at.stream().map(a -> CsJobDurations.askIn(a.expected(), a.age())).min(Duration::compareTo);
+  }
 
   CloudStackProvider(CsClient cs, Supplier<CloudStackApi> jclouds, Profile profile) {
     this.cs = cs;
@@ -132,6 +169,8 @@ final class CloudStackProvider implements Provider {
     this.listAll = Boolean.parseBoolean(profile.setting("list_all").orElse("false"));
     this.snapshotMax = CloudStackProviderFactory.number(profile, "vm_snapshot_max", 1000).orElse(null);
     this.pageSize = CloudStackProviderFactory.number(profile, "page_size", 500).orElse(PAGE);
+    this.durations = new CsJobDurations(CloudStackProviderFactory.number(profile, "job_millis", 600_000)
+        .map(Duration::ofMillis));
     this.maxListItems = CloudStackProviderFactory.number(profile, "max_list_items", 10_000_000).orElse(20_000);
   }
 
@@ -232,7 +271,7 @@ final class CloudStackProvider implements Provider {
       request.checkNew(api(), id, name); // before anything is written to it
       String job = string(answer, "jobid");
       if (job != null) {
-        actions.put(id, new Action("deployVirtualMachine", job, start ? State.RUNNING : State.STOPPED));
+        actions.put(id, sent("deployVirtualMachine", job, start ? State.RUNNING : State.STOPPED));
       }
       return Instance.builder(id, start ? State.PENDING : State.STOPPED).providerState(start ? "Starting" : "Stopped")
           .type(spec.type().orElse(null)).image(spec.image().or(profile::defaultImage).orElse(null))
@@ -423,6 +462,14 @@ final class CloudStackProvider implements Provider {
           out.add(toInstance(vm));
         }
       }
+      Set<String> missing = new HashSet<>(all);
+      out.forEach(vm -> missing.remove(vm.id()));
+      for (String id : missing) {
+        Action a = actions.get(id);
+        if (a != null && a.target() == State.TERMINATED) {
+          ended(id, a); // destroyed and, for this key, no longer listed
+        }
+      }
       return out;
     } catch (CloudException e) {
       if (!e.code().filter("431"::equals).isPresent()) {
@@ -550,7 +597,7 @@ final class CloudStackProvider implements Provider {
       fault = (action == null ? java.util.Optional.<String>empty() : jobOf(id, action).flatMap(j -> failure(j, action)))
           .orElse("CloudStack put the VM in Error (it does not say why; see the cloud's events)");
     } else if (action != null && s == action.target() && !jobPending) {
-      actions.remove(id, action);
+      ended(id, action);
     } else if (action != null && !jobPending && (s == State.RUNNING || s == State.STOPPED)) {
       // settled elsewhere than sent: the job failed (told once, as an error), or something else moved the VM
       java.util.Optional<Job> job = jobOf(id, action);
@@ -561,7 +608,7 @@ final class CloudStackProvider implements Provider {
       if (failed.isPresent() && action.command().equals("destroyVirtualMachine")
           && failed.get().contains("permission for expunging")) {
         cannotExpunge(); // the destroy is sent again, without expunge
-        actions.put(id, new Action(action.command(), destroy(id), State.TERMINATED));
+        actions.put(id, sent(action.command(), destroy(id), State.TERMINATED));
       } else if (failed.isPresent()) {
         s = State.ERROR;
         word = state + " (" + action.command() + " failed)";
@@ -771,7 +818,7 @@ final class CloudStackProvider implements Provider {
       actions.remove(id);
       String job = send.apply(id);
       if (job != null) {
-        actions.put(id, new Action(command, job, target));
+        actions.put(id, sent(command, job, target));
       }
       return id;
     }).orThrow();
@@ -806,27 +853,36 @@ final class CloudStackProvider implements Provider {
     if (job == null) {
       throw new CloudException(Kind.UNKNOWN, api(), "MalformedAnswer", command + " answered no job id");
     }
-    long pause = 100;
-    long deadline = System.nanoTime() + java.time.Duration.ofMinutes(5).toNanos();
-    while (true) {
+    long sent = System.nanoTime();
+    Duration expected = durations.expected(command);
+    long first = Math.min(expected.toMillis(), 5000); // asked first when it should be done
+    long pause = first;
+    long deadline = sent + Duration.ofMinutes(5).toNanos();
+    for (int round = 0; ; round++) {
+      sleep(pause, command);
       Job r = job(job);
       if (r.failed()) {
         throw CsErrors.classify(api(), command, r.code(), r.text() == null ? "the job failed" : r.text(),
             profile.name());
       }
       if (!r.running()) {
+        durations.ended(command, expected, Duration.ofNanos(System.nanoTime() - sent));
         return;
       }
       if (System.nanoTime() > deadline) {
         throw new CloudException(Kind.TRANSIENT, api(), "Timeout", command + " job " + job + " did not end in 5 minutes");
       }
-      try {
-        Thread.sleep(pause);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new CloudException(Kind.TRANSIENT, api(), null, "interrupted while waiting for " + command, e);
-      }
-      pause = Math.min(pause * 2, 2000);
+      // overdue: asked again soon, then less and less often
+      pause = round == 0 ? Math.max(100, first / 4) : Math.min(pause * 2, 2000);
+    }
+  }
+
+  private void sleep(long millis, String command) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CloudException(Kind.TRANSIENT, api(), null, "interrupted while waiting for " + command, e);
     }
   }
 

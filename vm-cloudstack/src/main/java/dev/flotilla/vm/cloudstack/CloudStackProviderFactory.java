@@ -44,6 +44,8 @@ public final class CloudStackProviderFactory implements ProviderFactory {
         + " limits: by default where the key is a root admin's; true also where a user may"
         + " (allow.user.expunge.recover.vm), warning where not; false keeps them recoverable until the cloud expunges"
         + " them");
+    SETTINGS.put("job_millis", "how long the cloud's asynchronous jobs take at first guess, in milliseconds (by"
+        + " default 4000 for a deploy, 3000 for a destroy, 2000 for the rest); each is then learnt from the jobs seen to end");
     SETTINGS.put("list_all", "true for an admin's key to list every account's VMs (listall), not only its own");
   }
 

@@ -25,7 +25,8 @@ class CloudStackContractTest extends ProviderContract {
 
   static Profile profile(CsServer s) {
     return Profile.builder("acs", "cloudstack").endpoint(s.url())
-        .credentials(CsServer.API_KEY, Secret.of(CsServer.SECRET_KEY)).build();
+        .credentials(CsServer.API_KEY, Secret.of(CsServer.SECRET_KEY))
+        .setting("job_millis", String.valueOf(Math.max(1, s.jobMillis))).build();
   }
 
   @Override

@@ -357,6 +357,31 @@ class CloudStackTest {
   }
 
   @Test
+  void pollsFollowHowLongTheJobsTakeNotTheWaitPolicysBackoff() {
+    server.jobMillis = 100;
+    server.jobMillisOf.put("deployVirtualMachine", 1500L);
+    server.jobMillisOf.put("destroyVirtualMachine", 1000L);
+    // no first guess in the profile: a deploy is expected to take 4 s, a destroy 3 s
+    Profile plain = Profile.builder("acs", "cloudstack").endpoint(server.url())
+        .credentials(CsServer.API_KEY, Secret.of(CsServer.SECRET_KEY)).build();
+    // a wait policy that alone would poll every 50 ms
+    try (VmClient client = VmClient.builder().profile(plain).store(new InMemoryNodeStore())
+        .waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(1)).initialDelay(Duration.ofMillis(50))
+            .multiplier(1).maxDelay(Duration.ofSeconds(30)).jitter(0).build()).build()) {
+      List<Node> nodes = List.of(node("p1"), node("p2"), node("p3"));
+      client.start(nodes);
+      assertThat(server.calls("listVirtualMachines")).as("the list before the create, one poll when due")
+          .isEqualTo(2);
+      server.clearCalls();
+
+      client.destroy(nodes);
+      assertThat(server.calls("listVirtualMachines")).as("the look before the destroy, one poll when due")
+          .isEqualTo(2);
+      assertThat(server.liveVms()).isZero();
+    }
+  }
+
+  @Test
   void aRebootIsWaitedForUntilItsJobEndsThoughTheVmReadsRunningAllThrough() {
     server.jobMillis = 600;
     try (VmClient client = client(CloudStackContractTest.profile(server))) {

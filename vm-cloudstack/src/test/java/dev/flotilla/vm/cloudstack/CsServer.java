@@ -80,6 +80,12 @@ public final class CsServer implements AutoCloseable {
   }
 
   volatile long jobMillis = 150;
+  /** How long jobs of some commands take instead of {@link #jobMillis}, as on a real cloud (a deploy longest). */
+  final Map<String, Long> jobMillisOf = new ConcurrentHashMap<>();
+  /** The share by which a job's time varies at random around its command's, 0 to 1. */
+  volatile double jobSpread;
+  /** The command each server thread is answering, so that its jobs take their command's time. */
+  private static final ThreadLocal<String> ANSWERING = new ThreadLocal<>();
   /** The global setting {@code vmsnapshot.max}. */
   volatile int vmSnapshotMax = 10;
   /** A hostile answer the next {@code command} gets instead of its own (count-no-list, count-lots, foreign-404). */
@@ -328,6 +334,7 @@ public final class CsServer implements AutoCloseable {
     String userAgent = ex.getRequestHeaders().getFirst("User-Agent");
     calls.computeIfAbsent(command, k -> new AtomicInteger()).incrementAndGet();
     lastParams.put(command, Map.copyOf(params));
+    ANSWERING.set(command);
     String key = command.toLowerCase(java.util.Locale.ROOT) + "response";
     double draw;
     synchronized (this) {
@@ -483,7 +490,12 @@ public final class CsServer implements AutoCloseable {
             Vm vm = vm(params, "id");
             yield object("jobid", job(vm, j -> failed(j, 531, "Account does not have permission for expunging.")).id);
           }
-          yield act(params, vm -> null, vm -> {
+          yield act(params, vm -> {
+            if (vm.state.equals("Running")) {
+              vm.state = "Stopping"; // a destroy stops the VM first, as CloudStack's does
+            }
+            return null;
+          }, vm -> {
             vm.state = "Destroyed"; // and, expunged, gone for good: listed by no one
             vm.expunged = expunge;
           });
@@ -766,7 +778,9 @@ public final class CsServer implements AutoCloseable {
   }
 
   private Job job(Vm vm, Consumer<Job> finish) {
-    Job job = new Job(Instant.now().plusMillis(jobMillis), j -> {
+    long millis = jobMillisOf.getOrDefault(String.valueOf(ANSWERING.get()), jobMillis);
+    millis = Math.round(millis * (1 + jobSpread * (2 * java.util.concurrent.ThreadLocalRandom.current().nextDouble() - 1)));
+    Job job = new Job(Instant.now().plusMillis(millis), j -> {
       finish.accept(j);
       if (vm != null) {
         vm.pendingJob = null;

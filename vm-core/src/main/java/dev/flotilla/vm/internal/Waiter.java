@@ -105,7 +105,7 @@ public final class Waiter {
         return Optional.of(watches.stream().map(Watch::latest).toList());
       }
       return Optional.<List<Map<String, Instance>>>empty();
-    }, elapsed -> {
+    }, () -> settlesIn(watches), elapsed -> {
       Map<String, String> stuck = new LinkedHashMap<>();
       watches.forEach(w -> w.remaining.forEach(id -> stuck.put(id, String.valueOf(w.lastSeen.get(id)))));
       return new WaitTimeoutException(label, stuck, elapsed);
@@ -145,7 +145,25 @@ public final class Waiter {
    * @param timeout the exception to throw when the deadline passes, given the time waited
    */
   public <T> T until(Supplier<Optional<T>> round, Function<Duration, WaitTimeoutException> timeout) {
+    return until(round, Optional::empty, timeout);
+  }
+
+  /** The shortest pause a provider's {@link Provider#settlesIn} hint can ask for. */
+  static final Duration SHORTEST_HINTED = Duration.ofMillis(200);
+
+  /**
+   * As {@link #until(Supplier, Function)}, pausing for {@code hint} when it has one (no shorter than {@link
+   * #SHORTEST_HINTED}, no longer than the policy's longest pause), before the first round too: when the
+   * cloud's work should be done.
+   */
+  <T> T until(Supplier<Optional<T>> round, Supplier<Optional<Duration>> hint,
+      Function<Duration, WaitTimeoutException> timeout) {
     Instant start = clock.instant();
+    // work the cloud is known to be at (a job just sent) is first asked about when it should be done
+    if (!policy.noWait()) {
+      hint.get().map(d -> d.compareTo(policy.maxDelay()) > 0 ? policy.maxDelay() : d)
+          .map(d -> d.compareTo(policy.timeout()) > 0 ? policy.timeout() : d).ifPresent(backoff::pause);
+    }
     for (int n = 0; ; n++) {
       Optional<T> result = round.get();
       if (result.isPresent()) {
@@ -156,9 +174,28 @@ public final class Waiter {
       if (left.isNegative() || left.isZero()) {
         throw timeout.apply(elapsed);
       }
-      Duration pause = policy.delay(n, backoff.draw());
+      Optional<Duration> hinted = hint.get();
+      Duration pause = hinted.isEmpty() ? policy.delay(n, backoff.draw())
+          : hinted.get().compareTo(SHORTEST_HINTED) < 0 ? SHORTEST_HINTED
+          : hinted.get().compareTo(policy.maxDelay()) > 0 ? policy.maxDelay() : hinted.get();
       backoff.pause(pause.compareTo(left) < 0 ? pause : left);
     }
+  }
+
+  /** The soonest any provider expects news of the VMs still waited on; empty if none can tell. */
+  private static Optional<Duration> settlesIn(List<Watch> watches) {
+    Optional<Duration> soonest = Optional.empty();
+    for (Watch w : watches) {
+      if (w.remaining.isEmpty()) {
+        continue;
+      }
+      Optional<Duration> d = w.group.provider().settlesIn(List.copyOf(w.remaining));
+      if (d.isEmpty()) {
+        return Optional.empty(); // a provider that cannot tell is paced by the backoff
+      }
+      soonest = soonest.isEmpty() || d.get().compareTo(soonest.get()) < 0 ? d : soonest;
+    }
+    return soonest;
   }
 
   private void poll(Watch w, Predicate<State> wanted, Duration elapsed) {

@@ -117,6 +117,15 @@ public interface Provider extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * How long until the cloud's work on some of these VMs should be done, from what its jobs took before, so
+   * that a wait asks again when there may be news instead of on a blind backoff; empty where the provider
+   * cannot tell (or the work is overdue), and then the wait's backoff paces it. The default cannot tell.
+   */
+  default Optional<java.time.Duration> settlesIn(Collection<String> ids) {
+    return Optional.empty();
+  }
+
   /** Releases connections and threads. The default does nothing. */
   @Override
   default void close() {}

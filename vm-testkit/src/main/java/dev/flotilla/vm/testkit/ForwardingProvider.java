@@ -49,6 +49,11 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
+  public java.util.Optional<java.time.Duration> settlesIn(Collection<String> ids) {
+    return delegate.settlesIn(ids);
+  }
+
+  @Override
   public List<Instance> list() {
     return delegate.list();
   }
