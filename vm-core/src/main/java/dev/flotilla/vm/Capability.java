@@ -29,7 +29,10 @@ public enum Capability {
   ANTI_AFFINITY("anti-affinity groups", false),
   /** Public addresses that can be moved between VMs. */
   FLOATING_IP("floating IP addresses", true),
-  /** Create calls made idempotent by a client token, so a repeated call makes no second VM. */
+  /**
+   * Creates made idempotent by a client token, node by node: a node's create repeated with the same token
+   * (alone, or with other nodes) is answered with the VM the first made for it, never a second one.
+   */
   IDEMPOTENT_CREATE("idempotent create with a client token", false),
   /** Key/value tags on VMs, searchable, so that VMs can be matched to their nodes. */
   TAGS("VM tags", false),

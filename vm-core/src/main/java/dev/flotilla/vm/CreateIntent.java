@@ -69,8 +69,12 @@ public record CreateIntent(String token, String profile, String spec, List<Strin
 
   private static final String BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
 
-  /** Whether a create of {@code names} from {@code specDigest} on {@code profileName} repeats this one exactly. */
-  public boolean repeatedBy(String profileName, String specDigest, List<String> names) {
-    return profile.equals(profileName) && spec.equals(specDigest) && nodes.equals(names);
+  /**
+   * Whether a create of node {@code node} from {@code specDigest} on {@code profileName} repeats this one for
+   * that node, and so must send its token: a cloud that keeps tokens then answers with what this create made
+   * for the node, even while its lists do not show it yet.
+   */
+  public boolean repeatedFor(String profileName, String specDigest, String node) {
+    return profile.equals(profileName) && spec.equals(specDigest) && nodes.contains(node);
   }
 }

@@ -58,7 +58,12 @@ final class CreatePath {
             k -> new ArrayList<>()).add(t);
       }
       for (Map.Entry<List<Object>, List<Engine.Target>> e : bySpec.entrySet()) {
-        launch(e.getValue(), (Node) e.getKey().get(2), toStart, stopped);
+        Node spec = (Node) e.getKey().get(2);
+        // each node's unfinished create of this spec is repeated with its own token, the rest with a new one
+        String digest = Tokens.digest(e.getValue().get(0).profile, spec);
+        Map<Optional<String>, List<Engine.Target>> byToken = new LinkedHashMap<>();
+        e.getValue().forEach(t -> byToken.computeIfAbsent(repeatedToken(t, digest), k -> new ArrayList<>()).add(t));
+        byToken.forEach((token, group) -> launch(group, spec, token.orElse(null), toStart, stopped));
       }
     }
     return toStart;
@@ -175,12 +180,12 @@ final class CreatePath {
    * every record (a repeat of the same create keeps its token, so a cloud that keeps tokens answers with
    * what the first try made), then the call, then each binding.
    */
-  void launch(List<Engine.Target> group, Node spec, List<Engine.Target> toStart, boolean stopped) {
+  void launch(List<Engine.Target> group, Node spec, String repeated, List<Engine.Target> toStart, boolean stopped) {
     Engine.Target first = group.get(0);
     String digest = Tokens.digest(first.profile, spec);
     List<Engine.Target> pending = new ArrayList<>(group);
     Failpoints.hit("before-intent");
-    String token = repeatedToken(pending, digest);
+    String token = repeated;
     java.time.Instant started = engine.clock.instant();
     Set<String> mine = new java.util.HashSet<>(Engine.names(group));
     List<Node> records = engine.store.list();
@@ -209,13 +214,18 @@ final class CreatePath {
       } catch (ConfigurationException refused) {
         pending.forEach(engine::clearIntent); // refused before anything was asked of the cloud: nothing was made
         throw refused;
-      } catch (CloudException failure) {
+      } catch (CloudException thrown) {
+        CloudException failure = thrown;
+        if (thrown instanceof IncompleteBatchException partial) {
+          // the VMs made before the cloud refused the rest are bound now, listed or not yet
+          pending = bindMade(request, first.provider.api(), pending, partial.made());
+          failure = partial.getCause() instanceof CloudException refusal ? refusal : thrown;
+        }
         boolean again = failure.retryable() && engine.backoff.again(attempt, started, failure.kind());
         if (again) {
           engine.backoff.pause(engine.backoff.delay(attempt, failure.kind()));
         }
         // the call may have made some VMs before it failed: adopt those, then try again or give up
-        int before = pending.size();
         try {
           pending = adoptExisting(pending, toStart, Look.AFTER_FAILED_CREATE);
         } catch (CloudException lookFailed) {
@@ -231,8 +241,7 @@ final class CreatePath {
           }
           throw failure;
         }
-        token = pending.size() == before ? token : null; // a smaller request needs a token of its own
-        continue;
+        continue; // the same token: a cloud that keeps tokens answers each node with what the try made for it
       }
       if (made.size() != pending.size()) {
         throw new CloudException(CloudException.Kind.UNKNOWN, first.provider.api(), null, "asked for " + pending.size()
@@ -254,6 +263,29 @@ final class CreatePath {
       LOG.debug("created {} VM(s) on {} for {}", made.size(), first.provider.api(), names);
       return;
     }
+  }
+
+  /**
+   * Binds the VMs a create made for some of {@code pending} before it failed, each checked as {@link
+   * #checkMade} checks a whole answer; returns the targets left without a VM.
+   */
+  private List<Engine.Target> bindMade(CreateRequest request, String api, List<Engine.Target> pending,
+      List<Instance> made) {
+    List<Engine.Target> rest = new ArrayList<>(pending);
+    for (Instance vm : made) {
+      Engine.Target t = rest.stream().filter(p -> vm.nodeName().equals(Optional.of(p.node.name()))).findFirst()
+          .orElse(null);
+      if (t == null) {
+        continue; // no node of this create: left to the list after it
+      }
+      checkMade(new CreateRequest(request.spec(), List.of(t.node.name()), request.clientToken(), request.tags(),
+          request.taken()), api, List.of(vm));
+      engine.record(t, vm);
+      t.justCreated = true;
+      t.state = vm.state();
+      rest.remove(t);
+    }
+    return rest;
   }
 
   /**
@@ -297,12 +329,9 @@ final class CreatePath {
     }
   }
 
-  /** The token of the create these targets repeat exactly, if they all hold its intent; else null. */
-  static String repeatedToken(List<Engine.Target> group, String digest) {
-    List<String> names = Engine.names(group);
-    Optional<CreateIntent> intent = group.get(0).node.createIntent();
-    boolean repeat = intent.isPresent() && group.stream().allMatch(t -> t.node.createIntent().equals(intent))
-        && intent.get().repeatedBy(group.get(0).profile, digest, names);
-    return repeat ? intent.get().token() : null;
+  /** The token of the unfinished create that a create of {@code t} from {@code digest} repeats, if any. */
+  static Optional<String> repeatedToken(Engine.Target t, String digest) {
+    return t.node.createIntent().filter(i -> i.repeatedFor(t.profile, digest, t.node.name())).map(CreateIntent::token);
   }
+
 }

@@ -12,6 +12,7 @@ import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.aws.internal.Ec2Errors;
 import dev.flotilla.vm.aws.internal.Ec2Raw;
+import dev.flotilla.vm.support.Parallel;
 import dev.flotilla.vm.support.SafeXml;
 import org.w3c.dom.Element;
 import dev.flotilla.vm.aws.internal.NodeNames;
@@ -42,9 +43,10 @@ import org.jclouds.ec2.domain.Reservation;
 import org.jclouds.ec2.domain.RunningInstance;
 
 /**
- * An EC2 account in one region, on jclouds' EC2 API (not its portable ComputeService). N identical
- * machines are one RunInstances with a ClientToken, tagged at launch (TagSpecification); describe, start,
- * stop, reboot and terminate take any number of ids in one call each. Every answer is checked before
+ * An EC2 account in one region, on jclouds' EC2 API (not its portable ComputeService). Each node's machine
+ * is one RunInstances, several at a time, with a ClientToken of its own and its own node's Name and
+ * node_name tags at launch (TagSpecification); describe, start, stop, reboot and terminate take any number of
+ * ids in one call each. Every answer is checked before
  * jclouds reads it ({@link Ec2Answers}). The jclouds context is built on the first call.
  */
 final class AwsProvider implements Provider {
@@ -58,7 +60,7 @@ final class AwsProvider implements Provider {
 
   private final String region;
   private final String defaultImage;
-  private final Paging paging;
+  private final Limits limits;
   private final String profile;
   /** The type of nodes that name none: the profile's default InstanceType option, else t3.micro. */
   private final String defaultType;
@@ -75,12 +77,15 @@ final class AwsProvider implements Provider {
   private final Map<String, String> spreadGroups = new java.util.concurrent.ConcurrentHashMap<>();
   private final Calls calls;
 
-  /** How listings are read: instances per page (MaxResults), and the most one listing may hold. */
-  record Paging(int pageSize, int maxListItems) {}
+  /**
+   * How listings are read (instances per page, MaxResults, and the most one listing may hold), and how many
+   * launches run at once.
+   */
+  record Limits(int pageSize, int maxListItems, int maxParallel) {}
 
-  AwsProvider(String profile, String region, String defaultImage, String defaultType, Paging paging,
+  AwsProvider(String profile, String region, String defaultImage, String defaultType, Limits limits,
       boolean createSecurityGroups, java.util.function.Supplier<ContextBuilder> builder) {
-    this.paging = paging;
+    this.limits = limits;
     this.profile = profile;
     this.defaultType = defaultType == null ? "t3.micro" : defaultType;
     this.createSecurityGroups = createSecurityGroups;
@@ -129,14 +134,18 @@ final class AwsProvider implements Provider {
     List<String> groupIds = securityGroupIds(spec);
     String placement = spec.antiAffinityGroup().map(this::spreadGroup)
         .orElse(spec.options().get("PlacementGroup"));
-    List<List<String>> launches = NodeNames.chunks(request.nodeNames());
-    List<Instance> out = new ArrayList<>();
-    for (int k = 0; k < launches.size(); k++) {
-      // one token per RunInstances; every VM carries the request's in its tags
-      String token = launches.size() == 1 ? request.clientToken() : request.clientToken() + "-" + k;
-      out.addAll(launch(request, image, launches.get(k), token, groupIds, placement));
-    }
-    return out;
+    // one launch per node, so that each VM carries its own node's Name from the start, and a node's create
+    // repeated (alone or with others) is the same request with the same token: EC2 answers with what it made
+    return Parallel.created(Parallel.map(request.nodeNames(), limits.maxParallel(), "ec2-run-instances",
+        name -> launch(request, image, name, groupIds, placement)), request.nodeNames());
+  }
+
+  /**
+   * The ClientToken of node {@code node}'s launch in the create of {@code token}: the create's token and the
+   * short form of the node's name (64 characters at most, as EC2 takes).
+   */
+  static String clientToken(String token, String node) {
+    return token + "-" + dev.flotilla.vm.CreateIntent.shortToken(node);
   }
 
   /**
@@ -238,18 +247,17 @@ final class AwsProvider implements Provider {
     });
   }
 
-  /**
-   * One RunInstances for {@code names}, tagged at launch: the request's tags, and the node names in one
-   * value each instance reads by its launch index, so no instance is ever without its node's name.
-   */
-  private List<Instance> launch(CreateRequest request, String image, List<String> names, String token,
-      List<String> groupIds, String placement) {
+  /** One RunInstances for node {@code name}, tagged at launch with the request's tags and its own names. */
+  private Instance launch(CreateRequest request, String image, String name, List<String> groupIds,
+      String placement) {
     Node spec = request.spec();
-    Map<String, String> tags = launchTags(request, names);
+    Map<String, String> tags = new LinkedHashMap<>(request.tagsFor(name));
+    spec.tags().forEach(label -> tags.put("flotilla:tag:" + label, ""));
+    tags.put("Name", name);
     TaggedRunInstancesOptions options = new TaggedRunInstancesOptions(tags);
     // the node's type, else the InstanceType option (the node's, or its profile's default_options), else t3.micro
     options.asType(spec.type().orElse(spec.options().getOrDefault("InstanceType", defaultType)));
-    options.withClientToken(token);
+    options.withClientToken(clientToken(request.clientToken(), name));
     spec.keyPair().or(() -> java.util.Optional.ofNullable(spec.options().get("KeyName"))).ifPresent(options::withKeyName);
     if (!groupIds.isEmpty()) {
       options.withSecurityGroupIds(groupIds);
@@ -258,30 +266,18 @@ final class AwsProvider implements Provider {
     java.util.Optional.ofNullable(spec.options().get("SubnetId")).ifPresent(options::withSubnetId);
     java.util.Optional.ofNullable(spec.options().get("IamInstanceProfile.Name")).ifPresent(options::withIAMInstanceProfileName);
     java.util.Optional.ofNullable(placement).ifPresent(options::inPlacementGroup);
-    int n = names.size();
     Reservation<? extends AWSRunningInstance> reservation = calls.call("RunInstances", () -> instances().runInstancesInRegion(
-        region, spec.zone().orElse(null), image, n, n, options));
-    List<AWSRunningInstance> launched = new ArrayList<>(reservation);
-    launched.sort(Comparator.comparingInt(i -> launchIndex(i)));
-    List<Instance> out = new ArrayList<>();
-    for (int i = 0; i < launched.size(); i++) {
-      request.checkNew(api(), launched.get(i).getId(), names.get(i));
-      // the launch tags fill in what the answer leaves out; tags an instance already has are its own
-      Map<String, String> own = new LinkedHashMap<>(launched.get(i).getTags());
-      request.tagsFor(names.get(i)).forEach(own::putIfAbsent);
-      out.add(toInstance(launched.get(i), own));
+        region, spec.zone().orElse(null), image, 1, 1, options));
+    if (reservation.size() != 1) {
+      throw new CloudException(CloudException.Kind.UNKNOWN, api(), "MalformedAnswer", "RunInstances for node " + name
+          + " answered " + reservation.size() + " instances, not 1");
     }
-    return out;
-  }
-
-  /** The tags of one launch: the request's, its labels, and its node names (one, or all encoded). */
-  private static Map<String, String> launchTags(CreateRequest request, List<String> names) {
-    Map<String, String> tags = new LinkedHashMap<>(request.tags());
-    request.spec().tags().forEach(label -> tags.put("flotilla:tag:" + label, ""));
-    String encoded = names.size() == 1 ? names.get(0) : NodeNames.encode(names).orElseThrow();
-    tags.put(names.size() == 1 ? Instance.NODE_TAG : NODES_TAG, encoded);
-    tags.put("Name", encoded);
-    return tags;
+    AWSRunningInstance launched = reservation.iterator().next();
+    request.checkNew(api(), launched.getId(), name);
+    // the launch tags fill in what the answer leaves out; tags an instance already has are its own
+    Map<String, String> own = new LinkedHashMap<>(launched.getTags());
+    tags.forEach(own::putIfAbsent);
+    return toInstance(launched, own);
   }
 
   private static int launchIndex(RunningInstance i) {
@@ -318,7 +314,7 @@ final class AwsProvider implements Provider {
     String token = null;
     for (int page = 1; ; page++) {
       Map<String, String> params = new LinkedHashMap<>();
-      params.put("MaxResults", Integer.toString(paging.pageSize()));
+      params.put("MaxResults", Integer.toString(limits.pageSize()));
       if (token != null) {
         params.put("NextToken", token);
       }
@@ -333,9 +329,9 @@ final class AwsProvider implements Provider {
         return out;
       }
       // EC2 may answer a page short, or empty, with a token: pages are bounded as well as what they hold
-      if (out.size() > paging.maxListItems() || page > paging.maxListItems() / paging.pageSize() + 100) {
+      if (out.size() > limits.maxListItems() || page > limits.maxListItems() / limits.pageSize() + 100) {
         throw new CloudException(CloudException.Kind.UNKNOWN, api(), "ListTooLong", "DescribeInstances listed more"
-            + " than " + paging.maxListItems() + " instances, or pages without end (profile " + profile + "); refused"
+            + " than " + limits.maxListItems() + " instances, or pages without end (profile " + profile + "); refused"
             + " as endless. Raise the profile's max_list_items if the region really holds more.");
       }
     }

@@ -70,6 +70,7 @@ public final class AwsProviderFactory implements ProviderFactory {
     out.put("create_security_groups", "true to make the security groups nodes name that the region lacks, with the"
         + " TCP ports of the node's option 'ports' (22,80,443) open; otherwise such a group is an error");
     out.put("page_size", "how many instances a DescribeInstances page asks for (MaxResults, 5 to 1000; default 1000)");
+    out.put("max_parallel", "how many RunInstances run at once, one per node (default 8)");
     out.put("max_list_items", "the most instances one listing may hold before it is refused as endless (default"
         + " 20000)");
     return out;
@@ -90,7 +91,8 @@ public final class AwsProviderFactory implements ProviderFactory {
     int pageSize = Math.max(5, profile.number("page_size", 1000).orElse(1000));
     int maxListItems = profile.number("max_list_items", 10_000_000).orElse(20_000);
     return new AwsProvider(profile.name(), region, profile.defaultImage().orElse(null),
-        profile.defaultOptions().get("InstanceType"), new AwsProvider.Paging(pageSize, maxListItems), createGroups, () -> {
+        profile.defaultOptions().get("InstanceType"), new AwsProvider.Limits(pageSize, maxListItems,
+        profile.number("max_parallel", 64).orElse(8)), createGroups, () -> {
       Properties overrides = new Properties();
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");

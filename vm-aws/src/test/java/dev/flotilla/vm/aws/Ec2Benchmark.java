@@ -28,6 +28,9 @@ import org.jclouds.compute.predicates.NodePredicates;
 public final class Ec2Benchmark {
   private Ec2Benchmark() {}
 
+  /** A round trip to a nearby region. */
+  private static final long LATENCY_MILLIS = 30;
+
   public static void main(String[] args) throws Exception {
     firstCall();
     Map<String, Long> padded = flotilla(100, i -> String.format(Locale.ROOT, "n%03d", i));
@@ -81,9 +84,14 @@ public final class Ec2Benchmark {
           .toList();
       client.list();
       server.resetCounts();
+      server.latencyMillis = LATENCY_MILLIS;
+      long t0 = System.nanoTime();
       client.start(nodes);
+      long started = System.nanoTime();
       client.destroy(nodes);
       client.close();
+      System.out.printf(Locale.ROOT, "N=%d Flotilla start until Running, each answer %d ms late: %.0f ms%n", n,
+          LATENCY_MILLIS, (started - t0) / 1e6);
       return snapshot(server);
     }
   }

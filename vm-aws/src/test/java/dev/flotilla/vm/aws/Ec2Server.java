@@ -245,7 +245,17 @@ final class Ec2Server implements AutoCloseable {
     onFirst = r;
   }
 
+  /** How long each answer takes to come back, as a region's round trip does. */
+  volatile long latencyMillis;
+
   private void handle(HttpExchange ex) throws IOException {
+    if (latencyMillis > 0) {
+      try {
+        Thread.sleep(latencyMillis);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     Runnable first = onFirst;
     if (first != null) {
       onFirst = null;

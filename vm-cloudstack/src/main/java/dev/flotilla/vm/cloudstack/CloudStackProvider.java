@@ -279,7 +279,7 @@ final class CloudStackProvider implements Provider {
     });
     // one createTags for every VM made: the tags they share (each VM's display name is its node's name)
     tagQuietly(made.succeeded().stream().map(Instance::id).toList(), request.tags());
-    return made.orThrow();
+    return Parallel.created(made, request.nodeNames());
   }
 
   /**

@@ -38,8 +38,9 @@ public interface Provider extends AutoCloseable {
   /**
    * Creates one VM per node of the request, tagged as {@link CreateRequest#tagsFor} says, at launch where
    * the cloud allows it (so that a client that dies before it records the VMs finds them by their tags).
-   * Where the provider declares {@link Capability#IDEMPOTENT_CREATE}, repeating a request with the same
-   * client token returns the VMs the first call made instead of making more.
+   * Where the provider declares {@link Capability#IDEMPOTENT_CREATE}, a node's create repeated with the same
+   * client token, in a request of the same nodes or of fewer, returns the VM the first call made for that node
+   * instead of making another.
    *
    * @return one observation per node, in the order of {@link CreateRequest#nodeNames()}
    * @throws dev.flotilla.vm.ConfigurationException when the request names what the cloud does not have (a

@@ -38,6 +38,26 @@ public final class Parallel {
     }
   }
 
+  /**
+   * The VMs of a create that ran one call per node of {@code nodes}: all of them, or, when some calls failed
+   * after others made VMs, an {@link dev.flotilla.vm.IncompleteBatchException} that carries those made (so
+   * that the client binds them even where the cloud's lists do not show them yet); when none was made, the
+   * first failure.
+   */
+  public static List<dev.flotilla.vm.Instance> created(Outcome<dev.flotilla.vm.Instance> outcome, List<String> nodes) {
+    if (outcome.failure() == null || outcome.succeeded().isEmpty()
+        || !(outcome.failure() instanceof dev.flotilla.vm.CloudException refusal)) {
+      return outcome.orThrow();
+    }
+    List<String> unmade = new ArrayList<>();
+    for (int i = 0; i < nodes.size(); i++) {
+      if (outcome.results().get(i) == null) {
+        unmade.add(nodes.get(i));
+      }
+    }
+    throw new dev.flotilla.vm.IncompleteBatchException(refusal, outcome.succeeded(), unmade);
+  }
+
   /** {@code call} on every item, at most {@code max} at a time on threads named {@code name}. */
   public static <T, R> Outcome<R> map(List<T> items, int max, String name, Function<T, R> call) {
     List<R> results = new ArrayList<>(items.size());

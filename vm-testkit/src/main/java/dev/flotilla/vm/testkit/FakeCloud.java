@@ -163,6 +163,7 @@ public final class FakeCloud implements Provider {
   final FakeFaults faults;
   private final FakeCloudFacets facets = new FakeCloudFacets(this);
   final Map<String, FakeVm> vms = new LinkedHashMap<>();
+  /** The VM each create made for each node, by "token/node": what a repeated create answers where tokens are kept. */
   final Map<String, List<String>> tokens = new HashMap<>();
   final Map<String, dev.flotilla.vm.KeyPair> keys = new java.util.TreeMap<>();
   /** Floating addresses of the pool {@code public} (203.0.113.0/24), and the VM each points at. */
@@ -350,9 +351,17 @@ public final class FakeCloud implements Provider {
     synchronized (lock) {
       faults.receive(Op.CREATE, List.of());
       Instant now = clock.instant();
-      List<String> earlier = tokens.get(request.clientToken());
-      if (earlier != null && capabilities.contains(Capability.IDEMPOTENT_CREATE) && !ignoreClientTokens) {
-        return earlier.stream().map(id -> observe(vms.get(id), now)).toList();
+      // a token kept is kept per node: the node's VM of that create, whatever other nodes the request names
+      boolean keepsTokens = capabilities.contains(Capability.IDEMPOTENT_CREATE) && !ignoreClientTokens;
+      Map<String, String> earlier = new HashMap<>();
+      for (String name : request.nodeNames()) {
+        List<String> made = keepsTokens ? tokens.get(request.clientToken() + "/" + name) : null;
+        if (made != null && vms.containsKey(made.get(0))) {
+          earlier.put(name, made.get(0));
+        }
+      }
+      if (earlier.size() == request.count()) {
+        return request.nodeNames().stream().map(n -> observe(vms.get(earlier.get(n)), now)).toList();
       }
       Node spec = request.spec();
       String imageId = spec.image().orElse(defaultImage);
@@ -370,16 +379,21 @@ public final class FakeCloud implements Provider {
       int cpus = spec.cpus().orElse(type.cpus());
       int memory = spec.memoryMb().orElse(type.memoryMb());
       String group = spec.antiAffinityGroup().orElse(null);
-      List<String> placement = hosts.place(vms.values(), clock.instant(), request.count(), cpus, memory, group);
-      List<String> ids = new ArrayList<>();
+      List<String> placement = hosts.place(vms.values(), clock.instant(), request.count() - earlier.size(), cpus,
+          memory, group);
       List<Instance> out = new ArrayList<>();
-      for (int i = 0; i < request.count(); i++) {
+      for (int i = 0, placed = 0; i < request.count(); i++) {
+        String name = request.nodeNames().get(i);
+        if (earlier.containsKey(name)) {
+          out.add(observe(vms.get(earlier.get(name)), now));
+          continue;
+        }
         long n = nextVm++;
         FakeVm vm = new FakeVm(String.format("vm-%06d", n), type.name(), imageId, spec.zone().orElse(zone), cpus, memory,
             group, now, "10." + (n >> 16 & 255) + "." + (n >> 8 & 255) + "." + (n & 255),
             "100." + (64 + (n >> 16 & 63)) + "." + (n >> 8 & 255) + "." + (n & 255), SnapshotChain.empty(maxSnapshots));
-        vm.host = placement.get(i);
-        vm.tags.putAll(request.tagsFor(request.nodeNames().get(i)));
+        vm.host = placement.get(placed++);
+        vm.tags.putAll(request.tagsFor(name));
         vm.hiddenUntil = now.plus(faults.hideNewFor());
         if (start) {
           boot(vm, now);
@@ -388,10 +402,9 @@ public final class FakeCloud implements Provider {
           vm.providerState = "stopped";
         }
         vms.put(vm.id, vm);
-        ids.add(vm.id);
+        tokens.put(request.clientToken() + "/" + name, List.of(vm.id));
         out.add(withFloating(vm.observe()));
       }
-      tokens.put(request.clientToken(), List.copyOf(ids));
       faults.garbled(Op.CREATE);
       return out;
     }
