@@ -75,6 +75,10 @@ final class AwsProvider implements Provider {
   private final Lazy<Ec2> ec2;
   private final boolean createSecurityGroups;
   private final Map<String, String> spreadGroups = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The VPC of each subnet nodes launched into ("" for none: the default VPC). */
+  private final Map<String, String> vpcs = new java.util.concurrent.ConcurrentHashMap<>();
+  /** The profile's subnet_id: the subnet nodes launch into unless their SubnetId option says another. */
+  private final String subnetId;
   private final Calls calls;
 
   /**
@@ -84,8 +88,9 @@ final class AwsProvider implements Provider {
   record Limits(int pageSize, int maxListItems, int maxParallel) {}
 
   AwsProvider(String profile, String region, String defaultImage, String defaultType, Limits limits,
-      boolean createSecurityGroups, java.util.function.Supplier<ContextBuilder> builder) {
+      boolean createSecurityGroups, String subnetId, java.util.function.Supplier<ContextBuilder> builder) {
     this.limits = limits;
+    this.subnetId = subnetId;
     this.profile = profile;
     this.defaultType = defaultType == null ? "t3.micro" : defaultType;
     this.createSecurityGroups = createSecurityGroups;
@@ -131,13 +136,14 @@ final class AwsProvider implements Provider {
             + " knows " + String.join(", ", OPTIONS));
       }
     }
-    List<String> groupIds = securityGroupIds(spec);
+    String subnet = spec.options().getOrDefault("SubnetId", subnetId);
+    List<String> groupIds = securityGroupIds(spec, subnet);
     String placement = spec.antiAffinityGroup().map(this::spreadGroup)
         .orElse(spec.options().get("PlacementGroup"));
     // one launch per node, so that each VM carries its own node's Name from the start, and a node's create
     // repeated (alone or with others) is the same request with the same token: EC2 answers with what it made
     return Parallel.created(Parallel.map(request.nodeNames(), limits.maxParallel(), "ec2-run-instances",
-        name -> launch(request, image, name, groupIds, placement)), request.nodeNames());
+        name -> launch(request, image, name, subnet, groupIds, placement)), request.nodeNames());
   }
 
   /**
@@ -150,25 +156,38 @@ final class AwsProvider implements Provider {
 
   /**
    * The ids of the security groups a node names: an id ({@code sg-...}, the usual form outside the default
-   * VPC) as it is, EC2 saying whether it exists; a name looked up (one DescribeSecurityGroups): EC2 takes
-   * names only in a default VPC, ids everywhere. A group that does not exist is made, with the node's
-   * {@code ports} open, when the profile says {@code create_security_groups}; otherwise it is an error,
-   * never silently left out.
+   * VPC) as it is, EC2 saying whether it exists in the launch's VPC; a name looked up in the VPC the node
+   * launches into (its subnet's, else the region's default VPC): every VPC has its own {@code default}. A
+   * group that does not exist is made there, with the node's {@code ports} open, when the profile says
+   * {@code create_security_groups}; otherwise it is an error, never silently left out.
    */
-  private List<String> securityGroupIds(Node spec) {
+  private List<String> securityGroupIds(Node spec, String subnet) {
     List<String> names = spec.securityGroups().stream().filter(g -> !GROUP_ID.matcher(g).matches()).toList();
     if (names.isEmpty()) {
       return spec.securityGroups();
     }
+    for (String name : names) {
+      if (name.startsWith("sg-")) {
+        throw new ConfigurationException(null, "vm.security_groups", "names '" + name + "', which is neither a"
+            + " security group id (sg- and 8 or 17 hex digits) nor a name EC2 allows (names may not begin with"
+            + " sg-); copy the group's id from the EC2 console");
+      }
+    }
+    String vpc = vpcOf(subnet);
     Map<String, String> params = new LinkedHashMap<>();
     params.put("Filter.1.Name", "group-name");
     for (int i = 0; i < names.size(); i++) {
       params.put("Filter.1.Value." + (i + 1), names.get(i));
     }
+    params.put("Filter.2.Name", "vpc-id");
+    params.put("Filter.2.Value.1", vpc);
     Element answer = calls.call("DescribeSecurityGroups", () -> raw().call("DescribeSecurityGroups", params));
     Map<String, String> ids = new LinkedHashMap<>();
     for (Element g : Ec2Raw.items(answer, "securityGroupInfo")) {
-      ids.put(SafeXml.text(g, "groupName"), SafeXml.text(g, "groupId"));
+      String in = SafeXml.text(g, "vpcId");
+      if (in == null || in.equals(vpc)) { // a server that ignores the filter does not hand over another VPC's
+        ids.put(SafeXml.text(g, "groupName"), SafeXml.text(g, "groupId"));
+      }
     }
     List<String> out = new ArrayList<>();
     for (String name : spec.securityGroups()) {
@@ -178,20 +197,45 @@ final class AwsProvider implements Provider {
       }
       String id = ids.get(name);
       if (id == null && !createSecurityGroups) {
-        throw new ConfigurationException(null, "vm.security_groups", "names security group '" + name + "', which the"
-            + " region has not; create it (aws ec2 create-security-group), fix the name, or set the profile's"
-            + " create_security_groups to make it with the node's ports");
+        throw new ConfigurationException(null, "vm.security_groups", "names security group '" + name + "', which "
+            + vpc + " has not; create it there (aws ec2 create-security-group --vpc-id " + vpc + "), fix the name,"
+            + " give its id, or set the profile's create_security_groups to make it with the node's ports");
       }
-      out.add(id != null ? id : createSecurityGroup(name, spec.options().getOrDefault("ports", "")));
+      out.add(id != null ? id : createSecurityGroup(name, vpc, spec.options().getOrDefault("ports", "")));
     }
     return out;
   }
 
   private static final Pattern GROUP_ID = Pattern.compile("sg-[0-9a-f]{1,17}");
 
-  private String createSecurityGroup(String name, String ports) {
+  /**
+   * The VPC a launch into {@code subnet} goes to: the subnet's (one DescribeSubnets), or, with no subnet, the
+   * region's default VPC (one DescribeVpcs); each looked up once.
+   */
+  private String vpcOf(String subnet) {
+    return vpcs.computeIfAbsent(subnet == null ? "" : subnet, s -> {
+      Element answer = s.isEmpty()
+          ? calls.call("DescribeVpcs", () -> raw().call("DescribeVpcs", Map.of("Filter.1.Name", "isDefault",
+              "Filter.1.Value.1", "true")))
+          : calls.call("DescribeSubnets", () -> raw().call("DescribeSubnets", Map.of("SubnetId.1", s)));
+      List<Element> found = Ec2Raw.items(answer, s.isEmpty() ? "vpcSet" : "subnetSet");
+      String vpc = found.size() == 1 ? SafeXml.text(found.get(0), "vpcId") : null;
+      if (vpc == null || !VPC_ID.matcher(vpc).matches()) {
+        throw s.isEmpty() ? new ConfigurationException(null, "profiles." + profile + ".auth.subnet_id", "is needed:"
+            + " the region has no default VPC, where security groups could be found by name; give the subnet"
+            + " nodes launch into (subnet-...), or the groups' ids")
+            : new ConfigurationException(null, "subnet_id", "'" + s + "' is no subnet EC2 lists; give a subnet id"
+            + " from the VPC console (subnet-...)");
+      }
+      return vpc;
+    });
+  }
+
+  private static final Pattern VPC_ID = Pattern.compile("vpc-[0-9a-f]{1,17}");
+
+  private String createSecurityGroup(String name, String vpc, String ports) {
     Element made = calls.call("CreateSecurityGroup", () -> raw().call("CreateSecurityGroup", new LinkedHashMap<>(Map.of(
-        "GroupName", name, "GroupDescription", "made by Flotilla for its nodes"))));
+        "GroupName", name, "GroupDescription", "made by Flotilla for its nodes", "VpcId", vpc))));
     String id = SafeXml.text(made, "groupId");
     int i = 1;
     Map<String, String> rules = new LinkedHashMap<>(Map.of("GroupId", id));
@@ -248,7 +292,7 @@ final class AwsProvider implements Provider {
   }
 
   /** One RunInstances for node {@code name}, tagged at launch with the request's tags and its own names. */
-  private Instance launch(CreateRequest request, String image, String name, List<String> groupIds,
+  private Instance launch(CreateRequest request, String image, String name, String subnet, List<String> groupIds,
       String placement) {
     Node spec = request.spec();
     Map<String, String> tags = new LinkedHashMap<>(request.tagsFor(name));
@@ -263,7 +307,7 @@ final class AwsProvider implements Provider {
       options.withSecurityGroupIds(groupIds);
     }
     spec.userData().ifPresent(u -> options.withUserData(u.getBytes(StandardCharsets.UTF_8)));
-    java.util.Optional.ofNullable(spec.options().get("SubnetId")).ifPresent(options::withSubnetId);
+    java.util.Optional.ofNullable(subnet).ifPresent(options::withSubnetId);
     java.util.Optional.ofNullable(spec.options().get("IamInstanceProfile.Name")).ifPresent(options::withIAMInstanceProfileName);
     java.util.Optional.ofNullable(placement).ifPresent(options::inPlacementGroup);
     Reservation<? extends AWSRunningInstance> reservation = calls.call("RunInstances", () -> instances().runInstancesInRegion(

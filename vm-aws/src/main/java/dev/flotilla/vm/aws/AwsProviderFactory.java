@@ -70,10 +70,22 @@ public final class AwsProviderFactory implements ProviderFactory {
     out.put("create_security_groups", "true to make the security groups nodes name that the region lacks, with the"
         + " TCP ports of the node's option 'ports' (22,80,443) open; otherwise such a group is an error");
     out.put("page_size", "how many instances a DescribeInstances page asks for (MaxResults, 5 to 1000; default 1000)");
+    out.put("subnet_id", "the subnet nodes launch into (subnet-...), and so the VPC their security groups are found"
+        + " in by name; a node's SubnetId option says another; by default the region's default VPC");
     out.put("max_parallel", "how many RunInstances run at once, one per node (default 8)");
     out.put("max_list_items", "the most instances one listing may hold before it is refused as endless (default"
         + " 20000)");
     return out;
+  }
+
+  /** The profile's subnet_id, checked to be one. */
+  private static String subnet(Profile profile) {
+    String subnet = profile.setting("subnet_id").map(String::trim).orElse(null);
+    if (subnet != null && !subnet.matches("subnet-[0-9a-f]{1,17}")) {
+      throw new ConfigurationException(null, "profiles." + profile.name() + ".auth.subnet_id", "is '"
+          + dev.flotilla.vm.CloudException.quoted(subnet) + "', not a subnet id; copy one (subnet-...) from the VPC console");
+    }
+    return subnet;
   }
 
   @Override
@@ -92,7 +104,7 @@ public final class AwsProviderFactory implements ProviderFactory {
     int maxListItems = profile.number("max_list_items", 10_000_000).orElse(20_000);
     return new AwsProvider(profile.name(), region, profile.defaultImage().orElse(null),
         profile.defaultOptions().get("InstanceType"), new AwsProvider.Limits(pageSize, maxListItems,
-        profile.number("max_parallel", 64).orElse(8)), createGroups, () -> {
+        profile.number("max_parallel", 64).orElse(8)), createGroups, subnet(profile), () -> {
       Properties overrides = new Properties();
       // Retries belong to Flotilla's core, with backoff and a budget; jclouds' would multiply them.
       overrides.setProperty(Constants.PROPERTY_MAX_RETRIES, "0");

@@ -67,6 +67,46 @@ class AwsProviderTest {
         .hasMessageContaining("sg-0ff").hasMessageContaining("does not exist");
   }
 
+  private String groupSent(int launch) {
+    return server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action"))).skip(launch).findFirst()
+        .orElseThrow().get("SecurityGroupId.1");
+  }
+
+  @Test
+  void aGroupNamedIsTheOneOfTheVpcTheNodeLaunchesIntoEveryVpcHavingItsDefault() {
+    client().start(Node.builder("web1").securityGroups("default").build());
+    assertThat(groupSent(0)).as("no subnet: the region's default VPC").isEqualTo("sg-1");
+    client().start(Node.builder("web2").securityGroups("default").option("SubnetId", "subnet-2").build());
+    assertThat(groupSent(1)).as("subnet-2 is in vpc-2").isEqualTo("sg-2");
+    try (VmClient c = VmClient.builder().profile(AwsContractTest.profile(server).toBuilder()
+        .setting("subnet_id", "subnet-2").build()).clock(clock).sleeper(clock).build()) {
+      c.start(Node.builder("web3").securityGroups("default").build());
+    }
+    assertThat(groupSent(2)).as("the profile's subnet_id").isEqualTo("sg-2");
+    assertThat(server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action"))).skip(2).findFirst()
+        .orElseThrow()).containsEntry("SubnetId", "subnet-2");
+    assertThat(server.count("DescribeVpcs") + server.count("DescribeSubnets")).as("each VPC looked up once a client")
+        .isEqualTo(3);
+
+    assertThatThrownBy(() -> client().start(Node.builder("web4").securityGroups("sg-2").build()))
+        .as("an id of another VPC's group: EC2 refuses the launch").hasMessageContaining("different networks");
+  }
+
+  @Test
+  void aGroupNameThatLooksLikeAnIdIsNeitherLookedUpNorMade() {
+    dev.flotilla.vm.Profile making = AwsContractTest.profile(server).toBuilder()
+        .setting("create_security_groups", "true").build();
+    try (VmClient c = VmClient.builder().profile(making).clock(clock).sleeper(clock).build()) {
+      assertThatThrownBy(() -> c.start(Node.builder("web1").securityGroups("sg-web").build()))
+          .isInstanceOf(ConfigurationException.class).hasMessageContaining("sg-web")
+          .hasMessageContaining("security group id");
+    }
+    assertThat(server.count("CreateSecurityGroup") + server.count("RunInstances")).isZero();
+    assertThatThrownBy(() -> new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()
+        .setting("subnet_id", "vpc-1").build())).isInstanceOf(ConfigurationException.class)
+        .hasMessageContaining("profiles.").hasMessageContaining("subnet_id").hasMessageContaining("'vpc-1'");
+  }
+
   @Test
   void aListingIsReadPageByPageWithinTheProfilesBound() throws Exception {
     client().start(nodes(12));
@@ -349,7 +389,8 @@ class AwsProviderTest {
     try (VmClient c = VmClient.builder().profile(making).clock(clock).sleeper(clock).build()) {
       c.start(web);
     }
-    String id = server.groups.get("web");
+    String id = server.group("web", Ec2Server.DEFAULT_VPC);
+    assertThat(id).as("made in the VPC the nodes launch into").isNotNull();
     assertThat(server.rules.get(id)).containsExactly("tcp 22-22 0.0.0.0/0", "tcp 80-80 0.0.0.0/0",
         "tcp 8000-8080 0.0.0.0/0");
     assertThat(server.requests.stream().filter(r -> "RunInstances".equals(r.get("Action"))).findFirst().orElseThrow())

@@ -78,7 +78,21 @@ final class Ec2Server implements AutoCloseable {
   final Map<String, Map<String, String>> imageTags = new java.util.HashMap<>();
   /** Images just made: "pending" at their first look, as EC2 copies the volume. */
   private final java.util.Set<String> pendingImages = new java.util.HashSet<>();
-  final Map<String, String> groups = new TreeMap<>(Map.of("default", "sg-1"));
+  /** Security groups by id: name and VPC. Every VPC has a group named {@code default}. */
+  record Group(String name, String vpc) {}
+
+  final Map<String, Group> groups = new TreeMap<>(Map.of("sg-1", new Group("default", DEFAULT_VPC),
+      "sg-2", new Group("default", "vpc-2")));
+  /** The account's default VPC, where instances launched without a subnet go. */
+  static final String DEFAULT_VPC = "vpc-1";
+  /** Subnets by id: their VPC. */
+  final Map<String, String> subnets = new TreeMap<>(Map.of("subnet-1", DEFAULT_VPC, "subnet-2", "vpc-2"));
+
+  /** The id of the group named {@code name} in {@code vpc}, or null. */
+  String group(String name, String vpc) {
+    return groups.entrySet().stream().filter(g -> g.getValue().equals(new Group(name, vpc))).map(Map.Entry::getKey)
+        .findFirst().orElse(null);
+  }
   /** Ingress rules by security group id: "tcp 22-22 0.0.0.0/0". */
   final Map<String, List<String>> rules = new TreeMap<>();
   /** Placement groups by name: their strategy. */
@@ -533,16 +547,20 @@ final class Ec2Server implements AutoCloseable {
         return ok(ns("DeleteKeyPairResponse", "<return>true</return>"));
       case "CreateSecurityGroup": {
         String name = p.get("GroupName");
-        if (groups.containsKey(name)) {
-          return fail("InvalidGroup.Duplicate", "The security group '" + name + "' already exists");
+        String vpc = p.getOrDefault("VpcId", DEFAULT_VPC);
+        if (name == null || name.startsWith("sg-")) {
+          return fail("InvalidParameterValue", "Group names may not be in the format sg-*");
+        }
+        if (group(name, vpc) != null) {
+          return fail("InvalidGroup.Duplicate", "The security group '" + name + "' already exists for VPC '" + vpc
+              + "'");
         }
         String id = "sg-" + hex();
-        groups.put(name, id);
+        groups.put(id, new Group(name, vpc));
         return ok(ns("CreateSecurityGroupResponse", "<return>true</return><groupId>" + id + "</groupId>"));
       }
       case "DeleteSecurityGroup":
-        groups.values().removeIf(id -> id.equals(p.get("GroupId")));
-        groups.keySet().removeIf(name -> name.equals(p.get("GroupName")));
+        groups.keySet().remove(p.get("GroupId"));
         return ok(ns("DeleteSecurityGroupResponse", "<return>true</return>"));
       case "AuthorizeSecurityGroupIngress":
         for (int i = 1; p.containsKey("IpPermissions." + i + ".IpProtocol"); i++) {
@@ -554,20 +572,55 @@ final class Ec2Server implements AutoCloseable {
       case "DescribeSecurityGroups": {
         List<String> names = new ArrayList<>(list(p, "GroupName"));
         List<String> ids = new ArrayList<>(list(p, "GroupId"));
-        List<String> asked = List.copyOf(names); // named outright, a missing one is an error; filtered, it is left out
-        filters(p).forEach((k, v) -> (k.equals("group-id") ? ids : names).addAll(v));
+        // named outright, a group is looked for in the default VPC and a missing one is an error; filtered, it
+        // is left out
+        List<String> asked = List.copyOf(names);
+        Map<String, List<String>> filters = filters(p);
+        filters.forEach((k, v) -> (k.equals("group-id") ? ids : k.equals("group-name") ? names : new ArrayList<>())
+            .addAll(v));
+        List<String> vpcs = filters.getOrDefault("vpc-id", List.of());
         StringBuilder sb = new StringBuilder("<securityGroupInfo>");
-        groups.forEach((name, id) -> {
-          if (names.isEmpty() && ids.isEmpty() || names.contains(name) || ids.contains(id)) {
+        groups.forEach((id, g) -> {
+          if ((names.isEmpty() && ids.isEmpty() || names.contains(g.name()) || ids.contains(id))
+              && (vpcs.isEmpty() || vpcs.contains(g.vpc()))) {
             sb.append("<item><ownerId>123456789012</ownerId><groupId>").append(id).append("</groupId><groupName>")
-                .append(esc(name)).append("</groupName><groupDescription>").append(esc(name))
-                .append("</groupDescription><ipPermissions/><ipPermissionsEgress/></item>");
+                .append(esc(g.name())).append("</groupName><groupDescription>").append(esc(g.name()))
+                .append("</groupDescription><vpcId>").append(g.vpc())
+                .append("</vpcId><ipPermissions/><ipPermissionsEgress/></item>");
           }
         });
-        if (asked.stream().anyMatch(n -> !groups.containsKey(n))) {
+        if (asked.stream().anyMatch(n -> group(n, DEFAULT_VPC) == null)) {
           return fail("InvalidGroup.NotFound", "The security group '" + asked.get(0) + "' does not exist");
         }
         return ok(ns("DescribeSecurityGroupsResponse", sb.append("</securityGroupInfo>").toString()));
+      }
+      case "DescribeSubnets": {
+        StringBuilder sb = new StringBuilder("<subnetSet>");
+        List<String> asked = list(p, "SubnetId");
+        for (String id : asked) {
+          if (!subnets.containsKey(id)) {
+            return fail("InvalidSubnetID.NotFound", "The subnet ID '" + id + "' does not exist");
+          }
+        }
+        subnets.forEach((id, vpc) -> {
+          if (asked.isEmpty() || asked.contains(id)) {
+            sb.append("<item><subnetId>").append(id).append("</subnetId><vpcId>").append(vpc)
+                .append("</vpcId><state>available</state></item>");
+          }
+        });
+        return ok(ns("DescribeSubnetsResponse", sb.append("</subnetSet>").toString()));
+      }
+      case "DescribeVpcs": {
+        List<String> isDefault = filters(p).getOrDefault("isDefault", List.of());
+        StringBuilder sb = new StringBuilder("<vpcSet>");
+        new java.util.TreeSet<>(subnets.values()).forEach(vpc -> {
+          boolean dflt = vpc.equals(DEFAULT_VPC);
+          if (isDefault.isEmpty() || isDefault.contains(Boolean.toString(dflt))) {
+            sb.append("<item><vpcId>").append(vpc).append("</vpcId><state>available</state><isDefault>").append(dflt)
+                .append("</isDefault></item>");
+          }
+        });
+        return ok(ns("DescribeVpcsResponse", sb.append("</vpcSet>").toString()));
       }
       case "DescribeSpotInstanceRequests":
         return ok(ns("DescribeSpotInstanceRequestsResponse", "<spotInstanceRequestSet/>"));
@@ -708,9 +761,18 @@ final class Ec2Server implements AutoCloseable {
       return fail("InvalidAMIID.Malformed", "Invalid id: \"" + p.get("ImageId") + "\" (expecting \"ami-...\")");
     }
     int n = Integer.parseInt(p.getOrDefault("MaxCount", "1"));
+    String subnet = p.get("SubnetId");
+    if (subnet != null && !subnets.containsKey(subnet)) {
+      return fail("InvalidSubnetID.NotFound", "The subnet ID '" + subnet + "' does not exist");
+    }
+    String vpc = subnet == null ? DEFAULT_VPC : subnets.get(subnet);
     for (String id : list(p, "SecurityGroupId")) {
-      if (!groups.containsValue(id)) {
+      if (!groups.containsKey(id)) {
         return fail("InvalidGroup.NotFound", "The security group '" + id + "' does not exist");
+      }
+      if (!groups.get(id).vpc().equals(vpc)) {
+        return fail("InvalidParameter", "Security group " + id + " and subnet " + (subnet == null ? "(default)" : subnet)
+            + " belong to different networks.");
       }
     }
     String placement = p.get("Placement.GroupName");
