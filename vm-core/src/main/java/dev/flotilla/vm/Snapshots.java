@@ -97,7 +97,8 @@ public final class Snapshots {
             + s.get().name() + "' and try again [in code: client.snapshots(node).delete(name)]");
       }
       return s.filter(x -> x.status() == Snapshot.Status.READY);
-    }, elapsed -> new WaitTimeoutException("snapshot READY", lastSeen, elapsed));
+    }, () -> t.provider.settlesIn(List.of(t.vmId())), elapsed -> new WaitTimeoutException("snapshot READY", lastSeen,
+        elapsed));
   }
 
   private SnapshotChain chain(Engine.Target t, dev.flotilla.vm.spi.Snapshots snapshots) {

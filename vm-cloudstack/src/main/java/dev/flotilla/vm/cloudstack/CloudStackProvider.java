@@ -145,13 +145,28 @@ final class CloudStackProvider implements Provider {
     }
   }
 
+  /** The createVMSnapshot job at work on each VM, until its snapshot is seen Ready (or gone). */
+  private final Map<String, Action> snapshotJobs = new ConcurrentHashMap<>();
+
+  void snapshotSent(String vmId, String job) {
+    snapshotJobs.put(vmId, sent("createVMSnapshot", job, null));
+  }
+
+  /** VM {@code vmId} has no snapshot being made: what its last one took is learnt, once. */
+  void snapshotsSettled(String vmId) {
+    Action a = snapshotJobs.remove(vmId);
+    if (a != null) {
+      durations.ended(a.command(), a.expected(), a.age());
+    }
+  }
+
   /**
    * When the soonest job at these VMs should be done (or, overdue, be asked about again); empty when a VM has
    * none of this provider's jobs at work.
    */
   @Override
   public java.util.Optional<Duration> settlesIn(Collection<String> ids) {
-    List<Action> at = ids.stream().map(actions::get).toList();
+    List<Action> at = ids.stream().map(id -> actions.getOrDefault(id, snapshotJobs.get(id))).toList();
     if (at.contains(null)) {
       return java.util.Optional.empty(); // a VM no job of ours is at: something else moves it
     }

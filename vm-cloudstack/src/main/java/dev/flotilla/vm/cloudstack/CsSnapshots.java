@@ -34,6 +34,10 @@ final class CsSnapshots implements Snapshots {
     params.put("snapshotmemory", Boolean.toString(options.memory()));
     params.put("quiescevm", Boolean.toString(options.quiesce()));
     JsonObject answer = p.cs.call("createVMSnapshot", params);
+    String job = CloudStackProvider.string(answer, "jobid");
+    if (job != null) {
+      p.snapshotSent(id, job);
+    }
     // its parent is in the chain once CloudStack lists it; the client reads it there
     return Snapshot.of(CloudStackProvider.string(answer, "id"), name, null, options.memory(), Instant.now(), Snapshot.Status.CREATING);
   }
@@ -62,6 +66,9 @@ final class CsSnapshots implements Snapshots {
       if (o.has("current") && o.get("current").getAsBoolean()) {
         current = CloudStackProvider.string(o, "id");
       }
+    }
+    if (out.stream().noneMatch(sn -> sn.status() == Snapshot.Status.CREATING)) {
+      p.snapshotsSettled(id);
     }
     java.util.Set<String> kept = new HashSet<>();
     out.forEach(sn -> kept.add(sn.id()));

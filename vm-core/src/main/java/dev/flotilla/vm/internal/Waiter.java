@@ -156,7 +156,7 @@ public final class Waiter {
    * #SHORTEST_HINTED}, no longer than the policy's longest pause), before the first round too: when the
    * cloud's work should be done.
    */
-  <T> T until(Supplier<Optional<T>> round, Supplier<Optional<Duration>> hint,
+  public <T> T until(Supplier<Optional<T>> round, Supplier<Optional<Duration>> hint,
       Function<Duration, WaitTimeoutException> timeout) {
     Instant start = clock.instant();
     // work the cloud is known to be at (a job just sent) is first asked about when it should be done
