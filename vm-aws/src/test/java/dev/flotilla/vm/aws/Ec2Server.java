@@ -576,8 +576,8 @@ final class Ec2Server implements AutoCloseable {
         // is left out
         List<String> asked = List.copyOf(names);
         Map<String, List<String>> filters = filters(p);
-        filters.forEach((k, v) -> (k.equals("group-id") ? ids : k.equals("group-name") ? names : new ArrayList<>())
-            .addAll(v));
+        ids.addAll(filters.getOrDefault("group-id", List.of()));
+        names.addAll(filters.getOrDefault("group-name", List.of()));
         List<String> vpcs = filters.getOrDefault("vpc-id", List.of());
         StringBuilder sb = new StringBuilder("<securityGroupInfo>");
         groups.forEach((id, g) -> {
