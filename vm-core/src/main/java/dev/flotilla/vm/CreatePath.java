@@ -205,7 +205,11 @@ final class CreatePath {
         engine.store.update(t.node.name(), old -> (old == null ? t.node : old).intending(intent));
       }
       Failpoints.hit("after-intent");
-      Map<String, String> tags = Map.of(Instance.PROFILE_TAG, first.profile, Instance.TOKEN_TAG, token);
+      Map<String, String> tags = new LinkedHashMap<>(Map.of(Instance.PROFILE_TAG, first.profile,
+          Instance.TOKEN_TAG, token));
+      // a lease is written by the create itself, so no VM of a leased node is ever without one
+      spec.lease().ifPresent(d -> tags.putAll(new Lease(engine.clock.instant().plus(d), spec.onExpiry(),
+          engine.session).tags()));
       CreateRequest request = new CreateRequest(spec, names, token, tags, taken);
       List<Instance> made;
       try {

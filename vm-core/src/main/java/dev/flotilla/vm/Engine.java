@@ -47,6 +47,7 @@ final class Engine {
   final boolean force;
   final java.time.Duration lockWait;
   final java.time.Duration confirmGoneAfter;
+  final String session;
   final Map<String, Provider> opened = new ConcurrentHashMap<>();
 
   Engine(VmClient.Builder b) {
@@ -63,6 +64,7 @@ final class Engine {
     this.force = b.force;
     this.lockWait = b.lockWait;
     this.confirmGoneAfter = b.confirmGoneAfter;
+    this.session = b.session;
     if (explicitProfile != null && !knows(explicitProfile)) {
       throw new ConfigurationException(null, "profile", "'" + explicitProfile + "' is not one of the profiles "
           + names() + ". Choose one of these, or add that profile to cloud.json.");
@@ -223,9 +225,10 @@ final class Engine {
 
   /** Binds {@code t}'s record to {@code vm}, which ends its create intent, keeping what else it holds. */
   void record(Target t, Instance vm) {
-    t.node = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null));
+    Lease lease = Lease.fromTags(vm.tags()).orElse(null); // what the create wrote on the VM
+    t.node = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null)).leased(lease);
     store.update(t.node.name(), old -> (old == null ? t.node : old).bind(vm.id(), vm.publicAddress().orElse(null),
-        vm.privateAddress().orElse(null)));
+        vm.privateAddress().orElse(null)).leased(lease));
   }
 
   void clearIntent(Target t) {
@@ -530,6 +533,9 @@ final class Engine {
    */
   Node withDefaults(Node node, String profile) {
     Profile p = profiles.get(profile);
+    if (p != null && node.lease().isEmpty() && p.defaultLease().isPresent()) {
+      node = node.toBuilder().lease(p.defaultLease().get()).build();
+    }
     if (p == null || p.defaultOptions().isEmpty()) {
       return node;
     }

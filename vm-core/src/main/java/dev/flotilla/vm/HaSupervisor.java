@@ -72,7 +72,9 @@ public final class HaSupervisor {
     Instant now = client.clock().instant();
     Map<String, Instance> vms = new HashMap<>();
     List<Node> watched = client.store().list().stream()
-        .filter(n -> n.ha() && n.stoppedAt().isEmpty() && n.removedAt().isEmpty()).toList();
+        .filter(n -> n.ha() && n.stoppedAt().isEmpty() && n.removedAt().isEmpty())
+        .filter(n -> n.leaseOfVm().filter(l -> l.expiredAt(now)).isEmpty()) // an expired VM is the reaper's
+        .toList();
     if (watched.stream().anyMatch(Node::isBound)) {
       client.list().get().forEach(vm -> vms.put(vm.id(), vm));
     }

@@ -45,6 +45,8 @@ public final class Node {
   private final String antiAffinityGroup;
   private final Map<String, String> options;
   private final boolean ha;
+  private final java.time.Duration lease;
+  private final Lease.Expiry onExpiry;
   private final NodeRecord record;
 
   private Node(Builder b) {
@@ -69,6 +71,12 @@ public final class Node {
     this.antiAffinityGroup = Values.blankToNull(b.antiAffinityGroup);
     this.options = Values.copy(b.options, "options");
     this.ha = b.ha;
+    this.lease = b.lease;
+    if (lease != null && (lease.isNegative() || lease.isZero() || lease.compareTo(Lease.LONGEST) > 0)) {
+      throw new ConfigurationException(null, "vm.lease", "node '" + name + "' asks for a lease of " + lease + "; give"
+          + " one from a second to 366 days, or none");
+    }
+    this.onExpiry = b.onExpiry;
     this.record = b.record;
   }
 
@@ -154,6 +162,8 @@ public final class Node {
     b.antiAffinityGroup = antiAffinityGroup;
     b.options.putAll(options);
     b.ha = ha;
+    b.lease = lease;
+    b.onExpiry = onExpiry;
     return b;
   }
 
@@ -190,6 +200,11 @@ public final class Node {
   /** This node with a create in flight: {@code intent} written, not bound yet. */
   Node intending(CreateIntent intent) {
     return withRecord(record.toBuilder().createIntent(intent).build());
+  }
+
+  /** This node with {@code lease} as its VM's (null for none). */
+  Node leased(Lease lease) {
+    return withRecord(record.toBuilder().lease(lease).build());
   }
 
   /** This node with no binding, as after its VM was destroyed; a create intent it holds stays. */
@@ -338,6 +353,24 @@ public final class Node {
     return ha;
   }
 
+  /**
+   * How long each VM made for the node may live: its create gives it a {@link Lease} that long, which a
+   * {@link Reaper} ends; empty for VMs that live until removed.
+   */
+  public Optional<java.time.Duration> lease() {
+    return Optional.ofNullable(lease);
+  }
+
+  /** What happens to its VM when the lease ends: {@link Lease.Expiry#DESTROY} unless it says stop. */
+  public Lease.Expiry onExpiry() {
+    return onExpiry == null ? Lease.Expiry.DESTROY : onExpiry;
+  }
+
+  /** The lease of its VM, as its record keeps it; empty for a VM without one. */
+  public Optional<Lease> leaseOfVm() {
+    return record.lease();
+  }
+
   /** When a Flotilla call stopped its VM on purpose, while it stays stopped; empty otherwise. */
   public Optional<java.time.Instant> stoppedAt() {
     return record.stoppedAt();
@@ -367,13 +400,14 @@ public final class Node {
         && Objects.equals(group, n.group) && Objects.equals(displayName, n.displayName)
         && Objects.equals(userData, n.userData) && securityGroups.equals(n.securityGroups)
         && Objects.equals(antiAffinityGroup, n.antiAffinityGroup) && options.equals(n.options)
-        && ha == n.ha && record.equals(n.record);
+        && ha == n.ha && Objects.equals(lease, n.lease) && Objects.equals(onExpiry, n.onExpiry)
+        && record.equals(n.record);
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(name, profile, image, type, cpus, memoryMb, swapMb, region, zone, keyPair, loginUser, tags,
-        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, ha, record);
+        services, parent, group, displayName, userData, securityGroups, antiAffinityGroup, options, ha, lease, onExpiry, record);
   }
 
   /** The node's properties; user data appears only as its size, since it may hold secrets. */
@@ -402,6 +436,8 @@ public final class Node {
     if (ha) {
       sb.append(", ha");
     }
+    append(sb, "lease", lease == null ? null : Lease.words(lease));
+    append(sb, "onExpiry", onExpiry == null ? null : onExpiry.word());
     return sb.append(record).append('}').toString();
   }
 
@@ -434,6 +470,8 @@ public final class Node {
     private String antiAffinityGroup;
     private final Map<String, String> options = new LinkedHashMap<>();
     private boolean ha;
+    private java.time.Duration lease;
+    private Lease.Expiry onExpiry;
     private NodeRecord record = NodeRecord.NONE;
 
     private Builder(String name) {
@@ -599,6 +637,18 @@ public final class Node {
     /** Whether the high-availability supervisor keeps the node running (see {@link Node#ha()}). */
     public Builder ha(boolean value) {
       this.ha = value;
+      return this;
+    }
+
+    /** How long each VM made for the node may live (see {@link Node#lease()}); null for no lease. */
+    public Builder lease(java.time.Duration value) {
+      this.lease = value;
+      return this;
+    }
+
+    /** What happens to its VM when the lease ends; null for the default, destroy. */
+    public Builder onExpiry(Lease.Expiry value) {
+      this.onExpiry = value;
       return this;
     }
 

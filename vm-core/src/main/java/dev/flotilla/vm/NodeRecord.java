@@ -23,6 +23,7 @@ public final class NodeRecord {
   private final Instant removedAt;
   private final Instant stoppedAt;
   private final List<Instant> haRestarts;
+  private final Lease lease;
 
   private NodeRecord(Builder b) {
     this.vmId = Values.blankToNull(b.vmId);
@@ -32,6 +33,7 @@ public final class NodeRecord {
     this.removedAt = b.removedAt;
     this.stoppedAt = b.stoppedAt;
     this.haRestarts = Values.copy(b.haRestarts, "haRestarts");
+    this.lease = b.lease;
   }
 
   /** An address as a record may hold it: an IP or a host name, since ssh is given it (never an option). */
@@ -53,7 +55,7 @@ public final class NodeRecord {
   /** A builder holding this record. */
   public Builder toBuilder() {
     return builder().vmId(vmId).publicAddress(publicAddress).privateAddress(privateAddress)
-        .createIntent(createIntent).removedAt(removedAt).stoppedAt(stoppedAt).haRestarts(haRestarts);
+        .createIntent(createIntent).removedAt(removedAt).stoppedAt(stoppedAt).haRestarts(haRestarts).lease(lease);
   }
 
   /** Bound to VM {@code id} with these addresses (either may be null): a create intent held is done with. */
@@ -64,7 +66,7 @@ public final class NodeRecord {
 
   /** No binding, as after its VM was destroyed; a create intent held stays (that create may still run). */
   NodeRecord unbind() {
-    return toBuilder().vmId(null).publicAddress(null).privateAddress(null).build();
+    return toBuilder().vmId(null).publicAddress(null).privateAddress(null).lease(null).build();
   }
 
   /** The id of the VM the node is bound to (LEAP's {@code vm.id}). */
@@ -107,17 +109,22 @@ public final class NodeRecord {
     return haRestarts;
   }
 
+  /** The lease of the bound VM, as its create gave it or a renewal set it; empty for a VM without one. */
+  public Optional<Lease> lease() {
+    return Optional.ofNullable(lease);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof NodeRecord r && Objects.equals(vmId, r.vmId) && Objects.equals(publicAddress, r.publicAddress)
         && Objects.equals(privateAddress, r.privateAddress) && Objects.equals(createIntent, r.createIntent)
         && Objects.equals(removedAt, r.removedAt) && Objects.equals(stoppedAt, r.stoppedAt)
-        && haRestarts.equals(r.haRestarts);
+        && haRestarts.equals(r.haRestarts) && Objects.equals(lease, r.lease);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(vmId, publicAddress, privateAddress, createIntent, removedAt, stoppedAt, haRestarts);
+    return Objects.hash(vmId, publicAddress, privateAddress, createIntent, removedAt, stoppedAt, haRestarts, lease);
   }
 
   /** The fields that are set, as {@code , key=value} pairs ({@link Node#toString()} ends with them). */
@@ -131,6 +138,7 @@ public final class NodeRecord {
     append(sb, "removedAt", removedAt);
     append(sb, "stoppedAt", stoppedAt);
     append(sb, "haRestarts", haRestarts.isEmpty() ? null : haRestarts);
+    append(sb, "lease", lease == null ? null : lease.expiresAt() + " " + lease.onExpiry().word() + " " + lease.session());
     return sb.toString();
   }
 
@@ -149,6 +157,7 @@ public final class NodeRecord {
     private Instant removedAt;
     private Instant stoppedAt;
     private List<Instant> haRestarts = List.of();
+    private Lease lease;
 
     private Builder() {}
 
@@ -191,6 +200,12 @@ public final class NodeRecord {
     /** When the HA supervisor restarted it lately, oldest first. */
     public Builder haRestarts(List<Instant> value) {
       this.haRestarts = value == null ? List.of() : value;
+      return this;
+    }
+
+    /** The lease of the bound VM. */
+    public Builder lease(Lease value) {
+      this.lease = value;
       return this;
     }
 

@@ -22,6 +22,7 @@ public final class Profile {
   private final String identity;
   private final Secret secret;
   private final String defaultImage;
+  private final java.time.Duration defaultLease;
   private final Map<String, String> defaultOptions;
   private final Map<String, String> settings;
   private final Map<String, Secret> secretSettings;
@@ -35,6 +36,7 @@ public final class Profile {
     this.identity = Values.blankToNull(b.identity);
     this.secret = b.secret;
     this.defaultImage = Values.blankToNull(b.defaultImage);
+    this.defaultLease = b.defaultLease;
     this.defaultOptions = Values.copy(b.defaultOptions, "defaultOptions");
     this.settings = Values.copy(b.settings, "settings");
     this.secretSettings = Values.copy(b.secretSettings, "secretSettings");
@@ -68,6 +70,7 @@ public final class Profile {
     b.identity = identity;
     b.secret = secret;
     b.defaultImage = defaultImage;
+    b.defaultLease = defaultLease;
     b.defaultOptions.putAll(defaultOptions);
     b.settings.putAll(settings);
     b.secretSettings.putAll(secretSettings);
@@ -112,6 +115,11 @@ public final class Profile {
   /** The image nodes boot when they name none. */
   public Optional<String> defaultImage() {
     return Optional.ofNullable(defaultImage);
+  }
+
+  /** The lease of VMs made for nodes of this profile that ask for none ({@code default_lease}). */
+  public Optional<java.time.Duration> defaultLease() {
+    return Optional.ofNullable(defaultLease);
   }
 
   /** Provider options every node of this profile gets, unless the node sets its own. */
@@ -159,13 +167,14 @@ public final class Profile {
     return name.equals(p.name) && api.equals(p.api) && Objects.equals(vendor, p.vendor)
         && Objects.equals(region, p.region) && Objects.equals(endpoint, p.endpoint)
         && Objects.equals(identity, p.identity) && Objects.equals(secret, p.secret)
-        && Objects.equals(defaultImage, p.defaultImage) && defaultOptions.equals(p.defaultOptions)
+        && Objects.equals(defaultImage, p.defaultImage) && Objects.equals(defaultLease, p.defaultLease)
+        && defaultOptions.equals(p.defaultOptions)
         && settings.equals(p.settings) && secretSettings.equals(p.secretSettings);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, api, vendor, region, endpoint, identity, secret, defaultImage, defaultOptions,
+    return Objects.hash(name, api, vendor, region, endpoint, identity, secret, defaultImage, defaultLease, defaultOptions,
         settings, secretSettings);
   }
 
@@ -176,6 +185,7 @@ public final class Profile {
         + (region == null ? "" : ", region=" + region) + (endpoint == null ? "" : ", endpoint=" + endpoint)
         + (identity == null ? "" : ", identity=" + identity) + (secret == null ? "" : ", secret=" + secret)
         + (defaultImage == null ? "" : ", defaultImage=" + defaultImage)
+        + (defaultLease == null ? "" : ", defaultLease=" + Lease.words(defaultLease))
         + (defaultOptions.isEmpty() ? "" : ", defaultOptions=" + defaultOptions)
         + (settings.isEmpty() ? "" : ", settings=" + settings)
         + (secretSettings.isEmpty() ? "" : ", secretSettings=" + secretSettings) + "}";
@@ -190,6 +200,7 @@ public final class Profile {
     private String endpoint;
     private String identity;
     private Secret secret;
+    private java.time.Duration defaultLease;
     private String defaultImage;
     private final Map<String, String> defaultOptions = new LinkedHashMap<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
@@ -228,6 +239,12 @@ public final class Profile {
     /** The default image. */
     public Builder defaultImage(String value) {
       this.defaultImage = value;
+      return this;
+    }
+
+    /** The lease of VMs whose nodes ask for none; null for none. */
+    public Builder defaultLease(java.time.Duration value) {
+      this.defaultLease = value;
       return this;
     }
 

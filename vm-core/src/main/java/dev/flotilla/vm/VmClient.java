@@ -425,6 +425,51 @@ public final class VmClient implements AutoCloseable {
   }
 
   /**
+   * Moves the end of the lease of {@code node}'s VM to {@code until}, on the VM (its lease tags, which a
+   * {@link Reaper} reads) and in its record, under the node's lock; a VM made without a lease gets one.
+   *
+   * @return the lease as it now is
+   * @throws ConfigurationException when {@code until} has passed
+   */
+  public Lease renewLease(Node node, java.time.Instant until) {
+    return renewLease(node, current -> until);
+  }
+
+  /**
+   * Moves the end of the lease of {@code node}'s VM {@code by} on from where it is (from now, when it has
+   * ended or there is none), as {@link #renewLease(Node, java.time.Instant)} does.
+   */
+  public Lease extendLease(Node node, java.time.Duration by) {
+    return renewLease(node, current -> current.map(Lease::expiresAt).filter(engine.clock.instant()::isBefore)
+        .orElse(engine.clock.instant()).plus(by));
+  }
+
+  private Lease renewLease(Node node, java.util.function.Function<Optional<Lease>, java.time.Instant> end) {
+    try (NodeStore.Lock lock = engine.store.lock(List.of(node.name()), engine.lockWait)) {
+      Engine.Target t = engine.single(node, "renew the lease of", null);
+      java.time.Instant until = end.apply(t.node.leaseOfVm());
+      if (!until.isAfter(engine.clock.instant())) {
+        throw new ConfigurationException(null, "lease", "the lease of node " + node.name() + " would end at " + until
+            + ", which has passed; give a time to come, such as +2h");
+      }
+      if (t.state == State.TERMINATED || t.state == State.TERMINATING) {
+        throw Engine.noVm(t, "renew the lease of", null);
+      }
+      Lease lease = t.node.leaseOfVm().map(l -> l.until(until))
+          .orElseGet(() -> new Lease(until, t.node.onExpiry(), engine.session));
+      engine.backoff.retry(() -> t.provider.tag(t.vmId(), lease.tags()));
+      engine.store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old
+          : old.leased(lease));
+      return lease;
+    }
+  }
+
+  /** Ends the leases that have run out, as {@link Reaper#reap()} does; a reaper for this client. */
+  public Reaper reaper() {
+    return new Reaper(engine);
+  }
+
+  /**
    * Changes the instance type of the VM of {@code node} (CloudStack's service offering, EC2's instance type),
    * waits until it settles, and records the new type as the node's. The VM must be stopped, unless the cloud
    * resizes running VMs.
@@ -561,8 +606,27 @@ public final class VmClient implements AutoCloseable {
     boolean force;
     java.time.Duration lockWait = java.time.Duration.ofMinutes(5);
     java.time.Duration confirmGoneAfter = java.time.Duration.ofSeconds(5);
+    String session = defaultSession();
 
     private Builder() {}
+
+    /** The environment's FLOTILLA_SESSION (a CI run's id), else a new random one. */
+    private static String defaultSession() {
+      String env = System.getenv("FLOTILLA_SESSION");
+      return env != null && env.matches("[A-Za-z0-9._-]{1,64}") ? env
+          : "s-" + java.util.HexFormat.of().formatHex(java.nio.ByteBuffer.allocate(8)
+              .putLong(new java.security.SecureRandom().nextLong()).array());
+    }
+
+    /**
+     * The session the leased VMs this client makes are marked with (their {@value Lease#SESSION_TAG} tag), such
+     * as a CI run's id; by default the environment's {@code FLOTILLA_SESSION}, else a random one per client.
+     */
+    public Builder session(String value) {
+      new Lease(java.time.Instant.EPOCH, Lease.Expiry.DESTROY, value); // checks it
+      this.session = value;
+      return this;
+    }
 
     /**
      * Acts on VMs that belong to another node (whose node tag names another node): stop, destroy, revert

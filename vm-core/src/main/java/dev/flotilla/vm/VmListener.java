@@ -14,6 +14,9 @@ public interface VmListener {
   /** The high-availability supervisor found a node down, restarted it, or gave up on it. */
   default void onHa(HaEvent event) {}
 
+  /** A reaper found a VM whose lease has ended, and destroyed or stopped it (or, in a dry run, would). */
+  default void onReap(Reaper.Reaped reaped) {}
+
   /**
    * What the high-availability supervisor ({@link HaSupervisor}) did about one node.
    *

@@ -25,6 +25,8 @@ final class TinyCloud implements Provider {
   Function<CreateRequest, List<Instance>> answer = this::make;
   /** How many describes were asked. */
   int describes;
+  /** The lists, stops and terminates asked, in order, each with its ids. */
+  final List<String> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
   /** What {@link #settlesIn} answers; by default the cloud cannot tell. */
   Function<Collection<String>, java.util.Optional<java.time.Duration>> settles = ids -> java.util.Optional.empty();
   private int next = 1;
@@ -79,6 +81,7 @@ final class TinyCloud implements Provider {
 
   @Override
   public synchronized List<Instance> list() {
+    calls.add("list");
     return vms.values().stream().filter(vm -> !unlisted.contains(vm.id())).toList();
   }
 
@@ -89,6 +92,7 @@ final class TinyCloud implements Provider {
 
   @Override
   public void stop(Collection<String> ids, boolean force) {
+    calls.add("stop " + ids);
     set(ids, State.STOPPED);
   }
 
@@ -99,6 +103,7 @@ final class TinyCloud implements Provider {
 
   @Override
   public void terminate(Collection<String> ids) {
+    calls.add("terminate " + ids);
     set(ids, State.TERMINATED);
   }
 

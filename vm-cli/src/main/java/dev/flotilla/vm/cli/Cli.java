@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
         NodeCommands.Add.class, NodeCommands.Start.class, NodeCommands.Stop.class, NodeCommands.Reboot.class,
         NodeCommands.Rm.class, RunCommand.class,
         RecordCommands.Status.class, RecordCommands.Bind.class, RecordCommands.Unbind.class,
-        RecordCommands.Reconcile.class, RecordCommands.Watch.class,
+        RecordCommands.Reconcile.class, RecordCommands.Watch.class, LeaseCommands.Renew.class, LeaseCommands.Reap.class,
         MachineCommands.Types.class, MachineCommands.Resize.class, MachineCommands.ImageList.class,
         MachineCommands.ImageSave.class, MachineCommands.ImageRm.class,
         AccessCommands.KeyRegister.class, AccessCommands.KeyList.class, AccessCommands.Ssh.class,

@@ -2,6 +2,7 @@ package dev.flotilla.vm.cli;
 
 import dev.flotilla.vm.ConfigurationException;
 import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.Lease;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.VmClient;
@@ -34,10 +35,26 @@ final class NodeCommands {
         + " 'vm start' starts it later.")
     boolean stopped;
 
+    @Option(names = "--lease", paramLabel = "DURATION", description = "How long its VM may live (90s, 15m, 2h, 7d):"
+        + " 'vm reap' destroys it then (or stops it, with --on-expiry stop); the node's vm.lease.")
+    String lease;
+
+    @Option(names = "--on-expiry", paramLabel = "ACTION", description = "destroy (the default) or stop.")
+    String onExpiry;
+
     @Override
     public Integer call() {
       Output o = out();
       Workspace ws = workspace(o);
+      if (lease != null || onExpiry != null) {
+        seeds = new ArrayList<>(seeds == null ? List.of() : seeds);
+        if (lease != null) {
+          seeds.add("vm.lease:" + Lease.words(Lease.duration(lease, "--lease")));
+        }
+        if (onExpiry != null) {
+          seeds.add("vm.on_expiry:" + Lease.Expiry.of(onExpiry, "--on-expiry").word());
+        }
+      }
       Node before = ws.store().get(name).orElse(null);
       Node record = before;
       boolean added = record == null;

@@ -224,6 +224,13 @@ final class Output {
   VmListener progress() {
     return new VmListener() {
       @Override
+      public void onReap(dev.flotilla.vm.Reaper.Reaped r) {
+        say(r.describe());
+        json(fields("reaped", r.vmId(), "node", r.node().orElse(null), "profile", r.profile(), "expired",
+            r.lease().expiresAt().toString(), "action", r.lease().onExpiry().word(), "done", r.acted()));
+      }
+
+      @Override
       public void onProgress(Progress p) {
         waiting = p.done() < p.total();
         if (quiet || json || quietProgress) {

@@ -2,6 +2,7 @@ package dev.flotilla.vm.cli;
 
 import dev.flotilla.vm.Drift;
 import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.Lease;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
 import dev.flotilla.vm.Reconciliation;
@@ -49,11 +50,20 @@ final class RecordCommands {
           drift = drift.stream().filter(d -> names.contains(d.node()) || ids.contains(d.vmId())).toList();
         }
         List<List<String>> rows = new ArrayList<>();
+        boolean leased = vms.stream().anyMatch(vm -> Lease.fromTags(vm.tags()).isPresent());
         rows.add(Output.row("ID", "NODE", "STATE", "TYPE", "IP", "ZONE"));
+        if (leased) {
+          rows.get(0).add("LEASE");
+        }
+        java.time.Instant now = java.time.Instant.now();
         for (Instance vm : vms) {
-          rows.add(Output.row(vm.id(), vm.nodeName().orElse(null), o.state(vm.state(), vm.providerState()),
+          List<String> row = Output.row(vm.id(), vm.nodeName().orElse(null), o.state(vm.state(), vm.providerState()),
               vm.type().orElse(null), vm.publicAddress().or(vm::privateAddress).orElse(null), // isolated: private
-              vm.zone().orElse(null)));
+              vm.zone().orElse(null));
+          if (leased) {
+            row.add(Lease.fromTags(vm.tags()).map(l -> leaseWords(l, now)).orElse("-"));
+          }
+          rows.add(row);
           if (o.quiet()) {
             o.answer(vm.id() + ", " + vm.publicAddress().orElse("-"));
           }
@@ -72,6 +82,15 @@ final class RecordCommands {
             .map(RecordCommands::driftJson).toList()));
       });
     }
+  }
+
+  /** When a lease ends, for people: {@code destroy in 1h59m}, {@code stop, ended 5m ago}. */
+  static String leaseWords(Lease l, java.time.Instant now) {
+    java.time.Duration d = java.time.Duration.between(now, l.expiresAt());
+    java.time.Duration abs = d.abs();
+    String span = abs.toHours() > 0 ? abs.toHours() + "h" + abs.toMinutesPart() + "m"
+        : abs.toMinutes() > 0 ? abs.toMinutes() + "m" : abs.toSeconds() + "s";
+    return l.onExpiry().word() + (d.isNegative() ? ", ended " + span + " ago" : " in " + span);
   }
 
   /** {@code 3 VMs: 2 running, 1 stopped}, states in lifecycle order. */

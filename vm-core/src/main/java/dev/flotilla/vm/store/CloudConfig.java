@@ -55,7 +55,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class CloudConfig {
   private static final Logger LOG = LoggerFactory.getLogger(CloudConfig.class);
-  private static final List<String> PROFILE_KEYS = List.of("api", "vendor", "auth", "default_image", "default_options");
+  private static final List<String> PROFILE_KEYS = List.of("api", "vendor", "auth", "default_image", "default_options",
+      "default_lease");
 
   /** How an {@code auth} key maps onto a profile. */
   private enum Target { REGION, ENDPOINT, IDENTITY, SECRET, SETTING, SECRET_SETTING }
@@ -182,6 +183,14 @@ public final class CloudConfig {
     }
     if (json.has("default_image")) {
       b.defaultImage(Json.string(json.get("default_image"), file, name + ".default_image"));
+    }
+    if (json.has("default_lease")) {
+      String text = Json.string(json.get("default_lease"), file, name + ".default_lease");
+      try {
+        b.defaultLease(dev.flotilla.vm.Lease.duration(text, name + ".default_lease"));
+      } catch (ConfigurationException e) {
+        throw e.inFile(file);
+      }
     }
     if (json.has("default_options")) {
       Json.stringMap(json.get("default_options"), file, name + ".default_options").forEach(b::defaultOption);

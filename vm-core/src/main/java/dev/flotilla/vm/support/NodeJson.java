@@ -75,6 +75,33 @@ public final class NodeJson {
         (r, v) -> r.haRestarts(NodeJson.<List<String>>cast(v).stream().map(NodeJson::instant).toList())));
     add(new Prop("vm.removed", Type.STRING, true, n -> n.removedAt().map(Object::toString).orElse(null), null,
         (r, v) -> r.removedAt(instant((String) v))));
+    add(new Prop("vm.lease", Type.STRING, false, n -> n.lease().map(dev.flotilla.vm.Lease::words).orElse(null),
+        (b, v) -> b.lease(dev.flotilla.vm.Lease.duration((String) v, "vm.lease"))));
+    add(new Prop("vm.on_expiry", Type.STRING, false, n -> n.lease().isPresent()
+        && n.onExpiry() != dev.flotilla.vm.Lease.Expiry.DESTROY ? n.onExpiry().word() : null,
+        (b, v) -> b.onExpiry(dev.flotilla.vm.Lease.Expiry.of((String) v, "vm.on_expiry"))));
+    add(new Prop("vm.leased", Type.MAP, true, n -> n.leaseOfVm().map(NodeJson::leaseJson).orElse(null), null,
+        (r, v) -> r.lease(lease(cast(v)))));
+  }
+
+  /** A VM's lease as a record keeps it: {@code {"expires": ..., "on_expiry": ..., "session": ...}}. */
+  private static Map<String, String> leaseJson(dev.flotilla.vm.Lease l) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("expires", l.expiresAt().toString());
+    out.put("on_expiry", l.onExpiry().word());
+    out.put("session", l.session());
+    return out;
+  }
+
+  private static dev.flotilla.vm.Lease lease(Map<String, String> m) {
+    try {
+      return new dev.flotilla.vm.Lease(java.time.Instant.parse(String.valueOf(m.get("expires"))),
+          dev.flotilla.vm.Lease.Expiry.of(m.getOrDefault("on_expiry", "destroy"), "vm.leased.on_expiry"),
+          String.valueOf(m.get("session")));
+    } catch (java.time.format.DateTimeParseException e) {
+      throw new ConfigurationException(null, "vm.leased.expires", "must be a time such as 2026-12-01T10:15:30Z, got '"
+          + dev.flotilla.vm.CloudException.quoted(String.valueOf(m.get("expires"))) + "'");
+    }
   }
 
   private static void string(String key, boolean binding, Function<Node, Object> get, BiConsumer<Node.Builder, String> set) {

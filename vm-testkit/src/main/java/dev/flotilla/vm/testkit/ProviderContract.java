@@ -236,6 +236,28 @@ public abstract class ProviderContract {
   }
 
   @Test
+  void aLeaseIsWrittenWithTheCreateAndAReaperEndsItWithOneListAndOneDestroy() {
+    assumeTrue(can(Capability.TAGS), "provider has no tags");
+    Node leased = named("leased").toBuilder().lease(Duration.ofMinutes(5)).build();
+    Instance vm = client.start(leased);
+    Node unleased = named("unleased");
+    Instance kept = client.start(unleased);
+    assertThat(provider.describe(List.of(vm.id()))).singleElement().satisfies(i -> assertThat(i.tags())
+        .containsKeys(dev.flotilla.vm.Lease.EXPIRES_TAG, dev.flotilla.vm.Lease.SESSION_TAG));
+    assertThat(client.record(leased.name()).flatMap(Node::leaseOfVm)).isPresent();
+
+    try (VmClient later = clientBuilder(provider).store(store)
+        .clock(java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofMinutes(10))).build()) {
+      assertThat(dev.flotilla.vm.Reaper.of(later).reap()).extracting(dev.flotilla.vm.Reaper.Reaped::vmId)
+          .contains(vm.id()).doesNotContain(kept.id());
+    }
+    assertThat(provider.describe(List.of(kept.id()))).singleElement()
+        .satisfies(i -> assertThat(i.state()).isEqualTo(State.RUNNING));
+    assertThat(provider.describe(List.of(vm.id()))).allSatisfy(i -> assertThat(i.state())
+        .isIn(State.TERMINATING, State.TERMINATED));
+  }
+
+  @Test
   void bindRefusesAnotherNodesVmAndWithForceMovesAndTagsIt() {
     assumeTrue(can(Capability.TAGS), "provider has no tags");
     Node orig = named("orig");
