@@ -82,6 +82,11 @@ public record Lease(Instant expiresAt, Expiry onExpiry, String session) {
     return new Lease(when, onExpiry, session);
   }
 
+  /** This lease with {@code value} as what happens at its end. */
+  public Lease withOnExpiry(Expiry value) {
+    return new Lease(expiresAt, value, session);
+  }
+
   /** The tags that carry it on a VM. */
   public Map<String, String> tags() {
     Map<String, String> out = new LinkedHashMap<>();

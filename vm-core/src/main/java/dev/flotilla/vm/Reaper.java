@@ -58,6 +58,30 @@ public final class Reaper {
     return reap(false);
   }
 
+  /**
+   * Destroys every VM that session {@code session} made and leased, on every profile, whatever its lease
+   * says: what a test run does when it ends. Only VMs Flotilla made carry a session, so no other is touched.
+   */
+  public List<Reaped> endSession(String session) {
+    List<Reaped> out = new ArrayList<>();
+    for (String profile : engine.names()) {
+      Provider provider = engine.provider(profile);
+      List<Reaped> ended = engine.backoff.retry(provider::list).stream()
+          .filter(vm -> profile.equals(vm.tags().get(Instance.PROFILE_TAG)))
+          .filter(vm -> vm.state() != State.TERMINATED && vm.state() != State.TERMINATING)
+          .flatMap(vm -> Lease.fromTags(vm.tags()).filter(l -> l.session().equals(session))
+              .map(l -> new Reaped(profile, vm.id(), vm.nodeName(), l.until(engine.clock.instant())
+                  .withOnExpiry(Lease.Expiry.DESTROY), true)).stream())
+          .toList();
+      if (!ended.isEmpty()) {
+        engine.backoff.retry(() -> provider.terminate(ended.stream().map(Reaped::vmId).toList()));
+        ended.forEach(engine.listener::onReap);
+      }
+      out.addAll(ended);
+    }
+    return out;
+  }
+
   /** The VMs {@link #reap()} would act on, with nothing done to them. */
   public List<Reaped> preview() {
     return reap(true);

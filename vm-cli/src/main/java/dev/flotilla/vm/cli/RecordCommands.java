@@ -178,8 +178,8 @@ final class RecordCommands {
   }
 
   @Command(name = "watch", description = "Keep the nodes marked \"ha\" running (vm add NAME vm.ha:true): restart a VM"
-      + " found stopped or gone that no vm command stopped, within a budget of restarts, printing what it does;"
-      + " until Ctrl-C.")
+      + " found stopped or gone that no vm command stopped, within a budget of restarts, and reap the VMs whose lease"
+      + " has ended (as vm reap), printing what it does; until Ctrl-C.")
   static final class Watch extends Subcommand {
     @Option(names = "--once", description = "Look once, act, and exit (for cron).")
     boolean once;
@@ -199,6 +199,7 @@ final class RecordCommands {
         do {
           List<dev.flotilla.vm.VmListener.HaEvent> events;
           try {
+            dev.flotilla.vm.Reaper.of(client).reap(); // leases that ended are ended as it watches, each told
             events = supervisor.check();
           } catch (dev.flotilla.vm.VmException e) {
             if (once) {

@@ -63,6 +63,14 @@ class LeaseIT {
   void onTheEmbeddedFakeCloud() throws Exception {
     leasedNodeWhoseRecordIsLostIsReaped();
     assertThat(ok("status")).as("listed a while, as EC2 lists them").containsPattern("t1 +terminated");
+
+    ok("add", "t3", "--lease", "1s", "--wait");
+    String t3 = idOf("t3");
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (!ok("reap", "--dry-run").contains(t3) && System.nanoTime() < deadline) {
+      continue; // asked until the lease has ended
+    }
+    assertThat(ok("watch", "--once")).as("watch reaps as it watches").contains("destroyed " + t3 + " (node t3, ");
   }
 
   @Test

@@ -1,0 +1,112 @@
+package dev.flotilla.vm.testkit;
+
+import dev.flotilla.vm.Lease;
+import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.Reaper;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.store.CloudConfig;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Runs a test class on a real cloud, as {@link FakeCloudExtension} runs one on the fake cloud, and leaves
+ * nothing behind: every VM the class's tests make is leased (the annotation's {@link RealCloud#lease}, 30
+ * minutes by default) and marked with the run's session, and is destroyed when the class ends; before the
+ * class starts, the VMs of earlier runs whose leases have ended (a JVM killed mid-test, a CI job cancelled)
+ * are reaped. Tests declare a {@link VmClient} parameter:
+ *
+ * <pre>{@code
+ * @ExtendWith(RealCloudExtension.class)
+ * @RealCloud(profile = "aws-ci", lease = "20m")
+ * class OnEc2IT {
+ *   @Test void starts(VmClient client) { client.start(Node.builder("it1").image("ami-...").build()); }
+ * }
+ * }</pre>
+ *
+ * <p>The profile is the annotation's, else the environment's {@code FLOTILLA_TEST_PROFILE} (or the system
+ * property {@code flotilla.test.profile}); its {@code cloud.json} is the annotation's, else {@code
+ * FLOTILLA_TEST_CLOUD_JSON} ({@code flotilla.test.cloud_json}), else {@code cloud.json} in the working
+ * directory. With no profile named, the class is skipped: it never falls back to another cloud.
+ */
+public final class RealCloudExtension implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
+  private static final ExtensionContext.Namespace NAMESPACE = ExtensionContext.Namespace.create(RealCloudExtension.class);
+
+  /** Which cloud a class runs on, and how long its VMs may live. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.TYPE)
+  public @interface RealCloud {
+    /** The profile, from {@code cloud.json}; empty for the environment's. */
+    String profile() default "";
+
+    /** The {@code cloud.json} to read; empty for the environment's. */
+    String cloudJson() default "";
+
+    /** How long each VM may live, as {@code vm add --lease} takes it. */
+    String lease() default "30m";
+  }
+
+  /** One class's client and session; closed by JUnit when the class ends. */
+  private record Run(VmClient client, String session) implements ExtensionContext.Store.CloseableResource {
+    @Override
+    public void close() {
+      client.close();
+    }
+  }
+
+  @Override
+  public void beforeAll(ExtensionContext context) {
+    Optional<RealCloud> at = context.getTestClass().map(c -> c.getAnnotation(RealCloud.class));
+    String profileName = at.map(RealCloud::profile).filter(p -> !p.isBlank())
+        .or(() -> setting("FLOTILLA_TEST_PROFILE", "flotilla.test.profile")).orElse(null);
+    Assumptions.assumeTrue(profileName != null, "no real cloud named: set FLOTILLA_TEST_PROFILE (or @RealCloud)");
+    Path file = Path.of(at.map(RealCloud::cloudJson).filter(p -> !p.isBlank())
+        .or(() -> setting("FLOTILLA_TEST_CLOUD_JSON", "flotilla.test.cloud_json")).orElse("cloud.json"));
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException(file.toAbsolutePath() + " does not exist: the profile " + profileName
+          + " is read from it (FLOTILLA_TEST_CLOUD_JSON names another)");
+    }
+    Profile profile = CloudConfig.load(file).profiles().stream().filter(p -> p.name().equals(profileName)).findFirst()
+        .orElseThrow(() -> new IllegalStateException(file + " has no profile " + profileName));
+    Duration lease = Lease.duration(at.map(RealCloud::lease).orElse("30m"), "@RealCloud(lease)");
+    String session = "junit-" + Long.toHexString(new java.security.SecureRandom().nextLong());
+    VmClient client = VmClient.builder().profile(profile.toBuilder().defaultLease(profile.defaultLease()
+        .orElse(lease)).build()).session(session).build();
+    Reaper.of(client).reap(); // what earlier runs left whose leases have ended
+    context.getStore(NAMESPACE).put(Run.class, new Run(client, session));
+  }
+
+  @Override
+  public void afterAll(ExtensionContext context) {
+    Run run = context.getStore(NAMESPACE).get(Run.class, Run.class);
+    if (run != null) {
+      Reaper.of(run.client()).endSession(run.session());
+    }
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    return parameter.getParameter().getType() == VmClient.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    return context.getStore(NAMESPACE).get(Run.class, Run.class).client();
+  }
+
+  private static Optional<String> setting(String variable, String property) {
+    return Optional.ofNullable(System.getenv(variable)).or(() -> Optional.ofNullable(System.getProperty(property)))
+        .filter(v -> !v.isBlank());
+  }
+}
