@@ -32,8 +32,8 @@ import java.util.stream.Stream;
 
 /**
  * Rounds of chaos against the real {@code vm} jar, as separate processes sharing one directory and one
- * cloud. Each round starts four to six processes at once, each a start, stop, rm, reconcile or status of an
- * overlapping set of nodes; most starts are killed at a step of the create path (before the intent, after
+ * cloud. Each round starts four to six processes at once, each a start, stop, rm, reconcile, status or reap
+ * of an overlapping set of nodes (half the nodes leased for longer than the run, so a reap must touch none); most starts are killed at a step of the create path (before the intent, after
  * it, the request sent but not answered, the answer in but nothing recorded, the record written) and a
  * third of the other processes at a random moment. The cloud ignores create tokens and answers some calls
  * with garbage while they run. After each round, with the cloud behaving again:
@@ -153,7 +153,12 @@ final class Chaos {
   Report run() throws Exception {
     try {
       for (String n : NODES) {
-        mustRun("add", n);
+        // half the nodes are leased for longer than the run: the reapers running beside must leave them be
+        if (NODES.indexOf(n) % 2 == 0) {
+          mustRun("add", n, "--lease", "12h");
+        } else {
+          mustRun("add", n);
+        }
       }
       for (int round = 1; round <= rounds; round++) {
         round(round, new Random(seed * 1_000_003L + round));
@@ -178,7 +183,8 @@ final class Chaos {
     boolean serverKillArmed = false;
     List<Proc> procs = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      String verb = pick(r, "start", "start", "start", "start", "start", "start", "stop", "rm", "rm", "reconcile", "status");
+      String verb = pick(r, "start", "start", "start", "start", "start", "start", "stop", "rm", "rm", "reconcile", "status",
+          "reap");
       List<String> nodes = subset(r);
       Map<String, String> env = new HashMap<>(backend.env(true, r.nextLong()));
       String failpoint = null;
@@ -201,7 +207,7 @@ final class Chaos {
         killAfter = r.nextInt(1200);
       }
       List<String> args = new ArrayList<>(List.of(verb));
-      if (!verb.equals("reconcile") && !verb.equals("status")) {
+      if (!verb.equals("reconcile") && !verb.equals("status") && !verb.equals("reap")) {
         args.addAll(nodes);
         if (r.nextBoolean()) {
           args.add("--wait");
@@ -217,7 +223,8 @@ final class Chaos {
           }
         }, killAfter, TimeUnit.MILLISECONDS);
       }
-      procs.add(new Proc(verb, verb.equals("reconcile") || verb.equals("status") ? NODES : nodes, failpoint, p));
+      procs.add(new Proc(verb, verb.equals("reconcile") || verb.equals("status") || verb.equals("reap") ? NODES : nodes,
+          failpoint, p));
     }
     for (Proc p : procs) {
       if (!p.process.waitFor(300, TimeUnit.SECONDS)) {
