@@ -17,9 +17,7 @@ class Ec2CommandsIT {
   Path dir;
 
   private String ok(String... args) throws Exception {
-    VmCommand.Result r = VmCommand.together(dir, List.of(args));
-    assertThat(r.exit()).as("vm %s\n%s", String.join(" ", args), r.out()).isZero();
-    return r.out();
+    return VmCommand.ok(dir, args);
   }
 
   @Test

@@ -22,9 +22,7 @@ class LeaseIT {
   Path dir;
 
   private String ok(String... args) throws Exception {
-    VmCommand.Result r = VmCommand.together(dir, List.of(args));
-    assertThat(r.exit()).as("vm %s\n%s", String.join(" ", args), r.out()).isZero();
-    return r.out();
+    return VmCommand.ok(dir, args);
   }
 
   private String idOf(String node) throws Exception {
@@ -76,23 +74,26 @@ class LeaseIT {
   @Test
   void onTheEc2TestServer() throws Exception {
     try (Ec2TestServer server = Ec2TestServer.start()) {
-      Chaos.cloudJson(dir, """
+      onProfile("""
           {"ec2": {"api": "aws", "auth": {"region": "%s", "aws_access_key_id": "%s", "aws_secret_access_key": "%s",
            "endpoint": "%s"}, "default_image": "ami-0123456789abcdef0"}}
           """.formatted(Ec2TestServer.REGION, Ec2TestServer.ACCESS_KEY, Ec2TestServer.SECRET_KEY, server.url()));
-      leasedNodeWhoseRecordIsLostIsReaped();
     }
   }
 
   @Test
   void onTheCloudStackTestServer() throws Exception {
     try (CsServer server = new CsServer()) {
-      Chaos.cloudJson(dir, """
+      onProfile("""
           {"acs": {"api": "cloudstack", "auth": {"api_url": "%s", "api_key": "%s", "secret_key": "%s",
            "service_offering": "Small Instance"}, "default_image": "debian-12"}}
           """.formatted(server.url(), CsServer.API_KEY, CsServer.SECRET_KEY));
-      leasedNodeWhoseRecordIsLostIsReaped();
     }
+  }
+
+  private void onProfile(String cloudJson) throws Exception {
+    Chaos.cloudJson(dir, cloudJson);
+    leasedNodeWhoseRecordIsLostIsReaped();
   }
 
   @Test

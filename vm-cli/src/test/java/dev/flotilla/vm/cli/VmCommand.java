@@ -24,6 +24,13 @@ final class VmCommand {
     return run(dir, env, args, false);
   }
 
+  /** What {@code vm --dir dir args} printed (stderr where it falls), once it has ended well. */
+  static String ok(Path dir, String... args) throws IOException, InterruptedException {
+    Result r = together(dir, List.of(args));
+    assertThat(r.exit()).as("vm %s\n%s", String.join(" ", args), r.out()).isZero();
+    return r.out();
+  }
+
   /** As {@link #run(Path, Map, List)}, with stderr written into {@code out} where it falls, as a person reads it. */
   static Result together(Path dir, List<String> args) throws IOException, InterruptedException {
     return run(dir, Map.of(), args, true);
