@@ -132,7 +132,7 @@ class ChaosIT {
 
     private static Chaos.Vm vm(Instance i) {
       return new Chaos.Vm(i.id(), i.nodeName().orElse(null), live(i.state()), i.state() == State.STOPPED
-          || i.state() == State.STOPPING, i.tags().containsKey(Instance.PROFILE_TAG));
+          || i.state() == State.STOPPING, i.tags().containsKey(Instance.PROFILE_TAG), i.tags());
     }
 
     private static boolean live(State s) {
@@ -184,7 +184,7 @@ class ChaosIT {
     public List<Chaos.Vm> vms() {
       return server.instances().stream().map(v -> new Chaos.Vm(v.id(), v.node(), !Set.of("shutting-down",
           "terminated").contains(v.state()), Set.of("stopping", "stopped").contains(v.state()),
-          v.tags().containsKey(Instance.PROFILE_TAG))).toList();
+          v.tags().containsKey(Instance.PROFILE_TAG), v.tags())).toList();
     }
 
     @Override
@@ -245,7 +245,7 @@ class ChaosIT {
     @Override
     public List<Chaos.Vm> vms() {
       return server.instances().stream().map(v -> new Chaos.Vm(v.id(), v.node(), !Set.of("Destroyed", "Expunging")
-          .contains(v.state()), Set.of("Stopping", "Stopped").contains(v.state()), true)).toList();
+          .contains(v.state()), Set.of("Stopping", "Stopped").contains(v.state()), true, v.tags())).toList();
     }
 
     @Override
