@@ -208,7 +208,8 @@ final class CreatePath {
       Map<String, String> tags = new LinkedHashMap<>(Map.of(Instance.PROFILE_TAG, first.profile,
           Instance.TOKEN_TAG, token));
       // a lease is written by the create itself, so no VM of a leased node is ever without one
-      spec.lease().ifPresent(d -> tags.putAll(new Lease(engine.clock.instant().plus(d), spec.onExpiry(),
+      spec.lease().ifPresent(d -> tags.putAll(new Lease(engine.clock.instant().plus(d)
+          .truncatedTo(java.time.temporal.ChronoUnit.SECONDS), spec.onExpiry(),
           engine.session).tags()));
       CreateRequest request = new CreateRequest(spec, names, token, tags, taken);
       List<Instance> made;

@@ -33,7 +33,7 @@ import java.util.stream.Stream;
 /**
  * Rounds of chaos against the real {@code vm} jar, as separate processes sharing one directory and one
  * cloud. Each round starts four to six processes at once, each a start, stop, rm, reconcile, status or reap
- * of an overlapping set of nodes (half the nodes leased for longer than the run, one for three seconds, so a
+ * of an overlapping set of nodes (half the nodes leased for longer than the run, one for a second, so a
  * reap may destroy only the latter's VMs); most starts are killed at a step of the create path (before the intent, after
  * it, the request sent but not answered, the answer in but nothing recorded, the record written) and a
  * third of the other processes at a random moment. The cloud ignores create tokens and answers some calls
@@ -108,7 +108,7 @@ final class Chaos {
 
   /** What the rounds found; every count after "overlaps" must be 0. */
   record Report(String backend, long seed, int rounds, int processes, int kills, Map<String, Integer> killsAt,
-      int overlaps, int duplicates, int orphans, int wrongDestroys, int brokenFixes, int convergenceFailures,
+      int overlaps, int reaped, int duplicates, int orphans, int wrongDestroys, int brokenFixes, int convergenceFailures,
       int corruptRecords, int tempFilesLeft, List<String> problems) {
     void assertClean() {
       assertThat(problems).as("problems found on " + backend + " (replay with -Dchaos.seed=" + seed + ")").isEmpty();
@@ -119,7 +119,8 @@ final class Chaos {
     @Override
     public String toString() {
       return "chaos on " + backend + ", seed " + seed + ": " + rounds + " rounds, " + processes + " processes, "
-          + kills + " kills " + killsAt + ", " + overlaps + " overlapping pairs; duplicates " + duplicates
+          + kills + " kills " + killsAt + ", " + overlaps + " overlapping pairs, " + reaped + " expired VMs reaped;"
+          + " duplicates " + duplicates
           + ", orphans " + orphans + ", wrong destroys " + wrongDestroys + ", broken fixes " + brokenFixes
           + ", convergence failures " + convergenceFailures + ", corrupt records " + corruptRecords
           + ", temporary files left " + tempFilesLeft + (problems.isEmpty() ? "" : "\n  " + String.join("\n  ", problems));
@@ -143,6 +144,7 @@ final class Chaos {
   private int duplicates;
   private int orphans;
   private int wrongDestroys;
+  private int reaped;
   private int brokenFixes;
   private int convergenceFailures;
   private int corruptRecords;
@@ -165,11 +167,11 @@ final class Chaos {
     try {
       for (String n : NODES) {
         // half the nodes are leased for longer than the run, which the reapers running beside must leave be;
-        // the last one's VMs expire seconds after they are made, for the reapers to end
+        // the last one's VMs expire a second after they are made, for the reapers to end
         if (NODES.indexOf(n) % 2 == 0) {
           mustRun("add", n, "--lease", "12h");
         } else if (NODES.indexOf(n) == NODES.size() - 1) {
-          mustRun("add", n, "--lease", "3s");
+          mustRun("add", n, "--lease", "1s");
         } else {
           mustRun("add", n);
         }
@@ -180,7 +182,7 @@ final class Chaos {
     } finally {
       killer.shutdownNow();
     }
-    return new Report(backend.name(), seed, rounds, processes, kills, killsAt, overlaps, duplicates, orphans,
+    return new Report(backend.name(), seed, rounds, processes, kills, killsAt, overlaps, reaped, duplicates, orphans,
         wrongDestroys, brokenFixes, convergenceFailures, corruptRecords, tempFilesLeft, problems);
   }
 
@@ -381,13 +383,16 @@ final class Chaos {
       (p.verb.equals("rm") ? removed : p.verb.equals("stop") ? stopped : new HashSet<String>()).addAll(p.nodes);
     }
     // a reap of the round may destroy a VM whose lease had ended, and no other
-    boolean reaped = procs.stream().anyMatch(p -> p.verb.equals("reap"));
+    boolean reapedThisRound = procs.stream().anyMatch(p -> p.verb.equals("reap"));
     java.time.Instant now = java.time.Instant.now();
     for (Vm vm : after) {
       Vm was = before.get(vm.id());
       boolean destroyed = !vm.live() && (was == null || was.live());
       boolean newlyStopped = vm.live() && vm.stopped() && (was == null || !was.stopped());
-      boolean expired = reaped && vm.expiredBy(now);
+      boolean expired = reapedThisRound && vm.expiredBy(now);
+      if (destroyed && !removed.contains(vm.node()) && expired) {
+        reaped++;
+      }
       if (destroyed && !removed.contains(vm.node()) && !expired || newlyStopped && !stopped.contains(vm.node())) {
         wrongDestroys++;
         problems.add(at + "VM " + vm.id() + " of node " + vm.node() + " was " + (destroyed ? "destroyed" : "stopped")
