@@ -108,6 +108,24 @@ class AwsProviderTest {
   }
 
   @Test
+  void aReapOfExpiredLeasesIsOneDescribeAndOneTerminate() {
+    VmClient earlier = VmClient.builder().provider(provider).clock(java.time.Clock.offset(java.time.Clock.systemUTC(),
+        Duration.ofHours(-2))).sleeper(clock).random(() -> 0.5).build();
+    earlier.start(IntStream.rangeClosed(1, 5).mapToObj(i -> Node.builder("tmp" + i).lease(Duration.ofHours(1))
+        .build()).toList());
+    client().start(nodes(3)); // no lease
+    server.resetCounts();
+
+    List<dev.flotilla.vm.Reaper.Reaped> reaped = dev.flotilla.vm.Reaper.of(VmClient.builder().provider(provider)
+        .build()).reap(); // on the real clock, as the leases were written
+
+    assertThat(reaped).hasSize(5);
+    assertThat(server.count("DescribeInstances")).isEqualTo(1);
+    assertThat(server.count("TerminateInstances")).isEqualTo(1);
+    assertThat(server.total()).as("one list, one batched destroy").isEqualTo(2);
+  }
+
+  @Test
   void aListingIsReadPageByPageWithinTheProfilesBound() throws Exception {
     client().start(nodes(12));
     try (AwsProvider paged = (AwsProvider) new AwsProviderFactory().open(AwsContractTest.profile(server).toBuilder()

@@ -382,6 +382,23 @@ class CloudStackTest {
   }
 
   @Test
+  void aReapOfExpiredLeasesIsOneListAndADestroyPerVmCloudStackHavingNoBatchDestroy() {
+    Profile acs = CloudStackContractTest.profile(server);
+    try (VmClient earlier = VmClient.builder().profile(acs).store(new InMemoryNodeStore())
+        .clock(java.time.Clock.offset(java.time.Clock.systemUTC(), Duration.ofHours(-2))).build();
+        VmClient now = VmClient.builder().profile(acs).store(new InMemoryNodeStore()).build()) {
+      earlier.start(List.of(node("tmp1").toBuilder().lease(Duration.ofHours(1)).build(),
+          node("tmp2").toBuilder().lease(Duration.ofHours(1)).build()));
+      now.start(node("kept"));
+      server.clearCalls();
+
+      assertThat(dev.flotilla.vm.Reaper.of(now).reap()).hasSize(2);
+      assertThat(server.calls()).containsOnlyKeys("listVirtualMachines", "destroyVirtualMachine")
+          .containsEntry("listVirtualMachines", 1).containsEntry("destroyVirtualMachine", 2);
+    }
+  }
+
+  @Test
   void aRebootIsWaitedForUntilItsJobEndsThoughTheVmReadsRunningAllThrough() {
     server.jobMillis = 600;
     try (VmClient client = client(CloudStackContractTest.profile(server))) {
