@@ -260,7 +260,10 @@ final class CreatePath {
       Failpoints.hit("after-create");
       for (int i = 0; i < pending.size(); i++) {
         Engine.Target t = pending.get(i);
-        engine.record(t, made.get(i));
+        // the create's tags where the answer leaves them out: the VM has them, the cloud just did not say
+        Map<String, String> tagged = new LinkedHashMap<>(made.get(i).tags());
+        request.tagsFor(t.node.name()).forEach(tagged::putIfAbsent);
+        engine.record(t, made.get(i).toBuilder().tags(tagged).build());
         t.justCreated = true;
         t.state = made.get(i).state();
       }

@@ -225,7 +225,9 @@ final class Engine {
 
   /** Binds {@code t}'s record to {@code vm}, which ends its create intent, keeping what else it holds. */
   void record(Target t, Instance vm) {
-    Lease lease = Lease.fromTags(vm.tags()).orElse(null); // what the create wrote on the VM
+    // what the create wrote on the VM, or, for a VM found without it (a cloud that tags after it makes, a
+    // client killed between the two), the node's lease, written on the VM now
+    Lease lease = Lease.fromTags(vm.tags()).orElseGet(() -> leaseLate(t, vm));
     t.node = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null)).leased(lease);
     store.update(t.node.name(), old -> (old == null ? t.node : old).bind(vm.id(), vm.publicAddress().orElse(null),
         vm.privateAddress().orElse(null)).leased(lease));
@@ -379,6 +381,29 @@ final class Engine {
     return store.get(node).filter(r -> r.vmId().filter(vmId::equals).isPresent())
         .map(r -> r.stoppedAt().isEmpty() || r.removedAt().filter(at -> !at.isBefore(since)).isPresent())
         .orElse(false);
+  }
+
+  /**
+   * The lease of node {@code t}'s VM {@code vm}, found without lease tags: counted from the VM's launch, and
+   * written on it where the cloud has tags (a failure is only logged: the record holds the lease, and {@code
+   * vm lease} writes it again). Null when the node asks for no lease.
+   */
+  private Lease leaseLate(Target t, Instance vm) {
+    Node spec = withDefaults(t.node, t.profile);
+    if (spec.lease().isEmpty()) {
+      return null;
+    }
+    Lease lease = new Lease(vm.launchTime().orElse(clock.instant()).plus(spec.lease().get())
+        .truncatedTo(java.time.temporal.ChronoUnit.SECONDS), spec.onExpiry(), session);
+    if (Capabilities.has(t.provider, Capability.TAGS)) {
+      try {
+        backoff.retry(() -> t.provider.tag(vm.id(), lease.tags()));
+      } catch (CloudException e) {
+        LOG.warn("VM {} of node {} could not be given its lease tags ({}); 'vm lease {} +1m' writes them",
+            vm.id(), t.node.name(), e.getMessage(), t.node.name());
+      }
+    }
+    return lease;
   }
 
   /**

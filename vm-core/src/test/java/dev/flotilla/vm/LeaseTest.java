@@ -107,6 +107,29 @@ class LeaseTest {
   }
 
   @Test
+  void aVmFoundWithoutItsLeaseTagsIsGivenThemWhenItIsBound() {
+    // a create killed after the cloud made the VM, whose tags the cloud had not written yet
+    cloud.answer = r -> {
+      Instance made = cloud.make(r).get(0);
+      Map<String, String> tags = new java.util.LinkedHashMap<>(made.tags());
+      tags.keySet().removeAll(List.of(Lease.EXPIRES_TAG, Lease.ON_EXPIRY_TAG, Lease.SESSION_TAG));
+      cloud.put(made.toBuilder().tags(tags).build());
+      throw new IllegalStateException("killed");
+    };
+    Node t1 = node("t1", Duration.ofHours(2));
+    assertThatThrownBy(() -> at(T0).start(t1)).hasMessageContaining("killed");
+    cloud.answer = cloud::make;
+
+    Instance adopted = at(T0.plus(Duration.ofMinutes(1))).start(t1); // the rerun adopts it
+    assertThat(cloud.live()).hasSize(1);
+    assertThat(cloud.vms.get(adopted.id()).tags()).containsKey(Lease.EXPIRES_TAG);
+    assertThat(store.get("t1").flatMap(Node::leaseOfVm)).isPresent();
+    // counted from the VM's launch (this cloud's launch times are the real clock's)
+    assertThat(Reaper.of(at(Instant.now().plus(Duration.ofHours(3)))).reap()).singleElement()
+        .satisfies(r -> assertThat(r.vmId()).isEqualTo(adopted.id()));
+  }
+
+  @Test
   void aVmOfACreateThatHasNotFinishedIsNeverReaped() {
     // a create killed after the cloud made the VM, before the client bound it: its intent is open
     cloud.answer = r -> {
