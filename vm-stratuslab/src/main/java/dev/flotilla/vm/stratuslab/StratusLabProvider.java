@@ -291,9 +291,32 @@ final class StratusLabProvider implements Provider {
     public void delete(String id, String snapshotId) {
       SnapshotChain chain = chain(id).delete(snapshotId);
       one.snapshotDelete(id, snapshotId);
+      awaitGone(id, snapshotId);
       Map<String, String> parents = new LinkedHashMap<>();
       chain.snapshots().forEach(s -> s.parentId().ifPresent(p -> parents.put(s.id(), p)));
       one.updateUserTemplate(id, OneSnapshots.record(vm(id), parents, chain.current().map(Snapshot::id).orElse(null)));
+    }
+  }
+
+  /**
+   * Waits until oned no longer lists snapshot {@code snapshotId} of VM {@code id}: it deletes a system snapshot
+   * after it answers the call (the VM in HOTPLUG_SNAPSHOT meanwhile), and a chain read before then still has it.
+   */
+  private void awaitGone(String id, String snapshotId) {
+    long deadline = System.nanoTime() + java.time.Duration.ofMinutes(2).toNanos();
+    for (long pause = 100; OneSnapshots.chain(vm(id)).get(snapshotId).isPresent(); pause = Math.min(
+        pause * 2, 1000)) {
+      if (System.nanoTime() > deadline) {
+        throw new CloudException(Kind.TRANSIENT, api(), "Timeout", "snapshot " + snapshotId + " of VM " + id
+            + " was still listed 2 minutes after oned was asked to delete it");
+      }
+      try {
+        Thread.sleep(pause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CloudException(Kind.TRANSIENT, api(), null, "interrupted while snapshot " + snapshotId
+            + " of VM " + id + " was being deleted", e);
+      }
     }
   }
 
