@@ -103,7 +103,8 @@ public final class Reaper {
       VmException first = failed.get(0);
       VmException e = new VmException("the reap could not look at " + failed.size() + " profile(s): "
           + Values.quoted(first.getMessage()) + (out.isEmpty() ? "" : "; " + out.size() + " VM(s) of the others were "
-          + (dryRun ? "found" : "reaped") + ", each told as it was"), first);
+          + (dryRun ? "found" : "reaped") + ", each told as it was"
+          + "; fix that profile in cloud.json (or its endpoint) and reap again"), first);
       failed.stream().skip(1).forEach(e::addSuppressed);
       throw e;
     }

@@ -308,7 +308,8 @@ final class StratusLabProvider implements Provider {
         pause * 2, 1000)) {
       if (System.nanoTime() > deadline) {
         throw new CloudException(Kind.TRANSIENT, api(), "Timeout", "snapshot " + snapshotId + " of VM " + id
-            + " was still listed 2 minutes after oned was asked to delete it");
+            + " was still listed 2 minutes after oned was asked to delete it; see 'onevm show " + id
+            + "' for what oned is doing, and run the snapshot-rm again once the VM is RUNNING or POWEROFF");
       }
       try {
         Thread.sleep(pause);

@@ -78,7 +78,8 @@ public final class RealCloudExtension implements BeforeAllCallback, AfterAllCall
           + " is read from it (FLOTILLA_TEST_CLOUD_JSON names another)");
     }
     Profile profile = CloudConfig.load(file).profiles().stream().filter(p -> p.name().equals(profileName)).findFirst()
-        .orElseThrow(() -> new IllegalStateException(file + " has no profile " + profileName));
+        .orElseThrow(() -> new IllegalStateException(file + " has no profile " + profileName + "; add it there, or"
+            + " name one it has in FLOTILLA_TEST_PROFILE or @RealCloud(profile)"));
     Duration lease = Lease.duration(at.map(RealCloud::lease).orElse("30m"), "@RealCloud(lease)");
     String session = "junit-" + Long.toHexString(new java.security.SecureRandom().nextLong());
     VmClient client = VmClient.builder().profile(profile.toBuilder().defaultLease(profile.defaultLease()
