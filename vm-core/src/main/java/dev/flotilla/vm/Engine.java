@@ -98,8 +98,8 @@ final class Engine {
     }
   }
 
-  /** The targets of one call, and when the call began (what other calls did since, it defers to). */
-  record Batch(List<Target> targets, java.time.Instant began) {}
+  /** The targets of one call. */
+  record Batch(List<Target> targets) {}
 
   /** The target of one node that must have a VM for the call ({@code doing} it, as the error says). */
   Target single(Node node, String doing, Action action) {
@@ -145,7 +145,6 @@ final class Engine {
    * its VMs.
    */
   Batch observe(Collection<Node> nodes) {
-    java.time.Instant began = clock.instant();
     List<Target> targets = new ArrayList<>(nodes.size());
     Set<String> seenNames = new java.util.LinkedHashSet<>();
     for (Node n : nodes) {
@@ -159,7 +158,7 @@ final class Engine {
           .orElse(NodeRecord.NONE))));
     }
     describeBound(targets);
-    return new Batch(targets, began);
+    return new Batch(targets);
   }
 
   /** Sets the state of each bound target from one describe per provider; a VM left out counts as gone. */
@@ -320,9 +319,8 @@ final class Engine {
         }
       }
       groupOf.put(e.getKey(), groups.size());
-      groups.add(new Waiter.Group(e.getKey(), nodeByVm, fresh, target == State.RUNNING
-          ? id -> stoppedOrRemovedSince(nodeByVm.get(id), id, batch.began())
-          : target == State.STOPPED ? id -> startedOrRemovedSince(nodeByVm.get(id), id, batch.began()) : id -> false));
+      groups.add(new Waiter.Group(e.getKey(), nodeByVm, fresh, target == State.RUNNING || target == State.STOPPED
+          ? new RecordedWish(e.getKey(), nodeByVm, target) : Waiter.Wish.FIXED));
     }
     List<Map<String, Instance>> seen;
     try {
@@ -362,25 +360,58 @@ final class Engine {
   }
 
   /**
-   * Whether another call stopped or removed node {@code node}'s VM {@code vmId} on purpose since {@code since}
-   * (its record says so: stop and rm mark it before they act), so that a wait for it to run ends there
-   * instead of waiting for its deadline on a VM that will not run.
+   * What the records want of VMs a start or stop waits for. Stop and rm mark a record before they act, start
+   * clears the mark before it acts; so a mark that appears while a start waits, or goes while a stop waits, is
+   * another call's, and that call may act before or after this one: a VM that settles elsewhere ends the wait
+   * if its record wants it there, and is asked again if its record still wants what this call wants.
    */
-  boolean stoppedOrRemovedSince(String node, String vmId, java.time.Instant since) {
-    return store.get(node).filter(r -> r.vmId().filter(vmId::equals).isPresent())
-        .map(r -> java.util.stream.Stream.of(r.stoppedAt(), r.removedAt()).flatMap(Optional::stream)
-            .anyMatch(at -> !at.isBefore(since))).orElse(false);
-  }
+  private final class RecordedWish implements Waiter.Wish {
+    private final Provider provider;
+    private final Map<String, String> nodeByVm;
+    private final State target;
 
-  /**
-   * Whether another call started or removed node {@code node}'s VM {@code vmId} since {@code since}, while this
-   * call waits for it to stop: a stop marks the record before it acts, a start clears the mark, rm sets its own.
-   * A wait for it to stop ends there instead of waiting for its deadline on a VM that will not stop.
-   */
-  boolean startedOrRemovedSince(String node, String vmId, java.time.Instant since) {
-    return store.get(node).filter(r -> r.vmId().filter(vmId::equals).isPresent())
-        .map(r -> r.stoppedAt().isEmpty() || r.removedAt().filter(at -> !at.isBefore(since)).isPresent())
-        .orElse(false);
+    RecordedWish(Provider provider, Map<String, String> nodeByVm, State target) {
+      this.provider = provider;
+      this.nodeByVm = nodeByVm;
+      this.target = target;
+    }
+
+    /** The record of VM {@code id}'s node, if it still holds that VM. */
+    private Optional<Node> record(String id) {
+      return store.get(nodeByVm.get(id)).filter(r -> r.vmId().filter(id::equals).isPresent());
+    }
+
+    private boolean wantsStopped(Node r) {
+      return r.stoppedAt().isPresent();
+    }
+
+    @Override
+    public boolean overruled(String id) {
+      return record(id).map(r -> r.removedAt().isPresent() || wantsStopped(r) != (target == State.STOPPED))
+          .orElse(false);
+    }
+
+    @Override
+    public void askAgain(List<String> ids) {
+      List<String> still = ids.stream().filter(id -> record(id).filter(r -> r.removedAt().isEmpty()
+          && wantsStopped(r) == (target == State.STOPPED)).isPresent()).toList();
+      if (still.isEmpty() || !Capabilities.has(provider, Capability.STOP_START)) {
+        return;
+      }
+      LOG.info("VM(s) {} settled elsewhere while their records want them {}: another call raced this one; asking"
+          + " the cloud again", still, target);
+      try {
+        backoff.retry(() -> {
+          if (target == State.RUNNING) {
+            provider.start(still);
+          } else {
+            provider.stop(still, false);
+          }
+        });
+      } catch (CloudException e) { // the wait goes on: the next spell asks again, or its deadline tells
+        LOG.warn("asking again for VM(s) {} to be {} failed: {}", still, target, e.getMessage());
+      }
+    }
   }
 
   /**

@@ -134,7 +134,7 @@ public final class VmClient implements AutoCloseable {
         throw e; // nothing was made: the refusal is the whole answer
       }
       refused = e; // some nodes got VMs before the cloud refused the others: those are started all the same
-      batch = new Engine.Batch(batch.targets().stream().filter(t -> t.node.isBound()).toList(), batch.began());
+      batch = new Engine.Batch(batch.targets().stream().filter(t -> t.node.isBound()).toList());
       batch.targets().stream().filter(t -> Engine.stepToRunning(t) == Action.START && !toStart.contains(t))
           .forEach(toStart::add);
     }

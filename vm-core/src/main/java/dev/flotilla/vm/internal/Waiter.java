@@ -42,13 +42,41 @@ public final class Waiter {
     this.listener = listener;
   }
 
-  /** VMs of one provider to wait on: VM id to node name, and which of them were just created. */
-  public record Group(Provider provider, Map<String, String> nodeByVmId, Set<String> justCreated,
-      Predicate<String> overruled) {
+  /**
+   * VMs of one provider to wait on: VM id to node name, which of them were just created, and what their
+   * records want meanwhile.
+   */
+  public record Group(Provider provider, Map<String, String> nodeByVmId, Set<String> justCreated, Wish wish) {
     /** A group whose wait no other call can overrule. */
     public Group(Provider provider, Map<String, String> nodeByVmId, Set<String> justCreated) {
-      this(provider, nodeByVmId, justCreated, id -> false);
+      this(provider, nodeByVmId, justCreated, Wish.FIXED);
     }
+  }
+
+  /**
+   * What the node records want of the VMs of a wait, read as it goes: calls that race this one (a stop while a
+   * start waits) change it, and their acts may land before or after this call's.
+   */
+  public interface Wish {
+    /** A wait for what it was asked, whatever the records say. */
+    Wish FIXED = new Wish() {
+      @Override
+      public boolean overruled(String id) {
+        return false;
+      }
+
+      @Override
+      public void askAgain(List<String> ids) {}
+    };
+
+    /** Whether VM {@code id}'s record now wants something else: its wait ends where the VM settles. */
+    boolean overruled(String id);
+
+    /**
+     * Asks the cloud again for what is awaited, for VMs that settled elsewhere though their records still want
+     * it: a racing call whose act landed after this call's undid it. Failures are the implementation's to tell.
+     */
+    void askAgain(List<String> ids);
   }
 
   /**
@@ -119,6 +147,8 @@ public final class Waiter {
     final Map<String, Instance> done = new HashMap<>();
     final Map<String, State> lastSeen = new HashMap<>();
     final Map<String, Instance> seen = new HashMap<>();
+    /** When each VM was first seen settled where its record does not want it, in this spell. */
+    final Map<String, Instant> astraySince = new HashMap<>();
     /** VMs that went to ERROR or vanished: no longer waited for, told when the others are settled. */
     final List<Instance> failed = new ArrayList<>();
 
@@ -210,13 +240,16 @@ public final class Waiter {
       throw e;
     }
     Set<String> missing = new HashSet<>(w.remaining);
+    List<String> again = new ArrayList<>();
+    Instant now = clock.instant();
     for (Instance vm : seen) {
       if (!missing.remove(vm.id())) {
         continue;
       }
       observe(w, vm);
-      if (wanted.test(vm.state())
-          || vm.state().isSettled() && vm.state() != State.ERROR && group.overruled().test(vm.id())) {
+      boolean astray = !wanted.test(vm.state()) && vm.state().isSettled() && vm.state() != State.ERROR
+          && vm.state() != State.TERMINATED;
+      if (wanted.test(vm.state()) || astray && group.wish().overruled(vm.id())) {
         // what was waited for, or a state another call asked for meanwhile (a stop while this start
         // waited), which no longer waiting would change
         w.done.put(vm.id(), vm);
@@ -224,7 +257,20 @@ public final class Waiter {
       } else if (vm.state() == State.ERROR || vm.state() == State.TERMINATED) {
         w.failed.add(vm.toBuilder().tags(withNode(vm, group)).build());
         w.remaining.remove(vm.id());
+      } else if (astray) {
+        // settled elsewhere though still wanted here: once answers had time to catch up with this call's own
+        // act (the grace a cloud's answers may lag), a racing call undid it, and the cloud is asked again
+        Instant since = w.astraySince.computeIfAbsent(vm.id(), id -> now);
+        if (Duration.between(since, now).compareTo(policy.visibilityGrace()) >= 0) {
+          again.add(vm.id());
+          w.astraySince.put(vm.id(), now);
+        }
+      } else {
+        w.astraySince.remove(vm.id());
       }
+    }
+    if (!again.isEmpty()) {
+      group.wish().askAgain(again);
     }
     for (String id : missing) {
       boolean mayBeHidden = group.justCreated().contains(id) && elapsed.compareTo(policy.visibilityGrace()) < 0;

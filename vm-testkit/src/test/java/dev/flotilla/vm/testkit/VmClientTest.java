@@ -333,6 +333,69 @@ class VmClientTest {
         .isLessThan(java.time.Duration.ofMinutes(2));
   }
 
+  /** A client on {@code cloud} for which {@code race} happens once, after the call's first look and before its wait. */
+  private static VmClient racing(FakeCloud cloud, VirtualClock clock, InMemoryNodeStore store, Runnable race) {
+    int[] looks = {0};
+    ForwardingProvider raced = new ForwardingProvider(cloud) {
+      @Override
+      public List<Instance> describe(java.util.Collection<String> ids) {
+        if (++looks[0] == 2) {
+          race.run();
+        }
+        return super.describe(ids);
+      }
+    };
+    return VmClient.builder().provider(raced).store(store).clock(clock).sleeper(clock).random(() -> 0.5).build();
+  }
+
+  @Test
+  void aStartThatClearedARacingStopsMarkBeforeThatStopActedStartsTheVmAgain(FakeCloud cloud, VirtualClock clock) {
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    VmClient other = cloud.clientBuilder().store(store).build();
+    Instance vm = other.start(node("web1"));
+    // a racing vm stop has marked the record, and acts only after this start looked (found it running) and
+    // cleared the mark, while the start waits: no mark says the stop was wanted, so the start wins
+    store.update("web1", r -> r.withRecord(r.record().toBuilder().stoppedAt(clock.instant()).build()));
+    boolean[] stopped = {false};
+    VmClient client = racing(cloud, clock, store, () -> {
+      stopped[0] = true;
+      cloud.stop(List.of(vm.id()), true);
+    });
+    cloud.clearCalls();
+    java.time.Instant before = clock.instant();
+
+    Instance running = client.start(node("web1"));
+
+    assertThat(stopped[0]).isTrue();
+    assertThat(running).isRunning();
+    assertThat(cloud).hasCallCount("start", 1).hasLiveVms(1);
+    assertThat(store.get("web1").flatMap(Node::stoppedAt)).isEmpty();
+    assertThat(java.time.Duration.between(before, clock.instant())).as("not the wait's 10 minutes")
+        .isLessThan(java.time.Duration.ofMinutes(3));
+  }
+
+  @Test
+  void aStopThatMarkedAfterARacingStartActedStopsTheVmAgain(FakeCloud cloud, VirtualClock clock) {
+    InMemoryNodeStore store = new InMemoryNodeStore();
+    VmClient other = cloud.clientBuilder().store(store).build();
+    Instance vm = other.start(node("web1"));
+    other.stop(node("web1"));
+    store.update("web1", r -> r.withRecord(r.record().toBuilder().stoppedAt(null).build())); // a racing start cleared
+    boolean[] started = {false};
+    VmClient client = racing(cloud, clock, store, () -> { // lands after this stop saw it stopped and marked it
+      started[0] = true;
+      cloud.start(List.of(vm.id()));
+    });
+    cloud.clearCalls();
+
+    Instance stopped = client.stop(node("web1"));
+
+    assertThat(started[0]).isTrue();
+    assertThat(stopped.state()).isEqualTo(State.STOPPED);
+    assertThat(cloud).hasCallCount("stop", 1);
+    assertThat(store.get("web1").flatMap(Node::stoppedAt)).isPresent();
+  }
+
   @Test
   void theBindingIsRecordedBeforeWaitingAndAddressesAfter(FakeCloud cloud) {
     InMemoryNodeStore store = new InMemoryNodeStore();
