@@ -63,13 +63,21 @@ public final class Reaper {
    * says: what a test run does when it ends. Only VMs Flotilla made carry a session, so no other is touched.
    */
   public List<Reaped> endSession(String session) {
+    return endSessions(session::equals);
+  }
+
+  /**
+   * As {@link #endSession(String)}, for every session {@code sessions} accepts, in one list per profile: what a
+   * test run does for earlier runs it knows are dead (their JVMs gone), whatever their leases say.
+   */
+  public List<Reaped> endSessions(java.util.function.Predicate<String> sessions) {
     List<Reaped> out = new ArrayList<>();
     for (String profile : engine.names()) {
       Provider provider = engine.provider(profile);
       List<Reaped> ended = engine.backoff.retry(provider::list).stream()
           .filter(vm -> profile.equals(vm.tags().get(Instance.PROFILE_TAG)))
           .filter(vm -> vm.state() != State.TERMINATED && vm.state() != State.TERMINATING)
-          .flatMap(vm -> Lease.fromTags(vm.tags()).filter(l -> l.session().equals(session))
+          .flatMap(vm -> Lease.fromTags(vm.tags()).filter(l -> sessions.test(l.session()))
               .map(l -> new Reaped(profile, vm.id(), vm.nodeName(), l.until(engine.clock.instant())
                   .withOnExpiry(Lease.Expiry.DESTROY), true)).stream())
           .toList();
