@@ -75,6 +75,26 @@ class OpenStackProviderTest {
   }
 
   @Test
+  void aReapOfExpiredLeasesIsOneListAndADeletePerServerNovaHavingNoBatchDelete() {
+    try (VmClient earlier = VmClient.builder().provider(provider).clock(java.time.Clock.offset(java.time.Clock
+        .systemUTC(), Duration.ofHours(-2))).build()) {
+      earlier.start(List.of(node("tmp1").toBuilder().lease(Duration.ofHours(1)).build(),
+          node("tmp2").toBuilder().lease(Duration.ofHours(1)).build()));
+    }
+    client.start(node("kept"));
+    server.resetRequests();
+
+    try (VmClient elsewhere = VmClient.builder().provider(provider).build()) { // no record of tmp1, tmp2
+      assertThat(dev.flotilla.vm.Reaper.of(elsewhere).reap()).extracting(r -> r.node().orElseThrow())
+          .containsExactlyInAnyOrder("tmp1", "tmp2");
+    }
+    assertThat(server.requests()).as("one list, then a delete per server")
+        .filteredOn(r -> !r.startsWith("POST /v3/auth")).hasSize(3)
+        .filteredOn(r -> r.startsWith("DELETE /v2.1/servers/")).hasSize(2);
+    assertThat(server.serverCount()).isEqualTo(1);
+  }
+
+  @Test
   void answersThatAreNotNovasAreErrorsAndChangeNoRecord() {
     Node web = node("web1");
     Instance vm = client.start(web);

@@ -156,6 +156,24 @@ class StratusLabTest {
         || a.startsWith("finalize"));
   }
 
+  @Test
+  void aReapOfExpiredLeasesIsOneListAndATerminatePerVm() throws IOException {
+    server("6.8.0");
+    Provider p = provider(profile("/RPC2").build());
+    try (VmClient earlier = VmClient.builder().provider(p).clock(java.time.Clock.offset(java.time.Clock.systemUTC(),
+        Duration.ofHours(-2))).build()) {
+      earlier.start(List.of(Node.builder("tmp1").image(IMAGE).lease(Duration.ofHours(1)).build(),
+          Node.builder("tmp2").image(IMAGE).lease(Duration.ofHours(1)).build()));
+    }
+    client(p).start(Node.builder("kept").image(IMAGE).build());
+    server.calls.clear();
+
+    assertThat(dev.flotilla.vm.Reaper.of(VmClient.builder().provider(p).build()).reap())
+        .extracting(r -> r.node().orElseThrow()).containsExactlyInAnyOrder("tmp1", "tmp2");
+    assertThat(server.calls).as("one list, a terminate per VM").containsExactly("one.vmpool.infoextended",
+        "one.vm.action", "one.vm.action");
+  }
+
   @ParameterizedTest
   @CsvSource({"7.4.0, one.vmpool.infoset, one.vmpool.infoextended", "5.12.0, one.vmpool.infoextended,"
       + " one.vmpool.infoextended", "4.14.2, one.vmpool.info, one.vmpool.info"})
