@@ -52,21 +52,83 @@ final class CreatePath {
     List<Engine.Target> toStart = new ArrayList<>();
     try (NodeStore.Lock lock = engine.store.lock(Engine.names(targets), engine.lockWait)) {
       List<Engine.Target> rest = adoptExisting(boundMeanwhile(targets, toStart), toStart, Look.BEFORE_CREATE);
-      Map<List<Object>, List<Engine.Target>> bySpec = new LinkedHashMap<>();
-      for (Engine.Target t : rest) {
-        bySpec.computeIfAbsent(List.of(t.provider, t.profile, Tokens.spec(engine.withDefaults(t.node, t.profile))),
-            k -> new ArrayList<>()).add(t);
+      List<CloudException> exhausted = new ArrayList<>();
+      while (!rest.isEmpty()) {
+        rest = launchAll(rest, toStart, stopped, exhausted);
+        if (!rest.isEmpty()) { // the next place is looked at as the first was, before anything is made there
+          rest = adoptExisting(rest, toStart, Look.BEFORE_CREATE);
+        }
       }
-      for (Map.Entry<List<Object>, List<Engine.Target>> e : bySpec.entrySet()) {
-        Node spec = (Node) e.getKey().get(2);
-        // each node's unfinished create of this spec is repeated with its own token, the rest with a new one
-        String digest = Tokens.digest(e.getValue().get(0).profile, spec);
-        Map<Optional<String>, List<Engine.Target>> byToken = new LinkedHashMap<>();
-        e.getValue().forEach(t -> byToken.computeIfAbsent(repeatedToken(t, digest), k -> new ArrayList<>()).add(t));
-        byToken.forEach((token, group) -> launch(group, spec, token.orElse(null), toStart, stopped));
+      List<CloudException> failures = exhausted.stream().distinct().toList(); // one refusal may be several nodes'
+      if (!failures.isEmpty()) {
+        failures.subList(1, failures.size()).forEach(failures.get(0)::addSuppressed);
+        throw failures.get(0);
       }
     }
     return toStart;
+  }
+
+  /**
+   * Launches {@code targets}, one call per provider and launch specification. A place that answers it has no
+   * capacity has been resolved when its launch returns (what it made is bound, its intents ended); its nodes
+   * are returned, moved to the next place of their order, or, with no place left, their failure goes to
+   * {@code exhausted}.
+   */
+  private List<Engine.Target> launchAll(List<Engine.Target> targets, List<Engine.Target> toStart, boolean stopped,
+      List<CloudException> exhausted) {
+    Map<List<Object>, List<Engine.Target>> bySpec = new LinkedHashMap<>();
+    for (Engine.Target t : targets) {
+      bySpec.computeIfAbsent(List.of(t.provider, t.profile, Tokens.spec(engine.specOf(t))), k -> new ArrayList<>()).add(t);
+    }
+    List<Engine.Target> moved = new ArrayList<>();
+    for (Map.Entry<List<Object>, List<Engine.Target>> e : bySpec.entrySet()) {
+      Node spec = (Node) e.getKey().get(2);
+      // each node's unfinished create of this spec is repeated with its own token, the rest with a new one
+      String digest = Tokens.digest(e.getValue().get(0).profile, spec);
+      Map<Optional<String>, List<Engine.Target>> byToken = new LinkedHashMap<>();
+      e.getValue().forEach(t -> byToken.computeIfAbsent(repeatedToken(t, digest), k -> new ArrayList<>()).add(t));
+      for (Map.Entry<Optional<String>, List<Engine.Target>> group : byToken.entrySet()) {
+        try {
+          launch(group.getValue(), spec, group.getKey().orElse(null), toStart, stopped);
+        } catch (CloudException full) {
+          if (full.kind() != CloudException.Kind.CAPACITY) {
+            throw full;
+          }
+          for (Engine.Target t : group.getValue()) {
+            if (!t.node.isBound()) {
+              moveOn(t, spec, full).ifPresentOrElse(moved::add, () -> exhausted.add(everyPlaceFull(t, full)));
+            }
+          }
+        }
+      }
+    }
+    return moved;
+  }
+
+  /** The failure of a node whose every place had no capacity: the last place's, naming the places tried. */
+  private CloudException everyPlaceFull(Engine.Target t, CloudException last) {
+    List<Place> order = engine.placements(t.node);
+    if (order.size() == 1) {
+      return last;
+    }
+    return new CloudException(CloudException.Kind.CAPACITY, last.provider(), last.code().orElse(null), "no place of"
+        + " node " + t.node.name() + " has capacity; tried " + order.stream().map(Place::toString)
+        .collect(java.util.stream.Collectors.joining(", ")) + ", in the order of its profile's zones and fallback. "
+        + t.place() + " answered: " + last.getMessage(), last);
+  }
+
+  /** Moves {@code t}, whose place had no capacity, to the next place of its order, told to the listener. */
+  private Optional<Engine.Target> moveOn(Engine.Target t, Node spec, CloudException full) {
+    Optional<Place> next = engine.nextPlace(t);
+    if (next.isEmpty()) {
+      return Optional.empty();
+    }
+    VmListener.Move move = new VmListener.Move(t.node.name(), t.place(), next.get(), spec.type().orElse(null),
+        full.getMessage());
+    LOG.info(move.describe());
+    engine.listener.onMove(move);
+    t.moveTo(next.get());
+    return Optional.of(t);
   }
 
   /**

@@ -71,18 +71,32 @@ final class Engine {
     }
   }
 
-  /** A node of a batch, with its record merged in, its provider, and the state its VM was seen in. */
+  /**
+   * A node of a batch, with its record merged in, its place (profile, provider, zone), and the state its VM
+   * was seen in. A node without a VM whose create finds no capacity moves on along its placement order.
+   */
   final class Target {
     Node node;
-    final String profile;
-    final Provider provider;
+    String profile;
+    Provider provider;
+    /** The zone its placement order chose, or null. */
+    String zone;
     State state = State.TERMINATED;
     boolean justCreated;
 
     Target(Node node) {
       this.node = node;
-      this.profile = profileName(node);
+      moveTo(startPlace(node));
+    }
+
+    void moveTo(Place place) {
+      this.profile = place.profile();
       this.provider = provider(profile);
+      this.zone = place.zone();
+    }
+
+    Place place() {
+      return new Place(profile, zone);
     }
 
     String vmId() {
@@ -227,9 +241,12 @@ final class Engine {
     // what the create wrote on the VM, or, for a VM found without it (a cloud that tags after it makes, a
     // client killed between the two), the node's lease, written on the VM now
     Lease lease = Lease.fromTags(vm.tags()).orElseGet(() -> leaseLate(t, vm));
-    t.node = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null)).leased(lease);
+    // where a placement order chose the place, the record says which: the node's calls go there from now on
+    Place place = placements(t.node).size() > 1 ? new Place(t.profile, vm.zone().orElse(t.zone)) : null;
+    t.node = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null)).leased(lease)
+        .placed(place);
     store.update(t.node.name(), old -> (old == null ? t.node : old).bind(vm.id(), vm.publicAddress().orElse(null),
-        vm.privateAddress().orElse(null)).leased(lease));
+        vm.privateAddress().orElse(null)).leased(lease).placed(place));
   }
 
   void clearIntent(Target t) {
@@ -525,7 +542,68 @@ final class Engine {
     }
   }
 
+  /**
+   * Where a node's calls go first: a bound VM's place; the place of an unfinished create (which is resolved
+   * there before any other is tried); else the first of its placement order.
+   */
+  Place startPlace(Node node) {
+    if (node.isBound()) {
+      return node.placeOfVm().map(p -> new Place(profileName(node), p.zone())).orElseGet(() -> new Place(profileName(node), null));
+    }
+    List<Place> order = placements(node);
+    return node.createIntent().flatMap(i -> order.stream().filter(p -> p.profile().equals(i.profile())).findFirst())
+        .orElse(order.get(0));
+  }
+
+  /**
+   * The places a node's VM may be made in, in order: its profile, in each of the profile's {@code zones} when
+   * the node names no zone; then the profiles of its {@code fallback}, and theirs, each once.
+   */
+  List<Place> placements(Node node) {
+    List<Place> out = new ArrayList<>();
+    java.util.ArrayDeque<String> next = new java.util.ArrayDeque<>(List.of(profileName(node.withRecord(NodeRecord.NONE))));
+    Set<String> seen = new java.util.HashSet<>();
+    while (!next.isEmpty()) {
+      String name = next.poll();
+      if (!seen.add(name)) {
+        continue;
+      }
+      Profile p = profiles.get(name);
+      List<String> zones = p == null || node.zone().isPresent() ? List.of() : p.zones();
+      if (zones.isEmpty()) {
+        out.add(new Place(name, null));
+      }
+      zones.forEach(z -> out.add(new Place(name, z)));
+      if (p != null) {
+        next.addAll(p.fallback());
+      }
+    }
+    return out;
+  }
+
+  /** The place after {@code t}'s in its node's placement order, if any. */
+  Optional<Place> nextPlace(Target t) {
+    List<Place> order = placements(t.node);
+    int at = order.indexOf(t.place());
+    return at >= 0 && at + 1 < order.size() ? Optional.of(order.get(at + 1)) : Optional.empty();
+  }
+
+  /** {@code t}'s launch specification: the node with its profile's defaults and the zone its place chose. */
+  Node specOf(Target t) {
+    Node spec = withDefaults(t.node, t.profile);
+    return t.zone == null ? spec : spec.toBuilder().zone(t.zone).build();
+  }
+
   String profileName(Node node) {
+    if (node != null && node.isBound() && node.placeOfVm().isPresent()) {
+      String placed = node.placeOfVm().get().profile();
+      if (!knows(placed)) {
+        throw new ConfigurationException(null, "vm.placed", "node '" + node.name() + "''s VM was made on profile '"
+            + placed + "', which is not one of " + names() + ". Add that profile to cloud.json again, or unbind "
+            + node.name() + ".");
+      }
+      return placed;
+    }
     if (explicitProfile != null) {
       return explicitProfile;
     }

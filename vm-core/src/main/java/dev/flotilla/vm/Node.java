@@ -207,6 +207,10 @@ public final class Node {
     return withRecord(record.toBuilder().lease(lease).build());
   }
 
+  Node placed(Place place) {
+    return withRecord(record.toBuilder().place(place).build());
+  }
+
   /** This node with no binding, as after its VM was destroyed; a create intent it holds stays. */
   Node unbind() {
     return withRecord(record.unbind());
@@ -369,6 +373,11 @@ public final class Node {
   /** The lease of its VM, as its record keeps it; empty for a VM without one. */
   public Optional<Lease> leaseOfVm() {
     return record.lease();
+  }
+
+  /** Where its VM was made, when a placement order chose the place (see {@link NodeRecord#place()}). */
+  public Optional<Place> placeOfVm() {
+    return record.place();
   }
 
   /** When a Flotilla call stopped its VM on purpose, while it stays stopped; empty otherwise. */

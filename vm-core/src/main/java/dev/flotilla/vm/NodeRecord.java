@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * What a node store keeps about a node beside the user's spec: the VM it is bound to and that VM's addresses
- * as last recorded, a create that has not finished, when a Flotilla call removed or stopped it on purpose, and
+ * as last recorded, the place it was made in when a placement order chose it, a create that has not finished, when a Flotilla call removed or stopped it on purpose, and
  * its HA restarts. {@link VmClient} writes it, and reads it from its store only: a binding on a {@link Node} a
  * caller passes is never taken, so no VM can be claimed by building a node. Node stores restore it with
  * {@link Node#withRecord}. Immutable.
@@ -24,6 +24,7 @@ public final class NodeRecord {
   private final Instant stoppedAt;
   private final List<Instant> haRestarts;
   private final Lease lease;
+  private final Place place;
 
   private NodeRecord(Builder b) {
     this.vmId = Values.blankToNull(b.vmId);
@@ -34,6 +35,7 @@ public final class NodeRecord {
     this.stoppedAt = b.stoppedAt;
     this.haRestarts = Values.copy(b.haRestarts, "haRestarts");
     this.lease = b.lease;
+    this.place = b.place;
   }
 
   /** An address as a record may hold it: an IP or a host name, since ssh is given it (never an option). */
@@ -55,7 +57,8 @@ public final class NodeRecord {
   /** A builder holding this record. */
   public Builder toBuilder() {
     return builder().vmId(vmId).publicAddress(publicAddress).privateAddress(privateAddress)
-        .createIntent(createIntent).removedAt(removedAt).stoppedAt(stoppedAt).haRestarts(haRestarts).lease(lease);
+        .createIntent(createIntent).removedAt(removedAt).stoppedAt(stoppedAt).haRestarts(haRestarts).lease(lease)
+        .place(place);
   }
 
   /** Bound to VM {@code id} with these addresses (either may be null): a create intent held is done with. */
@@ -66,7 +69,7 @@ public final class NodeRecord {
 
   /** No binding, as after its VM was destroyed; a create intent held stays (that create may still run). */
   NodeRecord unbind() {
-    return toBuilder().vmId(null).publicAddress(null).privateAddress(null).lease(null).build();
+    return toBuilder().vmId(null).publicAddress(null).privateAddress(null).lease(null).place(null).build();
   }
 
   /** The id of the VM the node is bound to (LEAP's {@code vm.id}). */
@@ -114,17 +117,27 @@ public final class NodeRecord {
     return Optional.ofNullable(lease);
   }
 
+  /**
+   * The place the bound VM was made in, when a placement order ({@code fallback}, {@code zones}) chose it:
+   * the node's calls go there, whatever profile the node names. Empty for a VM on the node's own profile.
+   */
+  public Optional<Place> place() {
+    return Optional.ofNullable(place);
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof NodeRecord r && Objects.equals(vmId, r.vmId) && Objects.equals(publicAddress, r.publicAddress)
         && Objects.equals(privateAddress, r.privateAddress) && Objects.equals(createIntent, r.createIntent)
         && Objects.equals(removedAt, r.removedAt) && Objects.equals(stoppedAt, r.stoppedAt)
-        && haRestarts.equals(r.haRestarts) && Objects.equals(lease, r.lease);
+        && haRestarts.equals(r.haRestarts) && Objects.equals(lease, r.lease)
+        && Objects.equals(place, r.place);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(vmId, publicAddress, privateAddress, createIntent, removedAt, stoppedAt, haRestarts, lease);
+    return Objects.hash(vmId, publicAddress, privateAddress, createIntent, removedAt, stoppedAt, haRestarts, lease,
+        place);
   }
 
   /** The fields that are set, as {@code , key=value} pairs ({@link Node#toString()} ends with them). */
@@ -138,6 +151,7 @@ public final class NodeRecord {
     append(sb, "removedAt", removedAt);
     append(sb, "stoppedAt", stoppedAt);
     append(sb, "haRestarts", haRestarts.isEmpty() ? null : haRestarts);
+    append(sb, "place", place);
     append(sb, "lease", lease == null ? null : lease.expiresAt() + " " + lease.onExpiry().word() + " " + lease.session());
     return sb.toString();
   }
@@ -158,6 +172,7 @@ public final class NodeRecord {
     private Instant stoppedAt;
     private List<Instant> haRestarts = List.of();
     private Lease lease;
+    private Place place;
 
     private Builder() {}
 
@@ -206,6 +221,12 @@ public final class NodeRecord {
     /** The lease of the bound VM. */
     public Builder lease(Lease value) {
       this.lease = value;
+      return this;
+    }
+
+    /** The place the bound VM was made in, when a placement order chose it. */
+    public Builder place(Place value) {
+      this.place = value;
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.flotilla.vm;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -23,6 +24,8 @@ public final class Profile {
   private final Secret secret;
   private final String defaultImage;
   private final java.time.Duration defaultLease;
+  private final List<String> fallback;
+  private final List<String> zones;
   private final Map<String, String> defaultOptions;
   private final Map<String, String> settings;
   private final Map<String, Secret> secretSettings;
@@ -37,6 +40,12 @@ public final class Profile {
     this.secret = b.secret;
     this.defaultImage = Values.blankToNull(b.defaultImage);
     this.defaultLease = b.defaultLease;
+    this.fallback = Values.copy(b.fallback, "fallback");
+    this.zones = Values.copy(b.zones, "zones");
+    if (fallback.contains(name)) {
+      throw new ConfigurationException(null, "profiles." + name + ".fallback", "names the profile itself; list the"
+          + " other profiles to try when this one has no capacity");
+    }
     this.defaultOptions = Values.copy(b.defaultOptions, "defaultOptions");
     this.settings = Values.copy(b.settings, "settings");
     this.secretSettings = Values.copy(b.secretSettings, "secretSettings");
@@ -71,6 +80,8 @@ public final class Profile {
     b.secret = secret;
     b.defaultImage = defaultImage;
     b.defaultLease = defaultLease;
+    b.fallback = fallback;
+    b.zones = zones;
     b.defaultOptions.putAll(defaultOptions);
     b.settings.putAll(settings);
     b.secretSettings.putAll(secretSettings);
@@ -159,6 +170,22 @@ public final class Profile {
         + "'; give a whole number from 1 to " + max);
   }
 
+  /**
+   * The profiles to try, in order, when this one answers that it has no capacity ({@code fallback}); any
+   * cloud. Empty when a full cloud is an error.
+   */
+  public List<String> fallback() {
+    return fallback;
+  }
+
+  /**
+   * The zones to try, in order, for nodes that name none, moving on when one has no capacity ({@code zones});
+   * empty to leave the zone to the profile's settings or the cloud.
+   */
+  public List<String> zones() {
+    return zones;
+  }
+
   @Override
   public boolean equals(Object o) {
     if (!(o instanceof Profile p)) {
@@ -168,14 +195,14 @@ public final class Profile {
         && Objects.equals(region, p.region) && Objects.equals(endpoint, p.endpoint)
         && Objects.equals(identity, p.identity) && Objects.equals(secret, p.secret)
         && Objects.equals(defaultImage, p.defaultImage) && Objects.equals(defaultLease, p.defaultLease)
-        && defaultOptions.equals(p.defaultOptions)
+        && fallback.equals(p.fallback) && zones.equals(p.zones) && defaultOptions.equals(p.defaultOptions)
         && settings.equals(p.settings) && secretSettings.equals(p.secretSettings);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(name, api, vendor, region, endpoint, identity, secret, defaultImage, defaultLease, defaultOptions,
-        settings, secretSettings);
+    return Objects.hash(name, api, vendor, region, endpoint, identity, secret, defaultImage, defaultLease, fallback, zones,
+        defaultOptions, settings, secretSettings);
   }
 
   /** Every property but secrets, which show as {@code ****}. */
@@ -186,6 +213,7 @@ public final class Profile {
         + (identity == null ? "" : ", identity=" + identity) + (secret == null ? "" : ", secret=" + secret)
         + (defaultImage == null ? "" : ", defaultImage=" + defaultImage)
         + (defaultLease == null ? "" : ", defaultLease=" + Lease.words(defaultLease))
+        + (fallback.isEmpty() ? "" : ", fallback=" + fallback) + (zones.isEmpty() ? "" : ", zones=" + zones)
         + (defaultOptions.isEmpty() ? "" : ", defaultOptions=" + defaultOptions)
         + (settings.isEmpty() ? "" : ", settings=" + settings)
         + (secretSettings.isEmpty() ? "" : ", secretSettings=" + secretSettings) + "}";
@@ -201,6 +229,8 @@ public final class Profile {
     private String identity;
     private Secret secret;
     private java.time.Duration defaultLease;
+    private List<String> fallback = List.of();
+    private List<String> zones = List.of();
     private String defaultImage;
     private final Map<String, String> defaultOptions = new LinkedHashMap<>();
     private final Map<String, String> settings = new LinkedHashMap<>();
@@ -245,6 +275,18 @@ public final class Profile {
     /** The lease of VMs whose nodes ask for none; null for none. */
     public Builder defaultLease(java.time.Duration value) {
       this.defaultLease = value;
+      return this;
+    }
+
+    /** The profiles to try, in order, when this one has no capacity. */
+    public Builder fallback(List<String> value) {
+      this.fallback = value == null ? List.of() : value;
+      return this;
+    }
+
+    /** The zones to try, in order, for nodes that name none. */
+    public Builder zones(List<String> value) {
+      this.zones = value == null ? List.of() : value;
       return this;
     }
 

@@ -17,6 +17,28 @@ public interface VmListener {
   /** A reaper found a VM whose lease has ended, and destroyed or stopped it (or, in a dry run, would). */
   default void onReap(Reaper.Reaped reaped) {}
 
+  /** A create found no capacity in one place and goes on to the next of its node's placement order. */
+  default void onMove(Move move) {}
+
+  /**
+   * A node's create moving on from a place that had no capacity, the place before resolved (nothing of its
+   * create is left there).
+   *
+   * @param node the node's name
+   * @param from the place without capacity
+   * @param to the place tried next
+   * @param type the instance type asked for, or null for the cloud's default
+   * @param reason what the cloud answered
+   */
+  record Move(String node, Place from, Place to, String type, String reason) {
+    /** One line for people: {@code web1: us-east-1a has no capacity for t3.large; trying us-east-1b}. */
+    public String describe() {
+      boolean sameProfile = from.profile().equals(to.profile()) && from.zone() != null && to.zone() != null;
+      return node + ": " + (sameProfile ? from.zone() : from) + " has no capacity" + (type == null ? "" : " for "
+          + type) + "; trying " + (sameProfile ? to.zone() : to);
+    }
+  }
+
   /**
    * What the high-availability supervisor ({@link HaSupervisor}) did about one node.
    *

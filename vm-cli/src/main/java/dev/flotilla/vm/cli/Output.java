@@ -220,14 +220,46 @@ final class Output {
     }
   }
 
-  /** Progress of a wait: {@code [2/4] running, waiting...}, one line each, or one updating line on a terminal. */
+  /** What a call does beside its waits, told whether it waits or not: reaps, and moves to another place. */
+  VmListener events() {
+    return new VmListener() {
+      @Override
+      public void onReap(dev.flotilla.vm.Reaper.Reaped r) {
+        told(r);
+      }
+
+      @Override
+      public void onMove(Move m) {
+        moved(m);
+      }
+    };
+  }
+
+  private void told(dev.flotilla.vm.Reaper.Reaped r) {
+    say(r.describe());
+    json(fields("reaped", r.vmId(), "node", r.node().orElse(null), "profile", r.profile(), "expired",
+        r.lease().expiresAt().toString(), "action", r.lease().onExpiry().word(), "done", r.acted()));
+  }
+
+  private void moved(VmListener.Move m) {
+    say(m.describe());
+    json(fields("moved", m.node(), "from", m.from().toString(), "to", m.to().toString(), "reason", m.reason()));
+  }
+
+  /**
+   * {@link #events()}, and the progress of a wait: {@code [2/4] running, waiting...}, one line each, or one
+   * updating line on a terminal.
+   */
   VmListener progress() {
     return new VmListener() {
       @Override
       public void onReap(dev.flotilla.vm.Reaper.Reaped r) {
-        say(r.describe());
-        json(fields("reaped", r.vmId(), "node", r.node().orElse(null), "profile", r.profile(), "expired",
-            r.lease().expiresAt().toString(), "action", r.lease().onExpiry().word(), "done", r.acted()));
+        told(r);
+      }
+
+      @Override
+      public void onMove(Move m) {
+        moved(m);
       }
 
       @Override
@@ -269,6 +301,7 @@ final class Output {
     m.put("ip", vm.publicAddress().orElse(null));
     m.put("private_ip", vm.privateAddress().orElse(null));
     m.put("zone", vm.zone().orElse(null));
+    m.put("profile", vm.tags().get(Instance.PROFILE_TAG));
     return m;
   }
 }

@@ -51,7 +51,12 @@ final class RecordCommands {
         }
         List<List<String>> rows = new ArrayList<>();
         boolean leased = vms.stream().anyMatch(vm -> Lease.fromTags(vm.tags()).isPresent());
+        // where VMs are on several profiles (a fallback took some), each row says which
+        boolean profiles = vms.stream().map(vm -> vm.tags().get(Instance.PROFILE_TAG)).distinct().count() > 1;
         rows.add(Output.row("ID", "NODE", "STATE", "TYPE", "IP", "ZONE"));
+        if (profiles) {
+          rows.get(0).add("PROFILE");
+        }
         if (leased) {
           rows.get(0).add("LEASE");
         }
@@ -60,6 +65,9 @@ final class RecordCommands {
           List<String> row = Output.row(vm.id(), vm.nodeName().orElse(null), o.state(vm.state(), vm.providerState()),
               vm.type().orElse(null), vm.publicAddress().or(vm::privateAddress).orElse(null), // isolated: private
               vm.zone().orElse(null));
+          if (profiles) {
+            row.add(vm.tags().getOrDefault(Instance.PROFILE_TAG, "-"));
+          }
           if (leased) {
             row.add(Lease.fromTags(vm.tags()).map(l -> leaseWords(l, now)).orElse("-"));
           }

@@ -99,6 +99,17 @@ final class Workspace implements AutoCloseable {
     store.close();
   }
 
+  /**
+   * A fake profile that names no state file is kept in {@code .flotilla/fake-NAME.json} here, so that its VMs
+   * outlive the command as the embedded cloud's do.
+   */
+  private dev.flotilla.vm.Profile kept(dev.flotilla.vm.Profile p) {
+    if (!p.api().equals("fake") || p.setting("state_file").isPresent()) {
+      return p;
+    }
+    return p.toBuilder().setting("state_file", dir.resolve(".flotilla/fake-" + p.name() + ".json").toString()).build();
+  }
+
   boolean embedded() {
     return mock || !Files.exists(dir.resolve("cloud.json")) && openRc() == null;
   }
@@ -123,7 +134,7 @@ final class Workspace implements AutoCloseable {
   VmClient client(boolean wait) {
     VmClient.Builder b = VmClient.builder().store(store).force(force)
         .waitPolicy(wait ? WaitPolicy.DEFAULT.withTimeout(Duration.ofMinutes(30)) : WaitPolicy.NO_WAIT)
-        .listener(wait ? output.progress() : new dev.flotilla.vm.VmListener() {});
+        .listener(wait ? output.progress() : output.events());
     if (embedded()) {
       // the embedded cloud's behaviour, for demos and crash tests: boot and stop times, a cloud that ignores
       // create tokens, and a share of answers that cannot be read (drawn from a seed)
@@ -148,7 +159,7 @@ final class Workspace implements AutoCloseable {
     }
     CloudConfig config = cloudConfig();
     config.warnings().forEach(w -> System.err.println("warning: " + w));
-    b.profiles(config.profiles());
+    b.profiles(config.profiles().stream().map(this::kept).toList());
     if (auth != null) {
       if (config.profile(auth).isEmpty()) {
         throw new ConfigurationException(dir.resolve("cloud.json"), auth, "--auth names profile '" + auth

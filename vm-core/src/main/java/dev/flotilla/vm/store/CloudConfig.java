@@ -56,7 +56,7 @@ import org.slf4j.LoggerFactory;
 public final class CloudConfig {
   private static final Logger LOG = LoggerFactory.getLogger(CloudConfig.class);
   private static final List<String> PROFILE_KEYS = List.of("api", "vendor", "auth", "default_image", "default_options",
-      "default_lease");
+      "default_lease", "fallback", "zones");
 
   /** How an {@code auth} key maps onto a profile. */
   private enum Target { REGION, ENDPOINT, IDENTITY, SECRET, SETTING, SECRET_SETTING }
@@ -149,6 +149,13 @@ public final class CloudConfig {
       }
       profiles.add(profile(file, e.getKey(), Json.object(e.getValue(), file, e.getKey()), installedApis));
     }
+    List<String> names = profiles.stream().map(Profile::name).toList();
+    for (Profile p : profiles) {
+      p.fallback().stream().filter(f -> !names.contains(f)).findFirst().ifPresent(f -> {
+        throw new ConfigurationException(file, p.name() + ".fallback", "names '" + f + "', which is not a profile"
+            + " here; it has " + names + ". Fix the name, or add that profile");
+      });
+    }
     List<String> warnings = new ArrayList<>();
     if (profiles.stream().anyMatch(CloudConfig::holdsSecrets)) {
       readableByOthers(file).ifPresent(warnings::add);
@@ -192,6 +199,12 @@ public final class CloudConfig {
         throw e.inFile(file);
       }
     }
+    if (json.has("fallback")) {
+      b.fallback(Json.strings(json.get("fallback"), file, name + ".fallback"));
+    }
+    if (json.has("zones")) {
+      b.zones(Json.strings(json.get("zones"), file, name + ".zones"));
+    }
     if (json.has("default_options")) {
       Json.stringMap(json.get("default_options"), file, name + ".default_options").forEach(b::defaultOption);
     }
@@ -212,7 +225,11 @@ public final class CloudConfig {
       throw new ConfigurationException(file, name + ".auth", "needs username and password, or certificate (a key"
           + " store file) with certificate_password");
     }
-    return b.build();
+    try {
+      return b.build();
+    } catch (ConfigurationException e) {
+      throw e.inFile(file);
+    }
   }
 
   /** The auth keys of a provider Flotilla does not ship: those its factory declares, else whatever is given. */

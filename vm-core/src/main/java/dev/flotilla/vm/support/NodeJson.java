@@ -82,6 +82,25 @@ public final class NodeJson {
         (b, v) -> b.onExpiry(dev.flotilla.vm.Lease.Expiry.of((String) v, "vm.on_expiry"))));
     add(new Prop("vm.leased", Type.MAP, true, n -> n.leaseOfVm().map(NodeJson::leaseJson).orElse(null), null,
         (r, v) -> r.lease(lease(cast(v)))));
+    add(new Prop("vm.placed", Type.MAP, true, n -> n.placeOfVm().map(NodeJson::placeJson).orElse(null), null,
+        (r, v) -> r.place(place(cast(v)))));
+  }
+
+  /** Where a placement order put the VM: {@code {"profile": ..., "zone": ...}}, the zone left out if none. */
+  private static Map<String, String> placeJson(dev.flotilla.vm.Place p) {
+    Map<String, String> out = new LinkedHashMap<>();
+    out.put("profile", p.profile());
+    p.zoneIfAny().ifPresent(z -> out.put("zone", z));
+    return out;
+  }
+
+  private static dev.flotilla.vm.Place place(Map<String, String> m) {
+    String profile = m.get("profile");
+    if (profile == null || profile.isBlank()) {
+      throw new ConfigurationException(null, "vm.placed.profile", "is missing; it names the profile the VM was made"
+          + " on. Remove vm.placed and run 'vm reconcile', or add the profile");
+    }
+    return new dev.flotilla.vm.Place(profile, m.get("zone"));
   }
 
   /** A VM's lease as a record keeps it: {@code {"expires": ..., "on_expiry": ..., "session": ...}}. */

@@ -149,6 +149,8 @@ public final class FakeCloud implements Provider {
   final Map<String, Image> images;
   private final String defaultImage;
   private final String zone;
+  /** How many live VMs the cloud (key "") or a zone holds; changed at run time by {@link #capacity}. */
+  private final Map<String, Integer> capacity;
   private final Duration bootTime;
   private final Duration stopTime;
   private final Duration rebootTime;
@@ -182,6 +184,7 @@ public final class FakeCloud implements Provider {
     b.images.forEach(i -> images.put(i.id(), i));
     this.defaultImage = b.defaultImage;
     this.zone = b.zone;
+    this.capacity = new HashMap<>(b.capacity);
     this.bootTime = b.bootTime;
     this.stopTime = b.stopTime;
     this.rebootTime = b.rebootTime;
@@ -378,6 +381,8 @@ public final class FakeCloud implements Provider {
       }
       int cpus = spec.cpus().orElse(type.cpus());
       int memory = spec.memoryMb().orElse(type.memoryMb());
+      String vmZone = spec.zone().orElse(zone);
+      checkCapacity(request.count() - earlier.size(), type.name(), vmZone);
       String group = spec.antiAffinityGroup().orElse(null);
       List<String> placement = hosts.place(vms.values(), clock.instant(), request.count() - earlier.size(), cpus,
           memory, group);
@@ -389,7 +394,7 @@ public final class FakeCloud implements Provider {
           continue;
         }
         long n = nextVm++;
-        FakeVm vm = new FakeVm(String.format("vm-%06d", n), type.name(), imageId, spec.zone().orElse(zone), cpus, memory,
+        FakeVm vm = new FakeVm(String.format("vm-%06d", n), type.name(), imageId, vmZone, cpus, memory,
             group, now, "10." + (n >> 16 & 255) + "." + (n >> 8 & 255) + "." + (n & 255),
             "100." + (64 + (n >> 16 & 63)) + "." + (n >> 8 & 255) + "." + (n & 255), SnapshotChain.empty(maxSnapshots));
         vm.host = placement.get(placed++);
@@ -407,6 +412,32 @@ public final class FakeCloud implements Provider {
       }
       faults.garbled(Op.CREATE);
       return out;
+    }
+  }
+
+  /** Refuses {@code count} more VMs of {@code type} in {@code vmZone} when the cloud or the zone is full. */
+  private void checkCapacity(int count, String type, String vmZone) {
+    long live = vms.values().stream().filter(vm -> vm.state != State.TERMINATED).count();
+    long inZone = vms.values().stream().filter(vm -> vm.state != State.TERMINATED && vmZone.equals(vm.zone)).count();
+    if (live + count > capacity.getOrDefault("", Integer.MAX_VALUE)
+        || inZone + count > capacity.getOrDefault(vmZone, Integer.MAX_VALUE)) {
+      throw error(Kind.CAPACITY, "InsufficientInstanceCapacity", "We currently do not have sufficient " + type
+          + " capacity in the Availability Zone you requested (" + vmZone + ").");
+    }
+  }
+
+  /**
+   * Sets how many live VMs the cloud ({@code zone} "") or a zone holds from now on, as {@link
+   * FakeCloudBuilder#capacity(String, int)}; a negative count lifts the limit.
+   */
+  public FakeCloud capacity(String zone, int vms) {
+    synchronized (lock) {
+      if (vms < 0) {
+        capacity.remove(zone);
+      } else {
+        capacity.put(zone, vms);
+      }
+      return this;
     }
   }
 

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /** Builds a {@link FakeCloud}. */
@@ -20,6 +21,8 @@ public final class FakeCloudBuilder {
   List<Image> images = FakeCloud.IMAGES;
   String defaultImage = "debian-12";
   String zone = "fake-zone-1";
+  /** How many live VMs the cloud, or a zone of it, holds: by zone, "" for the whole cloud. */
+  final Map<String, Integer> capacity = new java.util.HashMap<>();
   Duration bootTime = Duration.ZERO;
   Duration stopTime = Duration.ZERO;
   Duration rebootTime = Duration.ZERO;
@@ -101,6 +104,23 @@ public final class FakeCloudBuilder {
     for (int i = 0; i < count; i++) {
       hosts.add(new FakeCloud.Host("host-" + (hosts.size() + 1), cpus, memoryMb));
     }
+    return this;
+  }
+
+  /**
+   * How many live VMs the cloud holds at once; a create beyond that fails with CAPACITY, in EC2's words
+   * ({@code InsufficientInstanceCapacity}). 0 is a full cloud; unlimited unless set.
+   */
+  public FakeCloudBuilder capacity(int vms) {
+    return capacity("", vms);
+  }
+
+  /** As {@link #capacity(int)}, for the VMs made in zone {@code zone} (the node's, else the cloud's own). */
+  public FakeCloudBuilder capacity(String zone, int vms) {
+    if (vms < 0) {
+      throw new IllegalArgumentException("capacity " + vms + ": give 0 (full) or more");
+    }
+    this.capacity.put(zone, vms);
     return this;
   }
 

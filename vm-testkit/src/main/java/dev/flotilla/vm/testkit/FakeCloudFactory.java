@@ -21,6 +21,9 @@ public final class FakeCloudFactory implements ProviderFactory {
     SETTINGS.put("stop_seconds", "seconds a graceful stop takes (default 0)");
     SETTINGS.put("snapshot_seconds", "seconds a snapshot takes to be ready (default 0)");
     SETTINGS.put("max_snapshots", "the most snapshots a VM keeps, oldest removed first (default 0: no limit)");
+    SETTINGS.put("capacity", "how many live VMs it holds at once; beyond, creates fail as EC2's do"
+        + " (InsufficientInstanceCapacity); 0 is a full cloud (default: no limit)");
+    SETTINGS.put("zone_capacity", "the same by zone, such as 'zone-a=0, zone-b=10'");
     SETTINGS.put("state_file", "a file to keep the cloud in, so that successive processes share its VMs");
     SETTINGS.put("access_key", "an identity, accepted like a real cloud's, to rehearse credential handling");
     SETTINGS.put("secret_key", "a secret, accepted and never shown, to rehearse credential handling");
@@ -50,8 +53,31 @@ public final class FakeCloudFactory implements ProviderFactory {
     b.stopTime(seconds(profile, "stop_seconds"));
     b.snapshotTime(seconds(profile, "snapshot_seconds"));
     b.maxSnapshots((int) number(profile, "max_snapshots"));
+    if (profile.setting("capacity").isPresent()) {
+      b.capacity((int) Math.min(Integer.MAX_VALUE, number(profile, "capacity")));
+    }
+    profile.setting("zone_capacity").ifPresent(text -> zoneCapacity(profile, text).forEach(b::capacity));
     return profile.setting("state_file").<Provider>map(f -> FileBackedFakeCloud.open(java.nio.file.Path.of(f), b))
         .orElseGet(b::build);
+  }
+
+  private static Map<String, Integer> zoneCapacity(Profile profile, String text) {
+    Map<String, Integer> out = new LinkedHashMap<>();
+    for (String part : text.split(",")) {
+      String[] kv = part.split("=", 2);
+      try {
+        int n = kv.length == 2 ? Integer.parseInt(kv[1].trim()) : -1;
+        if (n >= 0 && !kv[0].isBlank()) {
+          out.put(kv[0].trim(), n);
+          continue;
+        }
+      } catch (NumberFormatException e) {
+        // reported below
+      }
+      throw new ConfigurationException(null, "profiles." + profile.name() + ".zone_capacity", "'" + part.trim()
+          + "' is not ZONE=COUNT; write it as 'zone-a=0, zone-b=10'");
+    }
+    return out;
   }
 
   private static Duration seconds(Profile profile, String key) {

@@ -1,0 +1,131 @@
+package dev.flotilla.vm.testkit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.Instance;
+import dev.flotilla.vm.Lifecycle.State;
+import dev.flotilla.vm.Node;
+import dev.flotilla.vm.Place;
+import dev.flotilla.vm.Profile;
+import dev.flotilla.vm.VmClient;
+import dev.flotilla.vm.VmListener;
+import dev.flotilla.vm.store.InMemoryNodeStore;
+import dev.flotilla.vm.store.NodeStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Capacity failover on fake clouds: a create that finds its place full goes on along the node's placement order
+ * (the profile's zones, then its fallback profiles), and every node still ends with one VM, in one place, that
+ * its record names.
+ */
+class FailoverTest {
+  @TempDir
+  Path dir;
+
+  private final NodeStore store = new InMemoryNodeStore();
+  private final List<VmListener.Move> moves = new ArrayList<>();
+
+  /** A fake profile kept in a file here, so that the test can look into it as a second client would. */
+  private Profile fake(String name, Map<String, String> settings, List<String> fallback, List<String> zones) {
+    Profile.Builder b = Profile.builder(name, "fake").defaultImage("debian-12").fallback(fallback).zones(zones)
+        .setting("state_file", dir.resolve(name + ".json").toString());
+    settings.forEach(b::setting);
+    return b.build();
+  }
+
+  private VmClient client(Profile... profiles) {
+    return VmClient.builder().profiles(List.of(profiles)).useProfile(profiles[0].name()).store(store)
+        .listener(new VmListener() {
+          @Override
+          public void onMove(Move move) {
+            moves.add(move);
+          }
+        }).build();
+  }
+
+  /** The live VMs of profile {@code p}'s cloud, by node, as a client with no records sees them. */
+  private Map<String, List<String>> live(Profile p) {
+    try (VmClient look = VmClient.builder().profile(p).build()) {
+      return look.list().stream().filter(vm -> vm.state() != State.TERMINATED)
+          .collect(Collectors.groupingBy(vm -> vm.nodeName().orElse("?"),
+              Collectors.mapping(Instance::id, Collectors.toList())));
+    }
+  }
+
+  @Test
+  void aFullCloudsNodeIsMadeOnTheFallbackAndItsRecordSaysWhere() {
+    Profile a = fake("a", Map.of("capacity", "0"), List.of("b"), List.of());
+    Profile b = fake("b", Map.of(), List.of(), List.of());
+    try (VmClient client = client(a, b)) {
+      Instance vm = client.start(Node.builder("web1").type("m1.small").build());
+
+      assertThat(vm.tags()).containsEntry(Instance.PROFILE_TAG, "b");
+      assertThat(live(a)).isEmpty();
+      assertThat(live(b)).containsOnlyKeys("web1").allSatisfy((n, ids) -> assertThat(ids).hasSize(1));
+      Node record = store.get("web1").orElseThrow();
+      assertThat(record.placeOfVm()).contains(new Place("b", vm.zone().orElse(null)));
+      assertThat(record.createIntent()).isEmpty();
+      assertThat(moves).singleElement().satisfies(m -> assertThat(m.describe())
+          .isEqualTo("web1: a has no capacity for m1.small; trying b"));
+
+      // its calls go where it is, though the client's profile is a
+      assertThat(client.stop(Node.builder("web1").build()).state()).isEqualTo(State.STOPPED);
+      client.destroy(Node.builder("web1").build());
+      assertThat(live(b)).isEmpty();
+      assertThat(store.get("web1").orElseThrow().placeOfVm()).as("no VM, no place").isEmpty();
+    }
+  }
+
+  @Test
+  void aFullZoneMovesTheNodeToTheProfilesNextZone() {
+    Profile a = fake("a", Map.of("zone_capacity", "zone-a=0"), List.of(), List.of("zone-a", "zone-b"));
+    try (VmClient client = client(a)) {
+      Instance vm = client.start(Node.builder("web1").build());
+
+      assertThat(vm.zone()).contains("zone-b");
+      assertThat(store.get("web1").orElseThrow().placeOfVm()).contains(new Place("a", "zone-b"));
+      assertThat(moves).singleElement().satisfies(m -> assertThat(m.describe())
+          .isEqualTo("web1: zone-a has no capacity; trying zone-b"));
+    }
+  }
+
+  @Test
+  void whenEveryPlaceIsFullTheErrorNamesThemAndNothingIsLeft() {
+    Profile a = fake("a", Map.of("capacity", "0"), List.of("b"), List.of());
+    Profile b = fake("b", Map.of("capacity", "0"), List.of("a"), List.of());
+    try (VmClient client = client(a, b)) {
+      assertThatThrownBy(() -> client.start(Node.builder("web1").build())).isInstanceOfSatisfying(CloudException.class,
+          e -> {
+            assertThat(e.kind()).isEqualTo(CloudException.Kind.CAPACITY);
+            assertThat(e.getMessage()).contains("node web1").contains("tried a, b").contains("InsufficientInstanceCapacity");
+          });
+      assertThat(store.get("web1").flatMap(Node::createIntent)).as("each place resolved: nothing was made").isEmpty();
+      assertThat(live(a)).isEmpty();
+      assertThat(live(b)).isEmpty();
+    }
+  }
+
+  @Test
+  void aBatchMaySplitAcrossPlacesAndEachRecordSaysWhich() {
+    Profile a = fake("a", Map.of("capacity", "1"), List.of("b"), List.of());
+    Profile b = fake("b", Map.of(), List.of(), List.of());
+    try (VmClient client = client(a, b)) {
+      client.start(Node.builder("web1").build());
+      client.start(List.of(Node.builder("web1").build(), Node.builder("web2").build(), Node.builder("web3").build()));
+
+      assertThat(live(a)).containsOnlyKeys("web1");
+      assertThat(live(b)).containsOnlyKeys("web2", "web3").allSatisfy((n, ids) -> assertThat(ids).hasSize(1));
+      assertThat(store.get("web1").flatMap(Node::placeOfVm).map(Place::profile)).contains("a");
+      assertThat(store.get("web2").flatMap(Node::placeOfVm).map(Place::profile)).contains("b");
+      assertThat(store.get("web3").flatMap(Node::placeOfVm).map(Place::profile)).contains("b");
+    }
+  }
+}
