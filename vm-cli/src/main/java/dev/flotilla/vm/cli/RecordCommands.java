@@ -51,8 +51,9 @@ final class RecordCommands {
         }
         List<List<String>> rows = new ArrayList<>();
         boolean leased = vms.stream().anyMatch(vm -> Lease.fromTags(vm.tags()).isPresent());
-        // where VMs are on several profiles (a fallback took some), each row says which
-        boolean profiles = vms.stream().map(vm -> vm.tags().get(Instance.PROFILE_TAG)).distinct().count() > 1;
+        // where VMs are on several profiles, or a placement order chose where, each row says which
+        boolean profiles = vms.stream().map(vm -> vm.tags().get(Instance.PROFILE_TAG)).distinct().count() > 1
+            || ws.store().list().stream().anyMatch(n -> n.placeOfVm().isPresent());
         rows.add(Output.row("ID", "NODE", "STATE", "TYPE", "IP", "ZONE"));
         if (profiles) {
           rows.get(0).add("PROFILE");
