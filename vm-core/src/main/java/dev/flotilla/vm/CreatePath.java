@@ -54,10 +54,14 @@ final class CreatePath {
       List<Engine.Target> rest = adoptExisting(boundMeanwhile(targets, toStart), toStart, Look.BEFORE_CREATE);
       List<CloudException> exhausted = new ArrayList<>();
       while (!rest.isEmpty()) {
-        rest = launchAll(rest, toStart, stopped, exhausted);
-        if (!rest.isEmpty()) { // the next place is looked at as the first was, before anything is made there
-          rest = adoptExisting(rest, toStart, Look.BEFORE_CREATE);
-        }
+        Map<Engine.Target, String> was = new java.util.IdentityHashMap<>();
+        rest.forEach(t -> was.put(t, t.profile));
+        List<Engine.Target> moved = launchAll(rest, toStart, stopped, exhausted);
+        // a node moved to another profile is looked for there, as on the first, before anything is made there;
+        // within one profile, the list after the refusal has looked already
+        List<Engine.Target> elsewhere = moved.stream().filter(t -> !t.profile.equals(was.get(t))).toList();
+        rest = new ArrayList<>(moved.stream().filter(t -> t.profile.equals(was.get(t))).toList());
+        rest.addAll(adoptExisting(elsewhere, toStart, Look.BEFORE_CREATE));
       }
       List<CloudException> failures = exhausted.stream().distinct().toList(); // one refusal may be several nodes'
       if (!failures.isEmpty()) {

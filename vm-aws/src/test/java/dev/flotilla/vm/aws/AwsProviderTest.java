@@ -108,6 +108,39 @@ class AwsProviderTest {
   }
 
   @Test
+  void aFullZoneAnswersAsEc2DoesAndTheNodeMovesToTheProfilesNextZone() {
+    server.capacity.put(Ec2Server.REGION + "a", 0);
+    dev.flotilla.vm.Profile zoned = AwsContractTest.profile(server).toBuilder().zones(List.of(Ec2Server.REGION + "a",
+        Ec2Server.REGION + "b")).build();
+    List<dev.flotilla.vm.VmListener.Move> moves = new java.util.ArrayList<>();
+    dev.flotilla.vm.store.InMemoryNodeStore store = new dev.flotilla.vm.store.InMemoryNodeStore();
+    try (VmClient c = VmClient.builder().profile(zoned).store(store).clock(clock).sleeper(clock).random(() -> 0.5)
+        .listener(new dev.flotilla.vm.VmListener() {
+          @Override
+          public void onMove(Move move) {
+            moves.add(move);
+          }
+        }).build()) {
+      server.resetCounts();
+      Instance vm = c.start(Node.builder("web1").type("t3.large").build());
+
+      assertThat(vm.zone()).contains(Ec2Server.REGION + "b");
+      assertThat(store.get("web1").flatMap(Node::placeOfVm)).contains(new dev.flotilla.vm.Place("aws-local",
+          Ec2Server.REGION + "b"));
+      assertThat(moves).singleElement().satisfies(m -> assertThat(m.describe()).isEqualTo("web1: " + Ec2Server.REGION
+          + "a has no capacity for t3.large; trying " + Ec2Server.REGION + "b"));
+      assertThat(server.count("RunInstances")).as("one refused, one made, never retried as a server error")
+          .isEqualTo(2);
+      long withMove = server.count("DescribeInstances");
+      server.resetCounts();
+      c.start(Node.builder("web2").type("t3.large").zone(Ec2Server.REGION + "b").build());
+      assertThat(withMove - server.count("DescribeInstances")).as("a move costs the refused RunInstances and one"
+          + " look, the list after the refusal").isEqualTo(1);
+      assertThat(c.list()).filteredOn(i -> i.state() != State.TERMINATED).hasSize(2);
+    }
+  }
+
+  @Test
   void aReapOfExpiredLeasesIsOneDescribeAndOneTerminate() {
     VmClient earlier = VmClient.builder().provider(provider).clock(java.time.Clock.offset(java.time.Clock.systemUTC(),
         Duration.ofHours(-2))).sleeper(clock).random(() -> 0.5).build();

@@ -261,6 +261,8 @@ final class Ec2Server implements AutoCloseable {
 
   /** How long each answer takes to come back, as a region's round trip does. */
   volatile long latencyMillis;
+  /** How many live instances a zone holds; a zone not named holds any number. */
+  final Map<String, Integer> capacity = new java.util.concurrent.ConcurrentHashMap<>();
 
   private void handle(HttpExchange ex) throws IOException {
     if (latencyMillis > 0) {
@@ -533,8 +535,9 @@ final class Ec2Server implements AutoCloseable {
       }
       // What jclouds' portable ComputeService needs besides, so that the benchmark can compare call counts.
       case "DescribeAvailabilityZones":
-        return ok(ns("DescribeAvailabilityZonesResponse", "<availabilityZoneInfo><item><zoneName>" + REGION + "a</zoneName>"
-            + "<zoneState>available</zoneState><regionName>" + REGION + "</regionName><messageSet/></item>"
+        return ok(ns("DescribeAvailabilityZonesResponse", "<availabilityZoneInfo>" + java.util.stream.Stream.of("a", "b",
+            "c").map(z -> "<item><zoneName>" + REGION + z + "</zoneName><zoneState>available</zoneState><regionName>"
+            + REGION + "</regionName><messageSet/></item>").collect(java.util.stream.Collectors.joining())
             + "</availabilityZoneInfo>"));
       case "CreateKeyPair": {
         String name = p.get("KeyName");
@@ -774,6 +777,17 @@ final class Ec2Server implements AutoCloseable {
         return fail("InvalidParameter", "Security group " + id + " and subnet " + (subnet == null ? "(default)" : subnet)
             + " belong to different networks.");
       }
+    }
+    String zone = p.getOrDefault("Placement.AvailabilityZone", REGION + "a");
+    Integer room = capacity.get(zone);
+    long inZone = vms.values().stream().filter(v -> zone.equals(v.zone) && !v.state.equals("terminated")
+        && !v.state.equals("shutting-down")).count();
+    if (room != null && inZone + n > room) { // EC2's words, and its status: a server error
+      String type = p.getOrDefault("InstanceType", "m1.small");
+      return new String[] {"500", error("InsufficientInstanceCapacity", "We currently do not have sufficient " + type
+          + " capacity in the Availability Zone you requested (" + zone + "). Our system will be working on"
+          + " provisioning additional capacity. You can currently get " + type + " capacity by not specifying an"
+          + " Availability Zone in your request or choosing " + REGION + "b, " + REGION + "c.")};
     }
     String placement = p.get("Placement.GroupName");
     if (placement != null) {

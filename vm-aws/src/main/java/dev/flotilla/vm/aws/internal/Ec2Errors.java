@@ -49,6 +49,11 @@ public final class Ec2Errors {
     if (c.equals("RequestLimitExceeded") || c.equals("Throttling") || c.equals("ThrottlingException")) {
       return Kind.THROTTLED;
     }
+    // EC2 answers a full zone as a server error (HTTP 500): no retry there helps, another place may
+    if (c.equals("InsufficientInstanceCapacity") || c.equals("InstanceLimitExceeded") || c.endsWith("LimitExceeded")
+        || c.toLowerCase(Locale.ROOT).contains("capacity")) {
+      return Kind.CAPACITY;
+    }
     if (c.equals("InternalError") || c.equals("Unavailable") || c.equals("ServiceUnavailable") || status >= 500) {
       return Kind.TRANSIENT;
     }
@@ -58,10 +63,6 @@ public final class Ec2Errors {
     if (c.equals("AuthFailure") || c.equals("UnauthorizedOperation") || c.equals("InvalidClientTokenId")
         || c.equals("SignatureDoesNotMatch") || c.equals("OptInRequired") || c.equals("Blocked")) {
       return Kind.AUTHENTICATION;
-    }
-    if (c.equals("InsufficientInstanceCapacity") || c.equals("InstanceLimitExceeded") || c.endsWith("LimitExceeded")
-        || c.toLowerCase(Locale.ROOT).contains("capacity")) {
-      return Kind.CAPACITY;
     }
     return c.startsWith("Invalid") || c.startsWith("Incorrect") || c.startsWith("Missing") || c.startsWith("Unsupported")
         ? Kind.INVALID_REQUEST : Kind.UNKNOWN;
