@@ -100,7 +100,8 @@ final class CreatePath {
           }
           for (Engine.Target t : group.getValue()) {
             if (!t.node.isBound()) {
-              moveOn(t, spec, full).ifPresentOrElse(moved::add, () -> exhausted.add(everyPlaceFull(t, full)));
+              moveOn(t, spec.type().orElse(null), full.getMessage()).ifPresentOrElse(moved::add,
+                  () -> exhausted.add(everyPlaceFull(t, full)));
             }
           }
         }
@@ -121,14 +122,33 @@ final class CreatePath {
         + t.place() + " answered: " + last.getMessage(), last);
   }
 
+  /**
+   * Destroys the VMs of {@code targets}, which were just made and failed for want of capacity ({@code vmOf}
+   * tells how), waits until they are gone, unbinds their records, and moves each to the next place of its
+   * order. Under the nodes' locks: no other client binds them meanwhile.
+   */
+  void replace(List<Engine.Target> targets, java.util.function.Function<Engine.Target, Instance> vmOf) {
+    try (NodeStore.Lock lock = engine.store.lock(Engine.names(targets), engine.lockWait)) {
+      engine.act(targets, Action.DESTROY, (p, ids) -> p.terminate(ids));
+      engine.awaitAndRecord(new Engine.Batch(targets), State.TERMINATED);
+      for (Engine.Target t : targets) {
+        Instance failed = vmOf.apply(t);
+        engine.store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old : old.unbind());
+        t.node = t.node.unbind();
+        t.state = State.TERMINATED;
+        t.justCreated = false;
+        moveOn(t, engine.specOf(t).type().orElse(null), failed.fault().orElse(failed.providerState()));
+      }
+    }
+  }
+
   /** Moves {@code t}, whose place had no capacity, to the next place of its order, told to the listener. */
-  private Optional<Engine.Target> moveOn(Engine.Target t, Node spec, CloudException full) {
+  private Optional<Engine.Target> moveOn(Engine.Target t, String type, String reason) {
     Optional<Place> next = engine.nextPlace(t);
     if (next.isEmpty()) {
       return Optional.empty();
     }
-    VmListener.Move move = new VmListener.Move(t.node.name(), t.place(), next.get(), spec.type().orElse(null),
-        full.getMessage());
+    VmListener.Move move = new VmListener.Move(t.node.name(), t.place(), next.get(), type, reason);
     LOG.info(move.describe());
     engine.listener.onMove(move);
     t.moveTo(next.get());

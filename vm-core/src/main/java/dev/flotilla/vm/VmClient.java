@@ -145,7 +145,7 @@ public final class VmClient implements AutoCloseable {
     }
     try {
       engine.act(toStart, Action.START, (p, ids) -> p.start(ids));
-      List<Instance> vms = engine.awaitAndRecord(batch, State.RUNNING);
+      List<Instance> vms = awaitPlaced(batch);
       if (refused != null) {
         throw new IncompleteBatchException(refused, vms, toCreate.stream().filter(t -> !t.node.isBound())
             .map(t -> t.node.name()).toList());
@@ -156,6 +156,33 @@ public final class VmClient implements AutoCloseable {
         e.addSuppressed(refused);
       }
       throw e;
+    }
+  }
+
+  /**
+   * Waits for the VMs of {@code batch} to run. A VM just made that failed for want of capacity (a cloud that
+   * tells it only once the VM exists: Nova, CloudStack, OpenNebula) is destroyed, proven gone, and its node
+   * made again in the next place of its order; the others are waited for meanwhile.
+   */
+  private List<Instance> awaitPlaced(Engine.Batch batch) {
+    while (true) {
+      try {
+        return engine.awaitAndRecord(batch, State.RUNNING);
+      } catch (InstanceFailedException failed) {
+        Map<String, Engine.Target> byVm = new java.util.HashMap<>();
+        batch.targets().stream().filter(t -> t.justCreated && t.node.isBound()).forEach(t -> byVm.put(t.vmId(), t));
+        List<Engine.Target> full = failed.failed().stream().filter(vm -> byVm.containsKey(vm.id()))
+            .filter(vm -> byVm.get(vm.id()).provider.failedForCapacity(vm))
+            .map(vm -> byVm.get(vm.id())).filter(t -> engine.nextPlace(t).isPresent()).toList();
+        if (full.isEmpty()) {
+          throw failed;
+        }
+        Map<String, Instance> failedById = new java.util.HashMap<>();
+        failed.failed().forEach(vm -> failedById.put(vm.id(), vm));
+        creates.replace(full, t -> failedById.get(t.vmId()));
+        List<Engine.Target> toStart = creates.create(full);
+        engine.act(toStart, Action.START, (p, ids) -> p.start(ids));
+      }
     }
   }
 

@@ -161,6 +161,18 @@ final class CloudStackProvider implements Provider {
   }
 
   /**
+   * A deployment CloudStack's planner could place on no host: its job fails with the text of an
+   * InsufficientCapacityException ("Unable to create a deployment for VM[...]", "Unable to start a VM due to
+   * insufficient capacity"), and the VM is left in Error.
+   */
+  @Override
+  public boolean failedForCapacity(Instance vm) {
+    String fault = vm.fault().orElse("").toLowerCase(java.util.Locale.ROOT);
+    return fault.contains("unable to create a deployment") || fault.contains("insufficient capacity")
+        || fault.contains("insufficientservercapacity");
+  }
+
+  /**
    * When the soonest job at these VMs should be done (or, overdue, be asked about again); empty when a VM has
    * none of this provider's jobs at work.
    */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.flotilla.vm.CloudException;
+import dev.flotilla.vm.Instance;
 import dev.flotilla.vm.InstanceFailedException;
 import dev.flotilla.vm.Lifecycle.State;
 import dev.flotilla.vm.Node;
@@ -378,6 +379,39 @@ class CloudStackTest {
       assertThat(server.calls("listVirtualMachines")).as("the look before the destroy, one poll when due")
           .isEqualTo(2);
       assertThat(server.liveVms()).isZero();
+    }
+  }
+
+  @Test
+  void aDeploymentThePlannerCannotPlaceIsDestroyedAndMadeOnTheFallback() throws Exception {
+    server.hostCapacity = 0; // the zone's hosts are full: deployments fail in their jobs, as CloudStack's do
+    try (CsServer other = new CsServer()) {
+      Profile full = CloudStackContractTest.profile(server).toBuilder().fallback(List.of("acs2")).build();
+      Profile spare = Profile.builder("acs2", "cloudstack").endpoint(other.url())
+          .credentials(CsServer.API_KEY, dev.flotilla.vm.Secret.of(CsServer.SECRET_KEY)).build();
+      InMemoryNodeStore store = new InMemoryNodeStore();
+      List<dev.flotilla.vm.VmListener.Move> moves = new java.util.ArrayList<>();
+      try (VmClient client = VmClient.builder().profiles(List.of(full, spare)).useProfile("acs").store(store)
+          .waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(1)).initialDelay(Duration.ofMillis(50))
+              .maxDelay(Duration.ofMillis(400)).jitter(0.2).visibilityGrace(Duration.ofSeconds(10)).build())
+          .listener(new dev.flotilla.vm.VmListener() {
+            @Override
+            public void onMove(Move move) {
+              moves.add(move);
+            }
+          }).build()) {
+        server.clearCalls();
+        Instance vm = client.start(node("web1"));
+
+        assertThat(vm.tags()).containsEntry(Instance.PROFILE_TAG, "acs2");
+        assertThat(store.get("web1").flatMap(Node::placeOfVm).map(dev.flotilla.vm.Place::profile)).contains("acs2");
+        assertThat(server.liveVms()).as("the failed deployment destroyed").isZero();
+        assertThat(other.liveVms()).isEqualTo(1);
+        assertThat(moves).singleElement().satisfies(m -> assertThat(m.reason())
+            .contains("Unable to create a deployment"));
+        assertThat(server.calls("deployVirtualMachine")).isEqualTo(1);
+        assertThat(server.calls("destroyVirtualMachine")).isEqualTo(1);
+      }
     }
   }
 

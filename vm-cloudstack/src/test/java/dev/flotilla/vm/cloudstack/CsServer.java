@@ -122,6 +122,11 @@ public final class CsServer implements AutoCloseable {
   private java.util.Random garbageDraws = new java.util.Random(0);
   private volatile Consumer<String> beforeDeployAnswer;
   volatile Integer failNextDeployJob;
+  /**
+   * How many VMs the zone's hosts run at once; a deploy beyond it is taken, and its job fails as CloudStack's
+   * planner fails it (533, "Unable to create a deployment"), the VM left in Error.
+   */
+  volatile long hostCapacity = Long.MAX_VALUE;
   /** The next startVirtualMachine's job fails with this code (CloudStack's capacity text), the VM left Stopped. */
   volatile Integer failNextStartJob;
 
@@ -733,7 +738,10 @@ public final class CsServer implements AutoCloseable {
       Vm vm = new Vm(name, params.getOrDefault("displayname", name), ACCOUNT, offeringName,
           "10.1.1." + ips.getAndIncrement(), params.get("group"), template.id());
       vms.put(vm.id, vm);
-      Integer fail = failNextDeployJob;
+      long running = vms.values().stream().filter(v -> !v.expunged && !v.state.equals("Destroyed")
+          && !v.state.equals("Error") && !v.state.equals("Stopped") && v != vm).count();
+      // beyond the hosts' capacity, the planner fails the deployment (InsufficientServerCapacityException)
+      Integer fail = running >= hostCapacity ? Integer.valueOf(533) : failNextDeployJob;
       failNextDeployJob = null;
       boolean start = !"false".equals(params.get("startvm"));
       Job job = job(vm, j -> {
@@ -743,7 +751,8 @@ public final class CsServer implements AutoCloseable {
           j.result.add("virtualmachine", vmObject(vm));
         } else if (fail != null) {
           vm.state = "Error";
-          failed(j, fail, "Unable to create a deployment for VM[User|i-2-" + vm.name + "-VM]");
+          failed(j, fail, "Unable to create a deployment for VM[User|i-2-" + vm.name + "-VM]" + (fail == 533
+              ? "Scope=interface com.cloud.dc.DataCenter; id=1" : ""));
         } else {
           vm.state = "Running";
           j.result = new JsonObject();

@@ -127,6 +127,16 @@ public interface Provider extends AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Whether VM {@code vm}, just made and now failed ({@link dev.flotilla.vm.Lifecycle.State#ERROR}), failed for
+   * want of capacity in its place, in the cloud's own words (Nova's "No valid host was found", CloudStack's
+   * failed deployment, a VM OpenNebula could place on no host): the client then destroys it and tries the
+   * next place of its node. The default never says so.
+   */
+  default boolean failedForCapacity(dev.flotilla.vm.Instance vm) {
+    return false;
+  }
+
   /** Releases connections and threads. The default does nothing. */
   @Override
   default void close() {}

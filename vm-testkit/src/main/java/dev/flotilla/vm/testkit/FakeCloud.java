@@ -151,6 +151,9 @@ public final class FakeCloud implements Provider {
   private final String zone;
   /** How many live VMs the cloud (key "") or a zone holds; changed at run time by {@link #capacity}. */
   private final Map<String, Integer> capacity;
+  private final boolean capacityAtBoot;
+  /** The fault of a VM that found no room as it booted; {@link #failedForCapacity} knows it. */
+  static final String NO_ROOM = "no host has room for it (InsufficientInstanceCapacity)";
   private final Duration bootTime;
   private final Duration stopTime;
   private final Duration rebootTime;
@@ -185,6 +188,7 @@ public final class FakeCloud implements Provider {
     this.defaultImage = b.defaultImage;
     this.zone = b.zone;
     this.capacity = new HashMap<>(b.capacity);
+    this.capacityAtBoot = b.capacityAtBoot;
     this.bootTime = b.bootTime;
     this.stopTime = b.stopTime;
     this.rebootTime = b.rebootTime;
@@ -382,7 +386,7 @@ public final class FakeCloud implements Provider {
       int cpus = spec.cpus().orElse(type.cpus());
       int memory = spec.memoryMb().orElse(type.memoryMb());
       String vmZone = spec.zone().orElse(zone);
-      checkCapacity(request.count() - earlier.size(), type.name(), vmZone);
+      boolean noRoom = !hasRoom(request.count() - earlier.size(), type.name(), vmZone);
       String group = spec.antiAffinityGroup().orElse(null);
       List<String> placement = hosts.place(vms.values(), clock.instant(), request.count() - earlier.size(), cpus,
           memory, group);
@@ -400,7 +404,10 @@ public final class FakeCloud implements Provider {
         vm.host = placement.get(placed++);
         vm.tags.putAll(request.tagsFor(name));
         vm.hiddenUntil = now.plus(faults.hideNewFor());
-        if (start) {
+        if (noRoom) { // taken, and failed as it boots
+          vm.moveTo(State.PENDING, State.ERROR, now.plus(bootTime));
+          vm.fault = NO_ROOM;
+        } else if (start) {
           boot(vm, now);
         } else {
           vm.state = State.STOPPED;
@@ -415,15 +422,27 @@ public final class FakeCloud implements Provider {
     }
   }
 
-  /** Refuses {@code count} more VMs of {@code type} in {@code vmZone} when the cloud or the zone is full. */
-  private void checkCapacity(int count, String type, String vmZone) {
+  @Override
+  public boolean failedForCapacity(Instance vm) {
+    return vm.fault().filter(NO_ROOM::equals).isPresent();
+  }
+
+  /**
+   * Whether {@code count} more VMs of {@code type} fit in {@code vmZone}: when the cloud or the zone is full,
+   * false where the cloud fails them as they boot, else the create is refused.
+   */
+  private boolean hasRoom(int count, String type, String vmZone) {
     long live = vms.values().stream().filter(vm -> vm.state != State.TERMINATED).count();
     long inZone = vms.values().stream().filter(vm -> vm.state != State.TERMINATED && vmZone.equals(vm.zone)).count();
     if (live + count > capacity.getOrDefault("", Integer.MAX_VALUE)
         || inZone + count > capacity.getOrDefault(vmZone, Integer.MAX_VALUE)) {
+      if (capacityAtBoot) {
+        return false;
+      }
       throw error(Kind.CAPACITY, "InsufficientInstanceCapacity", "We currently do not have sufficient " + type
           + " capacity in the Availability Zone you requested (" + vmZone + ").");
     }
+    return true;
   }
 
   /**

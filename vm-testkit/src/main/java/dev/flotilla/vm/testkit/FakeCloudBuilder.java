@@ -23,6 +23,7 @@ public final class FakeCloudBuilder {
   String zone = "fake-zone-1";
   /** How many live VMs the cloud, or a zone of it, holds: by zone, "" for the whole cloud. */
   final Map<String, Integer> capacity = new java.util.HashMap<>();
+  boolean capacityAtBoot;
   Duration bootTime = Duration.ZERO;
   Duration stopTime = Duration.ZERO;
   Duration rebootTime = Duration.ZERO;
@@ -121,6 +122,15 @@ public final class FakeCloudBuilder {
       throw new IllegalArgumentException("capacity " + vms + ": give 0 (full) or more");
     }
     this.capacity.put(zone, vms);
+    return this;
+  }
+
+  /**
+   * Whether a create beyond the capacity is taken, and its VMs fail as they boot (ERROR, "no host has room"),
+   * as Nova and CloudStack tell a full cloud, instead of being refused at once, as EC2 does.
+   */
+  public FakeCloudBuilder capacityFailsAtBoot(boolean value) {
+    this.capacityAtBoot = value;
     return this;
   }
 

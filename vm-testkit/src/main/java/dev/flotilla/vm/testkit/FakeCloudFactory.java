@@ -24,6 +24,8 @@ public final class FakeCloudFactory implements ProviderFactory {
     SETTINGS.put("capacity", "how many live VMs it holds at once; beyond, creates fail as EC2's do"
         + " (InsufficientInstanceCapacity); 0 is a full cloud (default: no limit)");
     SETTINGS.put("zone_capacity", "the same by zone, such as 'zone-a=0, zone-b=10'");
+    SETTINGS.put("capacity_fails", "'create' (default) refuses a create beyond the capacity, as EC2 does; 'boot'"
+        + " takes it and fails its VMs as they boot, as Nova and CloudStack do");
     SETTINGS.put("state_file", "a file to keep the cloud in, so that successive processes share its VMs");
     SETTINGS.put("access_key", "an identity, accepted like a real cloud's, to rehearse credential handling");
     SETTINGS.put("secret_key", "a secret, accepted and never shown, to rehearse credential handling");
@@ -57,6 +59,12 @@ public final class FakeCloudFactory implements ProviderFactory {
       b.capacity((int) Math.min(Integer.MAX_VALUE, number(profile, "capacity")));
     }
     profile.setting("zone_capacity").ifPresent(text -> zoneCapacity(profile, text).forEach(b::capacity));
+    String fails = profile.setting("capacity_fails").orElse("create").trim();
+    if (!fails.equals("create") && !fails.equals("boot")) {
+      throw new ConfigurationException(null, "profiles." + profile.name() + ".capacity_fails", "is 'create' or"
+          + " 'boot', got '" + fails + "'");
+    }
+    b.capacityFailsAtBoot(fails.equals("boot"));
     return profile.setting("state_file").<Provider>map(f -> FileBackedFakeCloud.open(java.nio.file.Path.of(f), b))
         .orElseGet(b::build);
   }

@@ -136,6 +136,11 @@ public final class FileBackedFakeCloud implements Provider {
     return cloud.traits();
   }
 
+  @Override
+  public boolean failedForCapacity(Instance vm) {
+    return cloud.failedForCapacity(vm);
+  }
+
   /** Creates and saves; the failpoint {@code cloud-created} then halts a crash test's process before it answers. */
   @Override
   public List<Instance> create(CreateRequest request) {

@@ -54,6 +54,11 @@ public abstract class ForwardingProvider implements Provider {
   }
 
   @Override
+  public boolean failedForCapacity(Instance vm) {
+    return delegate.failedForCapacity(vm);
+  }
+
+  @Override
   public List<Instance> list() {
     return delegate.list();
   }

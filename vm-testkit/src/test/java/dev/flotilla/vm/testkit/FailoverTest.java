@@ -98,6 +98,36 @@ class FailoverTest {
   }
 
   @Test
+  void aVmThatFailsForCapacityAsItBootsIsDestroyedAndItsNodeMadeInTheNextPlace() {
+    // a cloud that takes the create and fails the VM as it boots, as Nova ("No valid host was found") and
+    // CloudStack (a failed deployment) tell a full cloud
+    Profile a = fake("a", Map.of("capacity", "0", "capacity_fails", "boot"), List.of("b"), List.of());
+    Profile b = fake("b", Map.of(), List.of(), List.of());
+    try (VmClient client = client(a, b)) {
+      List<Instance> vms = client.start(List.of(Node.builder("web1").build(), Node.builder("web2").build()));
+
+      assertThat(vms).allSatisfy(vm -> assertThat(vm.tags()).containsEntry(Instance.PROFILE_TAG, "b"));
+      assertThat(live(a)).as("the failed VMs destroyed").isEmpty();
+      assertThat(live(b)).containsOnlyKeys("web1", "web2").allSatisfy((n, ids) -> assertThat(ids).hasSize(1));
+      assertThat(store.get("web1").flatMap(Node::placeOfVm).map(Place::profile)).contains("b");
+      assertThat(moves).extracting(VmListener.Move::describe).containsExactlyInAnyOrder(
+          "web1: a has no capacity; trying b", "web2: a has no capacity; trying b");
+      assertThat(moves).allSatisfy(m -> assertThat(m.reason()).contains("InsufficientInstanceCapacity"));
+    }
+  }
+
+  @Test
+  void aVmFailedForCapacityWithNoPlaceLeftStaysForTheUserToSee() {
+    Profile a = fake("a", Map.of("capacity", "0", "capacity_fails", "boot"), List.of(), List.of());
+    try (VmClient client = client(a)) {
+      assertThatThrownBy(() -> client.start(Node.builder("web1").build()))
+          .isInstanceOf(dev.flotilla.vm.InstanceFailedException.class).hasMessageContaining("no host has room");
+      assertThat(live(a)).as("no place to go: the VM stays, recorded, for the user to look at").hasSize(1);
+      assertThat(moves).isEmpty();
+    }
+  }
+
+  @Test
   void whenEveryPlaceIsFullTheErrorNamesThemAndNothingIsLeft() {
     Profile a = fake("a", Map.of("capacity", "0"), List.of("b"), List.of());
     Profile b = fake("b", Map.of("capacity", "0"), List.of("a"), List.of());
