@@ -167,7 +167,7 @@ public final class Instance {
   /** Builds an {@link Instance}. */
   public static final class Builder {
     private final String id;
-    private final Lifecycle.State state;
+    private Lifecycle.State state;
     private String providerState;
     private String publicAddress;
     private String privateAddress;
@@ -181,6 +181,12 @@ public final class Instance {
     private Builder(String id, Lifecycle.State state) {
       this.id = id;
       this.state = state;
+    }
+
+    /** The portable state, as the builder was made with or as this says now. */
+    public Builder state(Lifecycle.State value) {
+      this.state = value;
+      return this;
     }
 
     /** The provider's own state word; defaults to the portable state's name. */

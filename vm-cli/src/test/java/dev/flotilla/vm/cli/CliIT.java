@@ -351,7 +351,7 @@ class CliIT {
                 "vm.image", "vm.type", "vm.cpus", "vm.memory_mb", "vm.swap_mb", "vm.region", "vm.zone", "vm.key_pair",
                 "vm.login_user", "vm.display_name", "vm.user_data", "vm.security_groups", "vm.anti_affinity_group",
                 "vm.options", "vm.intent", "vm.ha", "vm.stopped", "vm.ha_restarts", "vm.removed", "vm.lease",
-                "vm.on_expiry", "vm.leased")) + ".");
+                "vm.on_expiry", "vm.leased", "vm.placed")) + ".");
     assertThat(vm("-vvv", "status").err()).contains("at dev.flotilla.vm.");
 
     Files.delete(dir.resolve("nodes/web1.json"));

@@ -84,7 +84,8 @@ public final class CloudConfig {
           new Key("opennebula_version", Target.SETTING, false), new Key("network", Target.SETTING, false),
           new Key("public_key", Target.SETTING, false), new Key("marketplace", Target.SETTING, false),
           new Key("instance_types", Target.SETTING, false), new Key("destroy", Target.SETTING, false),
-          new Key("max_parallel", Target.SETTING, false), new Key("max_answer_bytes", Target.SETTING, false)));
+          new Key("max_parallel", Target.SETTING, false), new Key("max_answer_bytes", Target.SETTING, false),
+          new Key("placement_timeout", Target.SETTING, false)));
 
   /** The keys every api's auth takes besides its own: the transport's deadlines. */
   private static final List<Key> COMMON = Transport.SETTINGS.stream().map(k -> new Key(k, Target.SETTING, false))

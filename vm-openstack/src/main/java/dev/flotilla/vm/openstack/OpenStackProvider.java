@@ -349,6 +349,15 @@ final class OpenStackProvider implements Provider {
         + "); refused as endless. Raise the profile's max_list_items if the project really holds more.");
   }
 
+  /**
+   * A server Nova's scheduler could place on no host: ERROR, with the fault "No valid host was found" (its
+   * NoValidHost exception, whatever the reason it adds).
+   */
+  @Override
+  public boolean failedForCapacity(Instance vm) {
+    return vm.fault().filter(f -> f.contains("No valid host was found")).isPresent();
+  }
+
   /** A server in ERROR with Nova's fault message, which jclouds does not read: one GET per such server. */
   private Instance withFault(Instance i) {
     if (i.state() != State.ERROR) {

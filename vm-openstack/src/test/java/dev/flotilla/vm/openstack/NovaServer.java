@@ -65,6 +65,8 @@ final class NovaServer implements AutoCloseable {
   final java.util.Set<String> tokens = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** How many compute hosts the scheduler has. */
   volatile int hosts = 1;
+  /** How many servers the compute hosts run at once; one more goes to ERROR with Nova's "No valid host". */
+  volatile long capacity = Long.MAX_VALUE;
   private int nextIp = 10;
 
   private static final class Fault {
@@ -584,11 +586,11 @@ final class NovaServer implements AutoCloseable {
       group = str(hints, "group");
       s.addProperty("hints", group);
     }
-    if (group != null) {
-      String g = group;
-      long members = servers.values().stream().filter(o -> g.equals(str(o, "hints"))
-          && !"ERROR".equals(str(o, "status"))).count();
-      if (members >= hosts) {
+    long placed = servers.values().stream().filter(o -> !"ERROR".equals(str(o, "status"))).count();
+    String g = group;
+    if (placed >= capacity || g != null && servers.values().stream().filter(o -> g.equals(str(o, "hints"))
+        && !"ERROR".equals(str(o, "status"))).count() >= hosts) {
+      {
         s.addProperty("status", "ERROR");
         s.add("fault", JsonParser.parseString("{\"code\": 500, \"created\": \"" + now + "\", \"message\": \"No valid"
             + " host was found. There are not enough hosts available.\"}"));

@@ -150,13 +150,13 @@ final class StratusLabProvider implements Provider {
     if (ids.size() <= INFO_LIMIT) {
       List<Instance> out = new ArrayList<>();
       for (String id : ids) {
-        one.info(id).ifPresent(vm -> out.add(vm.toInstance()));
+        one.info(id).ifPresent(vm -> out.add(seen(vm)));
       }
       return out;
     }
     Set<String> wanted = Set.copyOf(ids);
     List<OneVm> vms = one.infoSet(wanted).orElseGet(one::pool);
-    return vms.stream().map(OneVm::toInstance).filter(i -> wanted.contains(i.id())).toList();
+    return vms.stream().map(this::seen).filter(i -> wanted.contains(i.id())).toList();
   }
 
   private List<Instance> describeAll(List<String> ids) {
@@ -171,7 +171,25 @@ final class StratusLabProvider implements Provider {
 
   @Override
   public List<Instance> list() {
-    return one.pool().stream().map(OneVm::toInstance).toList();
+    return one.pool().stream().map(this::seen).toList();
+  }
+
+  /** The VM as Flotilla shows it; PENDING past the profile's placement_timeout, failed for capacity. */
+  private Instance seen(OneVm vm) {
+    Instance i = vm.toInstance();
+    java.util.Optional<java.time.Duration> timeout = settings.placementTimeout();
+    if (timeout.isEmpty() || !vm.pendingSince(java.time.Instant.now().minus(timeout.get()))) {
+      return i;
+    }
+    return i.toBuilder().state(State.ERROR).providerState("PENDING past placement_timeout").fault(UNPLACED + " ("
+        + timeout.get().toSeconds() + " s): no host has room for it").build();
+  }
+
+  private static final String UNPLACED = "OpenNebula placed it on no host within placement_timeout";
+
+  @Override
+  public boolean failedForCapacity(Instance vm) {
+    return vm.fault().filter(f -> f.startsWith(UNPLACED)).isPresent();
   }
 
   /** resume for a powered-off VM; release for one made on hold (one describe tells which is which). */

@@ -42,6 +42,8 @@ public final class StratusLabProviderFactory implements ProviderFactory {
   static {
     SETTINGS.put("certificate", "a PKCS#12 key store holding your client certificate, for the /cert/xmlrpc proxy path");
     SETTINGS.put("certificate_password", "the key store's password");
+    SETTINGS.put("placement_timeout", "seconds a VM may stay PENDING (no host has room) before it counts as failed"
+        + " for capacity and a node with a fallback or zones goes on there (default: wait for oned)");
     SETTINGS.put("opennebula_version", "the server's OpenNebula version, such as 3.2 or 6.8; asked once when unset");
     SETTINGS.put("network", "the virtual network of the VM's NIC, by name or id: public (default), local or private on"
         + " StratusLab, any network on OpenNebula, or none for no NIC");

@@ -85,6 +85,14 @@ final class StratusLabSettings {
     return m.endsWith("/") ? m : m + "/";
   }
 
+  /**
+   * How long a VM may stay PENDING (no host has room) before it counts as failed for capacity, so that a node
+   * with another place goes there ({@code placement_timeout}, seconds); empty, the default, waits for oned.
+   */
+  java.util.Optional<java.time.Duration> placementTimeout() {
+    return profile.setting("placement_timeout").map(v -> java.time.Duration.ofSeconds(number("placement_timeout", 0)));
+  }
+
   int maxParallel() {
     return number("max_parallel", 8);
   }

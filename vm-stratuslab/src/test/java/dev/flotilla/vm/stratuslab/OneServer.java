@@ -50,6 +50,8 @@ final class OneServer implements AutoCloseable {
     int state = 1;
     int lcm;
     boolean failBoot;
+    /** When it was made, as oned's STIME says: seconds since the epoch. */
+    final long stime = System.currentTimeMillis() / 1000;
 
     Vm(int id, String name, String template) {
       this.id = id;
@@ -74,6 +76,8 @@ final class OneServer implements AutoCloseable {
   private int nextVm;
   private int snapshotClock;
   volatile boolean failBoots;
+  /** How many VMs the hosts run at once; beyond, the scheduler leaves a VM PENDING, as oned's does. */
+  volatile int hostRoom = Integer.MAX_VALUE;
   /** The most VMs (not DONE) the user may have, as a VMS quota; 0 for no limit. */
   volatile int vmQuota;
 
@@ -394,6 +398,9 @@ final class OneServer implements AutoCloseable {
   /** One step of the VM's life, as seen by an observer. */
   private void advance(Vm vm) {
     if (vm.state == 1) {
+      if (vms.values().stream().filter(v -> v.state == 3).count() >= hostRoom) {
+        return; // no host has room: PENDING until one has
+      }
       vm.state = 3;
       vm.lcm = 1;
     } else if (vm.state == 3) {
@@ -461,7 +468,7 @@ final class OneServer implements AutoCloseable {
     }
     boolean v4 = major >= 4;
     return "<VM><ID>" + vm.id + "</ID><NAME>" + esc(vm.name) + "</NAME><STATE>" + vm.state + "</STATE><LCM_STATE>"
-        + vm.lcm + "</LCM_STATE><STIME>" + (1_700_000_000 + vm.id) + "</STIME><TEMPLATE>" + t + (v4 ? "" : user)
+        + vm.lcm + "</LCM_STATE><STIME>" + vm.stime + "</STIME><TEMPLATE>" + t + (v4 ? "" : user)
         + "</TEMPLATE>" + (v4 ? "<USER_TEMPLATE>" + user + "</USER_TEMPLATE>" : "")
         + "<HISTORY_RECORDS><HISTORY><HOSTNAME>node-" + (vm.id % 3) + "</HOSTNAME></HISTORY></HISTORY_RECORDS></VM>";
   }

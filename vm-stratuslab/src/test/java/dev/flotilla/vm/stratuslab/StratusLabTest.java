@@ -157,6 +157,36 @@ class StratusLabTest {
   }
 
   @Test
+  void aVmNoHostTakesWithinThePlacementTimeoutIsDestroyedAndMadeOnTheFallbackCloud() throws IOException {
+    server("6.8.0").hostRoom = 0; // oned's scheduler finds no host: the VM stays PENDING
+    // each cloud's own image: the node names none, so each profile's default_image is used
+    Profile full = profile("/RPC2").setting("placement_timeout", "1").defaultImage(IMAGE).fallback(List.of("spare"))
+        .build();
+    Profile spare = Profile.builder("spare", "fake").defaultImage("debian-12").build();
+    List<dev.flotilla.vm.VmListener.Move> moves = new java.util.ArrayList<>();
+    try (VmClient client = VmClient.builder().profiles(List.of(full, spare)).useProfile("lal")
+        .waitPolicy(WaitPolicy.builder().timeout(Duration.ofSeconds(30)).initialDelay(Duration.ofMillis(50))
+            .maxDelay(Duration.ofMillis(200)).build())
+        .listener(new dev.flotilla.vm.VmListener() {
+          @Override
+          public void onMove(Move move) {
+            moves.add(move);
+          }
+        }).build()) {
+      Instance vm = client.start(Node.builder("web1").build());
+
+      assertThat(vm.tags()).containsEntry(Instance.PROFILE_TAG, "spare");
+      assertThat(server.calls).contains("one.vm.allocate").contains("one.vm.action");
+      assertThat(moves).singleElement().satisfies(m -> {
+        assertThat(m.describe()).isEqualTo("web1: lal has no capacity; trying spare");
+        assertThat(m.reason()).contains("placement_timeout");
+      });
+      assertThat(client.list()).filteredOn(i -> i.state() != State.TERMINATED).extracting(i -> i.tags()
+          .get(Instance.PROFILE_TAG)).containsExactly("spare");
+    }
+  }
+
+  @Test
   void aReapOfExpiredLeasesIsOneListAndATerminatePerVm() throws IOException {
     server("6.8.0");
     Provider p = provider(profile("/RPC2").build());

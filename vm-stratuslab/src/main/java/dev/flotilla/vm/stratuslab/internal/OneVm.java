@@ -110,6 +110,16 @@ public final class OneVm {
     return out;
   }
 
+  /**
+   * Whether the VM is still PENDING (no host taken it) though it was made before {@code cutoff}: oned's
+   * scheduler found no host with room for it.
+   */
+  public boolean pendingSince(Instant cutoff) {
+    String stime = SafeXml.text(xml, "STIME");
+    return state == 1 && stime != null && stime.matches("\\d{1,18}")
+        && Instant.ofEpochSecond(Long.parseLong(stime)).isBefore(cutoff);
+  }
+
   /** What Flotilla shows of the VM. */
   public Instance toInstance() {
     Instance.Builder b = Instance.builder(id, OneStates.state(state, lcm)).providerState(OneStates.label(state, lcm))
