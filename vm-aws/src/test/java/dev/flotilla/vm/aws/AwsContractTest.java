@@ -47,4 +47,15 @@ class AwsContractTest extends ProviderContract {
   protected String otherType() {
     return "t3.small";
   }
+
+  @Override
+  protected boolean fill() {
+    server.capacity.put(Ec2Server.REGION + "a", 0);
+    return true;
+  }
+
+  @Override
+  protected void unfill() {
+    server.capacity.clear();
+  }
 }

@@ -48,4 +48,15 @@ class CloudStackContractTest extends ProviderContract {
   protected String otherType() {
     return "Medium Instance";
   }
+
+  @Override
+  protected boolean fill() {
+    server.hostCapacity = 0;
+    return true;
+  }
+
+  @Override
+  protected void unfill() {
+    server.hostCapacity = Long.MAX_VALUE;
+  }
 }

@@ -49,4 +49,15 @@ class OpenStackContractTest extends ProviderContract {
   protected String otherType() {
     return "m1.small";
   }
+
+  @Override
+  protected boolean fill() {
+    server.capacity = 0;
+    return true;
+  }
+
+  @Override
+  protected void unfill() {
+    server.capacity = Long.MAX_VALUE;
+  }
 }

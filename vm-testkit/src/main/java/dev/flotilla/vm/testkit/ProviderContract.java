@@ -111,6 +111,37 @@ public abstract class ProviderContract {
     return null;
   }
 
+  /**
+   * Makes the cloud full, as its test server can (no room for one more VM), for the capacity behaviour; false
+   * (the default) where the test cannot, and leaves it out.
+   */
+  protected boolean fill() {
+    return false;
+  }
+
+  /** Gives the cloud {@link #fill} filled its room back. */
+  protected void unfill() {}
+
+  @Test
+  void aFullCloudSaysSoInItsOwnWordsAndLeavesNothingBehind() {
+    assumeTrue(fill(), "the test cannot fill this cloud");
+    Node spec = named("full");
+    try {
+      client.start(spec);
+      org.junit.jupiter.api.Assertions.fail("a full cloud made a VM");
+    } catch (dev.flotilla.vm.CloudException refused) { // refused at once, as EC2 does
+      assertThat(refused.kind()).as("%s", refused).isEqualTo(dev.flotilla.vm.CloudException.Kind.CAPACITY);
+      assertThat(client.record(spec.name()).flatMap(Node::createIntent)).as("resolved: nothing was made").isEmpty();
+      assertThat(provider.list()).noneMatch(vm -> vm.nodeName().equals(java.util.Optional.of(spec.name()))
+          && vm.state() != State.TERMINATED && vm.state() != State.TERMINATING);
+    } catch (dev.flotilla.vm.InstanceFailedException failed) { // made, then failed, as Nova and CloudStack tell it
+      assertThat(failed.failed()).singleElement().satisfies(vm -> assertThat(provider.failedForCapacity(vm))
+          .as("%s", vm).isTrue());
+    } finally {
+      unfill();
+    }
+  }
+
   @Test
   void operationsAreFacetsAndTraitsAreNoOperation() {
     assertThat(provider.traits()).as("an operation is said by its facet alone").noneMatch(Capability::operation);

@@ -11,6 +11,12 @@ class FakeCloudContractTest extends ProviderContract {
   }
 
   @Override
+  protected boolean fill() {
+    ((FakeCloud) provider()).capacity("", 0);
+    return true;
+  }
+
+  @Override
   protected VmClient.Builder clientBuilder(Provider p) {
     return ((FakeCloud) p).clientBuilder();
   }
