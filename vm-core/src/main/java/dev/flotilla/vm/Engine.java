@@ -242,7 +242,7 @@ final class Engine {
     // client killed between the two), the node's lease, written on the VM now
     Lease lease = Lease.fromTags(vm.tags()).orElseGet(() -> leaseLate(t, vm));
     // where a placement order chose the place, the record says which: the node's calls go there from now on
-    Place place = placements(t.node).size() > 1 ? new Place(t.profile, vm.zone().orElse(t.zone)) : null;
+    Place place = recordsPlace(t.node) ? new Place(t.profile, vm.zone().orElse(t.zone)) : null;
     t.node = t.node.bind(vm.id(), vm.publicAddress().orElse(null), vm.privateAddress().orElse(null)).leased(lease)
         .placed(place);
     store.update(t.node.name(), old -> (old == null ? t.node : old).bind(vm.id(), vm.publicAddress().orElse(null),
@@ -548,11 +548,19 @@ final class Engine {
    */
   Place startPlace(Node node) {
     if (node.isBound()) {
-      return node.placeOfVm().map(p -> new Place(profileName(node), p.zone())).orElseGet(() -> new Place(profileName(node), null));
+      return new Place(profileName(node), node.placeOfVm().map(Place::zone).orElse(null));
     }
     List<Place> order = placements(node);
-    return node.createIntent().flatMap(i -> order.stream().filter(p -> p.profile().equals(i.profile())).findFirst())
-        .orElse(order.get(0));
+    String at = profileName(node); // an unfinished create's, else the node's own
+    return order.stream().filter(p -> p.profile().equals(at)).findFirst().orElse(new Place(at, null));
+  }
+
+  /**
+   * Whether a record names the place of its VM: where the client has several profiles (which one a node's
+   * VM is on must not depend on the {@code --auth} of the call) or the node has a placement order.
+   */
+  boolean recordsPlace(Node node) {
+    return names().size() > 1 || placements(node).size() > 1;
   }
 
   /**
@@ -603,6 +611,10 @@ final class Engine {
             + node.name() + ".");
       }
       return placed;
+    }
+    // a create that did not finish is resolved where it was sent, whatever profile this call names
+    if (node != null && !node.isBound() && node.createIntent().filter(i -> knows(i.profile())).isPresent()) {
+      return node.createIntent().get().profile();
     }
     if (explicitProfile != null) {
       return explicitProfile;

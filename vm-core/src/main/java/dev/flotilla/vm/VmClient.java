@@ -310,7 +310,9 @@ public final class VmClient implements AutoCloseable {
    *     to it, unless the client forces: then the other record's binding is cleared
    */
   public Node bind(Node node, String vmId) {
-    Provider p = engine.providerFor(node);
+    // the VM is where the call says (its profile), else where the node's calls go
+    String profile = engine.explicitProfile != null ? engine.explicitProfile : engine.profileName(node);
+    Provider p = engine.provider(profile);
     Instance vm = engine.backoff.retry(() -> p.describe(List.of(vmId))).stream().filter(i -> i.id().equals(vmId))
         .findFirst().orElseThrow(() -> new CloudException(CloudException.Kind.NOT_FOUND, p.api(), null,
             "no VM '" + vmId + "' to bind node '" + node.name() + "' to; status lists the VMs"));
@@ -326,10 +328,11 @@ public final class VmClient implements AutoCloseable {
       engine.store.update(other, old -> old != null && old.vmId().equals(Optional.of(vmId)) ? old.unbind() : old);
     }
     if (Capabilities.has(p, Capability.TAGS)) {
-      engine.backoff.retry(() -> p.tag(vmId, Map.of(Instance.NODE_TAG, node.name(), Instance.PROFILE_TAG, engine.profileName(node))));
+      engine.backoff.retry(() -> p.tag(vmId, Map.of(Instance.NODE_TAG, node.name(), Instance.PROFILE_TAG, profile)));
     }
+    Place place = engine.recordsPlace(node) ? new Place(profile, vm.zone().orElse(null)) : null;
     return engine.store.update(node.name(), old -> (old == null ? node : old).bind(vmId, vm.publicAddress().orElse(null),
-        vm.privateAddress().orElse(null))).orElseThrow();
+        vm.privateAddress().orElse(null)).placed(place)).orElseThrow();
   }
 
   /**

@@ -27,9 +27,9 @@ import picocli.CommandLine.ScopeType;
         StoreCommand.class, picocli.CommandLine.HelpCommand.class},
     sortOptions = false)
 final class Cli {
-  @Option(names = "--auth", scope = ScopeType.INHERIT, paramLabel = "PROFILE",
-      description = "The cloud.json profile to use, or an OpenStack RC file (demo-openrc.sh); otherwise the node's"
-          + " vm.auth, or the only profile.")
+  @Option(names = "--auth", scope = ScopeType.INHERIT, paramLabel = "PROFILE", defaultValue = "${env:FLOTILLA_AUTH}",
+      description = "The cloud.json profile to use, or an OpenStack RC file (demo-openrc.sh); otherwise"
+          + " $FLOTILLA_AUTH, the node's vm.auth, or the only profile.")
   String auth;
 
   @Option(names = "--dir", scope = ScopeType.INHERIT, paramLabel = "DIR", defaultValue = ".",

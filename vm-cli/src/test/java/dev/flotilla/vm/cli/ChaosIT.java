@@ -66,6 +66,11 @@ class ChaosIT {
   }
 
   @Test
+  void onTwoCloudsTheFirstOftenFullNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
+    assertThat(judged(new TwoCloudsBackend(dir), SEED + 4, Math.max(2, ROUNDS / 4)).kills()).isPositive();
+  }
+
+  @Test
   void onTheCloudStackTestServerNoDuplicateNoOrphanNoWrongDestroy() throws Exception {
     try (CloudStackBackend backend = new CloudStackBackend(dir)) {
       assertThat(judged(backend, SEED + 3, Math.max(2, ROUNDS / 4)).kills()).isPositive();
@@ -130,13 +135,77 @@ class ChaosIT {
       return FileBackedFakeCloud.open(file).peek(FakeCloud::list).stream().map(FakeBackend::vm).toList();
     }
 
-    private static Chaos.Vm vm(Instance i) {
+    static Chaos.Vm vm(Instance i) {
       return new Chaos.Vm(i.id(), i.nodeName().orElse(null), live(i.state()), i.state() == State.STOPPED
           || i.state() == State.STOPPING, i.tags().containsKey(Instance.PROFILE_TAG), i.tags());
     }
 
     private static boolean live(State s) {
       return s != State.TERMINATED && s != State.TERMINATING;
+    }
+  }
+
+  /**
+   * Two fake clouds, profiles a and b, a falling back to b: a's capacity comes and goes from round to round
+   * (none, a little, unlimited), so creates move between the clouds while processes are killed between the
+   * placements.
+   */
+  static final class TwoCloudsBackend implements Chaos.Backend {
+    private final Path dir;
+
+    TwoCloudsBackend(Path dir) throws IOException {
+      this.dir = dir;
+      capacity("0");
+    }
+
+    private void capacity(String vms) throws IOException {
+      Chaos.cloudJson(dir, """
+          {"a": {"api": "fake", "auth": {"capacity": "%s", "id_prefix": "a-"}, "default_image": "debian-12",
+            "fallback": ["b"]},
+           "b": {"api": "fake", "auth": {"id_prefix": "b-"}, "default_image": "debian-12"}}
+          """.formatted(vms));
+    }
+
+    @Override
+    public String name() {
+      return "two fake clouds, a full from time to time and falling back to b";
+    }
+
+    @Override
+    public Map<String, String> env(boolean chaos, long seed) {
+      return Map.of("FLOTILLA_AUTH", "a");
+    }
+
+    @Override
+    public void chaos(boolean on, long seed) {
+      try {
+        capacity(on ? String.valueOf(new java.util.Random(seed).nextInt(4)) : "1000");
+      } catch (IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }
+
+    @Override
+    public List<String> failpoints() {
+      return List.of("before-intent", "after-intent", "after-intent:2", "cloud-created", "after-create",
+          "after-record");
+    }
+
+    @Override
+    public Chaos.Kill serverSideKill(String failpoint) {
+      return null;
+    }
+
+    @Override
+    public List<Chaos.Vm> vms() {
+      List<Chaos.Vm> out = new ArrayList<>();
+      for (String profile : List.of("a", "b")) {
+        Path file = dir.resolve(".flotilla/fake-" + profile + ".json");
+        if (Files.exists(file)) {
+          FileBackedFakeCloud.open(file).peek(FakeCloud::list).forEach(i -> out.add(FakeBackend.vm(i)));
+        }
+      }
+      return out;
     }
   }
 

@@ -32,6 +32,8 @@ public final class DriftCheck {
     Map<String, List<Instance>> tagged = new LinkedHashMap<>();
     vmsByProfile.values().forEach(vms -> vms.stream().filter(DriftCheck::live)
         .forEach(vm -> vm.nodeName().ifPresent(n -> tagged.computeIfAbsent(n, k -> new ArrayList<>()).add(vm))));
+    Map<String, String> on = new HashMap<>(); // VM id -> the profile that lists it, for the fixes' --auth
+    vmsByProfile.forEach((profile, vms) -> vms.forEach(vm -> on.putIfAbsent(vm.id(), profile)));
     Map<String, Map<String, Instance>> byId = new HashMap<>(); // profile -> id -> VM: one look-up per record
     vmsByProfile.forEach((profile, vms) -> {
       Map<String, Instance> ids = byId.computeIfAbsent(profile, k -> new HashMap<>());
@@ -49,8 +51,8 @@ public final class DriftCheck {
       if (!byName.containsKey(name)) {
         for (Instance vm : vms) {
           out.add(new Drift(Kind.VM_WITHOUT_RECORD, name, vm.id(), "VM " + vm.id() + " carries node name '" + name
-              + "', but there is no record of node " + name + ".", bind(name, vm.id()) + " (adopts it) or vm rm "
-              + vm.id(), call(name, vm.id()) + ", or client.destroyVm(\"" + vm.id() + "\")"));
+              + "', but there is no record of node " + name + ".", bind(on, name, vm.id()) + " (adopts it) or "
+              + rm(on, List.of(vm.id())), call(name, vm.id()) + ", or client.destroyVm(\"" + vm.id() + "\")"));
         }
       }
     });
@@ -60,7 +62,7 @@ public final class DriftCheck {
       List<Instance> mine = tagged.getOrDefault(name, List.of());
       if (!r.isBound()) {
         if (!mine.isEmpty() || r.createIntent().isPresent() || r.removedAt().isEmpty()) {
-          out.add(unbound(r, mine)); // a node removed on purpose, with nothing carrying its name, is as it should be
+          out.add(unbound(on, r, mine)); // a node removed on purpose, with nothing carrying its name, is as it should be
         }
         continue;
       }
@@ -80,7 +82,7 @@ public final class DriftCheck {
         }
         out.add(others.size() == 1
             ? new Drift(Kind.VM_ID_MISMATCH, name, id, "node " + name + " records VM " + id + ", which is gone, but VM "
-                + others.get(0).id() + " carries its name.", bind(name, others.get(0).id()), call(name, others.get(0).id()))
+                + others.get(0).id() + " carries its name.", bind(on, name, others.get(0).id()), call(name, others.get(0).id()))
             : new Drift(Kind.VM_NOT_FOUND, name, id, "node " + name + " records VM " + id + ", " + which + ".",
                 "vm reconcile && vm start " + name, "client.reconcile(), then client.start(node)"));
         continue;
@@ -88,7 +90,7 @@ public final class DriftCheck {
       String carried = vm.nodeName().orElse(null);
       if (carried != null && !carried.equals(name) && others.size() == 1) {
         out.add(new Drift(Kind.VM_OF_OTHER_NODE, name, id, "node " + name + " records VM " + id + ", which carries node"
-            + " name '" + carried + "', while VM " + others.get(0).id() + " carries its name.", bind(name,
+            + " name '" + carried + "', while VM " + others.get(0).id() + " carries its name.", bind(on, name,
             others.get(0).id()), call(name, others.get(0).id())));
       } else if (carried != null && !carried.equals(name)) {
         boolean copied = id.equals(byName.containsKey(carried) ? byName.get(carried).vmId().orElse(null) : null);
@@ -97,18 +99,18 @@ public final class DriftCheck {
                 + "'s (its name tag and " + carried + "'s record): " + name + "'s record looks copied.",
                 "vm unbind " + name + " && vm start " + name, "client.unbind(node), then client.start(node)")
             : new Drift(Kind.VM_OF_OTHER_NODE, name, id, "node " + name + " records VM " + id + ", which carries node name '"
-                + carried + "'.", "vm bind --force " + name + " " + id + " (it is " + name + "'s) or vm unbind " + name,
+                + carried + "'.", "vm bind --force " + name + " " + id + auth(on, id) + " (it is " + name + "'s) or vm unbind " + name,
                 "a client built with force(true): client.bind(node, \"" + id + "\"), or client.unbind(node)"));
       } else if (carried == null) {
         out.add(others.isEmpty()
             ? new Drift(Kind.UNTAGGED_VM, name, id, "VM " + id + " of node " + name + " carries no node name.",
-                bind(name, id), call(name, id))
+                bind(on, name, id), call(name, id))
             : new Drift(Kind.VM_ID_MISMATCH, name, id, "node " + name + " records VM " + id + ", but VM "
-                + others.get(0).id() + " carries its name.", bind(name, others.get(0).id()) + " or " + bind(name, id),
+                + others.get(0).id() + " carries its name.", bind(on, name, others.get(0).id()) + " or " + bind(on, name, id),
                 call(name, others.get(0).id())));
       } else if (!others.isEmpty()) {
         out.add(new Drift(Kind.DUPLICATE_VMS, name, others.get(0).id(), "node " + name + " is bound to VM " + id
-            + ", but " + ids(others) + " also carry its name.", "vm rm " + String.join(" ", ids(others)),
+            + ", but " + ids(others) + " also carry its name.", rm(on, ids(others)),
             "client.destroyVm(id) for each of " + ids(others)));
       }
       if (vm.state() == State.RUNNING && !Objects.equals(vm.publicAddress().orElse(null), r.publicAddress().orElse(null))) {
@@ -117,7 +119,7 @@ public final class DriftCheck {
             "vm reconcile", "client.reconcile()"));
       }
     }
-    out.addAll(strays(records, vmsByProfile, profileOf, nodeOfVm.keySet()));
+    out.addAll(strays(on, records, vmsByProfile, profileOf, nodeOfVm.keySet()));
     return out;
   }
 
@@ -125,7 +127,7 @@ public final class DriftCheck {
    * VMs nothing attributes to a node (no node name, no record bound to them) that Flotilla made (their
    * token says so) or that an unfinished create may have made: reported with both ways out.
    */
-  private static List<Drift> strays(List<Node> records, Map<String, List<Instance>> vmsByProfile,
+  private static List<Drift> strays(Map<String, String> on, List<Node> records, Map<String, List<Instance>> vmsByProfile,
       java.util.function.Function<Node, String> profileOf, Collection<String> boundIds) {
     List<Drift> out = new ArrayList<>();
     vmsByProfile.forEach((profile, vms) -> {
@@ -147,15 +149,15 @@ public final class DriftCheck {
         String node = nodes.isEmpty() ? null : nodes.get(0);
         out.add(new Drift(Kind.UNATTRIBUTED_VM, node, id, "VM " + id + " carries no node name and no record is bound"
             + " to it" + (nodes.isEmpty() ? ", but Flotilla made it." : "; the create of node(s) " + nodes
-            + " did not finish, so it may be theirs."), (node == null ? "" : bind(node, id) + " (it is " + node
-            + "'s) or ") + "vm rm " + id, (node == null ? "" : call(node, id) + ", or ") + "client.destroyVm(\"" + id
+            + " did not finish, so it may be theirs."), (node == null ? "" : bind(on, node, id) + " (it is " + node
+            + "'s) or ") + rm(on, List.of(id)), (node == null ? "" : call(node, id) + ", or ") + "client.destroyVm(\"" + id
             + "\")"));
       });
     });
     return out;
   }
 
-  private static Drift unbound(Node r, List<Instance> mine) {
+  private static Drift unbound(Map<String, String> on, Node r, List<Instance> mine) {
     String name = r.name();
     String unfinished = r.createIntent().map(i -> "node " + name + "'s create of " + i.since() + " did not finish")
         .orElse(null);
@@ -169,16 +171,26 @@ public final class DriftCheck {
     if (mine.size() == 1) {
       String id = mine.get(0).id();
       return new Drift(Kind.RECORD_WITHOUT_VM, name, id, (unfinished == null ? "node " + name + " has no VM id"
-          : unfinished) + ", but VM " + id + " carries its name.", bind(name, id), call(name, id));
+          : unfinished) + ", but VM " + id + " carries its name.", bind(on, name, id), call(name, id));
     }
     List<String> ids = ids(mine);
     return new Drift(Kind.DUPLICATE_VMS, name, ids.get(0), "node " + name + " has no VM id, and " + ids
-        + " all carry its name.", bind(name, ids.get(0)) + " && vm rm " + String.join(" ", ids.subList(1, ids.size())),
+        + " all carry its name.", bind(on, name, ids.get(0)) + " && " + rm(on, ids.subList(1, ids.size())),
         call(name, ids.get(0)) + ", then client.destroyVm(id) for the others");
   }
 
-  private static String bind(String name, String id) {
-    return "vm bind " + name + " " + id;
+  private static String bind(Map<String, String> on, String name, String id) {
+    return "vm bind " + name + " " + id + auth(on, id);
+  }
+
+  /** {@code vm rm} of {@code ids}, on the profile that lists them where there are several. */
+  private static String rm(Map<String, String> on, List<String> ids) {
+    return "vm rm " + String.join(" ", ids) + auth(on, ids.get(0));
+  }
+
+  /** Where several profiles list VMs, {@code --auth} of the one that lists VM {@code id}: the fix acts there. */
+  private static String auth(Map<String, String> on, String id) {
+    return on.containsKey(id) && on.values().stream().distinct().count() > 1 ? " --auth " + on.get(id) : "";
   }
 
   private static String call(String name, String id) {

@@ -152,6 +152,7 @@ public final class FakeCloud implements Provider {
   /** How many live VMs the cloud (key "") or a zone holds; changed at run time by {@link #capacity}. */
   private final Map<String, Integer> capacity;
   private final boolean capacityAtBoot;
+  private final String idPrefix;
   /** The fault of a VM that found no room as it booted; {@link #failedForCapacity} knows it. */
   static final String NO_ROOM = "no host has room for it (InsufficientInstanceCapacity)";
   private final Duration bootTime;
@@ -189,6 +190,7 @@ public final class FakeCloud implements Provider {
     this.zone = b.zone;
     this.capacity = new HashMap<>(b.capacity);
     this.capacityAtBoot = b.capacityAtBoot;
+    this.idPrefix = b.idPrefix;
     this.bootTime = b.bootTime;
     this.stopTime = b.stopTime;
     this.rebootTime = b.rebootTime;
@@ -398,7 +400,7 @@ public final class FakeCloud implements Provider {
           continue;
         }
         long n = nextVm++;
-        FakeVm vm = new FakeVm(String.format("vm-%06d", n), type.name(), imageId, vmZone, cpus, memory,
+        FakeVm vm = new FakeVm(idPrefix + String.format("%06d", n), type.name(), imageId, vmZone, cpus, memory,
             group, now, "10." + (n >> 16 & 255) + "." + (n >> 8 & 255) + "." + (n & 255),
             "100." + (64 + (n >> 16 & 63)) + "." + (n >> 8 & 255) + "." + (n & 255), SnapshotChain.empty(maxSnapshots));
         vm.host = placement.get(placed++);

@@ -24,6 +24,7 @@ public final class FakeCloudBuilder {
   /** How many live VMs the cloud, or a zone of it, holds: by zone, "" for the whole cloud. */
   final Map<String, Integer> capacity = new java.util.HashMap<>();
   boolean capacityAtBoot;
+  String idPrefix = "vm-";
   Duration bootTime = Duration.ZERO;
   Duration stopTime = Duration.ZERO;
   Duration rebootTime = Duration.ZERO;
@@ -131,6 +132,12 @@ public final class FakeCloudBuilder {
    */
   public FakeCloudBuilder capacityFailsAtBoot(boolean value) {
     this.capacityAtBoot = value;
+    return this;
+  }
+
+  /** What its VM ids begin with ({@code vm-} by default), so that two fake clouds never share an id. */
+  public FakeCloudBuilder idPrefix(String value) {
+    this.idPrefix = java.util.Objects.requireNonNull(value, "idPrefix");
     return this;
   }
 

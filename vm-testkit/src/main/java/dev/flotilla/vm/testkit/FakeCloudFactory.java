@@ -26,6 +26,7 @@ public final class FakeCloudFactory implements ProviderFactory {
     SETTINGS.put("zone_capacity", "the same by zone, such as 'zone-a=0, zone-b=10'");
     SETTINGS.put("capacity_fails", "'create' (default) refuses a create beyond the capacity, as EC2 does; 'boot'"
         + " takes it and fails its VMs as they boot, as Nova and CloudStack do");
+    SETTINGS.put("id_prefix", "what its VM ids begin with (default vm-), so that two fake clouds never share an id");
     SETTINGS.put("state_file", "a file to keep the cloud in, so that successive processes share its VMs");
     SETTINGS.put("access_key", "an identity, accepted like a real cloud's, to rehearse credential handling");
     SETTINGS.put("secret_key", "a secret, accepted and never shown, to rehearse credential handling");
@@ -65,6 +66,7 @@ public final class FakeCloudFactory implements ProviderFactory {
           + " 'boot', got '" + fails + "'");
     }
     b.capacityFailsAtBoot(fails.equals("boot"));
+    profile.setting("id_prefix").ifPresent(b::idPrefix);
     return profile.setting("state_file").<Provider>map(f -> FileBackedFakeCloud.open(java.nio.file.Path.of(f), b))
         .orElseGet(b::build);
   }
