@@ -82,6 +82,8 @@ final class Engine {
     /** The zone its placement order chose, or null. */
     String zone;
     State state = State.TERMINATED;
+    /** Its VM as the batch's first look saw it; null when it has none or it was not seen. */
+    Instance seen;
     boolean justCreated;
 
     Target(Node node) {
@@ -189,6 +191,7 @@ final class Engine {
           checkOwner(t.node.name(), vm);
         }
         t.state = vm == null ? State.TERMINATED : vm.state();
+        t.seen = vm;
       }
     }
   }

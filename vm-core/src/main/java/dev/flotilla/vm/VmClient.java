@@ -116,6 +116,12 @@ public final class VmClient implements AutoCloseable {
    */
   public List<Instance> start(Collection<Node> nodes) {
     Engine.Batch batch = engine.observe(nodes);
+    // a VM an earlier start left failed for capacity (its run was killed, or gave up) goes as that start's would
+    List<Engine.Target> unplaced = batch.targets().stream().filter(t -> t.state == State.ERROR && t.seen != null
+        && t.provider.failedForCapacity(t.seen) && engine.nextPlace(t).isPresent()).toList();
+    if (!unplaced.isEmpty()) {
+      creates.replace(unplaced, t -> t.seen);
+    }
     List<Engine.Target> toCreate = new ArrayList<>();
     List<Engine.Target> toStart = new ArrayList<>();
     for (Engine.Target t : batch.targets()) {

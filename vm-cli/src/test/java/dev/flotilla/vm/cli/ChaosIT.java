@@ -147,23 +147,23 @@ class ChaosIT {
 
   /**
    * Two fake clouds, profiles a and b, a falling back to b: a's capacity comes and goes from round to round
-   * (none, a little, unlimited), so creates move between the clouds while processes are killed between the
-   * placements.
+   * (none, a little, unlimited), and a full a refuses creates (as EC2) or fails the VMs as they boot (as Nova),
+   * so creates move between the clouds while processes are killed between the placements.
    */
   static final class TwoCloudsBackend implements Chaos.Backend {
     private final Path dir;
 
     TwoCloudsBackend(Path dir) throws IOException {
       this.dir = dir;
-      capacity("0");
+      capacity("0", "create");
     }
 
-    private void capacity(String vms) throws IOException {
+    private void capacity(String vms, String fails) throws IOException {
       Chaos.cloudJson(dir, """
-          {"a": {"api": "fake", "auth": {"capacity": "%s", "id_prefix": "a-"}, "default_image": "debian-12",
-            "fallback": ["b"]},
+          {"a": {"api": "fake", "auth": {"capacity": "%s", "capacity_fails": "%s", "id_prefix": "a-"},
+            "default_image": "debian-12", "fallback": ["b"]},
            "b": {"api": "fake", "auth": {"id_prefix": "b-"}, "default_image": "debian-12"}}
-          """.formatted(vms));
+          """.formatted(vms, fails));
     }
 
     @Override
@@ -179,7 +179,8 @@ class ChaosIT {
     @Override
     public void chaos(boolean on, long seed) {
       try {
-        capacity(on ? String.valueOf(new java.util.Random(seed).nextInt(4)) : "1000");
+        java.util.Random r = new java.util.Random(seed);
+        capacity(on ? String.valueOf(r.nextInt(4)) : "1000", r.nextBoolean() ? "boot" : "create");
       } catch (IOException e) {
         throw new java.io.UncheckedIOException(e);
       }

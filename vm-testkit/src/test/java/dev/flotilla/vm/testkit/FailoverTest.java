@@ -128,6 +128,24 @@ class FailoverTest {
   }
 
   @Test
+  void aVmAnEarlierStartLeftFailedForCapacityIsReplacedByTheNextStart() {
+    Map<String, String> full = Map.of("capacity", "0", "capacity_fails", "boot");
+    try (VmClient alone = client(fake("a", full, List.of(), List.of()))) { // no fallback yet: the VM stays, failed
+      assertThatThrownBy(() -> alone.start(Node.builder("web1").build()))
+          .isInstanceOf(dev.flotilla.vm.InstanceFailedException.class);
+    }
+    Profile a = fake("a", full, List.of("b"), List.of());
+    Profile b = fake("b", Map.of(), List.of(), List.of());
+    try (VmClient client = client(a, b)) {
+      Instance vm = client.start(Node.builder("web1").build());
+
+      assertThat(vm.tags()).containsEntry(Instance.PROFILE_TAG, "b");
+      assertThat(live(a)).isEmpty();
+      assertThat(live(b)).containsOnlyKeys("web1");
+    }
+  }
+
+  @Test
   void whenEveryPlaceIsFullTheErrorNamesThemAndNothingIsLeft() {
     Profile a = fake("a", Map.of("capacity", "0"), List.of("b"), List.of());
     Profile b = fake("b", Map.of("capacity", "0"), List.of("a"), List.of());
