@@ -112,22 +112,17 @@ class AwsProviderTest {
     server.capacity.put(Ec2Server.REGION + "a", 0);
     dev.flotilla.vm.Profile zoned = AwsContractTest.profile(server).toBuilder().zones(List.of(Ec2Server.REGION + "a",
         Ec2Server.REGION + "b")).build();
-    List<dev.flotilla.vm.VmListener.Move> moves = new java.util.ArrayList<>();
+    dev.flotilla.vm.testkit.RecordingListener events = new dev.flotilla.vm.testkit.RecordingListener();
     dev.flotilla.vm.store.InMemoryNodeStore store = new dev.flotilla.vm.store.InMemoryNodeStore();
     try (VmClient c = VmClient.builder().profile(zoned).store(store).clock(clock).sleeper(clock).random(() -> 0.5)
-        .listener(new dev.flotilla.vm.VmListener() {
-          @Override
-          public void onMove(Move move) {
-            moves.add(move);
-          }
-        }).build()) {
+        .listener(events).build()) {
       server.resetCounts();
       Instance vm = c.start(Node.builder("web1").type("t3.large").build());
 
       assertThat(vm.zone()).contains(Ec2Server.REGION + "b");
       assertThat(store.get("web1").flatMap(Node::placeOfVm)).contains(new dev.flotilla.vm.Place("aws-local",
           Ec2Server.REGION + "b"));
-      assertThat(moves).singleElement().satisfies(m -> assertThat(m.describe()).isEqualTo("web1: " + Ec2Server.REGION
+      assertThat(events.moves()).singleElement().satisfies(m -> assertThat(m.describe()).isEqualTo("web1: " + Ec2Server.REGION
           + "a has no capacity for t3.large; trying " + Ec2Server.REGION + "b"));
       assertThat(server.count("RunInstances")).as("one refused, one made, never retried as a server error")
           .isEqualTo(2);

@@ -222,28 +222,23 @@ final class Output {
 
   /** What a call does beside its waits, told whether it waits or not: reaps, and moves to another place. */
   VmListener events() {
-    return new VmListener() {
-      @Override
-      public void onReap(dev.flotilla.vm.Reaper.Reaped r) {
-        told(r);
-      }
-
-      @Override
-      public void onMove(Move m) {
-        moved(m);
-      }
-    };
+    return new Events();
   }
 
-  private void told(dev.flotilla.vm.Reaper.Reaped r) {
-    say(r.describe());
-    json(fields("reaped", r.vmId(), "node", r.node().orElse(null), "profile", r.profile(), "expired",
-        r.lease().expiresAt().toString(), "action", r.lease().onExpiry().word(), "done", r.acted()));
-  }
+  /** One line (or JSON object) per reap and per move to another place. */
+  private class Events implements VmListener {
+    @Override
+    public void onReap(dev.flotilla.vm.Reaper.Reaped r) {
+      say(r.describe());
+      json(fields("reaped", r.vmId(), "node", r.node().orElse(null), "profile", r.profile(), "expired",
+          r.lease().expiresAt().toString(), "action", r.lease().onExpiry().word(), "done", r.acted()));
+    }
 
-  private void moved(VmListener.Move m) {
-    say(m.describe());
-    json(fields("moved", m.node(), "from", m.from().toString(), "to", m.to().toString(), "reason", m.reason()));
+    @Override
+    public void onMove(Move m) {
+      say(m.describe());
+      json(fields("moved", m.node(), "from", m.from().toString(), "to", m.to().toString(), "reason", m.reason()));
+    }
   }
 
   /**
@@ -251,17 +246,7 @@ final class Output {
    * updating line on a terminal.
    */
   VmListener progress() {
-    return new VmListener() {
-      @Override
-      public void onReap(dev.flotilla.vm.Reaper.Reaped r) {
-        told(r);
-      }
-
-      @Override
-      public void onMove(Move m) {
-        moved(m);
-      }
-
+    return new Events() {
       @Override
       public void onProgress(Progress p) {
         waiting = p.done() < p.total();

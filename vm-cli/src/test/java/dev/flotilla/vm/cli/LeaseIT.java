@@ -95,21 +95,14 @@ class LeaseIT {
   @Test
   void onTheOpenStackTestServer() throws Exception {
     try (NovaTestServer server = NovaTestServer.start()) {
-      onProfile("""
-          {"os": {"api": "openstack", "auth": {"auth_url": "%s", "username": "%s", "password": "%s",
-           "project_name": "%s", "region_name": "%s", "flavor": "m1.tiny"}, "default_image": "%s"}}
-          """.formatted(server.authUrl(), NovaTestServer.USER, NovaTestServer.PASSWORD, NovaTestServer.PROJECT,
-          NovaTestServer.REGION, NovaTestServer.IMAGE));
+      onProfile(TestClouds.openStack(server));
     }
   }
 
   @Test
   void onTheOpenNebulaTestServer() throws Exception {
     try (OneTestServer server = OneTestServer.start("6.8.0")) {
-      onProfile("""
-          {"lal": {"api": "stratuslab", "auth": {"endpoint": "%s", "username": "%s", "password": "%s"},
-           "default_image": "0"}}
-          """.formatted(server.url("/RPC2"), OneTestServer.USER, OneTestServer.PASSWORD));
+      onProfile(TestClouds.openNebula(server));
     }
   }
 

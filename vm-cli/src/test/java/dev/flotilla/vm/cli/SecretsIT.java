@@ -80,11 +80,7 @@ class SecretsIT {
   @Test
   void openStack() throws Exception {
     try (NovaTestServer server = NovaTestServer.start()) {
-      cloudJson("""
-          {"os": {"api": "openstack", "auth": {"auth_url": "%s", "username": "%s", "password": "%s",
-           "project_name": "%s", "region_name": "%s", "flavor": "m1.tiny"}, "default_image": "%s"}}
-          """.formatted(server.authUrl(), NovaTestServer.USER, NovaTestServer.PASSWORD, NovaTestServer.PROJECT,
-          NovaTestServer.REGION, NovaTestServer.IMAGE));
+      cloudJson(TestClouds.openStack(server));
       vm("-vvv", "add", "web1", "--wait");
       server.failNext("GET", "/glance", 503, "Glance is down");
       vm("-vvv", "images");
@@ -111,10 +107,7 @@ class SecretsIT {
   @Test
   void stratusLab() throws Exception {
     try (OneTestServer server = OneTestServer.start("6.8.0")) {
-      cloudJson("""
-          {"lal": {"api": "stratuslab", "auth": {"endpoint": "%s", "username": "%s", "password": "%s"},
-           "default_image": "0"}}
-          """.formatted(server.url("/RPC2"), OneTestServer.USER, OneTestServer.PASSWORD));
+      cloudJson(TestClouds.openNebula(server));
       vm("-vvv", "add", "web1", "--wait");
       server.answerNext(500, "<html>proxy error for " + OneTestServer.USER + ":" + OneTestServer.PASSWORD + "</html>");
       vm("-vvv", "status");

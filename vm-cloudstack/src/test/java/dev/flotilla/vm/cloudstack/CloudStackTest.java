@@ -390,16 +390,11 @@ class CloudStackTest {
       Profile spare = Profile.builder("acs2", "cloudstack").endpoint(other.url())
           .credentials(CsServer.API_KEY, dev.flotilla.vm.Secret.of(CsServer.SECRET_KEY)).build();
       InMemoryNodeStore store = new InMemoryNodeStore();
-      List<dev.flotilla.vm.VmListener.Move> moves = new java.util.ArrayList<>();
+      dev.flotilla.vm.testkit.RecordingListener events = new dev.flotilla.vm.testkit.RecordingListener();
       try (VmClient client = VmClient.builder().profiles(List.of(full, spare)).useProfile("acs").store(store)
           .waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(1)).initialDelay(Duration.ofMillis(50))
               .maxDelay(Duration.ofMillis(400)).jitter(0.2).visibilityGrace(Duration.ofSeconds(10)).build())
-          .listener(new dev.flotilla.vm.VmListener() {
-            @Override
-            public void onMove(Move move) {
-              moves.add(move);
-            }
-          }).build()) {
+          .listener(events).build()) {
         server.clearCalls();
         Instance vm = client.start(node("web1"));
 
@@ -407,7 +402,7 @@ class CloudStackTest {
         assertThat(store.get("web1").flatMap(Node::placeOfVm).map(dev.flotilla.vm.Place::profile)).contains("acs2");
         assertThat(server.liveVms()).as("the failed deployment destroyed").isZero();
         assertThat(other.liveVms()).isEqualTo(1);
-        assertThat(moves).singleElement().satisfies(m -> assertThat(m.reason())
+        assertThat(events.moves()).singleElement().satisfies(m -> assertThat(m.reason())
             .contains("Unable to create a deployment"));
         assertThat(server.calls("deployVirtualMachine")).isEqualTo(1);
         assertThat(server.calls("destroyVirtualMachine")).isEqualTo(1);

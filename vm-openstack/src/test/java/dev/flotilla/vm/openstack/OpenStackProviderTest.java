@@ -83,24 +83,19 @@ class OpenStackProviderTest {
       Profile.Builder renamed = Profile.builder("os-spare", "openstack").endpoint(other.endpoint().orElseThrow())
           .region(NovaServer.REGION).credentials(NovaServer.USER, Secret.of(NovaServer.PASSWORD));
       other.settings().forEach(renamed::setting);
-      List<dev.flotilla.vm.VmListener.Move> moves = new java.util.ArrayList<>();
+      dev.flotilla.vm.testkit.RecordingListener events = new dev.flotilla.vm.testkit.RecordingListener();
       dev.flotilla.vm.store.InMemoryNodeStore store = new dev.flotilla.vm.store.InMemoryNodeStore();
       try (VmClient c = VmClient.builder().profiles(List.of(full, renamed.build())).useProfile("os-local").store(store)
           .waitPolicy(WaitPolicy.builder().timeout(Duration.ofSeconds(30)).initialDelay(Duration.ofMillis(5))
               .maxDelay(Duration.ofMillis(50)).jitter(0.0).visibilityGrace(Duration.ofSeconds(5)).build())
-          .listener(new dev.flotilla.vm.VmListener() {
-            @Override
-            public void onMove(Move move) {
-              moves.add(move);
-            }
-          }).build()) {
+          .listener(events).build()) {
         Instance vm = c.start(node("web1"));
 
         assertThat(vm.tags()).containsEntry(Instance.PROFILE_TAG, "os-spare");
         assertThat(store.get("web1").flatMap(Node::placeOfVm).map(dev.flotilla.vm.Place::profile)).contains("os-spare");
         assertThat(server.serverCount()).as("the server in ERROR deleted").isZero();
         assertThat(spare.serverCount()).isEqualTo(1);
-        assertThat(moves).singleElement().satisfies(m -> assertThat(m.describe())
+        assertThat(events.moves()).singleElement().satisfies(m -> assertThat(m.describe())
             .isEqualTo("web1: os-local has no capacity for m1.tiny; trying os-spare"));
       }
     }

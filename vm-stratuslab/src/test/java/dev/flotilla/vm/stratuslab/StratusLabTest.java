@@ -163,21 +163,15 @@ class StratusLabTest {
     Profile full = profile("/RPC2").setting("placement_timeout", "1").defaultImage(IMAGE).fallback(List.of("spare"))
         .build();
     Profile spare = Profile.builder("spare", "fake").defaultImage("debian-12").build();
-    List<dev.flotilla.vm.VmListener.Move> moves = new java.util.ArrayList<>();
+    dev.flotilla.vm.testkit.RecordingListener events = new dev.flotilla.vm.testkit.RecordingListener();
     try (VmClient client = VmClient.builder().profiles(List.of(full, spare)).useProfile("lal")
         .waitPolicy(WaitPolicy.builder().timeout(Duration.ofSeconds(30)).initialDelay(Duration.ofMillis(50))
-            .maxDelay(Duration.ofMillis(200)).build())
-        .listener(new dev.flotilla.vm.VmListener() {
-          @Override
-          public void onMove(Move move) {
-            moves.add(move);
-          }
-        }).build()) {
+            .maxDelay(Duration.ofMillis(200)).build()).listener(events).build()) {
       Instance vm = client.start(Node.builder("web1").build());
 
       assertThat(vm.tags()).containsEntry(Instance.PROFILE_TAG, "spare");
       assertThat(server.calls).contains("one.vm.allocate").contains("one.vm.action");
-      assertThat(moves).singleElement().satisfies(m -> {
+      assertThat(events.moves()).singleElement().satisfies(m -> {
         assertThat(m.describe()).isEqualTo("web1: lal has no capacity; trying spare");
         assertThat(m.reason()).contains("placement_timeout");
       });

@@ -31,7 +31,7 @@ class FailoverTest {
   Path dir;
 
   private final NodeStore store = new InMemoryNodeStore();
-  private final List<VmListener.Move> moves = new ArrayList<>();
+  private final RecordingListener events = new RecordingListener();
 
   /** A fake profile kept in a file here, so that the test can look into it as a second client would. */
   private Profile fake(String name, Map<String, String> settings, List<String> fallback, List<String> zones) {
@@ -42,13 +42,8 @@ class FailoverTest {
   }
 
   private VmClient client(Profile... profiles) {
-    return VmClient.builder().profiles(List.of(profiles)).useProfile(profiles[0].name()).store(store)
-        .listener(new VmListener() {
-          @Override
-          public void onMove(Move move) {
-            moves.add(move);
-          }
-        }).build();
+    return VmClient.builder().profiles(List.of(profiles)).useProfile(profiles[0].name()).store(store).listener(events)
+        .build();
   }
 
   /** The live VMs of profile {@code p}'s cloud, by node, as a client with no records sees them. */
@@ -73,7 +68,7 @@ class FailoverTest {
       Node record = store.get("web1").orElseThrow();
       assertThat(record.placeOfVm()).contains(new Place("b", vm.zone().orElse(null)));
       assertThat(record.createIntent()).isEmpty();
-      assertThat(moves).singleElement().satisfies(m -> assertThat(m.describe())
+      assertThat(events.moves()).singleElement().satisfies(m -> assertThat(m.describe())
           .isEqualTo("web1: a has no capacity for m1.small; trying b"));
 
       // its calls go where it is, though the client's profile is a
@@ -92,7 +87,7 @@ class FailoverTest {
 
       assertThat(vm.zone()).contains("zone-b");
       assertThat(store.get("web1").orElseThrow().placeOfVm()).contains(new Place("a", "zone-b"));
-      assertThat(moves).singleElement().satisfies(m -> assertThat(m.describe())
+      assertThat(events.moves()).singleElement().satisfies(m -> assertThat(m.describe())
           .isEqualTo("web1: zone-a has no capacity; trying zone-b"));
     }
   }
@@ -110,9 +105,9 @@ class FailoverTest {
       assertThat(live(a)).as("the failed VMs destroyed").isEmpty();
       assertThat(live(b)).containsOnlyKeys("web1", "web2").allSatisfy((n, ids) -> assertThat(ids).hasSize(1));
       assertThat(store.get("web1").flatMap(Node::placeOfVm).map(Place::profile)).contains("b");
-      assertThat(moves).extracting(VmListener.Move::describe).containsExactlyInAnyOrder(
+      assertThat(events.moves()).extracting(VmListener.Move::describe).containsExactlyInAnyOrder(
           "web1: a has no capacity; trying b", "web2: a has no capacity; trying b");
-      assertThat(moves).allSatisfy(m -> assertThat(m.reason()).contains("InsufficientInstanceCapacity"));
+      assertThat(events.moves()).allSatisfy(m -> assertThat(m.reason()).contains("InsufficientInstanceCapacity"));
     }
   }
 
@@ -123,7 +118,7 @@ class FailoverTest {
       assertThatThrownBy(() -> client.start(Node.builder("web1").build()))
           .isInstanceOf(dev.flotilla.vm.InstanceFailedException.class).hasMessageContaining("no host has room");
       assertThat(live(a)).as("no place to go: the VM stays, recorded, for the user to look at").hasSize(1);
-      assertThat(moves).isEmpty();
+      assertThat(events.moves()).isEmpty();
     }
   }
 
