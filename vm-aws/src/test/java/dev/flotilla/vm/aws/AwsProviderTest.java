@@ -112,7 +112,7 @@ class AwsProviderTest {
     server.capacity.put(Ec2Server.REGION + "a", 0);
     dev.flotilla.vm.Profile zoned = AwsContractTest.profile(server).toBuilder().zones(List.of(Ec2Server.REGION + "a",
         Ec2Server.REGION + "b")).build();
-    dev.flotilla.vm.testkit.RecordingListener events = new dev.flotilla.vm.testkit.RecordingListener();
+    dev.flotilla.vm.testkit.EventLog events = new dev.flotilla.vm.testkit.EventLog();
     dev.flotilla.vm.store.InMemoryNodeStore store = new dev.flotilla.vm.store.InMemoryNodeStore();
     try (VmClient c = VmClient.builder().profile(zoned).store(store).clock(clock).sleeper(clock).random(() -> 0.5)
         .listener(events).build()) {

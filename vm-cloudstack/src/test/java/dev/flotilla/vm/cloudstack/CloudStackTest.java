@@ -390,7 +390,7 @@ class CloudStackTest {
       Profile spare = Profile.builder("acs2", "cloudstack").endpoint(other.url())
           .credentials(CsServer.API_KEY, dev.flotilla.vm.Secret.of(CsServer.SECRET_KEY)).build();
       InMemoryNodeStore store = new InMemoryNodeStore();
-      dev.flotilla.vm.testkit.RecordingListener events = new dev.flotilla.vm.testkit.RecordingListener();
+      dev.flotilla.vm.testkit.EventLog events = new dev.flotilla.vm.testkit.EventLog();
       try (VmClient client = VmClient.builder().profiles(List.of(full, spare)).useProfile("acs").store(store)
           .waitPolicy(WaitPolicy.builder().timeout(Duration.ofMinutes(1)).initialDelay(Duration.ofMillis(50))
               .maxDelay(Duration.ofMillis(400)).jitter(0.2).visibilityGrace(Duration.ofSeconds(10)).build())

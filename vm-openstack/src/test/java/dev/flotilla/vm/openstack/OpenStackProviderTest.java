@@ -83,7 +83,7 @@ class OpenStackProviderTest {
       Profile.Builder renamed = Profile.builder("os-spare", "openstack").endpoint(other.endpoint().orElseThrow())
           .region(NovaServer.REGION).credentials(NovaServer.USER, Secret.of(NovaServer.PASSWORD));
       other.settings().forEach(renamed::setting);
-      dev.flotilla.vm.testkit.RecordingListener events = new dev.flotilla.vm.testkit.RecordingListener();
+      dev.flotilla.vm.testkit.EventLog events = new dev.flotilla.vm.testkit.EventLog();
       dev.flotilla.vm.store.InMemoryNodeStore store = new dev.flotilla.vm.store.InMemoryNodeStore();
       try (VmClient c = VmClient.builder().profiles(List.of(full, renamed.build())).useProfile("os-local").store(store)
           .waitPolicy(WaitPolicy.builder().timeout(Duration.ofSeconds(30)).initialDelay(Duration.ofMillis(5))

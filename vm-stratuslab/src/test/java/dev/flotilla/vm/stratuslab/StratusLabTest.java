@@ -163,7 +163,7 @@ class StratusLabTest {
     Profile full = profile("/RPC2").setting("placement_timeout", "1").defaultImage(IMAGE).fallback(List.of("spare"))
         .build();
     Profile spare = Profile.builder("spare", "fake").defaultImage("debian-12").build();
-    dev.flotilla.vm.testkit.RecordingListener events = new dev.flotilla.vm.testkit.RecordingListener();
+    dev.flotilla.vm.testkit.EventLog events = new dev.flotilla.vm.testkit.EventLog();
     try (VmClient client = VmClient.builder().profiles(List.of(full, spare)).useProfile("lal")
         .waitPolicy(WaitPolicy.builder().timeout(Duration.ofSeconds(30)).initialDelay(Duration.ofMillis(50))
             .maxDelay(Duration.ofMillis(200)).build()).listener(events).build()) {

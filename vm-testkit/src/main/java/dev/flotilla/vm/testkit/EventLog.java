@@ -4,10 +4,15 @@ import dev.flotilla.vm.VmListener;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** A {@link VmListener} that keeps everything it hears, for assertions. Thread-safe. */
+/**
+ * A {@link VmListener} that keeps everything it hears, for assertions: transitions, progress, moves to another
+ * place, reaps. Thread-safe.
+ */
 public final class EventLog implements VmListener {
   private final List<Transition> transitions = new CopyOnWriteArrayList<>();
   private final List<Progress> progress = new CopyOnWriteArrayList<>();
+  private final List<Move> moves = new CopyOnWriteArrayList<>();
+  private final List<dev.flotilla.vm.Reaper.Reaped> reaps = new CopyOnWriteArrayList<>();
 
   @Override
   public void onTransition(Transition transition) {
@@ -17,6 +22,26 @@ public final class EventLog implements VmListener {
   @Override
   public void onProgress(Progress p) {
     progress.add(p);
+  }
+
+  @Override
+  public void onMove(Move move) {
+    moves.add(move);
+  }
+
+  @Override
+  public void onReap(dev.flotilla.vm.Reaper.Reaped reaped) {
+    reaps.add(reaped);
+  }
+
+  /** Every move to another place heard (a create that found no capacity), in order. */
+  public List<Move> moves() {
+    return List.copyOf(moves);
+  }
+
+  /** Every reap heard, in order. */
+  public List<dev.flotilla.vm.Reaper.Reaped> reaps() {
+    return List.copyOf(reaps);
   }
 
   /** Every transition heard, in order. */
@@ -33,5 +58,7 @@ public final class EventLog implements VmListener {
   public void clear() {
     transitions.clear();
     progress.clear();
+    moves.clear();
+    reaps.clear();
   }
 }

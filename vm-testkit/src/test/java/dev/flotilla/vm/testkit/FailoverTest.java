@@ -31,7 +31,7 @@ class FailoverTest {
   Path dir;
 
   private final NodeStore store = new InMemoryNodeStore();
-  private final RecordingListener events = new RecordingListener();
+  private final EventLog events = new EventLog();
 
   /** A fake profile kept in a file here, so that the test can look into it as a second client would. */
   private Profile fake(String name, Map<String, String> settings, List<String> fallback, List<String> zones) {
