@@ -592,11 +592,19 @@ final class Engine {
     return out;
   }
 
-  /** The place after {@code t}'s in its node's placement order, if any. */
+  /**
+   * The place after {@code t}'s in its node's placement order, if any. A place of the order that names no zone
+   * is {@code t}'s whatever zone the cloud chose there (a VM's record names the zone it got).
+   */
   Optional<Place> nextPlace(Target t) {
     List<Place> order = placements(t.node);
-    int at = order.indexOf(t.place());
-    return at >= 0 && at + 1 < order.size() ? Optional.of(order.get(at + 1)) : Optional.empty();
+    for (int i = 0; i + 1 < order.size(); i++) {
+      Place p = order.get(i);
+      if (p.profile().equals(t.profile) && (p.zone() == null || p.zone().equals(t.zone))) {
+        return Optional.of(order.get(i + 1));
+      }
+    }
+    return Optional.empty();
   }
 
   /** {@code t}'s launch specification: the node with its profile's defaults and the zone its place chose. */

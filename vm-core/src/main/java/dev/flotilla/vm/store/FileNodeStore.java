@@ -265,7 +265,8 @@ public final class FileNodeStore implements NodeStore {
     try {
       Files.createDirectories(dir);
       try (FileChannel channel = FileChannel.open(dir.resolve(LOCK_FILE), StandardOpenOption.CREATE,
-          StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS); FileLock ignored = channel.lock()) {
+          StandardOpenOption.WRITE, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+          FileLock ignored = dev.flotilla.vm.support.FileLocks.lock(channel)) {
         return body.get();
       }
     } catch (IOException e) {

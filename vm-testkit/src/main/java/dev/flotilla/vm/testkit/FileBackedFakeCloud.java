@@ -82,7 +82,8 @@ public final class FileBackedFakeCloud implements Provider {
     try {
       Files.createDirectories(file.getParent());
       try (FileChannel channel = FileChannel.open(file.resolveSibling(file.getFileName() + ".lock"),
-          StandardOpenOption.CREATE, StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
+          StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+          FileLock ignored = dev.flotilla.vm.support.FileLocks.lock(channel)) {
         if (Files.exists(file)) {
           byte[] state = dev.flotilla.vm.support.Json.readBounded(file, MAX_STATE_BYTES);
           try (com.google.gson.stream.JsonReader in = new com.google.gson.stream.JsonReader(

@@ -125,12 +125,14 @@ class FailoverTest {
   @Test
   void aVmAnEarlierStartLeftFailedForCapacityIsReplacedByTheNextStart() {
     Map<String, String> full = Map.of("capacity", "0", "capacity_fails", "boot");
-    try (VmClient alone = client(fake("a", full, List.of(), List.of()))) { // no fallback yet: the VM stays, failed
+    Profile b = fake("b", Map.of(), List.of(), List.of());
+    try (VmClient alone = client(fake("a", full, List.of(), List.of()), b)) { // no fallback yet: the VM stays
       assertThatThrownBy(() -> alone.start(Node.builder("web1").build()))
           .isInstanceOf(dev.flotilla.vm.InstanceFailedException.class);
     }
+    assertThat(store.get("web1").flatMap(Node::placeOfVm)).as("with several profiles, the record says where")
+        .contains(new Place("a", "fake-zone-1"));
     Profile a = fake("a", full, List.of("b"), List.of());
-    Profile b = fake("b", Map.of(), List.of(), List.of());
     try (VmClient client = client(a, b)) {
       Instance vm = client.start(Node.builder("web1").build());
 
