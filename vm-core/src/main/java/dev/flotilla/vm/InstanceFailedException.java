@@ -34,6 +34,11 @@ public class InstanceFailedException extends VmException {
     String others = settled.isEmpty() ? "" : "; " + String.join(", ", settled.stream()
         .map(vm -> vm.nodeName().orElse(vm.id())).toList()) + (settled.size() == 1 ? " is " : " are ")
         + settled.get(0).state().name().toLowerCase(java.util.Locale.ROOT);
+    if (first.state() == Lifecycle.State.TERMINATED) { // ended by the cloud, or removed by another call
+      return "VM " + named(first) + " is gone (provider state '" + first.providerState() + "'"
+          + first.fault().map(f -> ": " + f).orElse("") + ")" + more + "; start the node again, which makes or"
+          + " finds its VM [in code: VmClient.start]" + others + ".";
+    }
     return "VM " + named(first) + " went to ERROR (provider state '" + first.providerState() + "'"
         + first.fault().map(f -> ": " + f).orElse("") + ")" + more + ". It still exists; remove it with 'vm rm"
         + first.nodeName().map(n -> " " + n).orElse("") + "' and start the node again [in code: VmClient.destroy,"

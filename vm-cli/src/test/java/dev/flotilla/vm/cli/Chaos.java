@@ -94,10 +94,17 @@ final class Chaos {
   }
 
   /** One VM: its node (by its tags), whether it holds resources, whether it is stopped, whether Flotilla made it. */
-  record Vm(String id, String node, boolean live, boolean stopped, boolean ours, java.time.Instant leaseEnds) {
+  record Vm(String id, String node, boolean live, boolean stopped, boolean ours, java.time.Instant leaseEnds,
+      boolean unplaced) {
     Vm(String id, String node, boolean live, boolean stopped, boolean ours, Map<String, String> tags) {
+      this(id, node, live, stopped, ours, tags, false);
+    }
+
+    /** With {@code unplaced}: it failed for want of capacity, and a start of its node may destroy it. */
+    Vm(String id, String node, boolean live, boolean stopped, boolean ours, Map<String, String> tags,
+        boolean unplaced) {
       this(id, node, live, stopped, ours, dev.flotilla.vm.Lease.fromTags(tags).map(dev.flotilla.vm.Lease::expiresAt)
-          .orElse(null));
+          .orElse(null), unplaced);
     }
 
     /** Whether its lease had ended by {@code when}: a reaper may then have destroyed it. */
@@ -379,8 +386,10 @@ final class Chaos {
   private void wrongDestroys(String at, Map<String, Vm> before, List<Vm> after, List<Proc> procs) {
     Set<String> removed = new HashSet<>();
     Set<String> stopped = new HashSet<>();
+    Set<String> started = new HashSet<>();
     for (Proc p : procs) {
-      (p.verb.equals("rm") ? removed : p.verb.equals("stop") ? stopped : new HashSet<String>()).addAll(p.nodes);
+      (p.verb.equals("rm") ? removed : p.verb.equals("stop") ? stopped : p.verb.equals("start") ? started
+          : new HashSet<String>()).addAll(p.nodes);
     }
     // a reap of the round may destroy a VM whose lease had ended, and no other
     boolean reapedThisRound = procs.stream().anyMatch(p -> p.verb.equals("reap"));
@@ -390,10 +399,13 @@ final class Chaos {
       boolean destroyed = !vm.live() && (was == null || was.live());
       boolean newlyStopped = vm.live() && vm.stopped() && (was == null || !was.stopped());
       boolean expired = reapedThisRound && vm.expiredBy(now);
+      // a start moves its node off a VM that failed for want of capacity: it destroys that VM, and no other
+      boolean moved = vm.unplaced() && started.contains(vm.node());
       if (destroyed && !removed.contains(vm.node()) && expired) {
         reaped++;
       }
-      if (destroyed && !removed.contains(vm.node()) && !expired || newlyStopped && !stopped.contains(vm.node())) {
+      if (destroyed && !removed.contains(vm.node()) && !expired && !moved
+          || newlyStopped && !stopped.contains(vm.node())) {
         wrongDestroys++;
         problems.add(at + "VM " + vm.id() + " of node " + vm.node() + " was " + (destroyed ? "destroyed" : "stopped")
             + ", but no " + (destroyed ? "rm" : "stop") + " named that node");

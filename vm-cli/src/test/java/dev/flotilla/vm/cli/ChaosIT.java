@@ -137,7 +137,8 @@ class ChaosIT {
 
     static Chaos.Vm vm(Instance i) {
       return new Chaos.Vm(i.id(), i.nodeName().orElse(null), live(i.state()), i.state() == State.STOPPED
-          || i.state() == State.STOPPING, i.tags().containsKey(Instance.PROFILE_TAG), i.tags());
+          || i.state() == State.STOPPING, i.tags().containsKey(Instance.PROFILE_TAG), i.tags(),
+          i.fault().filter(f -> f.contains("InsufficientInstanceCapacity")).isPresent());
     }
 
     private static boolean live(State s) {
