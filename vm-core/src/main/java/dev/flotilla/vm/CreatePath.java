@@ -129,6 +129,7 @@ final class CreatePath {
    */
   void replace(List<Engine.Target> targets, java.util.function.Function<Engine.Target, Instance> vmOf) {
     try (NodeStore.Lock lock = engine.store.lock(Engine.names(targets), engine.lockWait)) {
+      targets.forEach(t -> t.justCreated = false); // seen failed: a VM no answer lists any more is gone, not new
       engine.act(targets, Action.DESTROY, (p, ids) -> p.terminate(ids));
       engine.awaitAndRecord(new Engine.Batch(targets), State.TERMINATED);
       for (Engine.Target t : targets) {
@@ -136,7 +137,6 @@ final class CreatePath {
         engine.store.update(t.node.name(), old -> old == null || !old.vmId().equals(t.node.vmId()) ? old : old.unbind());
         t.node = t.node.unbind();
         t.state = State.TERMINATED;
-        t.justCreated = false;
         moveOn(t, engine.specOf(t).type().orElse(null), failed.fault().orElse(failed.providerState()));
       }
     }

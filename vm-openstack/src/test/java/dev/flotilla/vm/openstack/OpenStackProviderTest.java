@@ -94,6 +94,8 @@ class OpenStackProviderTest {
         assertThat(vm.tags()).containsEntry(Instance.PROFILE_TAG, "os-spare");
         assertThat(store.get("web1").flatMap(Node::placeOfVm).map(dev.flotilla.vm.Place::profile)).contains("os-spare");
         assertThat(server.serverCount()).as("the server in ERROR deleted").isZero();
+        assertThat(server.requests()).as("its deletion seen at once, not waited for as a new server may be")
+            .filteredOn(r -> r.startsWith("GET /v2.1/servers/") && !r.contains("detail")).hasSizeLessThan(20);
         assertThat(spare.serverCount()).isEqualTo(1);
         assertThat(events.moves()).singleElement().satisfies(m -> assertThat(m.describe())
             .isEqualTo("web1: os-local has no capacity for m1.tiny; trying os-spare"));
