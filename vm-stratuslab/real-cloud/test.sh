@@ -25,3 +25,14 @@ endpoint=${line#endpoint=}
 endpoint=${endpoint%% *}
 mvn -B -Popennebula -pl vm-stratuslab -am verify -Dtest=NONE -Dsurefire.failIfNoSpecifiedTests=false \
     -Dopennebula.endpoint="$endpoint" -Dopennebula.home="$ONE_DIR"
+
+# leases from the command line on the real cloud (vm add --lease, vm reap), with a cloud.json as a user's
+work=$(mktemp -d)
+auth=$(cat "$ONE_DIR/one_auth")
+cat > "$work/cloud.json" <<JSON
+{"one": {"api": "stratuslab", "auth": {"endpoint": "$endpoint", "username": "${auth%%:*}", "password": "${auth#*:}"},
+ "default_image": "flotilla-it", "default_options": {"CPU": "0.1"}}}
+JSON
+chmod 600 "$work/cloud.json"
+bash vm-cli/real-cloud/lease-demo.sh "$work"
+rm -rf "$work"
