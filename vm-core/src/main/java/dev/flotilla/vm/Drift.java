@@ -41,7 +41,12 @@ public record Drift(Kind kind, String node, String vmId, String message, String 
      * A live VM nothing attributes to a node (no node name, no record bound to it) that Flotilla made or an
      * unfinished create may have made. Never fixed automatically: bind it to its node or destroy it by id.
      */
-    UNATTRIBUTED_VM
+    UNATTRIBUTED_VM,
+    /**
+     * A record's VM is on a profile this client does not use (a fallback took it there): nothing of it was
+     * checked, and reconcile leaves it be. Look with that profile.
+     */
+    ON_OTHER_PROFILE
   }
 
   @Override

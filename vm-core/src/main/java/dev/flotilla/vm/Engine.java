@@ -613,6 +613,11 @@ final class Engine {
     return t.zone == null ? spec : spec.toBuilder().zone(t.zone).build();
   }
 
+  /** Whether {@code node}'s VM is on a profile this client uses; a record placed elsewhere is not its to check. */
+  boolean usesProfileOf(Node node) {
+    return !node.isBound() || node.placeOfVm().map(p -> knows(p.profile())).orElse(true);
+  }
+
   String profileName(Node node) {
     if (node != null && node.isBound() && node.placeOfVm().isPresent()) {
       String placed = node.placeOfVm().get().profile();

@@ -33,7 +33,18 @@ final class Reconciler {
     Map<String, List<Instance>> vms = read.second();
     List<Instance> all = new ArrayList<>();
     vms.values().forEach(all::addAll);
-    return new StatusReport(all, DriftCheck.check(read.first(), vms, engine::profileName));
+    List<Drift> drift = new ArrayList<>(DriftCheck.check(read.first().stream().filter(engine::usesProfileOf).toList(),
+        vms, engine::profileName));
+    for (Node r : read.first()) {
+      if (!engine.usesProfileOf(r)) {
+        String profile = r.placeOfVm().get().profile();
+        drift.add(new Drift(Drift.Kind.ON_OTHER_PROFILE, r.name(), r.vmId().get(), "node " + r.name() + "'s VM "
+            + r.vmId().get() + " is on profile '" + profile + "', which this call does not use: nothing of it was"
+            + " checked.", "vm --auth " + profile + " status " + r.name(), "a client of profile " + profile
+            + ": client.status()"));
+      }
+    }
+    return new StatusReport(all, drift);
   }
 
   /** {@link VmClient#reconcile()}. */
@@ -48,6 +59,9 @@ final class Reconciler {
     List<String> applied = new ArrayList<>();
     List<Node> seemGone = new ArrayList<>();
     for (Node r : records) {
+      if (!engine.usesProfileOf(r)) {
+        continue; // its VM is on a profile this client does not use: nothing here to compare it with
+      }
       String profile = engine.profileName(r);
       List<Instance> mine = tagged.getOrDefault(r.name(), List.of());
       if (!r.isBound()) {

@@ -143,6 +143,26 @@ class FailoverTest {
   }
 
   @Test
+  void aClientWithoutTheProfileANodeMovedToReportsItAndNeverUnbindsIt() {
+    Profile a = fake("a", Map.of("capacity", "0"), List.of("b"), List.of());
+    Profile b = fake("b", Map.of(), List.of(), List.of());
+    String id;
+    try (VmClient client = client(a, b)) {
+      id = client.start(Node.builder("web1").build()).id();
+    }
+    try (VmClient onlyA = VmClient.builder().profile(fake("a", Map.of(), List.of(), List.of())).store(store).build()) {
+      assertThat(onlyA.status().drift()).singleElement().satisfies(d -> {
+        assertThat(d.kind()).isEqualTo(dev.flotilla.vm.Drift.Kind.ON_OTHER_PROFILE);
+        assertThat(d.command()).isEqualTo("vm --auth b status web1");
+      });
+      onlyA.reconcile();
+      assertThat(store.get("web1").flatMap(Node::vmId)).as("left be: its VM is where this client does not look")
+          .contains(id);
+      assertThatThrownBy(() -> onlyA.stop(Node.builder("web1").build())).hasMessageContaining("profile 'b'");
+    }
+  }
+
+  @Test
   void whenEveryPlaceIsFullTheErrorNamesThemAndNothingIsLeft() {
     Profile a = fake("a", Map.of("capacity", "0"), List.of("b"), List.of());
     Profile b = fake("b", Map.of("capacity", "0"), List.of("a"), List.of());
