@@ -49,13 +49,8 @@ class AwsContractTest extends ProviderContract {
   }
 
   @Override
-  protected boolean fill() {
+  protected Runnable fill() {
     server.capacity.put(Ec2Server.REGION + "a", 0);
-    return true;
-  }
-
-  @Override
-  protected void unfill() {
-    server.capacity.clear();
+    return () -> server.capacity.clear();
   }
 }

@@ -50,13 +50,8 @@ class CloudStackContractTest extends ProviderContract {
   }
 
   @Override
-  protected boolean fill() {
+  protected Runnable fill() {
     server.hostCapacity = 0;
-    return true;
-  }
-
-  @Override
-  protected void unfill() {
-    server.hostCapacity = Long.MAX_VALUE;
+    return () -> server.hostCapacity = Long.MAX_VALUE;
   }
 }

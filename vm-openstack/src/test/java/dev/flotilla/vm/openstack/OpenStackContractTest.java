@@ -51,13 +51,8 @@ class OpenStackContractTest extends ProviderContract {
   }
 
   @Override
-  protected boolean fill() {
+  protected Runnable fill() {
     server.capacity = 0;
-    return true;
-  }
-
-  @Override
-  protected void unfill() {
-    server.capacity = Long.MAX_VALUE;
+    return () -> server.capacity = Long.MAX_VALUE;
   }
 }

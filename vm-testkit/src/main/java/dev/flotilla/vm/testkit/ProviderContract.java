@@ -112,19 +112,17 @@ public abstract class ProviderContract {
   }
 
   /**
-   * Makes the cloud full, as its test server can (no room for one more VM), for the capacity behaviour; false
-   * (the default) where the test cannot, and leaves it out.
+   * Makes the cloud full, as its test server can (no room for one more VM), for the capacity behaviour, and
+   * returns what gives the room back; null (the default) where the test cannot, which leaves it out.
    */
-  protected boolean fill() {
-    return false;
+  protected Runnable fill() {
+    return null;
   }
-
-  /** Gives the cloud {@link #fill} filled its room back. */
-  protected void unfill() {}
 
   @Test
   void aFullCloudSaysSoInItsOwnWordsAndLeavesNothingBehind() {
-    assumeTrue(fill(), "the test cannot fill this cloud");
+    Runnable unfill = fill();
+    assumeTrue(unfill != null, "the test cannot fill this cloud");
     Node spec = named("full");
     try {
       client.start(spec);
@@ -138,7 +136,7 @@ public abstract class ProviderContract {
       assertThat(failed.failed()).singleElement().satisfies(vm -> assertThat(provider.failedForCapacity(vm))
           .as("%s", vm).isTrue());
     } finally {
-      unfill();
+      unfill.run();
     }
   }
 

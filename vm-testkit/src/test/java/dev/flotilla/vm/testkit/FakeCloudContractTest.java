@@ -11,9 +11,10 @@ class FakeCloudContractTest extends ProviderContract {
   }
 
   @Override
-  protected boolean fill() {
-    ((FakeCloud) provider()).capacity("", 0);
-    return true;
+  protected Runnable fill() {
+    FakeCloud cloud = (FakeCloud) provider();
+    cloud.capacity("", 0);
+    return () -> cloud.capacity("", -1);
   }
 
   @Override

@@ -95,8 +95,9 @@ class RealCloudExtensionTest {
       Thread create = new Thread(() -> client.start(Node.builder("crash1").build()), "create");
       create.setDaemon(true);
       create.start();
-      while (client.list().isEmpty()) { // the cloud has made the VM; the start waits for it to boot
+      while (client.list().isEmpty()) { // until the cloud has made the VM; the start then waits for it to boot
         Thread.onSpinWait();
+        Thread.yield(); // polled, bounded by the parent's three minutes: this JVM is killed then
       }
       Runtime.getRuntime().halt(137);
     }
