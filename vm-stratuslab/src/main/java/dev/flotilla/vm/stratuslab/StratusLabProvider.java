@@ -44,10 +44,13 @@ final class StratusLabProvider implements Provider {
 
   private final OneApi one;
   private final StratusLabSettings settings;
+  /** The profile's placement_timeout, read once: every VM of every answer is measured against it. */
+  private final java.util.Optional<java.time.Duration> placementTimeout;
 
   StratusLabProvider(OneApi one, StratusLabSettings settings) {
     this.one = one;
     this.settings = settings;
+    this.placementTimeout = settings.placementTimeout();
   }
 
   @Override
@@ -177,12 +180,11 @@ final class StratusLabProvider implements Provider {
   /** The VM as Flotilla shows it; PENDING past the profile's placement_timeout, failed for capacity. */
   private Instance seen(OneVm vm) {
     Instance i = vm.toInstance();
-    java.util.Optional<java.time.Duration> timeout = settings.placementTimeout();
-    if (timeout.isEmpty() || !vm.pendingSince(java.time.Instant.now().minus(timeout.get()))) {
+    if (placementTimeout.isEmpty() || !vm.pendingSince(java.time.Instant.now().minus(placementTimeout.get()))) {
       return i;
     }
     return i.toBuilder().state(State.ERROR).providerState("PENDING past placement_timeout").fault(UNPLACED + " ("
-        + timeout.get().toSeconds() + " s): no host has room for it").build();
+        + placementTimeout.get().toSeconds() + " s): no host has room for it").build();
   }
 
   private static final String UNPLACED = "OpenNebula placed it on no host within placement_timeout";
